@@ -1,0 +1,3 @@
+module github.com/gobare/gobare
+
+go 1.26
