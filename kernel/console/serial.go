@@ -1,0 +1,52 @@
+// Package console owns the kernel's text output and input: the 16550 UARTs
+// COM1 (the console, 115200 8N1) and COM2 (the control line that reports the
+// exit status to the launcher), and the VGA text screen.
+package console
+
+import "github.com/gobare/gobare/kernel/cpu"
+
+// I/O port bases of the first two PC serial ports.
+const (
+	COM1 = 0x3F8
+	COM2 = 0x2F8
+)
+
+// 16550 register offsets from the port base (PC16550D data sheet, table 2).
+const (
+	regData       = 0 // receive/transmit buffer (DLAB=0), divisor low (DLAB=1)
+	regIntEnable  = 1 // interrupt enable (DLAB=0), divisor high (DLAB=1)
+	regFIFO       = 2 // FIFO control
+	regLineCtl    = 3 // line control: word length, stop bits, parity, DLAB
+	regModemCtl   = 4 // modem control: DTR, RTS, OUT2 (IRQ gate)
+	regLineStatus = 5 // line status: data ready, transmitter empty
+)
+
+// InitSerial sets a UART to 115200 baud, 8 data bits, no parity, one stop
+// bit, FIFOs on, and the receive interrupt enabled.
+func InitSerial(port uint16) {
+	cpu.Outb(port+regIntEnable, 0x00) // interrupts off while programming
+	cpu.Outb(port+regLineCtl, 0x80)   // DLAB=1: the next two registers are the divisor
+	cpu.Outb(port+regData, 1)         // divisor 1: 115200 / 1 baud
+	cpu.Outb(port+regIntEnable, 0)
+	cpu.Outb(port+regLineCtl, 0x03)   // DLAB=0, 8 bits, no parity, 1 stop bit
+	cpu.Outb(port+regFIFO, 0xC7)      // FIFOs on and cleared, 14-byte threshold
+	cpu.Outb(port+regModemCtl, 0x0B)  // DTR, RTS, OUT2 (lets the IRQ reach the PIC)
+	cpu.Outb(port+regIntEnable, 0x01) // interrupt when a byte is received
+}
+
+// SerialPutByte waits until the transmitter holding register is empty
+// (line status bit 5) and sends one byte.
+func SerialPutByte(port uint16, b byte) {
+	for cpu.Inb(port+regLineStatus)&0x20 == 0 {
+	}
+	cpu.Outb(port+regData, b)
+}
+
+// SerialGetByte returns a received byte, if one is waiting (line status
+// bit 0).
+func SerialGetByte(port uint16) (byte, bool) {
+	if cpu.Inb(port+regLineStatus)&0x01 == 0 {
+		return 0, false
+	}
+	return cpu.Inb(port + regData), true
+}

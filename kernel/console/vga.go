@@ -1,0 +1,63 @@
+package console
+
+import "unsafe"
+
+// The VGA text screen: 80x25 cells at physical 0xB8000, each a character
+// byte and an attribute byte (light grey on black = 0x07). The kernel maps
+// low memory 1:1 while it may print here... until paging maps it elsewhere:
+// SetVGABase moves the window.
+const (
+	vgaCols = 80
+	vgaRows = 25
+	vgaAttr = 0x07
+)
+
+var (
+	vgaBase uintptr = 0xB8000
+	vgaRow  int
+	vgaCol  int
+)
+
+// SetVGABase tells the console where the text buffer is mapped; 0 turns the
+// screen off.
+func SetVGABase(addr uintptr) { vgaBase = addr }
+
+func vgaCell(row, col int) *uint16 {
+	return (*uint16)(unsafe.Pointer(vgaBase + uintptr(row*vgaCols+col)*2))
+}
+
+func vgaPutByte(c byte) {
+	if vgaBase == 0 {
+		return
+	}
+	switch c {
+	case '\n':
+		vgaCol = 0
+		vgaRow++
+	case '\r':
+		vgaCol = 0
+	default:
+		*vgaCell(vgaRow, vgaCol) = uint16(c) | vgaAttr<<8
+		vgaCol++
+		if vgaCol == vgaCols {
+			vgaCol = 0
+			vgaRow++
+		}
+	}
+	if vgaRow == vgaRows {
+		vgaScroll()
+		vgaRow = vgaRows - 1
+	}
+}
+
+// vgaScroll moves every line up by one and blanks the last.
+func vgaScroll() {
+	for row := 1; row < vgaRows; row++ {
+		for col := 0; col < vgaCols; col++ {
+			*vgaCell(row-1, col) = *vgaCell(row, col)
+		}
+	}
+	for col := 0; col < vgaCols; col++ {
+		*vgaCell(vgaRows-1, col) = ' ' | vgaAttr<<8
+	}
+}
