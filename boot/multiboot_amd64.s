@@ -105,7 +105,7 @@ halt:
 	JMP halt
 
 magicOK:
-	// The early page tables (Intel SDM Vol. 3A §4.5): one PML4 entry ->
+	// The early page tables (Intel SDM Vol. 3A §4.5): a PML4 ->
 	// one PDPT whose first four entries -> four page directories of 2 MiB
 	// pages: the first 4 GiB mapped 1:1, enough for the kernel, the
 	// Multiboot data and the modules. The Go code builds the real tables.
@@ -113,10 +113,13 @@ magicOK:
 	ABS32(·earlyTables(SB), DI, SI)
 	ADDL $4095, DI
 	ANDL $~4095, DI	// DI = PML4, DI+4K = PDPT, DI+8K.. = 4 page directories
-	// PML4[0] = PDPT | present | writable.
+	// PML4[0] = PDPT | present | writable; PML4[256] the same, so the
+	// same 4 GiB also appear at 0xffff800000000000, the kernel's direct
+	// map (kernel/mem.DirectMapBase), from the first Go instruction on.
 	LEAL 4096(DI), AX
 	ORL  $3, AX
 	MOVL AX, (DI)
+	MOVL AX, 2048(DI)
 	// PDPT[i] = PD[i] | present | writable, i = 0..3.
 	MOVL $0, CX
 pdptLoop:

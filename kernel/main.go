@@ -1,16 +1,127 @@
 // Package kernel is the ring-0 layer of gobare: Main brings the machine up
-// after boot/ has entered long mode, loads the program and runs it.
+// after boot/ has entered long mode, checks itself, and runs the program.
 package kernel
 
 import (
+	"unsafe"
+
 	"github.com/gobare/gobare/kernel/console"
+	"github.com/gobare/gobare/kernel/cpu"
+	"github.com/gobare/gobare/kernel/mem"
+	"github.com/gobare/gobare/kernel/multiboot"
 	"github.com/gobare/gobare/kernel/power"
+	"github.com/gobare/gobare/kernel/timer"
 )
 
-// Main is called by boot on the boot stack in 64-bit mode. It never returns.
+// Exit statuses of the kernel itself (a program's own status is 0..255 too;
+// these are chosen to stand out).
+const (
+	ExitBootFailure = 124 // the machine could not be set up
+)
+
+// The kernel's memory: the frame allocator (with a bitmap for up to 64 GiB
+// of RAM), its page table, and the boot information.
+var (
+	frames       mem.FrameAllocator
+	frameBitmap  [mem.MaxRAM / mem.PageSize / 64]uint64
+	kernelSpace  mem.PageTable
+	bootInfo     multiboot.Info
+	physMem      []byte
+)
+
+// Slots of the kernel stacks in mem.StackBase's area, and their sizes.
+const (
+	mainStackSlot    = 0
+	mainStackPages   = 16 // 64 KiB
+	crisisStackSlot  = 1
+	crisisStackPages = 4
+)
+
+// Main is called by boot on the boot stack in 64-bit mode, with the early
+// 1:1 map of the first 4 GiB (also visible at mem.DirectMapBase). It never
+// returns.
 func Main(magic uint32, info uintptr) {
+	console.SetVGABase(mem.DirectMapBase + 0xB8000)
 	console.InitSerial(console.COM1)
 	console.InitSerial(console.COM2)
 	console.Print("boot: long mode\n")
+
+	if err := multiboot.CheckMagic(magic); err != multiboot.ErrNone {
+		fail("not started by a Multiboot loader: ", err.String())
+	}
+	physMem = mem.PhysSlice(mem.DirectMapBase, 4<<30)
+	var err multiboot.Err
+	bootInfo, err = multiboot.Parse(physMem, uint32(info))
+	if err != multiboot.ErrNone {
+		fail("bad Multiboot information: ", err.String())
+	}
+	setUpMemory()
+	setUpTraps()
+	timer.Init()
+	printBanner()
+	selfCheck()
 	power.Exit(0)
+}
+
+// fail reports a fatal boot problem and stops.
+func fail(what, why string) {
+	console.Print("gobare: ")
+	console.Print(what)
+	console.Print(why)
+	console.Print("\n")
+	power.Exit(ExitBootFailure)
+}
+
+// setUpMemory starts the frame allocator over the usable RAM minus what is
+// already in use, and switches to the kernel's own page table.
+func setUpMemory() {
+	top := bootInfo.UsableRAMTop()
+	if top > mem.MaxRAM {
+		top = mem.MaxRAM
+	}
+	if !frames.Init(frameBitmap[:], top, mem.DirectMapBase) {
+		fail("memory: ", "bitmap too small")
+	}
+	for i := 0; i < bootInfo.NRegions; i++ {
+		r := bootInfo.Regions[i]
+		if r.Type == multiboot.RegionUsable {
+			frames.Release(r.Base, r.End())
+		}
+	}
+	// In use: the first MiB (BIOS data, VGA), the kernel image, and the
+	// Multiboot information and modules, which stay where the loader put
+	// them.
+	frames.Reserve(0, 1<<20)
+	segs, n := mem.KernelSegments(mem.DirectMapBase + mem.KernelBase)
+	frames.Reserve(mem.KernelBase, uint64(segs[n-1].End))
+	reserveBootInfo()
+
+	var merr mem.MapErr
+	kernelSpace, merr = mem.BuildKernelSpace(&frames, segs[:n], top)
+	if merr != mem.MapOK {
+		fail("page tables: ", merr.String())
+	}
+	cpu.WriteCR3(uint64(kernelSpace.Root))
+	console.Print("boot: kernel page table, W^X, page 0 unmapped\n")
+}
+
+// reserveBootInfo keeps what the parsed information still points to: the
+// command line, the module strings and the modules themselves. (The
+// memory map and module table were copied into bootInfo by Parse.)
+func reserveBootInfo() {
+	reserveBytes(bootInfo.Cmdline)
+	reserveBytes(bootInfo.BootloaderName)
+	for i := 0; i < bootInfo.NModules; i++ {
+		m := bootInfo.Modules[i]
+		frames.Reserve(uint64(m.Start), uint64(m.End))
+		reserveBytes(m.String)
+	}
+}
+
+// reserveBytes reserves the frames under a slice of physMem.
+func reserveBytes(b []byte) {
+	if len(b) > 0 {
+		start := uint64(uintptr(unsafe.Pointer(&b[0])) - mem.DirectMapBase)
+		frames.Reserve(start, start+uint64(len(b))+1)
+	}
 }

@@ -60,3 +60,8 @@ func DisableInterrupts()
 
 // Breakpoint executes INT3.
 func Breakpoint()
+
+// EnableInterruptsAndHalt enables interrupts and halts until one arrives,
+// then disables them again. STI delays interrupts by one instruction, so
+// none can slip in between STI and HLT (SDM Vol. 2B, STI).
+func EnableInterruptsAndHalt()

@@ -127,3 +127,9 @@ TEXT ·DisableInterrupts(SB), NOSPLIT, $0-0
 TEXT ·Breakpoint(SB), NOSPLIT, $0-0
 	INT $3
 	RET
+
+TEXT ·EnableInterruptsAndHalt(SB), NOSPLIT, $0-0
+	STI
+	HLT
+	CLI
+	RET

@@ -1,0 +1,85 @@
+package kernel
+
+import (
+	"github.com/gobare/gobare/kernel/console"
+	"github.com/gobare/gobare/kernel/mem"
+	"github.com/gobare/gobare/kernel/timer"
+)
+
+// printBanner says what the machine has.
+func printBanner() {
+	console.Print("gobare: ")
+	console.Dec(bootInfo.UsableRAMTop() >> 20)
+	console.Print(" MiB RAM, ")
+	console.Dec(uint64(frames.Free()))
+	console.Print(" free frames, TSC ")
+	console.Dec(timer.TSCHz() / 1e6)
+	console.Print(" MHz\n")
+}
+
+// selfCheck tests the machine set-up and reports each check; with the
+// command-line word fault=pf it then takes a deliberate page fault.
+func selfCheck() {
+	check("page 0 unmapped", func() bool {
+		_, _, mapped := kernelSpace.Lookup(0)
+		return !mapped
+	}())
+	check("kernel text read-only and executable", func() bool {
+		_, flags, ok := kernelSpace.Lookup(mem.KernelBase + 0x1000)
+		return ok && flags&mem.Writable == 0 && flags&mem.NoExec == 0
+	}())
+	check("direct map reaches the kernel", func() bool {
+		p, _, ok := kernelSpace.Lookup(mem.DirectMapBase + mem.KernelBase)
+		return ok && p == mem.KernelBase
+	}())
+	check("frame allocator round trip", func() bool {
+		before := frames.Free()
+		f, ok := frames.Alloc()
+		frames.FreeFrame(f)
+		return ok && frames.Free() == before
+	}())
+	start := timer.Ticks()
+	for timer.Ticks() < start+10 {
+		waitForInterrupt()
+	}
+	check("timer interrupts arrive", true)
+	if hasWord(bootInfo.Cmdline, "fault=pf") {
+		console.Print("selfcheck: taking a deliberate page fault\n")
+		deliberatePageFault()
+	}
+}
+
+// check prints one self-check result and stops on failure.
+func check(name string, ok bool) {
+	if !ok {
+		fail("self-check failed: ", name)
+	}
+	console.Print("selfcheck: ")
+	console.Print(name)
+	console.Print(": ok\n")
+}
+
+// deliberatePageFault writes to an unmapped address (the first page above
+// the guard of an unused stack slot) so that tests can see the exception
+// report name this function.
+//
+//go:noinline
+func deliberatePageFault() {
+	p := (*uint64)(ptrTo(mem.StackBase + 7<<30))
+	*p = 0xdead
+}
+
+// hasWord reports whether the space-separated command line has word.
+func hasWord(cmdline []byte, word string) bool {
+	for i := 0; i < len(cmdline); {
+		j := i
+		for j < len(cmdline) && cmdline[j] != ' ' {
+			j++
+		}
+		if j-i == len(word) && string(cmdline[i:j]) == word {
+			return true
+		}
+		i = j + 1
+	}
+	return false
+}

@@ -1,0 +1,73 @@
+package trap
+
+import (
+	"unsafe"
+
+	"github.com/gobare/gobare/kernel/cpu"
+)
+
+// idt has one 16-byte gate per vector (SDM Vol. 3A §6.14.1, Figure 6-8).
+var (
+	idt        [256][2]uint64
+	idtPointer [10]byte
+)
+
+// Indexes into entryPCs' table (vectors_amd64.s).
+const (
+	otherVectorStub = 48 // the stub of every vector above 47
+	syscallEntryPC  = 49
+)
+
+// entryPCs returns the addresses of the assembly entry points.
+func entryPCs() *[50]uintptr
+
+// setGate makes vector v an interrupt gate (type 0xE: IF is cleared on
+// entry) to handler, running on interrupt stack ist.
+func setGate(v int, handler uintptr, ist int) {
+	h := uint64(handler)
+	idt[v][0] = h&0xffff | KernelCS<<16 | uint64(ist)<<32 | 0x8E<<40 | (h>>16&0xffff)<<48
+	idt[v][1] = h >> 32
+}
+
+func initIDT() {
+	pcs := entryPCs()
+	for v := 0; v < 256; v++ {
+		stub := pcs[otherVectorStub]
+		if v < otherVectorStub {
+			stub = pcs[v]
+		}
+		ist := istKernel
+		if v == 2 || v == 8 || v == 18 { // NMI, double fault, machine check
+			ist = istCrisis
+		}
+		setGate(v, stub, ist)
+	}
+	putPointer(&idtPointer, uintptr(unsafe.Pointer(&idt)), uint16(unsafe.Sizeof(idt)-1))
+	cpu.Lidt(uintptr(unsafe.Pointer(&idtPointer)))
+}
+
+// SYSCALL configuration MSRs (SDM Vol. 3A §5.8.8; Vol. 4 Table 2-2).
+const (
+	msrSTAR  = 0xC0000081 // bits 47:32: CS for SYSCALL (SS = CS+8)
+	msrLSTAR = 0xC0000082 // 64-bit SYSCALL target RIP
+	msrFMASK = 0xC0000084 // RFLAGS bits cleared by SYSCALL
+	// IF (interrupts), DF (direction), TF (single step), AC (alignment check).
+	fmaskBits = 1<<9 | 1<<10 | 1<<8 | 1<<18
+)
+
+func initSyscall() {
+	cpu.Wrmsr(msrSTAR, uint64(KernelCS)<<32)
+	cpu.Wrmsr(msrLSTAR, uint64(entryPCs()[syscallEntryPC]))
+	cpu.Wrmsr(msrFMASK, fmaskBits)
+}
+
+// Init installs the GDT, TSS, IDT and SYSCALL entry. kernelTop is the top of
+// the kernel stack (16-byte aligned) where every entry saves its Frame;
+// crisisTop the top of the stack for NMI, #DF and #MC.
+func Init(kernelTop, crisisTop uintptr) {
+	kernelStackTop = kernelTop
+	kernelFSBase = readFSBase()
+	initGDT(kernelTop, crisisTop)
+	initIDT()
+	initSyscall()
+}

@@ -1,0 +1,305 @@
+// One small entry stub per interrupt vector (SDM Vol. 3A §6.12.1): each
+// makes the stack look the same (an error code, then the vector number) and
+// jumps to trapCommon in entry_amd64.s. Vectors 0-31 are CPU exceptions
+// (§6.15; 8, 10-14, 17, 21, 29 and 30 push an error code themselves),
+// 32-47 the remapped 8259 PIC interrupt lines.
+//
+// The stubs are written out one by one because Go assembly has no loops.
+
+#include "textflag.h"
+
+TEXT ·vector0(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $0
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector1(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $1
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector2(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $2
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector3(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $3
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector4(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $4
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector5(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $5
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector6(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $6
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector7(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $7
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector8(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $8	// the CPU pushed an error code
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector9(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $9
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector10(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $10	// the CPU pushed an error code
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector11(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $11	// the CPU pushed an error code
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector12(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $12	// the CPU pushed an error code
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector13(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $13	// the CPU pushed an error code
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector14(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $14	// the CPU pushed an error code
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector15(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $15
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector16(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $16
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector17(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $17	// the CPU pushed an error code
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector18(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $18
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector19(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $19
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector20(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $20
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector21(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $21	// the CPU pushed an error code
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector22(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $22
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector23(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $23
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector24(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $24
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector25(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $25
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector26(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $26
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector27(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $27
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector28(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $28
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector29(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $29	// the CPU pushed an error code
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector30(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $30	// the CPU pushed an error code
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector31(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $31
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector32(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $32
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector33(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $33
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector34(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $34
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector35(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $35
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector36(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $36
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector37(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $37
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector38(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $38
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector39(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $39
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector40(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $40
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector41(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $41
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector42(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $42
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector43(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $43
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector44(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $44
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector45(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $45
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector46(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $46
+	JMP  ·trapCommon(SB)
+
+TEXT ·vector47(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0	// no error code for this vector: push a zero
+	PUSHQ $47
+	JMP  ·trapCommon(SB)
+
+TEXT ·vectorOther(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ $0
+	PUSHQ $255	// any vector above 47 (none is programmed)
+	JMP  ·trapCommon(SB)
+
+// entryTable lists the entry points' addresses: the stubs of vectors 0-47,
+// the stub for every other vector, then syscallEntry. DATA with a symbol
+// address is filled in by the linker with the ABI0 (assembly) address.
+DATA ·entryTable+0(SB)/8, $·vector0(SB)
+DATA ·entryTable+8(SB)/8, $·vector1(SB)
+DATA ·entryTable+16(SB)/8, $·vector2(SB)
+DATA ·entryTable+24(SB)/8, $·vector3(SB)
+DATA ·entryTable+32(SB)/8, $·vector4(SB)
+DATA ·entryTable+40(SB)/8, $·vector5(SB)
+DATA ·entryTable+48(SB)/8, $·vector6(SB)
+DATA ·entryTable+56(SB)/8, $·vector7(SB)
+DATA ·entryTable+64(SB)/8, $·vector8(SB)
+DATA ·entryTable+72(SB)/8, $·vector9(SB)
+DATA ·entryTable+80(SB)/8, $·vector10(SB)
+DATA ·entryTable+88(SB)/8, $·vector11(SB)
+DATA ·entryTable+96(SB)/8, $·vector12(SB)
+DATA ·entryTable+104(SB)/8, $·vector13(SB)
+DATA ·entryTable+112(SB)/8, $·vector14(SB)
+DATA ·entryTable+120(SB)/8, $·vector15(SB)
+DATA ·entryTable+128(SB)/8, $·vector16(SB)
+DATA ·entryTable+136(SB)/8, $·vector17(SB)
+DATA ·entryTable+144(SB)/8, $·vector18(SB)
+DATA ·entryTable+152(SB)/8, $·vector19(SB)
+DATA ·entryTable+160(SB)/8, $·vector20(SB)
+DATA ·entryTable+168(SB)/8, $·vector21(SB)
+DATA ·entryTable+176(SB)/8, $·vector22(SB)
+DATA ·entryTable+184(SB)/8, $·vector23(SB)
+DATA ·entryTable+192(SB)/8, $·vector24(SB)
+DATA ·entryTable+200(SB)/8, $·vector25(SB)
+DATA ·entryTable+208(SB)/8, $·vector26(SB)
+DATA ·entryTable+216(SB)/8, $·vector27(SB)
+DATA ·entryTable+224(SB)/8, $·vector28(SB)
+DATA ·entryTable+232(SB)/8, $·vector29(SB)
+DATA ·entryTable+240(SB)/8, $·vector30(SB)
+DATA ·entryTable+248(SB)/8, $·vector31(SB)
+DATA ·entryTable+256(SB)/8, $·vector32(SB)
+DATA ·entryTable+264(SB)/8, $·vector33(SB)
+DATA ·entryTable+272(SB)/8, $·vector34(SB)
+DATA ·entryTable+280(SB)/8, $·vector35(SB)
+DATA ·entryTable+288(SB)/8, $·vector36(SB)
+DATA ·entryTable+296(SB)/8, $·vector37(SB)
+DATA ·entryTable+304(SB)/8, $·vector38(SB)
+DATA ·entryTable+312(SB)/8, $·vector39(SB)
+DATA ·entryTable+320(SB)/8, $·vector40(SB)
+DATA ·entryTable+328(SB)/8, $·vector41(SB)
+DATA ·entryTable+336(SB)/8, $·vector42(SB)
+DATA ·entryTable+344(SB)/8, $·vector43(SB)
+DATA ·entryTable+352(SB)/8, $·vector44(SB)
+DATA ·entryTable+360(SB)/8, $·vector45(SB)
+DATA ·entryTable+368(SB)/8, $·vector46(SB)
+DATA ·entryTable+376(SB)/8, $·vector47(SB)
+DATA ·entryTable+384(SB)/8, $·vectorOther(SB)
+DATA ·entryTable+392(SB)/8, $·syscallEntry(SB)
+GLOBL ·entryTable(SB), NOPTR|RODATA, $400
+
+// entryPCs returns &entryTable.
+TEXT ·entryPCs(SB), NOSPLIT, $0-8
+	LEAQ ·entryTable(SB), AX
+	MOVQ AX, ret+0(FP)
+	RET
