@@ -1,0 +1,48 @@
+package qemu
+
+import (
+	"errors"
+	"io"
+	"time"
+)
+
+// Config describes one QEMU run.
+type Config struct {
+	Kernel    string        // path to the Multiboot kernel image (-kernel); empty when ISO is set
+	Modules   []string      // Multiboot modules, each "PATH ARG ARG..." (the module string); passed as -initrd joined with ","; a comma inside a module string is an error
+	ISO       string        // boot this CD image instead (-cdrom)
+	Append    string        // kernel command line (-append); only with Kernel
+	MemoryMiB int           // -m; 0 means 128
+	Accel     string        // "auto" (default when empty), "kvm" or "tcg"
+	Timeout   time.Duration // 0 means no timeout
+	Stdin     io.Reader     // fed to the guest's COM1; nil means no input
+	Stdout    io.Writer     // the guest's COM1 output, streamed as it arrives
+	Stderr    io.Writer     // where launcher messages (GDB hint) go; nil = os.Stderr
+	GDB       bool          // start halted with the GDB stub on :1234 and print the gdb command line; disables Timeout
+	Extra     []string      // extra QEMU arguments
+}
+
+// Result is how a run ended.
+type Result struct {
+	ExitCode int           // the guest's exit status, exactly 0..255; -1 when Run returns an error
+	Accel    string        // the accelerator actually used: "kvm" or "tcg"
+	Elapsed  time.Duration // wall time from QEMU start to exit
+}
+
+// DefaultMemoryMiB is the guest RAM when Config.MemoryMiB is 0.
+const DefaultMemoryMiB = 128
+
+var (
+	// ErrTimeout is wrapped by the error Run returns when Config.Timeout
+	// expires; the message reads "QEMU timed out after 30s".
+	ErrTimeout = errors.New("QEMU timed out")
+
+	// ErrNoExit is wrapped by the error Run returns when QEMU ended without
+	// the guest reporting "gobare: exit N" on COM2: a triple fault (which
+	// -no-reboot turns into a plain QEMU exit), a reset, a power-off, or a
+	// write to port 0xf4 that skipped the control line.
+	ErrNoExit = errors.New("guest stopped without reporting an exit status")
+)
+
+// program is the QEMU binary Run and KVMWorks start; tests replace it.
+var program = "qemu-system-x86_64"

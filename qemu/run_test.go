@@ -1,0 +1,321 @@
+package qemu
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// These tests boot the hand-made guests of guest_test.go in a real QEMU. Each
+// TCG boot takes about 0.1 s.
+
+func needQEMU(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath(program); err != nil {
+		t.Skipf("%s is not installed (make deps installs it): %v", program, err)
+	}
+}
+
+// syncBuffer is a bytes.Buffer that the test can read while QEMU writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestRunExitCodes(t *testing.T) {
+	needQEMU(t)
+	for _, code := range []byte{0, 1, 42, 127, 128, 200, 255} {
+		t.Run(fmt.Sprint(code), func(t *testing.T) {
+			t.Parallel()
+			var g guest
+			g.puts(com1, "hello from the guest\n")
+			g.exit(code)
+			var out bytes.Buffer
+			res, err := Run(context.Background(), Config{
+				Kernel:  g.write(t),
+				Accel:   "tcg",
+				Timeout: 30 * time.Second,
+				Stdout:  &out,
+			})
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			if res.ExitCode != int(code) || res.Accel != "tcg" || res.Elapsed <= 0 {
+				t.Errorf("Result %+v, want ExitCode %d, Accel tcg", res, code)
+			}
+			if got, want := out.String(), "hello from the guest\n"; got != want {
+				t.Errorf("COM1 output %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+// Stdin reaches the guest's COM1: the guest echoes a line back, then exits.
+func TestRunStdin(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	var g guest
+	g.echoLine(com1)
+	g.exit(7)
+	var out bytes.Buffer
+	res, err := Run(context.Background(), Config{
+		Kernel:  g.write(t),
+		Accel:   "tcg",
+		Timeout: 30 * time.Second,
+		Stdin:   strings.NewReader("ping\n"),
+		Stdout:  &out,
+	})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if res.ExitCode != 7 {
+		t.Errorf("ExitCode %d, want 7", res.ExitCode)
+	}
+	if got := out.String(); got != "ping\n" {
+		t.Errorf("echo %q, want %q", got, "ping\n")
+	}
+}
+
+// A guest that never exits is killed at the timeout.
+func TestRunTimeout(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	var g guest
+	g.puts(com1, "spinning\n")
+	g.spin()
+	out := new(syncBuffer)
+	start := time.Now()
+	res, err := Run(context.Background(), Config{
+		Kernel:  g.write(t),
+		Accel:   "tcg",
+		Timeout: time.Second,
+		Stdout:  out,
+	})
+	took := time.Since(start)
+	if !errors.Is(err, ErrTimeout) {
+		t.Fatalf("Run: %v, want ErrTimeout", err)
+	}
+	if want := "QEMU timed out after 1s"; err.Error() != want {
+		t.Errorf("message %q, want %q", err, want)
+	}
+	if res.ExitCode != -1 {
+		t.Errorf("ExitCode %d after a timeout, want -1", res.ExitCode)
+	}
+	if took > 1*time.Second+stopGrace+2*time.Second {
+		t.Errorf("Run took %v for a 1s timeout", took)
+	}
+	// Output written before the timeout was streamed, not lost.
+	if got := out.String(); got != "spinning\n" {
+		t.Errorf("COM1 output %q, want %q", got, "spinning\n")
+	}
+}
+
+// A triple fault ends QEMU (-no-reboot) without a report: ErrNoExit.
+func TestRunTripleFault(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	var g guest
+	g.tripleFault()
+	_, err := Run(context.Background(), Config{Kernel: g.write(t), Accel: "tcg", Timeout: 30 * time.Second})
+	if !errors.Is(err, ErrNoExit) {
+		t.Fatalf("Run: %v, want ErrNoExit", err)
+	}
+	if !strings.Contains(err.Error(), "guest stopped without reporting an exit status (triple fault or reset?)") {
+		t.Errorf("message %q", err)
+	}
+}
+
+// Writing to port 0xf4 without the COM2 report is not an exit status.
+func TestRunDebugExitWithoutReport(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	var g guest
+	g.debugExit(3)
+	_, err := Run(context.Background(), Config{Kernel: g.write(t), Accel: "tcg", Timeout: 30 * time.Second})
+	if !errors.Is(err, ErrNoExit) {
+		t.Fatalf("Run: %v, want ErrNoExit", err)
+	}
+}
+
+// Reporting one status and writing another to port 0xf4 is caught.
+func TestRunInconsistentExit(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	var g guest
+	g.puts(com2, "gobare: exit 5\n")
+	g.debugExit(6)
+	_, err := Run(context.Background(), Config{Kernel: g.write(t), Accel: "tcg", Timeout: 30 * time.Second})
+	if err == nil || errors.Is(err, ErrNoExit) || !strings.Contains(err.Error(), "reported exit status 5") {
+		t.Fatalf("Run: %v, want an inconsistency error", err)
+	}
+}
+
+// Accel "kvm" runs under KVM when it works and is an error when it does not;
+// "auto" follows KVMWorks. A KVM boot costs about 3.5 s on these hosts
+// (against 0.1 s for TCG), so there is only one, skipped with -short.
+func TestRunKVMAndAuto(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	want := map[bool]string{true: "kvm", false: "tcg"}[KVMWorks()]
+	if got, err := chooseAccel(""); got != want || err != nil {
+		t.Errorf("auto chose %q, %v; want %q", got, err, want)
+	}
+	if got, err := chooseAccel("auto"); got != want || err != nil {
+		t.Errorf("auto chose %q, %v; want %q", got, err, want)
+	}
+	if _, err := chooseAccel("hvf"); err == nil {
+		t.Error("accelerator hvf accepted")
+	}
+	var g guest
+	g.exit(42)
+	kernel := g.write(t)
+	if !KVMWorks() {
+		_, err := Run(context.Background(), Config{Kernel: kernel, Accel: "kvm"})
+		if err == nil || !strings.Contains(err.Error(), "KVM") {
+			t.Errorf("kvm without KVM: %v; want an error", err)
+		}
+		return
+	}
+	if testing.Short() {
+		t.Skip("skipping the KVM boot in -short mode")
+	}
+	res, err := Run(context.Background(), Config{Kernel: kernel, Accel: "kvm", Timeout: 60 * time.Second})
+	if err != nil || res.ExitCode != 42 || res.Accel != "kvm" {
+		t.Errorf("kvm: %+v, %v; want ExitCode 42 under kvm", res, err)
+	}
+	t.Logf("KVM boot took %v", res.Elapsed)
+}
+
+// When QEMU rejects its arguments, the error carries QEMU's message.
+func TestRunQEMUFails(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	var g guest
+	g.exit(0)
+	_, err := Run(context.Background(), Config{
+		Kernel: g.write(t),
+		Accel:  "tcg",
+		Extra:  []string{"-no-such-flag"},
+	})
+	if err == nil || errors.Is(err, ErrNoExit) || !strings.Contains(err.Error(), "-no-such-flag") {
+		t.Fatalf("Run: %v, want QEMU's complaint about -no-such-flag", err)
+	}
+	t.Log(err)
+}
+
+func TestRunMissingKernel(t *testing.T) {
+	needQEMU(t)
+	_, err := Run(context.Background(), Config{Kernel: "/nonexistent/kernel", Accel: "tcg"})
+	if err == nil || !strings.Contains(err.Error(), "/nonexistent/kernel") {
+		t.Fatalf("Run: %v, want an error naming the kernel", err)
+	}
+}
+
+// Without QEMU installed, the error says what to do. (Not parallel: it
+// swaps the program name.)
+func TestRunMissingQEMU(t *testing.T) {
+	defer func(p string) { program = p }(program)
+	program = "qemu-system-gobare-missing"
+	_, err := Run(context.Background(), Config{Kernel: "k", Accel: "tcg"})
+	if err == nil || !strings.Contains(err.Error(), "make deps") || !strings.Contains(err.Error(), program) {
+		t.Fatalf("Run: %v, want a hint about make deps", err)
+	}
+}
+
+// Cancelling the context stops QEMU and is not reported as a timeout.
+func TestRunCancel(t *testing.T) {
+	needQEMU(t)
+	t.Parallel()
+	var g guest
+	g.spin()
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(500*time.Millisecond, cancel)
+	_, err := Run(ctx, Config{Kernel: g.write(t), Accel: "tcg", Timeout: time.Minute})
+	if !errors.Is(err, context.Canceled) || errors.Is(err, ErrTimeout) {
+		t.Fatalf("Run: %v, want context.Canceled", err)
+	}
+}
+
+// With GDB the guest waits for a debugger, the hint is printed and the
+// timeout is ignored; a minimal GDB remote-protocol client sends "continue"
+// and the guest runs to its exit.
+func TestRunGDB(t *testing.T) {
+	needQEMU(t)
+	if c, err := net.Dial("tcp", "localhost:1234"); err == nil {
+		c.Close()
+		t.Skip("port 1234 is already in use")
+	}
+	var g guest
+	g.exit(5)
+	kernel := g.write(t)
+	hint := new(syncBuffer)
+	type outcome struct {
+		res Result
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		res, err := Run(context.Background(), Config{
+			Kernel:  kernel,
+			Accel:   "tcg",
+			GDB:     true,
+			Timeout: time.Millisecond, // must be ignored
+			Stderr:  hint,
+		})
+		done <- outcome{res, err}
+	}()
+
+	var conn net.Conn
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		var err error
+		if conn, err = net.Dial("tcp", "localhost:1234"); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GDB stub not listening: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	defer conn.Close()
+	// A halted guest must not have exited.
+	select {
+	case o := <-done:
+		t.Fatalf("Run returned before GDB continued: %+v, %v", o.res, o.err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	// "$c#63" is the packet "c" (continue) with its checksum.
+	if _, err := conn.Write([]byte("$c#63")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case o := <-done:
+		if o.err != nil || o.res.ExitCode != 5 {
+			t.Fatalf("Run: %+v, %v; want ExitCode 5", o.res, o.err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("guest did not exit after continue")
+	}
+	want := `gdb ` + kernel + ` -ex "target remote localhost:1234"`
+	if !strings.Contains(hint.String(), want) {
+		t.Errorf("hint %q does not contain %q", hint.String(), want)
+	}
+}
