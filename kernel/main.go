@@ -7,6 +7,7 @@ import (
 
 	"github.com/gobare/gobare/kernel/console"
 	"github.com/gobare/gobare/kernel/cpu"
+	"github.com/gobare/gobare/kernel/linux"
 	"github.com/gobare/gobare/kernel/mem"
 	"github.com/gobare/gobare/kernel/multiboot"
 	"github.com/gobare/gobare/kernel/power"
@@ -22,11 +23,11 @@ const (
 // The kernel's memory: the frame allocator (with a bitmap for up to 64 GiB
 // of RAM), its page table, and the boot information.
 var (
-	frames       mem.FrameAllocator
-	frameBitmap  [mem.MaxRAM / mem.PageSize / 64]uint64
-	kernelSpace  mem.PageTable
-	bootInfo     multiboot.Info
-	physMem      []byte
+	frames      mem.FrameAllocator
+	frameBitmap [mem.MaxRAM / mem.PageSize / 64]uint64
+	kernelSpace mem.PageTable
+	bootInfo    multiboot.Info
+	physMem     []byte
 )
 
 // Slots of the kernel stacks in mem.StackBase's area, and their sizes.
@@ -55,12 +56,19 @@ func Main(magic uint32, info uintptr) {
 	if err != multiboot.ErrNone {
 		fail("bad Multiboot information: ", err.String())
 	}
+	tracing = hasKernelWord("trace")
+	linux.Trace = tracing
 	setUpMemory()
 	setUpTraps()
 	timer.Init()
 	printBanner()
-	selfCheck()
-	power.Exit(0)
+	file, args, ok := findProgram()
+	if !ok {
+		// No program: the kernel checks itself and stops.
+		selfCheck()
+		power.Exit(0)
+	}
+	runProgram(file, args)
 }
 
 // fail reports a fatal boot problem and stops.

@@ -43,7 +43,7 @@ func selfCheck() {
 		waitForInterrupt()
 	}
 	check("timer interrupts arrive", true)
-	if hasWord(bootInfo.Cmdline, "fault=pf") {
+	if hasKernelWord("fault=pf") {
 		console.Print("selfcheck: taking a deliberate page fault\n")
 		deliberatePageFault()
 	}
@@ -67,19 +67,4 @@ func check(name string, ok bool) {
 func deliberatePageFault() {
 	p := (*uint64)(ptrTo(mem.StackBase + 7<<30))
 	*p = 0xdead
-}
-
-// hasWord reports whether the space-separated command line has word.
-func hasWord(cmdline []byte, word string) bool {
-	for i := 0; i < len(cmdline); {
-		j := i
-		for j < len(cmdline) && cmdline[j] != ' ' {
-			j++
-		}
-		if j-i == len(word) && string(cmdline[i:j]) == word {
-			return true
-		}
-		i = j + 1
-	}
-	return false
 }

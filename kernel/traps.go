@@ -3,10 +3,20 @@ package kernel
 import (
 	"github.com/gobare/gobare/kernel/console"
 	"github.com/gobare/gobare/kernel/cpu"
+	"github.com/gobare/gobare/kernel/linux"
 	"github.com/gobare/gobare/kernel/mem"
 	"github.com/gobare/gobare/kernel/power"
+	"github.com/gobare/gobare/kernel/sched"
 	"github.com/gobare/gobare/kernel/timer"
 	"github.com/gobare/gobare/kernel/trap"
+	"github.com/gobare/gobare/kernel/vm"
+)
+
+// Exit statuses for a program killed by the kernel, as a shell reports a
+// signal death: 128 + SIGKILL (the OOM killer) and 128 + SIGSEGV.
+const (
+	ExitOutOfMemory = 137
+	ExitSegfault    = 139
 )
 
 // setUpTraps maps the kernel stacks (each with a guard page) and installs
@@ -24,12 +34,20 @@ func setUpTraps() {
 	trap.Init(mainTop, crisisTop)
 }
 
-// handleTrap is every entry's Go half (trap.Handler).
+// handleTrap is every entry's Go half (trap.Handler): it does what the
+// entry asks, then lets the scheduler pick who runs next.
 func handleTrap(f *trap.Frame) {
 	switch {
+	case f.Vector == trap.VectorSyscall:
+		linux.Syscall(f)
+	case f.Vector == vectorPageFault && sched.Current() != nil:
+		pageFault(f)
 	case f.Vector == timer.IRQBase+timer.IRQTimer:
 		timer.Tick()
 		timer.EndOfInterrupt(timer.IRQTimer)
+		if sched.Current() != nil || sched.Live() > 0 {
+			sched.Tick(timer.Nanotime())
+		}
 	case f.Vector == timer.IRQBase+timer.IRQCOM1:
 		timer.EndOfInterrupt(timer.IRQCOM1)
 	case f.Vector >= timer.IRQBase && f.Vector < timer.IRQBase+16:
@@ -37,6 +55,29 @@ func handleTrap(f *trap.Frame) {
 	default:
 		programFault(f)
 	}
+	if sched.Live() > 0 {
+		sched.Schedule(f)
+	}
+}
+
+// vectorPageFault is #PF (SDM Vol. 3A §6.15, Interrupt 14).
+const vectorPageFault = 14
+
+// pageFault handles a page fault in the program: demand paging, or the end
+// of the program when the access is not allowed (signals come later).
+func pageFault(f *trap.Frame) {
+	switch space.HandleFault(uintptr(cpu.ReadCR2()), f.Error) {
+	case vm.FaultHandled:
+		return
+	case vm.FaultNoMemory:
+		console.Print("gobare: out of memory: no free frame for the program's page at ")
+		console.Hex(cpu.ReadCR2())
+		console.Print("\n")
+		power.Exit(ExitOutOfMemory)
+	}
+	console.Print("\ngobare: segmentation fault: ")
+	trap.Report(f)
+	power.Exit(ExitSegfault)
 }
 
 // programFault reports an exception in code that is not the kernel's, for

@@ -23,8 +23,8 @@ const (
 	flagMemoryInfo = 1 << 1  // pass mem_lower/upper and the memory map
 	flagAddresses  = 1 << 16 // the address fields below are valid (a.out kludge)
 	headerFlags    = flagPageAlign | flagMemoryInfo | flagAddresses
-	headerSize     = 32      // magic, flags, checksum, 5 address fields
-	headerSearch   = 8192    // the header must lie in the first 8 KiB (§3.1.1)
+	headerSize     = 32   // magic, flags, checksum, 5 address fields
+	headerSearch   = 8192 // the header must lie in the first 8 KiB (§3.1.1)
 )
 
 // Layout is where the kernel's loadable bytes are, in the file and in memory.
@@ -104,10 +104,10 @@ func PutHeader(file []byte, l Layout) {
 	le.PutUint32(h[0:], headerMagic)
 	le.PutUint32(h[4:], headerFlags)
 	var sum uint32 = headerMagic + headerFlags
-	le.PutUint32(h[8:], -sum) // magic+flags+checksum = 0
-	le.PutUint32(h[12:], l.LoadAddr+uint32(l.HeaderOff))     // header_addr
-	le.PutUint32(h[16:], l.LoadAddr)                         // load_addr
-	le.PutUint32(h[20:], l.LoadEndAddr)                      // load_end_addr
-	le.PutUint32(h[24:], l.BSSEndAddr)                       // bss_end_addr
-	le.PutUint32(h[28:], l.EntryAddr)                        // entry_addr
+	le.PutUint32(h[8:], -sum)                            // magic+flags+checksum = 0
+	le.PutUint32(h[12:], l.LoadAddr+uint32(l.HeaderOff)) // header_addr
+	le.PutUint32(h[16:], l.LoadAddr)                     // load_addr
+	le.PutUint32(h[20:], l.LoadEndAddr)                  // load_end_addr
+	le.PutUint32(h[24:], l.BSSEndAddr)                   // bss_end_addr
+	le.PutUint32(h[28:], l.EntryAddr)                    // entry_addr
 }

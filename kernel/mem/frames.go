@@ -78,14 +78,14 @@ func (a *FrameAllocator) Alloc() (uintptr, bool) {
 		if a.bitmap[w] == 0 {
 			continue
 		}
-		bit := 0
+		bit := uint(0)
 		for a.bitmap[w]&(1<<bit) == 0 {
 			bit++
 		}
 		a.bitmap[w] &^= 1 << bit
 		a.free--
 		a.next = w
-		phys := uintptr(w*64+bit) * PageSize
+		phys := uintptr(w*64+int(bit)) * PageSize
 		clear(a.Page(phys))
 		return phys, true
 	}

@@ -12,6 +12,9 @@ const (
 	// StackBase is where kernel stacks are mapped, each with an unmapped
 	// guard page below it so that an overflow faults.
 	StackBase = 0xffff_ff00_0000_0000
+	// ProgramFloor is the lowest address a program may be linked at: the
+	// kernel's own image lives below it. Go links programs at 0x400000.
+	ProgramFloor = 0x400000
 	// MaxRAM is the most RAM the frame allocator manages (its bitmap is
 	// static, 256 KiB); RAM above it is left unused.
 	MaxRAM = 64 << 30
@@ -87,7 +90,7 @@ func BuildKernelSpace(frames *FrameAllocator, segs []KernelSegment, ramTop uint6
 // MapStack maps pages fresh frames at the next free slot of the stack area
 // and returns the stack's top. The page below the stack stays unmapped.
 func MapStack(pt *PageTable, slot int, pages int) (top uintptr, err MapErr) {
-	const slotSize = 1 << 30 // 1 GiB of address space per stack
+	const slotSize = 1 << 30                                // 1 GiB of address space per stack
 	bottom := StackBase + uintptr(slot)*slotSize + PageSize // guard page at the slot's start
 	for i := 0; i < pages; i++ {
 		frame, ok := pt.Frames.Alloc()

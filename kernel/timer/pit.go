@@ -31,9 +31,15 @@ var (
 
 // Init calibrates the TSC, starts the periodic tick and unmasks the IRQs.
 func Init() {
-	tscHz = calibrateTSC()
-	nanosPerCycle = (1e9 << 32) / tscHz
+	hz := calibrateTSC()
+	if hz == 0 { // no TSC progress: a broken clock; avoid dividing by zero
+		hz = 1
+	}
+	tscHz = hz
+	nanosPerCycle = (1e9 << 32) / (hz | 1) // | 1: provably non-zero, so no divide check
+	rtc := readRTC()
 	tscBoot = cpu.Rdtsc()
+	bootEpochNanos = rtc * 1e9
 	// Channel 0, lobyte/hibyte, mode 2 (rate generator), binary.
 	divisor := uint16(pitHz / TickHz)
 	cpu.Outb(pitCommand, 0x34)

@@ -81,3 +81,6 @@ func Enter(f *Frame) {
 func StackFrame() *Frame {
 	return (*Frame)(unsafe.Pointer(kernelStackTop - FrameSize))
 }
+
+// KernelFSBase returns the FS base kernel code runs with.
+func KernelFSBase() uint64 { return kernelFSBase }

@@ -1,0 +1,47 @@
+# gobare: boot Go programs on bare x86-64.
+#   make run    boot the demo program in QEMU
+#   make test   run every test (host and QEMU)
+# Both install what is missing first (make deps).
+
+GO      ?= go
+MKIMAGE := bin/mkimage
+DEMO    ?= ./tests/programs/demo
+
+# Debian packages the tools come from, and one command of each to test for.
+DEB_PACKAGES := qemu-system-x86 grub-pc-bin grub-common xorriso mtools
+NEEDED_TOOLS := qemu-system-x86_64 grub-mkrescue xorriso mformat
+
+.PHONY: all deps run test test-host test-qemu bench soak clean mkimage
+
+all: mkimage
+
+# deps installs the missing tools with apt-get when running as root, and
+# otherwise prints the one command to run.
+deps:
+	@missing=""; for t in $(NEEDED_TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	echo "make deps: missing:$$missing"; \
+	pkgs="$(DEB_PACKAGES)"; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "run as root:  apt-get update && apt-get install -y $$pkgs grub-efi-amd64-bin"; exit 1; \
+	fi; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get update -qq && \
+	if apt-cache show grub-efi-amd64-bin >/dev/null 2>&1; then pkgs="$$pkgs grub-efi-amd64-bin"; fi; \
+	apt-get install -y -qq $$pkgs >/dev/null && echo "make deps: installed $$pkgs"
+
+mkimage:
+	$(GO) build -o $(MKIMAGE) ./cmd/mkimage
+
+run: deps mkimage
+	$(MKIMAGE) run -timeout 60s $(DEMO)
+
+test: deps
+	$(GO) vet ./cmd/... ./qemu/... ./internal/... ./tests/...
+	$(GO) test -timeout 40m ./...
+
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./tests/
+
+clean:
+	rm -rf bin

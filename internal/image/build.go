@@ -1,0 +1,142 @@
+package image
+
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/gobare/gobare/kernel"
+	"github.com/gobare/gobare/kernel/mem"
+)
+
+// Module is gobare's Go module path.
+const Module = "github.com/gobare/gobare"
+
+// KernelBuildArgs are the `go build` arguments that make the kernel ELF:
+// bounds checks off in kernel packages (a failed check would call into the
+// runtime, which never runs there), text linked one page above
+// mem.KernelBase so that the ELF header lands at KernelBase, and the
+// Multiboot entry as the ELF entry point.
+func KernelBuildArgs(out string) []string {
+	return []string{"build", "-trimpath",
+		"-gcflags=" + Module + "/...=-B",
+		fmt.Sprintf("-ldflags=-T %#x -E %s/boot.entry32", mem.KernelBase+mem.PageSize, Module),
+		"-o", out, "./cmd/kernel"}
+}
+
+// BuildKernel builds the kernel ELF from the gobare source tree at root.
+func BuildKernel(root, out string) error {
+	cmd := exec.Command("go", KernelBuildArgs(out)...)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64", "GOAMD64=v1", "GOFLAGS=")
+	if outp, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("building the kernel: %v\n%s", err, outp)
+	}
+	return nil
+}
+
+// FindRoot returns the gobare source tree: $GOBARE_ROOT, else the nearest
+// directory above dir whose go.mod declares the gobare module.
+func FindRoot(dir string) (string, error) {
+	if r := os.Getenv("GOBARE_ROOT"); r != "" {
+		return r, nil
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		b, err := os.ReadFile(filepath.Join(d, "go.mod"))
+		if err == nil && strings.HasPrefix(string(b), "module "+Module+"\n") {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("cannot find the gobare source tree above %s; set GOBARE_ROOT", dir)
+		}
+	}
+}
+
+// Program is what mkimage embeds in an image.
+type Program struct {
+	ELF        []byte   // the program's ELF file; nil for a kernel-only image
+	Argv       []string // argv, argv[0] first
+	Env        []string // KEY=VALUE
+	KernelArgs []string // words for the kernel command line
+}
+
+// Make turns the kernel ELF into a Multiboot image, with p embedded.
+func Make(kernelELF []byte, p Program) ([]byte, error) {
+	f, err := elf.NewFile(bytes.NewReader(kernelELF))
+	if err != nil {
+		return nil, fmt.Errorf("kernel: %v", err)
+	}
+	l, err := KernelLayout(f, kernelELF)
+	if err != nil {
+		return nil, err
+	}
+	img := bytes.Clone(kernelELF)
+	args, err := packArgs(p)
+	if err != nil {
+		return nil, err
+	}
+	descOff, err := embeddedOffset(f)
+	if err != nil {
+		return nil, err
+	}
+	d := img[descOff:]
+	if string(d[:8]) != kernel.EmbeddedMagic {
+		return nil, fmt.Errorf("kernel: embedded-program descriptor not found")
+	}
+	copy(d[24:24+kernel.EmbeddedArgsSize], args)
+	if p.ELF != nil {
+		// The image becomes the kernel's memory image (its bss as zeros),
+		// then the program on the next page; the loader loads it all.
+		end := int(l.BSSEndAddr - l.LoadAddr)
+		progOff := (end + mem.PageSize - 1) &^ (mem.PageSize - 1)
+		img = append(img[:min(len(img), int(l.LoadEndAddr-l.LoadAddr))], make([]byte, progOff-int(l.LoadEndAddr-l.LoadAddr))...)
+		img = append(img, p.ELF...)
+		binary.LittleEndian.PutUint64(d[8:], uint64(l.LoadAddr)+uint64(progOff))
+		binary.LittleEndian.PutUint64(d[16:], uint64(len(p.ELF)))
+		l.LoadEndAddr = l.LoadAddr + uint32(len(img))
+		l.BSSEndAddr = l.LoadEndAddr
+	}
+	PutHeader(img, l)
+	return img, nil
+}
+
+// embeddedOffset finds the file offset of kernel.embedded.
+func embeddedOffset(f *elf.File) (int, error) {
+	syms, err := f.Symbols()
+	if err != nil {
+		return 0, fmt.Errorf("kernel: %v", err)
+	}
+	for _, s := range syms {
+		if s.Name == Module+"/kernel.embedded" {
+			for _, p := range f.Progs {
+				if p.Type == elf.PT_LOAD && s.Value >= p.Vaddr && s.Value+s.Size <= p.Vaddr+p.Filesz {
+					return int(s.Value - p.Vaddr + p.Off), nil
+				}
+			}
+		}
+	}
+	return 0, fmt.Errorf("kernel: symbol kernel.embedded not found")
+}
+
+// packArgs lays out argv, env and kernel arguments as Embedded.Args wants.
+func packArgs(p Program) ([]byte, error) {
+	var b []byte
+	for _, list := range [][]string{p.Argv, p.Env, p.KernelArgs} {
+		for _, s := range list {
+			if s == "" || strings.IndexByte(s, 0) >= 0 {
+				return nil, fmt.Errorf("argument %q: empty or contains NUL", s)
+			}
+			b = append(append(b, s...), 0)
+		}
+		b = append(b, 0)
+	}
+	if len(b) > kernel.EmbeddedArgsSize {
+		return nil, fmt.Errorf("arguments and environment take %d bytes; at most %d fit", len(b), kernel.EmbeddedArgsSize)
+	}
+	return b, nil
+}

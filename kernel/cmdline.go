@@ -1,0 +1,99 @@
+package kernel
+
+import "github.com/gobare/gobare/kernel/console"
+
+// The kernel command line is the Multiboot command line (whose first word
+// is the kernel image's path, as QEMU and GRUB write it) followed by the
+// kernel arguments mkimage embedded. Words:
+//
+//	trace      print each system call and boot step
+//	fault=pf   take a deliberate page fault during the self-checks
+//	KEY=VALUE  anything else with '=' is put in the program's environment
+var tracing bool
+
+// forEachWord calls fn with each space-separated word of s.
+func forEachWord(s []byte, fn func(w []byte)) {
+	for i := 0; i < len(s); {
+		j := i
+		for j < len(s) && s[j] != ' ' {
+			j++
+		}
+		if j > i {
+			fn(s[i:j])
+		}
+		i = j + 1
+	}
+}
+
+// kernelArgs returns the Multiboot command line without the image path.
+func kernelArgs() []byte {
+	c := bootInfo.Cmdline
+	i := indexByte(c, ' ')
+	if i >= len(c) {
+		return nil
+	}
+	return c[i+1:]
+}
+
+// embeddedKernelArgs returns the kernel arguments mkimage embedded: the
+// strings after the second empty string of Embedded.Args, joined by NULs.
+func embeddedKernelArgs() []byte {
+	a := embedded.Args[:]
+	empties := 0
+	for i := 0; i < len(a); i++ {
+		if a[i] == 0 && (i == 0 || a[i-1] == 0) {
+			empties++
+			if empties == 2 {
+				end := i + 1
+				for end < len(a) && !(a[end] == 0 && a[end-1] == 0) {
+					end++
+				}
+				return a[i+1 : end]
+			}
+		}
+	}
+	return nil
+}
+
+// forEachKernelWord calls fn with every kernel command-line word.
+func forEachKernelWord(fn func(w []byte)) {
+	forEachWord(kernelArgs(), fn)
+	b := embeddedKernelArgs()
+	for i := 0; i < len(b); {
+		j := i + indexByte(b[i:], 0)
+		if j > i {
+			fn(b[i:j])
+		}
+		i = j + 1
+	}
+}
+
+// hasKernelWord reports whether the command line has word.
+func hasKernelWord(word string) bool {
+	found := false
+	forEachKernelWord(func(w []byte) {
+		if string(w) == word {
+			found = true
+		}
+	})
+	return found
+}
+
+// isEnvWord reports whether w is KEY=VALUE meant for the program.
+func isEnvWord(w []byte) bool {
+	eq := indexByte(w, '=')
+	return eq > 0 && eq < len(w) && !(len(w) > 6 && string(w[:6]) == "fault=")
+}
+
+// trace prints a boot milestone line when tracing: text, a number, text, a
+// number.
+func trace(a string, x uint64, b string, y uint64) {
+	if !tracing {
+		return
+	}
+	console.Print(a)
+	console.Dec(x)
+	console.Print(b)
+	console.Dec(y)
+	console.Print("\n")
+}

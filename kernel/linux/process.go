@@ -1,0 +1,157 @@
+package linux
+
+import (
+	"github.com/gobare/gobare/kernel/cpu"
+)
+
+// arch_prctl codes (Linux uapi asm/prctl.h).
+const (
+	archSetFS = 0x1002
+	archGetFS = 0x1003
+)
+
+// arch_prctl(code, addr): ARCH_SET_FS sets the thread's FS base. The frame
+// keeps it; the exit path writes it to IA32_FS_BASE with WRMSR.
+func sysArchPrctl(c call) uintptr {
+	switch c.arg(0) {
+	case archSetFS:
+		c.f.FSBase = uint64(c.arg(1))
+		return 0
+	case archGetFS:
+		if !Space.WriteUint64(c.arg(1), c.f.FSBase) {
+			return errno(EFAULT)
+		}
+		return 0
+	}
+	return errno(EINVAL)
+}
+
+// prctl(option, ...): nothing to configure; PR_SET_VMA (naming anonymous
+// memory) is refused like on kernels without it.
+func sysPrctl(c call) uintptr { return errno(EINVAL) }
+
+// sched_getaffinity(pid, size, mask): one CPU.
+func sysSchedGetaffinity(c call) uintptr {
+	if c.arg(1) < 8 {
+		return errno(EINVAL)
+	}
+	if !Space.WriteUint64(c.arg(2), 1) {
+		return errno(EFAULT)
+	}
+	return 8
+}
+
+// uname(buf): struct utsname, six 65-byte strings.
+func sysUname(c call) uintptr {
+	var u [6 * 65]byte
+	fields := [6]string{"Linux", "gobare", "6.1.0-gobare", "#1 gobare", "x86_64", "(none)"}
+	for i, s := range fields {
+		copy(u[i*65:], s)
+	}
+	if !Space.CopyOut(c.arg(0), u[:]) {
+		return errno(EFAULT)
+	}
+	return 0
+}
+
+// prlimit64(pid, resource, new, old): RLIMIT_NOFILE and the rest read as
+// generous fixed limits; setting is accepted.
+func sysPrlimit64(c call) uintptr {
+	if old := c.arg(3); old != 0 {
+		if !Space.WriteUint64(old, 1024) || !Space.WriteUint64(old+8, 4096) {
+			return errno(EFAULT)
+		}
+	}
+	return 0
+}
+
+// getrandom(buf, count, flags): RDRAND where the CPU has it, else the
+// kernel's TSC-seeded generator.
+func sysGetrandom(c call) uintptr {
+	buf, n := c.arg(0), c.arg(1)
+	var chunk [64]byte
+	for done := uintptr(0); done < n; {
+		k := min(n-done, uintptr(len(chunk)))
+		FillRandom(chunk[:k])
+		if !Space.CopyOut(buf+done, chunk[:k]) {
+			return errno(EFAULT)
+		}
+		done += k
+	}
+	return n
+}
+
+// rng is the fallback generator's state (xorshift64*), seeded from the TSC.
+var rng uint64
+
+// FillRandom fills b with random bytes.
+func FillRandom(b []byte) {
+	for i := 0; i < len(b); i += 8 {
+		v, ok := cpu.Rdrand()
+		if !ok {
+			if rng == 0 {
+				rng = cpu.Rdtsc() | 1
+			}
+			rng ^= rng >> 12
+			rng ^= rng << 25
+			rng ^= rng >> 27
+			v = rng * 2685821657736338717
+		}
+		for j := 0; j < 8 && i+j < len(b); j++ {
+			b[i+j] = byte(v >> (8 * j))
+		}
+	}
+}
+
+// Signals are recorded but not yet delivered: rt_sigaction keeps the
+// handlers so the old action reads back, the mask calls succeed, and
+// kill/tkill/tgkill are accepted without effect (DESIGN.md's signal
+// delivery is the next step; the runtime then loses async preemption only).
+var sigactions [65][4]uint64
+
+// rt_sigaction(sig, act, oldact, sigsetsize)
+func sysRtSigaction(c call) uintptr {
+	sig, act, old := c.arg(0), c.arg(1), c.arg(2)
+	if sig < 1 || sig > 64 {
+		return errno(EINVAL)
+	}
+	if old != 0 {
+		for i := 0; i < 4; i++ {
+			if !Space.WriteUint64(old+uintptr(i)*8, sigactions[sig][i]) {
+				return errno(EFAULT)
+			}
+		}
+	}
+	if act != 0 {
+		for i := 0; i < 4; i++ {
+			v, ok := Space.ReadUint64(act + uintptr(i)*8)
+			if !ok {
+				return errno(EFAULT)
+			}
+			sigactions[sig][i] = v
+		}
+	}
+	return 0
+}
+
+// rt_sigprocmask(how, set, oldset, size): every mask reads as empty.
+func sysRtSigprocmask(c call) uintptr {
+	if old := c.arg(2); old != 0 && !Space.WriteUint64(old, 0) {
+		return errno(EFAULT)
+	}
+	return 0
+}
+
+// sigaltstack(ss, old): the old stack reads as disabled (SS_DISABLE).
+func sysSigaltstack(c call) uintptr {
+	if old := c.arg(1); old != 0 {
+		if !Space.WriteUint64(old, 0) || !Space.WriteUint64(old+8, 2) || !Space.WriteUint64(old+16, 0) {
+			return errno(EFAULT)
+		}
+	}
+	return 0
+}
+
+func sysKill(c call) uintptr   { return 0 }
+func sysTkill(c call) uintptr  { return 0 }
+func sysTgkill(c call) uintptr { return 0 }

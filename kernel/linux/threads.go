@@ -1,0 +1,157 @@
+package linux
+
+import (
+	"github.com/gobare/gobare/kernel/sched"
+	"github.com/gobare/gobare/kernel/timer"
+)
+
+// clone flags (Linux uapi sched.h). The Go runtime passes
+// CLONE_VM|FS|FILES|SIGHAND|SYSVSEM|THREAD|SETTLS = 0xd0f00 for new threads.
+const (
+	cloneVM           = 0x100
+	cloneThread       = 0x10000
+	cloneSettls       = 0x80000
+	cloneParentSettid = 0x100000
+	cloneChildSettid  = 0x1000000
+)
+
+// clone(flags, stack, parent_tid, child_tid, tls): a new thread sharing
+// everything, starting with the parent's registers except RAX = 0, RSP =
+// stack and FS base = tls.
+func sysClone(c call) uintptr {
+	flags, stack, ptid, ctid, tls := c.arg(0), c.arg(1), c.arg(2), c.arg(3), c.arg(4)
+	if flags&(cloneVM|cloneThread) != cloneVM|cloneThread {
+		return errno(ENOSYS) // fork: one address space only
+	}
+	child := *c.f
+	child.AX = 0
+	if stack != 0 {
+		child.RSP = uint64(stack)
+	}
+	if flags&cloneSettls != 0 {
+		child.FSBase = uint64(tls)
+	}
+	t := sched.New(&child)
+	if t == nil {
+		return errno(EAGAIN)
+	}
+	if flags&cloneParentSettid != 0 {
+		Space.WriteUint32(ptid, uint32(t.TID))
+	}
+	if flags&cloneChildSettid != 0 {
+		Space.WriteUint32(ctid, uint32(t.TID))
+	}
+	return uintptr(t.TID)
+}
+
+// exit(code) ends the calling thread; the last one ends the program.
+func sysExit(c call) uintptr {
+	sched.Exit()
+	if sched.Live() == 0 {
+		ExitHook(int(c.arg(0)))
+	}
+	return 0
+}
+
+// exit_group(code) ends the program.
+func sysExitGroup(c call) uintptr {
+	if Trace {
+		traceCall(c, 231, 0)
+	}
+	ExitHook(int(c.arg(0)))
+	return 0
+}
+
+func sysGettid(c call) uintptr { return uintptr(c.t.TID) }
+
+// The program is process 1, the first thread's TID.
+func sysGetpid(c call) uintptr { return 1 }
+
+func sysSchedYield(c call) uintptr {
+	sched.Yield()
+	return 0
+}
+
+// futex operations (Linux uapi futex.h); the runtime uses the private
+// WAIT and WAKE.
+const (
+	futexWait       = 0
+	futexWake       = 1
+	futexWaitBitset = 9
+	futexWakeBitset = 10
+	futexCmdMask    = 0x7f // without FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME
+)
+
+// futex(uaddr, op, val, timeout, uaddr2, val3)
+func sysFutex(c call) uintptr {
+	addr, op, val, timeout := c.arg(0), c.arg(1)&futexCmdMask, uint32(c.arg(2)), c.arg(3)
+	switch op {
+	case futexWait, futexWaitBitset:
+		cur, ok := Space.ReadUint32(addr)
+		if !ok {
+			return errno(EFAULT)
+		}
+		if cur != val {
+			return errno(EAGAIN)
+		}
+		var deadline int64
+		if timeout != 0 {
+			ns, ok := readTimespec(timeout)
+			if !ok {
+				return errno(EFAULT)
+			}
+			if op == futexWaitBitset { // absolute, monotonic
+				deadline = max(ns-timer.Nanotime(), 1) + timer.Nanotime()
+			} else {
+				deadline = timer.Nanotime() + max(ns, 1)
+			}
+		}
+		c.t.FutexAddr = addr
+		sched.Block(c.f, sched.WaitFutex, deadline, 0, errno(ETIMEDOUT))
+		return 0
+	case futexWake, futexWakeBitset:
+		return uintptr(sched.FutexWake(addr, int(val)))
+	}
+	return errno(ENOSYS)
+}
+
+// nanosleep(req, rem)
+func sysNanosleep(c call) uintptr {
+	ns, ok := readTimespec(c.arg(0))
+	if !ok || ns < 0 {
+		return errno(EFAULT)
+	}
+	sched.Block(c.f, sched.WaitSleep, timer.Nanotime()+max(ns, 1), 0, 0)
+	return 0
+}
+
+// readTimespec reads a struct timespec {tv_sec, tv_nsec int64} as ns.
+func readTimespec(addr uintptr) (int64, bool) {
+	sec, ok1 := Space.ReadUint64(addr)
+	nsec, ok2 := Space.ReadUint64(addr + 8)
+	return int64(sec)*1e9 + int64(nsec), ok1 && ok2
+}
+
+// writeTimespec writes ns as a struct timespec.
+func writeTimespec(addr uintptr, ns int64) bool {
+	return Space.WriteUint64(addr, uint64(ns/1e9)) && Space.WriteUint64(addr+8, uint64(ns%1e9))
+}
+
+// Clock ids (Linux uapi time.h).
+const (
+	clockRealtime       = 0
+	clockRealtimeCoarse = 5
+)
+
+// clock_gettime(clock, tp): every clock is the TSC-based monotonic time,
+// except the real-time clocks, which add the CMOS clock read at boot.
+func sysClockGettime(c call) uintptr {
+	ns := timer.Nanotime()
+	if clk := c.arg(0); clk == clockRealtime || clk == clockRealtimeCoarse {
+		ns += timer.BootEpochNanos()
+	}
+	if !writeTimespec(c.arg(1), ns) {
+		return errno(EFAULT)
+	}
+	return 0
+}

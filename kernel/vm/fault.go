@@ -1,0 +1,149 @@
+package vm
+
+import "github.com/gobare/gobare/kernel/mem"
+
+// FaultResult says what a page fault was.
+type FaultResult uint8
+
+const (
+	FaultHandled  FaultResult = iota // a page was mapped: retry the access
+	FaultUnmapped                    // no region there (SIGSEGV, SEGV_MAPERR)
+	FaultDenied                      // the region forbids this access (SIGSEGV, SEGV_ACCERR)
+	FaultNoMemory                    // no free frame
+)
+
+// Page-fault error code bits (SDM Vol. 3A §4.7, Figure 4-12).
+const (
+	pfPresent = 1 << 0 // the page was present: a protection violation
+	pfWrite   = 1 << 1 // the access was a write
+	pfFetch   = 1 << 4 // the access was an instruction fetch
+)
+
+// HandleFault maps a zeroed frame for a program access to addr when its
+// region allows the access (demand paging).
+func (s *Space) HandleFault(addr uintptr, errorCode uint64) FaultResult {
+	r, ok := s.Find(addr)
+	if !ok {
+		return FaultUnmapped
+	}
+	if errorCode&pfPresent != 0 ||
+		r.Prot == 0 ||
+		errorCode&pfWrite != 0 && r.Prot&ProtWrite == 0 ||
+		errorCode&pfFetch != 0 && r.Prot&ProtExec == 0 {
+		return FaultDenied
+	}
+	return s.populate(addr&^(mem.PageSize-1), r.Prot)
+}
+
+// populate maps a fresh zeroed frame at page.
+func (s *Space) populate(page uintptr, prot uint32) FaultResult {
+	frame, ok := s.PT.Frames.Alloc()
+	if !ok {
+		return FaultNoMemory
+	}
+	if s.PT.Map(page, frame, pageFlags(prot)) != mem.MapOK {
+		s.PT.Frames.FreeFrame(frame)
+		return FaultNoMemory
+	}
+	return FaultHandled
+}
+
+// pageFor returns the kernel's view (through the direct map) of the page
+// holding addr, faulting it in if its region allows the access.
+func (s *Space) pageFor(addr uintptr, write bool) ([]byte, bool) {
+	page := addr &^ (mem.PageSize - 1)
+	phys, _, ok := s.PT.Lookup(page)
+	if !ok {
+		r, found := s.Find(addr)
+		if !found || r.Prot&ProtRead == 0 || write && r.Prot&ProtWrite == 0 {
+			return nil, false
+		}
+		if s.populate(page, r.Prot) != FaultHandled {
+			return nil, false
+		}
+		phys, _, _ = s.PT.Lookup(page)
+	} else if r, found := s.Find(addr); !found || write && r.Prot&ProtWrite == 0 {
+		return nil, false
+	}
+	return s.PT.Frames.Page(phys), true
+}
+
+// CopyIn copies program memory at addr into dst; false means EFAULT.
+func (s *Space) CopyIn(dst []byte, addr uintptr) bool {
+	for len(dst) > 0 {
+		page, ok := s.pageFor(addr, false)
+		if !ok {
+			return false
+		}
+		n := copy(dst, page[addr%mem.PageSize:])
+		dst = dst[n:]
+		addr += uintptr(n)
+	}
+	return true
+}
+
+// CopyOut copies src into program memory at addr; false means EFAULT.
+func (s *Space) CopyOut(addr uintptr, src []byte) bool {
+	for len(src) > 0 {
+		page, ok := s.pageFor(addr, true)
+		if !ok {
+			return false
+		}
+		n := copy(page[addr%mem.PageSize:], src)
+		src = src[n:]
+		addr += uintptr(n)
+	}
+	return true
+}
+
+// ReadUint32 and friends read and write single words of program memory.
+func (s *Space) ReadUint32(addr uintptr) (uint32, bool) {
+	var b [4]byte
+	ok := s.CopyIn(b[:], addr)
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24, ok
+}
+
+func (s *Space) ReadUint64(addr uintptr) (uint64, bool) {
+	var b [8]byte
+	ok := s.CopyIn(b[:], addr)
+	var v uint64
+	for i := 7; i >= 0; i-- {
+		v = v<<8 | uint64(b[i])
+	}
+	return v, ok
+}
+
+func (s *Space) WriteUint64(addr uintptr, v uint64) bool {
+	var b [8]byte
+	for i := range b {
+		b[i] = byte(v >> (8 * i))
+	}
+	return s.CopyOut(addr, b[:])
+}
+
+func (s *Space) WriteUint32(addr uintptr, v uint32) bool {
+	b := [4]byte{byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24)}
+	return s.CopyOut(addr, b[:])
+}
+
+// Load creates a region for a program segment at vaddr (memsz bytes, prot)
+// and fills it now: data from the file, zeros after it.
+func (s *Space) Load(vaddr uintptr, data []byte, memsz uintptr, prot uint32) bool {
+	start := vaddr &^ (mem.PageSize - 1)
+	end := (vaddr + memsz + mem.PageSize - 1) &^ (mem.PageSize - 1)
+	if !s.Add(start, end, prot) {
+		return false
+	}
+	for page := start; page < end; page += mem.PageSize {
+		if s.populate(page, prot) != FaultHandled {
+			return false
+		}
+	}
+	for len(data) > 0 {
+		phys, _, _ := s.PT.Lookup(vaddr)
+		n := copy(s.PT.Frames.Page(phys &^ (mem.PageSize - 1))[vaddr%mem.PageSize:], data)
+		data = data[n:]
+		vaddr += uintptr(n)
+	}
+	return true
+}
