@@ -113,10 +113,14 @@ func setUpMemory() {
 	console.Print("boot: kernel page table, W^X, page 0 unmapped\n")
 }
 
-// reserveBootInfo keeps what the parsed information still points to: the
-// command line, the module strings and the modules themselves. (The
+// reserveBootInfo keeps the program mkimage embedded after the kernel, and
+// what the parsed information still points to: the command line, the
+// module strings and the modules themselves. (The
 // memory map and module table were copied into bootInfo by Parse.)
 func reserveBootInfo() {
+	if embedded.Addr != 0 {
+		frames.Reserve(embedded.Addr, embedded.Addr+embedded.Size)
+	}
 	reserveBytes(bootInfo.Cmdline)
 	reserveBytes(bootInfo.BootloaderName)
 	for i := 0; i < bootInfo.NModules; i++ {

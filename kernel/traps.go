@@ -49,6 +49,14 @@ func handleTrap(f *trap.Frame) {
 			sched.Tick(timer.Nanotime())
 		}
 	case f.Vector == timer.IRQBase+timer.IRQCOM1:
+		for {
+			b, ok := console.SerialGetByte(console.COM1)
+			if !ok {
+				break
+			}
+			linux.StdinPush(b)
+		}
+		linux.WakeWaiters()
 		timer.EndOfInterrupt(timer.IRQCOM1)
 	case f.Vector >= timer.IRQBase && f.Vector < timer.IRQBase+16:
 		timer.EndOfInterrupt(int(f.Vector - timer.IRQBase))

@@ -84,23 +84,26 @@ func Make(kernelELF []byte, p Program) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := img[descOff:]
-	if string(d[:8]) != kernel.EmbeddedMagic {
+	if string(img[descOff:descOff+8]) != kernel.EmbeddedMagic {
 		return nil, fmt.Errorf("kernel: embedded-program descriptor not found")
 	}
-	copy(d[24:24+kernel.EmbeddedArgsSize], args)
+	var progAddr, progSize uint64
 	if p.ELF != nil {
 		// The image becomes the kernel's memory image (its bss as zeros),
 		// then the program on the next page; the loader loads it all.
-		end := int(l.BSSEndAddr - l.LoadAddr)
-		progOff := (end + mem.PageSize - 1) &^ (mem.PageSize - 1)
-		img = append(img[:min(len(img), int(l.LoadEndAddr-l.LoadAddr))], make([]byte, progOff-int(l.LoadEndAddr-l.LoadAddr))...)
+		fileEnd := int(l.LoadEndAddr - l.LoadAddr)
+		memEnd := int(l.BSSEndAddr - l.LoadAddr)
+		progOff := (memEnd + mem.PageSize - 1) &^ (mem.PageSize - 1)
+		img = append(img[:fileEnd], make([]byte, progOff-fileEnd)...)
 		img = append(img, p.ELF...)
-		binary.LittleEndian.PutUint64(d[8:], uint64(l.LoadAddr)+uint64(progOff))
-		binary.LittleEndian.PutUint64(d[16:], uint64(len(p.ELF)))
+		progAddr, progSize = uint64(l.LoadAddr)+uint64(progOff), uint64(len(p.ELF))
 		l.LoadEndAddr = l.LoadAddr + uint32(len(img))
 		l.BSSEndAddr = l.LoadEndAddr
 	}
+	d := img[descOff:]
+	binary.LittleEndian.PutUint64(d[8:], progAddr)
+	binary.LittleEndian.PutUint64(d[16:], progSize)
+	copy(d[24:24+kernel.EmbeddedArgsSize], args)
 	PutHeader(img, l)
 	return img, nil
 }

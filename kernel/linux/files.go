@@ -1,12 +1,29 @@
 package linux
 
-import "github.com/gobare/gobare/kernel/console"
+import (
+	"github.com/gobare/gobare/kernel/console"
+	"github.com/gobare/gobare/kernel/sched"
+)
 
-// write(fd, buf, count): standard output and error go to the console.
+// write(fd, buf, count): standard output and error go to the console; an
+// eventfd adds the 8-byte value to its counter.
 func sysWrite(c call) uintptr {
 	fd, buf, n := c.arg(0), c.arg(1), c.arg(2)
-	if fd != 1 && fd != 2 {
+	e := lookupFD(fd)
+	switch {
+	case e == nil || e.kind == fdEpoll || fd == 0:
 		return errno(EBADF)
+	case e.kind == fdEventfd:
+		v, ok := Space.ReadUint64(buf)
+		if n < 8 || v == ^uint64(0) {
+			return errno(EINVAL)
+		}
+		if !ok {
+			return errno(EFAULT)
+		}
+		e.counter += v
+		WakeWaiters()
+		return 8
 	}
 	var chunk [256]byte
 	for done := uintptr(0); done < n; {
@@ -23,19 +40,47 @@ func sysWrite(c call) uintptr {
 	return n
 }
 
-// read(fd, buf, count): standard input is not connected yet; it reads as
-// end of file.
+// read(fd, buf, count): standard input blocks until the console has a
+// byte; an eventfd returns and clears its counter, or EAGAIN when zero.
 func sysRead(c call) uintptr {
-	if c.arg(0) != 0 {
+	fd, buf, n := c.arg(0), c.arg(1), c.arg(2)
+	e := lookupFD(fd)
+	switch {
+	case e == nil || e.kind == fdEpoll || fd == 1 || fd == 2:
 		return errno(EBADF)
+	case e.kind == fdEventfd:
+		if n < 8 {
+			return errno(EINVAL)
+		}
+		if e.counter == 0 {
+			return errno(EAGAIN)
+		}
+		if !Space.WriteUint64(buf, e.counter) {
+			return errno(EFAULT)
+		}
+		e.counter = 0
+		return 8
 	}
+	if n == 0 {
+		return 0
+	}
+	if stdinReady() {
+		return readStdin(buf, n)
+	}
+	c.t.WaitArgs = [3]uintptr{buf, n}
+	c.t.WaitFor = sched.WaitForStdin
+	sched.Block(c.f, sched.WaitEvent, 0, 0, 0)
 	return 0
 }
 
 // close(fd)
 func sysClose(c call) uintptr {
-	if c.arg(0) > 2 {
+	e := lookupFD(c.arg(0))
+	if e == nil {
 		return errno(EBADF)
+	}
+	if e.kind != fdConsole {
+		*e = fdEntry{}
 	}
 	return 0
 }
@@ -64,9 +109,9 @@ const (
 	oRdwr  = 2
 )
 
-// fcntl(fd, cmd, arg): descriptors 0-2 exist, open read/write.
+// fcntl(fd, cmd, arg): descriptors are open read/write and blocking.
 func sysFcntl(c call) uintptr {
-	if c.arg(0) > 2 {
+	if lookupFD(c.arg(0)) == nil {
 		return errno(EBADF)
 	}
 	switch c.arg(1) {

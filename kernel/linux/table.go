@@ -31,10 +31,17 @@ var table = [...]handler{
 	202: sysFutex,
 	204: sysSchedGetaffinity,
 	228: sysClockGettime,
+	230: sysClockNanosleep,
 	231: sysExitGroup,
+	232: sysEpollWait,
+	233: sysEpollCtl,
 	234: sysTgkill,
 	257: sysOpenat,
 	267: sysReadlinkat,
+	281: sysEpollPwait,
+	284: sysEventfd,
+	290: sysEventfd2,
+	291: sysEpollCreate1,
 	302: sysPrlimit64,
 	318: sysGetrandom,
 }
@@ -43,5 +50,5 @@ var table = [...]handler{
 var arity = [...]uint8{
 	9: 6, 10: 3, 11: 2, 13: 4, 14: 4, 24: 0, 28: 3, 35: 2, 39: 0, 56: 5, 60: 1,
 	62: 2, 63: 1, 72: 3, 131: 2, 157: 5, 158: 2, 186: 0, 200: 2, 202: 6, 204: 3,
-	228: 2, 231: 1, 234: 3, 257: 4, 267: 4, 302: 4, 318: 3,
+	228: 2, 230: 4, 231: 1, 232: 4, 233: 4, 281: 6, 290: 2, 291: 1, 234: 3, 257: 4, 267: 4, 302: 4, 318: 3,
 }

@@ -125,6 +125,24 @@ func sysNanosleep(c call) uintptr {
 	return 0
 }
 
+// clock_nanosleep(clock, flags, req, rem): relative, or absolute with
+// TIMER_ABSTIME (1) on the monotonic clock.
+func sysClockNanosleep(c call) uintptr {
+	ns, ok := readTimespec(c.arg(2))
+	if !ok || ns < 0 {
+		return errno(EFAULT)
+	}
+	deadline := timer.Nanotime() + ns
+	if c.arg(1)&1 != 0 {
+		deadline = ns
+		if clk := c.arg(0); clk == clockRealtime {
+			deadline -= timer.BootEpochNanos()
+		}
+	}
+	sched.Block(c.f, sched.WaitSleep, max(deadline, 1), 0, 0)
+	return 0
+}
+
 // readTimespec reads a struct timespec {tv_sec, tv_nsec int64} as ns.
 func readTimespec(addr uintptr) (int64, bool) {
 	sec, ok1 := Space.ReadUint64(addr)

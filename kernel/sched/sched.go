@@ -47,7 +47,20 @@ type Thread struct {
 	TimeoutAX uintptr // the system call result if WakeAt passes first
 	FutexAddr uintptr
 	Slice     int // timer ticks run since it was last scheduled
+
+	// For WaitEvent: what the thread waits for and the arguments of its
+	// system call, which the waker needs to complete it.
+	WaitFor  WaitFor
+	WaitArgs [3]uintptr
 }
+
+// WaitFor says which event a WaitEvent thread waits for.
+type WaitFor uint8
+
+const (
+	WaitForEpoll WaitFor = iota // epoll_pwait(epfd, events, maxevents)
+	WaitForStdin                // read(0, buf, count)
+)
 
 // The thread table and the running thread: an index, or idle.
 const idle = -1

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gobare/gobare/internal/image"
+)
+
+// buildFlags are the flags build and run share.
+type buildFlags struct {
+	out    string
+	env    listFlag
+	append string
+}
+
+// listFlag is a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+func (b *buildFlags) register(fs *flag.FlagSet) {
+	fs.Var(&b.env, "env", "environment variable `K=V` for the program (repeatable)")
+	fs.StringVar(&b.append, "append", "", "kernel command-line `words` (e.g. trace)")
+}
+
+func buildCmd(args []string) int {
+	fs := flag.NewFlagSet("build", flag.ContinueOnError)
+	var bf buildFlags
+	bf.register(fs)
+	fs.StringVar(&bf.out, "o", "", "write the image to `IMAGE` (default: PROGRAM.img, or gobare.img)")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	img, name, err := makeImage(bf, fs.Args(), nil)
+	if err != nil {
+		return fatalf(exitFailed, "%v", err)
+	}
+	out := bf.out
+	if out == "" {
+		out = name + ".img"
+	}
+	if err := os.WriteFile(out, img, 0o644); err != nil {
+		return fatalf(exitFailed, "%v", err)
+	}
+	fmt.Println(out)
+	return 0
+}
+
+// makeImage builds the kernel and the program named by args (if any) and
+// returns the image and a short name for it. extraKernelArgs are appended
+// to the kernel command line.
+func makeImage(bf buildFlags, args []string, extraKernelArgs []string) ([]byte, string, error) {
+	cwd, err := os.Getwd()
+	if err != nil {
+		return nil, "", err
+	}
+	root, err := image.FindRoot(cwd)
+	if err != nil {
+		return nil, "", err
+	}
+	tmp, err := os.MkdirTemp("", "mkimage")
+	if err != nil {
+		return nil, "", err
+	}
+	defer os.RemoveAll(tmp)
+	kernelPath := filepath.Join(tmp, "kernel.elf")
+	if err := image.BuildKernel(root, kernelPath); err != nil {
+		return nil, "", err
+	}
+	kernelELF, err := os.ReadFile(kernelPath)
+	if err != nil {
+		return nil, "", err
+	}
+	p := image.Program{Env: bf.env, KernelArgs: append(strings.Fields(bf.append), extraKernelArgs...)}
+	name := "gobare"
+	if len(args) > 0 {
+		prog, err := resolveProgram(args[0], tmp)
+		if err != nil {
+			return nil, "", err
+		}
+		p.ELF = prog.elf
+		name = prog.name
+		p.Argv = append([]string{prog.name}, args[1:]...)
+	}
+	img, err := image.Make(kernelELF, p)
+	return img, name, err
+}

@@ -1,0 +1,64 @@
+// Command mkimage builds Go programs into bootable gobare images and runs
+// them in QEMU.
+//
+//	mkimage build [-o IMAGE] [-env K=V]... [-append KERNELARGS] [PROGRAM [ARGS...]]
+//	mkimage run   [build flags] [-m MiB] [-accel auto|kvm|tcg] [-timeout DUR] [-trace] [-gdb] [PROGRAM [ARGS...]]
+//	mkimage iso -o FILE.iso [build flags] [PROGRAM [ARGS...]]
+//	mkimage explain PROGRAM
+//
+// PROGRAM is a Go package (import path or directory) or a static ELF file.
+// Without a PROGRAM the image is the kernel alone, which checks itself and
+// exits 0.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+// Exit statuses of mkimage itself, apart from the guest's own 0..255.
+const (
+	exitUsage   = 2   // bad command line (only before anything boots)
+	exitTimeout = 124 // the guest ran longer than -timeout
+	exitFailed  = 126 // the image could not be built or QEMU could not run it
+)
+
+const usage = `usage:
+  mkimage build [-o IMAGE] [-env K=V]... [-append KERNELARGS] [PROGRAM [ARGS...]]
+  mkimage run   [build flags] [-m MiB] [-accel auto|kvm|tcg] [-timeout DUR] [-trace] [-gdb] [PROGRAM [ARGS...]]
+  mkimage iso -o FILE.iso [build flags] [PROGRAM [ARGS...]]
+  mkimage explain PROGRAM
+
+PROGRAM is a Go package (import path or directory) or a static ELF file.
+Run 'mkimage COMMAND -h' for a command's flags.
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(exitUsage)
+	}
+	var status int
+	switch os.Args[1] {
+	case "build":
+		status = buildCmd(os.Args[2:])
+	case "run":
+		status = runCmd(os.Args[2:])
+	case "iso":
+		status = isoCmd(os.Args[2:])
+	case "explain":
+		status = explainCmd(os.Args[2:])
+	case "-h", "-help", "--help", "help":
+		fmt.Print(usage)
+	default:
+		fmt.Fprintf(os.Stderr, "mkimage: unknown command %q\n%s", os.Args[1], usage)
+		status = exitUsage
+	}
+	os.Exit(status)
+}
+
+// fatalf prints one line prefixed with "mkimage: " and returns status.
+func fatalf(status int, format string, args ...any) int {
+	fmt.Fprintf(os.Stderr, "mkimage: "+format+"\n", args...)
+	return status
+}

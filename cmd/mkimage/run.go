@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+
+	"github.com/gobare/gobare/qemu"
+)
+
+func runCmd(args []string) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	var bf buildFlags
+	bf.register(fs)
+	memMiB := fs.Int("m", qemu.DefaultMemoryMiB, "guest RAM in `MiB`")
+	accel := fs.String("accel", "auto", "accelerator: auto, kvm or tcg")
+	timeout := fs.Duration("timeout", 0, "stop the guest after `DUR` (e.g. 30s; 0: never)")
+	trace := fs.Bool("trace", false, "print each system call and boot step on the console")
+	gdb := fs.Bool("gdb", false, "start halted with QEMU's GDB stub on :1234")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	var extra []string
+	if *trace {
+		extra = append(extra, "trace")
+	}
+	img, _, err := makeImage(bf, fs.Args(), extra)
+	if err != nil {
+		return fatalf(exitFailed, "%v", err)
+	}
+	tmp, err := os.MkdirTemp("", "mkimage-run")
+	if err != nil {
+		return fatalf(exitFailed, "%v", err)
+	}
+	defer os.RemoveAll(tmp)
+	imgPath := filepath.Join(tmp, "gobare.img")
+	if err := os.WriteFile(imgPath, img, 0o644); err != nil {
+		return fatalf(exitFailed, "%v", err)
+	}
+	res, err := qemu.Run(context.Background(), qemu.Config{
+		Kernel:    imgPath,
+		MemoryMiB: *memMiB,
+		Accel:     *accel,
+		Timeout:   *timeout,
+		Stdin:     os.Stdin,
+		Stdout:    os.Stdout,
+		Stderr:    os.Stderr,
+		GDB:       *gdb,
+	})
+	switch {
+	case errors.Is(err, qemu.ErrTimeout):
+		return fatalf(exitTimeout, "%v", err)
+	case err != nil:
+		return fatalf(exitFailed, "%v", err)
+	}
+	return res.ExitCode
+}
