@@ -43,6 +43,11 @@ const (
 // returns.
 func Main(magic uint32, info uintptr) {
 	console.SetVGABase(mem.DirectMapBase + 0xB8000)
+	// A byte that arrived before we got here would be lost when the UART
+	// is reset: keep it for standard input.
+	if b, ok := console.SerialGetByte(console.COM1); ok {
+		linux.StdinPush(b)
+	}
 	console.InitSerial(console.COM1)
 	console.InitSerial(console.COM2)
 	console.Print("boot: long mode\n")

@@ -12,12 +12,9 @@ import (
 	"github.com/gobare/gobare/kernel/vm"
 )
 
-// Exit statuses for a program killed by the kernel, as a shell reports a
-// signal death: 128 + SIGKILL (the OOM killer) and 128 + SIGSEGV.
-const (
-	ExitOutOfMemory = 137
-	ExitSegfault    = 139
-)
+// ExitOutOfMemory is the status when the program touches more memory than
+// there is: 128 + SIGKILL, as a shell reports a death by the OOM killer.
+const ExitOutOfMemory = 137
 
 // setUpTraps maps the kernel stacks (each with a guard page) and installs
 // the GDT, TSS, IDT and SYSCALL entry.
@@ -60,19 +57,43 @@ func handleTrap(f *trap.Frame) {
 		timer.EndOfInterrupt(timer.IRQCOM1)
 	case f.Vector >= timer.IRQBase && f.Vector < timer.IRQBase+16:
 		timer.EndOfInterrupt(int(f.Vector - timer.IRQBase))
+	case f.Vector < 32 && sched.Current() != nil:
+		exceptionSignal(f)
 	default:
 		programFault(f)
 	}
 	if sched.Live() > 0 {
 		sched.Schedule(f)
+		linux.DeliverPending(f)
+	}
+}
+
+// exceptionSignal turns a CPU exception in the program into the signal
+// Linux sends for it (arch/x86/kernel/traps.c).
+func exceptionSignal(f *trap.Frame) {
+	switch f.Vector {
+	case 0: // #DE
+		linux.Fault(f, linux.SIGFPE, 1 /* FPE_INTDIV */, f.RIP)
+	case 3: // #BP: INT3
+		linux.Fault(f, linux.SIGTRAP, 0x80 /* SI_KERNEL */, 0)
+	case 6: // #UD
+		linux.Fault(f, linux.SIGILL, 2 /* ILL_ILLOPN */, f.RIP)
+	case 16, 19: // #MF, #XM
+		linux.Fault(f, linux.SIGFPE, 0, f.RIP)
+	case 17: // #AC
+		linux.Fault(f, linux.SIGBUS, 1 /* BUS_ADRALN */, 0)
+	case 13, 12: // #GP, #SS: e.g. a non-canonical address
+		linux.Fault(f, linux.SIGSEGV, 0x80 /* SI_KERNEL */, 0)
+	default:
+		programFault(f)
 	}
 }
 
 // vectorPageFault is #PF (SDM Vol. 3A §6.15, Interrupt 14).
 const vectorPageFault = 14
 
-// pageFault handles a page fault in the program: demand paging, or the end
-// of the program when the access is not allowed (signals come later).
+// pageFault handles a page fault in the program: demand paging, or
+// SIGSEGV when the access is not allowed.
 func pageFault(f *trap.Frame) {
 	switch space.HandleFault(uintptr(cpu.ReadCR2()), f.Error) {
 	case vm.FaultHandled:
@@ -82,10 +103,11 @@ func pageFault(f *trap.Frame) {
 		console.Hex(cpu.ReadCR2())
 		console.Print("\n")
 		power.Exit(ExitOutOfMemory)
+	case vm.FaultUnmapped:
+		linux.Fault(f, linux.SIGSEGV, linux.SEGV_MAPERR, cpu.ReadCR2())
+	case vm.FaultDenied:
+		linux.Fault(f, linux.SIGSEGV, linux.SEGV_ACCERR, cpu.ReadCR2())
 	}
-	console.Print("\ngobare: segmentation fault: ")
-	trap.Report(f)
-	power.Exit(ExitSegfault)
 }
 
 // programFault reports an exception in code that is not the kernel's, for

@@ -14,6 +14,7 @@ var table = [...]handler{
 	11:  sysMunmap,
 	13:  sysRtSigaction,
 	14:  sysRtSigprocmask,
+	15:  sysRtSigreturn,
 	24:  sysSchedYield,
 	28:  sysMadvise,
 	35:  sysNanosleep,
@@ -48,7 +49,7 @@ var table = [...]handler{
 
 // arity is how many arguments the trace prints (3 when not listed).
 var arity = [...]uint8{
-	9: 6, 10: 3, 11: 2, 13: 4, 14: 4, 24: 0, 28: 3, 35: 2, 39: 0, 56: 5, 60: 1,
+	9: 6, 10: 3, 11: 2, 13: 4, 14: 4, 15: 0, 24: 0, 28: 3, 35: 2, 39: 0, 56: 5, 60: 1,
 	62: 2, 63: 1, 72: 3, 131: 2, 157: 5, 158: 2, 186: 0, 200: 2, 202: 6, 204: 3,
 	228: 2, 230: 4, 231: 1, 232: 4, 233: 4, 281: 6, 290: 2, 291: 1, 234: 3, 257: 4, 267: 4, 302: 4, 318: 3,
 }

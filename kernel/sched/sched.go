@@ -52,6 +52,31 @@ type Thread struct {
 	// system call, which the waker needs to complete it.
 	WaitFor  WaitFor
 	WaitArgs [3]uintptr
+
+	// Signal state (kernel/linux/signal.go): the blocked mask, the
+	// pending set (bit sig-1), and the alternate signal stack.
+	SigMask, SigPending uint64
+	AltSP, AltSize      uint64
+	AltFlags            uint32
+}
+
+// ByTID returns the live thread with the given TID, or nil.
+func ByTID(tid int32) *Thread {
+	for i := range threads {
+		if threads[i].State != Free && threads[i].TID == tid {
+			return &threads[i]
+		}
+	}
+	return nil
+}
+
+// Each calls fn for every live thread.
+func Each(fn func(t *Thread)) {
+	for i := range threads {
+		if threads[i].State != Free {
+			fn(&threads[i])
+		}
+	}
 }
 
 // WaitFor says which event a WaitEvent thread waits for.

@@ -1,0 +1,433 @@
+package linux
+
+import (
+	"github.com/gobare/gobare/kernel/console"
+	"github.com/gobare/gobare/kernel/sched"
+	"github.com/gobare/gobare/kernel/trap"
+)
+
+// Signals with Linux's contract (DESIGN.md, "Signals"): handlers, masks and
+// alternate stacks per the calls below; a signal is delivered when its
+// thread next returns to the program, by building a Linux rt_sigframe on
+// the thread's stack (or alternate stack) and entering the handler; the
+// handler's return through sa_restorer calls rt_sigreturn, which restores
+// the saved context. Layouts from Linux arch/x86/include/uapi/asm/
+// sigcontext.h, ucontext.h, signal.h and kernel/signal.c.
+
+// Signal numbers the kernel itself raises or treats specially.
+const (
+	SIGTRAP  = 5
+	SIGABRT  = 6
+	SIGBUS   = 7
+	SIGFPE   = 8
+	SIGKILL  = 9
+	SIGSEGV  = 11
+	SIGCHLD  = 17
+	SIGCONT  = 18
+	SIGSTOP  = 19
+	SIGURG   = 23
+	SIGWINCH = 28
+	SIGILL   = 4
+	nsig     = 64
+)
+
+// si_code values (uapi asm-generic/siginfo.h).
+const (
+	SEGV_MAPERR = 1 // no mapping at the address
+	SEGV_ACCERR = 2 // mapping forbids the access
+	siKernel    = 0x80
+	siTkill     = -6
+	siUser      = 0
+)
+
+// sigaction flags and special handlers (uapi asm/signal.h).
+const (
+	saOnstack  = 0x08000000
+	saRestorer = 0x04000000
+	saNodefer  = 0x40000000
+	sigDfl     = 0
+	sigIgn     = 1
+	ssDisable  = 2
+	ssOnstack  = 1
+)
+
+// sigaction is the kernel's struct sigaction: handler, flags, restorer, mask.
+type sigaction struct{ handler, flags, restorer, mask uint64 }
+
+var sigactions [nsig + 1]sigaction
+
+// bit returns sig's bit in a signal set.
+func bit(sig int) uint64 { return 1 << (sig - 1) }
+
+// unblockable signals cannot be masked.
+const unblockable = 1<<(SIGKILL-1) | 1<<(SIGSTOP-1)
+
+// rt_sigaction(sig, act, oldact, sigsetsize)
+func sysRtSigaction(c call) uintptr {
+	sig, act, old := int(c.arg(0)), c.arg(1), c.arg(2)
+	if sig < 1 || sig > nsig || (act != 0 && (sig == SIGKILL || sig == SIGSTOP)) {
+		return errno(EINVAL)
+	}
+	var b [32]byte
+	if old != 0 {
+		a := sigactions[sig]
+		put64(b[0:], a.handler)
+		put64(b[8:], a.flags)
+		put64(b[16:], a.restorer)
+		put64(b[24:], a.mask)
+		if !Space.CopyOut(old, b[:]) {
+			return errno(EFAULT)
+		}
+	}
+	if act != 0 {
+		if !Space.CopyIn(b[:], act) {
+			return errno(EFAULT)
+		}
+		sigactions[sig] = sigaction{get64(b[0:]), get64(b[8:]), get64(b[16:]), get64(b[24:]) &^ unblockable}
+	}
+	return 0
+}
+
+// rt_sigprocmask(how, set, oldset, sigsetsize)
+func sysRtSigprocmask(c call) uintptr {
+	how, set, old := c.arg(0), c.arg(1), c.arg(2)
+	if old != 0 && !Space.WriteUint64(old, c.t.SigMask) {
+		return errno(EFAULT)
+	}
+	if set == 0 {
+		return 0
+	}
+	m, ok := Space.ReadUint64(set)
+	if !ok {
+		return errno(EFAULT)
+	}
+	switch how {
+	case 0: // SIG_BLOCK
+		c.t.SigMask |= m
+	case 1: // SIG_UNBLOCK
+		c.t.SigMask &^= m
+	case 2: // SIG_SETMASK
+		c.t.SigMask = m
+	default:
+		return errno(EINVAL)
+	}
+	c.t.SigMask &^= unblockable
+	return 0
+}
+
+// sigaltstack(ss, old_ss): stack_t is {sp, flags int32, size}.
+func sysSigaltstack(c call) uintptr {
+	ss, old := c.arg(0), c.arg(1)
+	t := c.t
+	if old != 0 {
+		var b [24]byte
+		flags := t.AltFlags
+		if t.AltSP == 0 {
+			flags = ssDisable
+		} else if onAltStack(t, c.f.RSP) {
+			flags |= ssOnstack
+		}
+		put64(b[0:], t.AltSP)
+		putLE32(b[8:], flags)
+		put64(b[16:], t.AltSize)
+		if !Space.CopyOut(old, b[:]) {
+			return errno(EFAULT)
+		}
+	}
+	if ss != 0 {
+		var b [24]byte
+		if !Space.CopyIn(b[:], ss) {
+			return errno(EFAULT)
+		}
+		if onAltStack(t, c.f.RSP) {
+			return errno(EPERM)
+		}
+		t.AltFlags = le32(b[8:])
+		if t.AltFlags&ssDisable != 0 {
+			t.AltSP, t.AltSize = 0, 0
+		} else {
+			t.AltSP, t.AltSize = get64(b[0:]), get64(b[16:])
+		}
+	}
+	return 0
+}
+
+func onAltStack(t *sched.Thread, sp uint64) bool {
+	return t.AltSP != 0 && sp > t.AltSP && sp <= t.AltSP+t.AltSize
+}
+
+// kill(pid, sig): the program is process 1; 0 and -1 mean it too.
+func sysKill(c call) uintptr {
+	pid, sig := int64(c.arg(0)), int(c.arg(1))
+	if pid != 1 && pid != 0 && pid != -1 {
+		return errno(ESRCH)
+	}
+	if sig < 0 || sig > nsig {
+		return errno(EINVAL)
+	}
+	if sig == 0 {
+		return 0
+	}
+	// Prefer the caller, else any thread that does not block the signal.
+	target := c.t
+	if target.SigMask&bit(sig) != 0 {
+		sched.Each(func(t *sched.Thread) {
+			if t.SigMask&bit(sig) == 0 {
+				target = t
+			}
+		})
+	}
+	post(target, sig)
+	return 0
+}
+
+// tkill(tid, sig)
+func sysTkill(c call) uintptr { return signalThread(int32(c.arg(0)), int(c.arg(1))) }
+
+// tgkill(tgid, tid, sig): how the runtime sends SIGURG to preempt.
+func sysTgkill(c call) uintptr {
+	if c.arg(0) != 1 {
+		return errno(ESRCH)
+	}
+	return signalThread(int32(c.arg(1)), int(c.arg(2)))
+}
+
+func signalThread(tid int32, sig int) uintptr {
+	t := sched.ByTID(tid)
+	if t == nil {
+		return errno(ESRCH)
+	}
+	if sig < 0 || sig > nsig {
+		return errno(EINVAL)
+	}
+	if sig != 0 {
+		post(t, sig)
+	}
+	return 0
+}
+
+// post makes sig pending on t; a thread blocked in the kernel is woken
+// with EINTR so that it can take the signal.
+func post(t *sched.Thread, sig int) {
+	if ignored(sig) {
+		return
+	}
+	t.SigPending |= bit(sig)
+	if t.State == sched.Blocked && t.SigMask&bit(sig) == 0 {
+		t.Frame.AX = uint64(errno(EINTR))
+		sched.Wake(t)
+	}
+}
+
+// ignored reports whether delivering sig would do nothing.
+func ignored(sig int) bool {
+	h := sigactions[sig].handler
+	return h == sigIgn || h == sigDfl && defaultIgnore(sig)
+}
+
+// defaultIgnore lists the signals whose default action is to do nothing.
+func defaultIgnore(sig int) bool {
+	return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT
+}
+
+// DeliverPending runs at the end of every kernel entry, when f holds the
+// registers of the thread about to run: it delivers one pending, unblocked
+// signal, if any.
+func DeliverPending(f *trap.Frame) {
+	t := sched.Current()
+	if t == nil {
+		return
+	}
+	ready := t.SigPending &^ t.SigMask
+	if ready == 0 {
+		return
+	}
+	sig := 1
+	for ready&1 == 0 {
+		ready >>= 1
+		sig++
+	}
+	t.SigPending &^= bit(sig)
+	code := int32(siTkill)
+	if sigactions[sig].handler == sigDfl {
+		if !defaultIgnore(sig) {
+			killedBy(f, sig, false)
+		}
+		return
+	}
+	if sigactions[sig].handler != sigIgn && !deliver(t, f, sig, code, 1) {
+		killedBy(f, SIGSEGV, false)
+	}
+}
+
+// Fault turns an exception in the program into a synchronous signal: the
+// handler runs at once, or, if there is none or the signal is blocked, the
+// program dies of it as on Linux.
+func Fault(f *trap.Frame, sig int, code int32, addr uint64) {
+	t := sched.Current()
+	h := sigactions[sig].handler
+	if h == sigDfl || h == sigIgn || t.SigMask&bit(sig) != 0 || !deliver(t, f, sig, code, addr) {
+		killedBy(f, sig, true)
+	}
+}
+
+// killedBy ends the program as Linux's default action for sig does, after
+// saying so; the exit status is 128+sig, as a shell reports it.
+func killedBy(f *trap.Frame, sig int, report bool) {
+	console.Print("\ngobare: program killed by signal ")
+	console.Dec(uint64(sig))
+	console.Print(" (")
+	console.Print(signalName(sig))
+	console.Print(")\n")
+	if report {
+		trap.Report(f)
+	}
+	ExitHook(128 + sig)
+}
+
+func signalName(sig int) string {
+	switch sig {
+	case SIGILL:
+		return "SIGILL"
+	case SIGTRAP:
+		return "SIGTRAP"
+	case SIGABRT:
+		return "SIGABRT"
+	case SIGBUS:
+		return "SIGBUS"
+	case SIGFPE:
+		return "SIGFPE"
+	case SIGKILL:
+		return "SIGKILL"
+	case SIGSEGV:
+		return "SIGSEGV"
+	}
+	return "signal"
+}
+
+// Layout of the Linux x86-64 rt_sigframe: the return address (sa_restorer),
+// then struct ucontext, then struct siginfo.
+const (
+	ucOff        = 8   // ucontext after pretcode
+	ucStack      = 16  // uc_stack: sp, flags, size
+	ucMcontext   = 40  // uc_mcontext: the 23 general registers
+	ucFpstate    = 224 // uc_mcontext.fpstate pointer
+	ucSigmask    = 296 // uc_sigmask
+	ucSize       = 304 // as much of struct ucontext as Linux writes
+	siginfoOff   = ucOff + ucSize
+	siginfoSize  = 128
+	sigframeSize = siginfoOff + siginfoSize
+	fpstateSize  = 512 // FXSAVE image
+	redZone      = 128 // psABI §3.2.2: below RSP, off-limits to the kernel
+)
+
+// gregs returns pointers to the frame's registers in sigcontext order:
+// r8-r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags.
+func gregs(f *trap.Frame) [18]*uint64 {
+	return [18]*uint64{&f.R8, &f.R9, &f.R10, &f.R11, &f.R12, &f.R13, &f.R14, &f.R15,
+		&f.DI, &f.SI, &f.BP, &f.BX, &f.DX, &f.AX, &f.CX, &f.RSP, &f.RIP, &f.RFLAGS}
+}
+
+// deliver builds the signal frame for sig on t's stack and points f at the
+// handler. It returns false if the stack is not writable.
+func deliver(t *sched.Thread, f *trap.Frame, sig int, code int32, addr uint64) bool {
+	act := sigactions[sig]
+	sp := f.RSP - redZone
+	if act.flags&saOnstack != 0 && t.AltSP != 0 && !onAltStack(t, f.RSP) {
+		sp = t.AltSP + t.AltSize
+	}
+	fpAddr := (sp - fpstateSize) &^ 63
+	frame := ((fpAddr - sigframeSize) &^ 15) - 8 // RSP ≡ 8 mod 16 at handler entry, as after a CALL
+
+	var b [sigframeSize]byte
+	put64(b[0:], act.restorer)
+	uc := b[ucOff:]
+	put64(uc[ucStack:], t.AltSP)
+	altFlags := t.AltFlags
+	if t.AltSP == 0 {
+		altFlags = ssDisable
+	}
+	putLE32(uc[ucStack+8:], altFlags)
+	put64(uc[ucStack+16:], t.AltSize)
+	for i, r := range gregs(f) {
+		put64(uc[ucMcontext+8*i:], *r)
+	}
+	// cs, gs, fs, ss as 16-bit fields, then err, trapno, oldmask, cr2.
+	put64(uc[ucMcontext+18*8:], f.CS|f.SS<<48)
+	put64(uc[ucMcontext+19*8:], f.Error)
+	put64(uc[ucMcontext+20*8:], f.Vector)
+	put64(uc[ucMcontext+21*8:], t.SigMask)
+	put64(uc[ucMcontext+22*8:], addr)
+	put64(uc[ucFpstate:], fpAddr)
+	put64(uc[ucSigmask:], t.SigMask)
+	info := b[siginfoOff:]
+	putLE32(info[0:], uint32(sig))
+	putLE32(info[8:], uint32(code))
+	if code == siTkill || code == siUser {
+		putLE32(info[16:], 1) // si_pid: the program itself; si_uid 0
+	} else {
+		put64(info[16:], addr) // si_addr
+	}
+	if !Space.CopyOut(uintptr(fpAddr), f.FX[:]) || !Space.CopyOut(uintptr(frame), b[:]) {
+		return false
+	}
+	f.RIP = act.handler
+	f.RSP = frame
+	f.DI = uint64(sig)
+	f.SI = frame + siginfoOff
+	f.DX = frame + ucOff
+	f.AX = 0
+	f.RFLAGS &^= 1<<8 | 1<<10 // TF, DF
+	t.SigMask |= act.mask
+	if act.flags&saNodefer == 0 {
+		t.SigMask |= bit(sig)
+	}
+	t.SigMask &^= unblockable
+	return true
+}
+
+// rt_sigreturn(): the handler returned to sa_restorer, which popped
+// nothing more, so RSP points at the ucontext. Restore everything it holds
+// (the handler may have changed it: the Go runtime does, to inject a call
+// to asyncPreempt).
+func sysRtSigreturn(c call) uintptr {
+	f, t := c.f, c.t
+	var uc [ucSize]byte
+	ucAddr := uintptr(f.RSP)
+	if !Space.CopyIn(uc[:], ucAddr) {
+		killedBy(f, SIGSEGV, true)
+	}
+	var fx [fpstateSize]byte
+	if fp := uintptr(get64(uc[ucFpstate:])); fp != 0 {
+		if !Space.CopyIn(fx[:], fp) {
+			killedBy(f, SIGSEGV, true)
+		}
+		// MXCSR's reserved bits must be zero or FXRSTOR faults.
+		fx[26], fx[27] = 0, 0
+		fx[24] &^= 0x40
+		f.FX = fx
+	}
+	for i, r := range gregs(f) {
+		*r = get64(uc[ucMcontext+8*i:])
+	}
+	// Only the arithmetic flags, DF and TF may change; IF stays on.
+	const userFlags = 0xCD5 | 1<<8 | 1<<10
+	f.RFLAGS = f.RFLAGS&userFlags | 0x202
+	f.CS, f.SS = trap.KernelCS, trap.KernelSS
+	t.SigMask = get64(uc[ucSigmask:]) &^ unblockable
+	return uintptr(f.AX)
+}
+
+func put64(b []byte, v uint64) {
+	for i := 0; i < 8; i++ {
+		b[i] = byte(v >> (8 * i))
+	}
+}
+
+func get64(b []byte) uint64 {
+	var v uint64
+	for i := 7; i >= 0; i-- {
+		v = v<<8 | uint64(b[i])
+	}
+	return v
+}
