@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 // stopGrace is how long QEMU gets to exit after SIGTERM (which lets it put a
@@ -233,12 +234,17 @@ func (b *limitedBuffer) Write(p []byte) (int, error) {
 
 func (b *limitedBuffer) String() string { return b.buf.String() }
 
+// endOfInput is Ctrl-D, the byte the guest reads as end of file.
+const endOfInput = 0x04
+
 // stdinPipe feeds an io.Reader to QEMU's stdin.
 //
-// An *os.File (a terminal, say) is handed to QEMU as it is. Any other reader
-// goes through a pipe filled by a goroutine that Run does not wait for: the
-// reader may block forever (os.Stdin wrapped in a bufio.Reader, say), and QEMU
-// ending must not wait for it. exec.Cmd's own copying would.
+// A terminal is handed to QEMU as it is. Any other reader goes through a
+// pipe filled by a goroutine that Run does not wait for: the reader may
+// block forever (os.Stdin wrapped in a bufio.Reader, say), and QEMU ending
+// must not wait for it. exec.Cmd's own copying would. When that input ends,
+// the goroutine sends Ctrl-D (0x04), which the gobare kernel reads as end
+// of file, as a terminal would: a serial line has no end of its own.
 type stdinPipe struct {
 	r, w *os.File // nil when there is no pipe
 	src  io.Reader
@@ -246,10 +252,10 @@ type stdinPipe struct {
 
 func connectStdin(cmd *exec.Cmd, src io.Reader) (*stdinPipe, error) {
 	p := &stdinPipe{src: src}
-	switch src := src.(type) {
-	case nil:
+	switch {
+	case src == nil:
 		// cmd.Stdin nil: QEMU reads /dev/null, the guest sees no input.
-	case *os.File:
+	case isTerminal(src):
 		cmd.Stdin = src
 	default:
 		r, w, err := os.Pipe()
@@ -262,6 +268,18 @@ func connectStdin(cmd *exec.Cmd, src io.Reader) (*stdinPipe, error) {
 	return p, nil
 }
 
+// isTerminal reports whether r is a terminal: a file that answers the
+// TCGETS ioctl (which /dev/null, a pipe or a regular file do not).
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	var t syscall.Termios
+	_, _, e := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), syscall.TCGETS, uintptr(unsafe.Pointer(&t)))
+	return e == 0
+}
+
 // started closes our copy of the pipe's read end (QEMU has its own) and
 // starts copying.
 func (p *stdinPipe) started() {
@@ -270,8 +288,10 @@ func (p *stdinPipe) started() {
 	}
 	p.r.Close()
 	go func() {
-		io.Copy(p.w, p.src)
-		p.w.Close() // EOF for the guest
+		if _, err := io.Copy(p.w, p.src); err == nil {
+			p.w.Write([]byte{endOfInput})
+		}
+		p.w.Close()
 	}()
 }
 

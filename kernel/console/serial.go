@@ -22,14 +22,14 @@ const (
 )
 
 // InitSerial sets a UART to 115200 baud, 8 data bits, no parity, one stop
-// bit, FIFOs on, and the receive interrupt enabled.
+// bit, and the receive interrupt enabled.
 func InitSerial(port uint16) {
 	cpu.Outb(port+regIntEnable, 0x00) // interrupts off while programming
 	cpu.Outb(port+regLineCtl, 0x80)   // DLAB=1: the next two registers are the divisor
 	cpu.Outb(port+regData, 1)         // divisor 1: 115200 / 1 baud
 	cpu.Outb(port+regIntEnable, 0)
 	cpu.Outb(port+regLineCtl, 0x03)   // DLAB=0, 8 bits, no parity, 1 stop bit
-	cpu.Outb(port+regFIFO, 0xC7)      // FIFOs on and cleared, 14-byte threshold
+	cpu.Outb(port+regFIFO, 0x00)      // FIFOs off: switching them on would drop bytes already received
 	cpu.Outb(port+regModemCtl, 0x0B)  // DTR, RTS, OUT2 (lets the IRQ reach the PIC)
 	cpu.Outb(port+regIntEnable, 0x01) // interrupt when a byte is received
 }
