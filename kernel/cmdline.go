@@ -8,6 +8,7 @@ import "github.com/gobare/gobare/kernel/console"
 //
 //	trace      print each system call and boot step
 //	fault=pf   take a deliberate page fault during the self-checks
+//	entry=rt   the program was linked with rt/ (mkimage says so; for the banner)
 //	KEY=VALUE  anything else with '=' is put in the program's environment
 var tracing bool
 
@@ -82,7 +83,23 @@ func hasKernelWord(word string) bool {
 // isEnvWord reports whether w is KEY=VALUE meant for the program.
 func isEnvWord(w []byte) bool {
 	eq := indexByte(w, '=')
-	return eq > 0 && eq < len(w) && !(len(w) > 6 && string(w[:6]) == "fault=")
+	if eq <= 0 || eq == len(w) {
+		return false
+	}
+	key := string(w[:eq])
+	return key != "fault" && key != "entry"
+}
+
+// kernelOption returns the value of the kernel word key=value, or nil.
+func kernelOption(key string) []byte {
+	var v []byte
+	forEachKernelWord(func(w []byte) {
+		eq := indexByte(w, '=')
+		if eq < len(w) && string(w[:eq]) == key {
+			v = w[eq+1:]
+		}
+	})
+	return v
 }
 
 // trace prints a boot milestone line when tracing: text, a number, text, a

@@ -93,6 +93,15 @@ func loadProgram(file []byte, args proc.Args) *trap.Frame {
 		console.Print("\n")
 		power.Exit(ExitBadProgram)
 	}
+	console.Print("gobare: running ")
+	console.Write(name)
+	if string(kernelOption("entry")) == "rt" {
+		console.Print(" via rt/'s rt0 (FS base by WRMSR), entry ")
+	} else {
+		console.Print(" via its own entry _rt0_amd64_linux, ")
+	}
+	console.Hex(p.Entry)
+	console.Print("\n")
 	space.Init(&kernelSpace)
 	linux.Space = &space
 	linux.ProgramName = name

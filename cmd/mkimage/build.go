@@ -15,6 +15,7 @@ type buildFlags struct {
 	out    string
 	env    listFlag
 	append string
+	rt     string
 }
 
 // listFlag is a repeatable string flag.
@@ -26,6 +27,7 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 func (b *buildFlags) register(fs *flag.FlagSet) {
 	fs.Var(&b.env, "env", "environment variable `K=V` for the program (repeatable)")
 	fs.StringVar(&b.append, "append", "", "kernel command-line `words` (e.g. trace)")
+	fs.StringVar(&b.rt, "rt", "auto", "link gobare's rt0 into programs built from source: auto, on or off")
 }
 
 func buildCmd(args []string) int {
@@ -79,13 +81,19 @@ func makeImage(bf buildFlags, args []string, extraKernelArgs []string) ([]byte, 
 	p := image.Program{Env: bf.env, KernelArgs: append(strings.Fields(bf.append), extraKernelArgs...)}
 	name := "gobare"
 	if len(args) > 0 {
-		prog, err := resolveProgram(args[0], tmp)
+		switch bf.rt {
+		case "auto", "on", "off":
+		default:
+			return nil, "", fmt.Errorf("-rt must be auto, on or off, not %q", bf.rt)
+		}
+		prog, err := resolveProgram(args[0], tmp, bf.rt, root)
 		if err != nil {
 			return nil, "", err
 		}
 		p.ELF = prog.elf
 		name = prog.name
 		p.Argv = append([]string{prog.name}, args[1:]...)
+		p.KernelArgs = append(p.KernelArgs, "entry="+prog.entry)
 	}
 	img, err := image.Make(kernelELF, p)
 	return img, name, err

@@ -7,52 +7,120 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/gobare/gobare/internal/goabi"
 	"github.com/gobare/gobare/kernel/elf"
 	"github.com/gobare/gobare/kernel/mem"
 )
 
 // program is a resolved PROGRAM argument.
 type program struct {
-	name string // argv[0]: the file or package's base name
-	elf  []byte
+	name  string // argv[0]: the file or package's base name
+	elf   []byte
+	entry string // "rt" when linked with rt/, "stock" otherwise
 }
 
 // resolveProgram reads PROGRAM as an ELF file if it is one, and otherwise
-// builds it as a Go package with the stock toolchain, into dir. Either way
-// the ELF is checked as the kernel will check it.
-func resolveProgram(arg, dir string) (program, error) {
+// builds it as a Go package with the stock toolchain into dir, linking rt/
+// as rtMode says (auto, on, off). Either way the ELF is checked as the
+// kernel will check it.
+func resolveProgram(arg, dir, rtMode, root string) (program, error) {
 	var p program
 	if st, err := os.Stat(arg); err == nil && st.Mode().IsRegular() {
 		b, err := os.ReadFile(arg)
 		if err != nil {
 			return p, err
 		}
-		p = program{name: filepath.Base(arg), elf: b}
+		p = program{name: filepath.Base(arg), elf: b, entry: "stock"}
 	} else {
-		p.name = filepath.Base(strings.TrimSuffix(arg, "/"))
-		if p.name == "." {
-			wd, _ := os.Getwd()
-			p.name = filepath.Base(wd)
-		}
-		out := filepath.Join(dir, p.name)
-		cmd := exec.Command("go", "build", "-o", out, arg)
-		if st, err := os.Stat(arg); err == nil && st.IsDir() {
-			// A directory builds in its own module, wherever it is.
-			cmd = exec.Command("go", "build", "-o", out, ".")
-			cmd.Dir = arg
-		}
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
-		if outp, err := cmd.CombinedOutput(); err != nil {
-			return p, fmt.Errorf("go build %s: %v\n%s", arg, err, strings.TrimSpace(string(outp)))
-		}
-		if p.elf, err = os.ReadFile(out); err != nil {
+		var err error
+		if p, err = buildProgram(arg, dir, rtMode, root); err != nil {
 			return p, err
 		}
-		arg = p.name
 	}
 	prog, e := elf.Check(p.elf, mem.ProgramFloor)
 	if e != elf.ErrNone {
-		return p, fmt.Errorf("%s", strings.TrimPrefix(elf.Describe(arg, prog, e), "gobare: "))
+		return p, fmt.Errorf("%s", strings.TrimPrefix(elf.Describe(p.name, prog, e), "gobare: "))
 	}
 	return p, nil
+}
+
+// buildProgram builds a Go package: a directory in its own module, or an
+// import path from the current directory's module.
+func buildProgram(arg, dir, rtMode, root string) (program, error) {
+	p := program{name: filepath.Base(strings.TrimSuffix(arg, "/")), entry: "stock"}
+	wd, pkg := "", arg
+	if st, err := os.Stat(arg); err == nil && st.IsDir() {
+		wd, pkg = arg, "."
+		if abs, err := filepath.Abs(arg); err == nil {
+			p.name = filepath.Base(abs)
+		}
+	}
+	out := filepath.Join(dir, p.name)
+	build := func(extra ...string) error {
+		args := append(append([]string{"build", "-o", out}, extra...), pkg)
+		cmd := exec.Command("go", args...)
+		cmd.Dir = wd
+		cmd.Env = goEnv()
+		if outp, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("go build %s: %v\n%s", arg, err, strings.TrimSpace(string(outp)))
+		}
+		return nil
+	}
+	if rtMode != "off" {
+		if err := buildWithRT(&p, wd, pkg, out, dir, root, build); err != nil {
+			if rtMode == "on" {
+				return p, err
+			}
+			fmt.Fprintf(os.Stderr, "mkimage: %v; using the stock entry\n", err)
+			p.entry = "stock"
+		}
+	}
+	if p.entry == "stock" {
+		if err := build(); err != nil {
+			return p, err
+		}
+	}
+	var err error
+	p.elf, err = os.ReadFile(out)
+	return p, err
+}
+
+// buildWithRT builds the program with rt/ linked in and checks rt/'s
+// offsets against the program's DWARF.
+func buildWithRT(p *program, wd, pkg, out, dir, root string, build func(...string) error) error {
+	cmd := exec.Command("go", "list", "-f", "{{.Dir}}\n{{.Name}}\n{{with .Module}}{{.GoMod}}{{end}}", pkg)
+	cmd.Dir = wd
+	cmd.Env = goEnv()
+	info, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("rt: go list %s: %v", pkg, err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(info)), "\n")
+	if len(lines) < 3 || lines[1] != "main" || lines[2] == "" {
+		return fmt.Errorf("rt: %s is not a main package in a module", pkg)
+	}
+	tmp, err := os.MkdirTemp(dir, "rt")
+	if err != nil {
+		return err
+	}
+	overlay, err := rtOverlay(lines[0], lines[2], root, tmp)
+	if err != nil {
+		return err
+	}
+	if err := build("-overlay", overlay, "-ldflags=-checklinkname=0 -E="+rtEntry); err != nil {
+		return fmt.Errorf("rt: %v", err)
+	}
+	layout, err := goabi.Read(out)
+	if err != nil {
+		return fmt.Errorf("rt: %v", err)
+	}
+	rtOffsets, err := rtLayout(lines[0], overlay)
+	if err != nil {
+		return err
+	}
+	if why := rtMismatch(rtOffsets, layout); why != "" {
+		return fmt.Errorf("rt/ does not know %s's runtime layout (%s)", layout.GoVersion, why)
+	}
+	p.entry = "rt"
+	return nil
 }

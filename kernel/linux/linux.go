@@ -88,7 +88,7 @@ func Syscall(f *trap.Frame) {
 		if c.t.State == sched.Running {
 			f.AX = uint64(r)
 		}
-		if Trace {
+		if Trace && nr != SysRt0Trace {
 			traceCall(c, nr, r)
 		}
 	}

@@ -45,6 +45,8 @@ var table = [...]handler{
 	291: sysEpollCreate1,
 	302: sysPrlimit64,
 	318: sysGetrandom,
+
+	SysRt0Trace: sysRt0Trace,
 }
 
 // arity is how many arguments the trace prints (3 when not listed).

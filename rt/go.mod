@@ -1,0 +1,3 @@
+module github.com/gobare/gobare/rt
+
+go 1.21
