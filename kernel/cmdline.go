@@ -8,9 +8,12 @@ import "github.com/gobare/gobare/kernel/console"
 //
 //	trace      print each system call and boot step
 //	fault=pf   take a deliberate page fault during the self-checks
+//	quiet      no banner: only the program's own output (and trace lines)
 //	entry=rt   the program was linked with rt/ (mkimage says so; for the banner)
+//	mount=/p   where the file system archive appears (default /)
+//	cwd=/p     the program's working directory (default: the mount point)
 //	KEY=VALUE  anything else with '=' is put in the program's environment
-var tracing bool
+var tracing, quiet bool
 
 // forEachWord calls fn with each space-separated word of s.
 func forEachWord(s []byte, fn func(w []byte)) {
@@ -87,7 +90,7 @@ func isEnvWord(w []byte) bool {
 		return false
 	}
 	key := string(w[:eq])
-	return key != "fault" && key != "entry"
+	return key != "fault" && key != "entry" && key != "mount" && key != "cwd"
 }
 
 // kernelOption returns the value of the kernel word key=value, or nil.

@@ -15,6 +15,10 @@ type Embedded struct {
 	Magic [8]byte // EmbeddedMagic
 	Addr  uint64  // physical address of the program's ELF file, 0 if none
 	Size  uint64  // its size in bytes
+	// FilesAddr and FilesSize locate a cpio (newc) archive that the kernel
+	// serves as a read-only file system; 0 if none.
+	FilesAddr uint64
+	FilesSize uint64
 	// Args holds NUL-terminated strings: argv[0..], an empty string, the
 	// environment (KEY=VALUE...), an empty string, then kernel arguments.
 	Args [EmbeddedArgsSize]byte

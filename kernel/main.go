@@ -50,7 +50,6 @@ func Main(magic uint32, info uintptr) {
 	}
 	console.InitSerial(console.COM1)
 	console.InitSerial(console.COM2)
-	console.Print("boot: long mode\n")
 
 	if err := multiboot.CheckMagic(magic); err != multiboot.ErrNone {
 		fail("not started by a Multiboot loader: ", err.String())
@@ -62,7 +61,9 @@ func Main(magic uint32, info uintptr) {
 		fail("bad Multiboot information: ", err.String())
 	}
 	tracing = hasKernelWord("trace")
+	quiet = hasKernelWord("quiet")
 	linux.Trace = tracing
+	milestone("boot: long mode\n")
 	setUpMemory()
 	setUpTraps()
 	timer.Init()
@@ -115,7 +116,7 @@ func setUpMemory() {
 		fail("page tables: ", merr.String())
 	}
 	cpu.WriteCR3(uint64(kernelSpace.Root))
-	console.Print("boot: kernel page table, W^X, page 0 unmapped\n")
+	milestone("boot: kernel page table, W^X, page 0 unmapped\n")
 }
 
 // reserveBootInfo keeps the program mkimage embedded after the kernel, and
@@ -125,6 +126,9 @@ func setUpMemory() {
 func reserveBootInfo() {
 	if embedded.Addr != 0 {
 		frames.Reserve(embedded.Addr, embedded.Addr+embedded.Size)
+	}
+	if embedded.FilesAddr != 0 {
+		frames.Reserve(embedded.FilesAddr, embedded.FilesAddr+embedded.FilesSize)
 	}
 	reserveBytes(bootInfo.Cmdline)
 	reserveBytes(bootInfo.BootloaderName)

@@ -6,6 +6,7 @@ import (
 	"github.com/gobare/gobare/kernel/console"
 	"github.com/gobare/gobare/kernel/cpu"
 	"github.com/gobare/gobare/kernel/elf"
+	"github.com/gobare/gobare/kernel/fs"
 	"github.com/gobare/gobare/kernel/linux"
 	"github.com/gobare/gobare/kernel/mem"
 	"github.com/gobare/gobare/kernel/power"
@@ -93,15 +94,17 @@ func loadProgram(file []byte, args proc.Args) *trap.Frame {
 		console.Print("\n")
 		power.Exit(ExitBadProgram)
 	}
-	console.Print("gobare: running ")
-	console.Write(name)
-	if string(kernelOption("entry")) == "rt" {
-		console.Print(" via rt/'s rt0 (FS base by WRMSR), entry ")
-	} else {
-		console.Print(" via its own entry _rt0_amd64_linux, ")
+	if !quiet {
+		console.Print("gobare: running ")
+		console.Write(name)
+		if string(kernelOption("entry")) == "rt" {
+			console.Print(" via rt/'s rt0 (FS base by WRMSR), entry ")
+		} else {
+			console.Print(" via its own entry _rt0_amd64_linux, ")
+		}
+		console.Hex(p.Entry)
+		console.Print("\n")
 	}
-	console.Hex(p.Entry)
-	console.Print("\n")
 	space.Init(&kernelSpace)
 	linux.Space = &space
 	linux.ProgramName = name
@@ -183,8 +186,35 @@ func indexByte(b []byte, c byte) int {
 	return len(b)
 }
 
+// setUpFiles finds the read-only file system's archive — embedded by
+// mkimage, or the second Multiboot module — checks it, and mounts it where
+// the kernel words mount= and cwd= say (default /).
+func setUpFiles() {
+	var archive []byte
+	switch {
+	case embedded.FilesAddr != 0:
+		archive = physMem[embedded.FilesAddr : embedded.FilesAddr+embedded.FilesSize]
+	case embedded.Addr == 0 && bootInfo.NModules > 1:
+		m := bootInfo.Modules[1]
+		archive = physMem[m.Start:m.End]
+	}
+	mount := kernelOption("mount")
+	if mount == nil {
+		mount = []byte("/")
+	}
+	linux.SetMount(mount, kernelOption("cwd"))
+	if archive == nil {
+		return
+	}
+	if err := fs.Check(archive); err != fs.ErrNone {
+		fail("file system archive: ", err.String())
+	}
+	linux.Files = archive
+}
+
 // runProgram loads the program and runs its first thread; it never returns.
 func runProgram(file []byte, args proc.Args) {
+	setUpFiles()
 	f := loadProgram(file, args)
 	sched.Init()
 	linux.ExitHook = exitProgram

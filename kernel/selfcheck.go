@@ -6,8 +6,18 @@ import (
 	"github.com/gobare/gobare/kernel/timer"
 )
 
+// milestone prints a boot step unless the command line says quiet.
+func milestone(s string) {
+	if !quiet {
+		console.Print(s)
+	}
+}
+
 // printBanner says what the machine has.
 func printBanner() {
+	if quiet {
+		return
+	}
 	console.Print("gobare: ")
 	console.Dec(bootInfo.UsableRAMTop() >> 20)
 	console.Print(" MiB RAM, ")

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"unsafe"
 
 	"github.com/gobare/gobare/kernel"
 	"github.com/gobare/gobare/kernel/mem"
@@ -60,6 +61,7 @@ func FindRoot(dir string) (string, error) {
 // Program is what mkimage embeds in an image.
 type Program struct {
 	ELF        []byte   // the program's ELF file; nil for a kernel-only image
+	Files      []byte   // a cpio (newc) archive for the read-only file system, or nil
 	Argv       []string // argv, argv[0] first
 	Env        []string // KEY=VALUE
 	KernelArgs []string // words for the kernel command line
@@ -87,26 +89,41 @@ func Make(kernelELF []byte, p Program) ([]byte, error) {
 	if string(img[descOff:descOff+8]) != kernel.EmbeddedMagic {
 		return nil, fmt.Errorf("kernel: embedded-program descriptor not found")
 	}
-	var progAddr, progSize uint64
-	if p.ELF != nil {
+	var blobs [2][2]uint64 // address and size of the program and the files
+	if p.ELF != nil || p.Files != nil {
 		// The image becomes the kernel's memory image (its bss as zeros),
-		// then the program on the next page; the loader loads it all.
-		fileEnd := int(l.LoadEndAddr - l.LoadAddr)
-		memEnd := int(l.BSSEndAddr - l.LoadAddr)
-		progOff := (memEnd + mem.PageSize - 1) &^ (mem.PageSize - 1)
-		img = append(img[:fileEnd], make([]byte, progOff-fileEnd)...)
-		img = append(img, p.ELF...)
-		progAddr, progSize = uint64(l.LoadAddr)+uint64(progOff), uint64(len(p.ELF))
+		// then the program and the files, each on a page boundary; the
+		// loader loads it all.
+		img = img[:l.LoadEndAddr-l.LoadAddr]
+		end := int(l.BSSEndAddr - l.LoadAddr)
+		for i, blob := range [][]byte{p.ELF, p.Files} {
+			if blob == nil {
+				continue
+			}
+			off := (max(end, len(img)) + mem.PageSize - 1) &^ (mem.PageSize - 1)
+			img = append(img, make([]byte, off-len(img))...)
+			img = append(img, blob...)
+			blobs[i] = [2]uint64{uint64(l.LoadAddr) + uint64(off), uint64(len(blob))}
+		}
+		if uint64(len(img))+uint64(l.LoadAddr) > 1<<32 {
+			return nil, fmt.Errorf("the image is %d MiB: too big to load below 4 GiB", len(img)>>20)
+		}
 		l.LoadEndAddr = l.LoadAddr + uint32(len(img))
 		l.BSSEndAddr = l.LoadEndAddr
 	}
 	d := img[descOff:]
-	binary.LittleEndian.PutUint64(d[8:], progAddr)
-	binary.LittleEndian.PutUint64(d[16:], progSize)
-	copy(d[24:24+kernel.EmbeddedArgsSize], args)
+	le := binary.LittleEndian
+	le.PutUint64(d[8:], blobs[0][0])
+	le.PutUint64(d[16:], blobs[0][1])
+	le.PutUint64(d[24:], blobs[1][0])
+	le.PutUint64(d[32:], blobs[1][1])
+	copy(d[embeddedArgsOff:embeddedArgsOff+kernel.EmbeddedArgsSize], args)
 	PutHeader(img, l)
 	return img, nil
 }
+
+// embeddedArgsOff is the offset of kernel.Embedded.Args.
+const embeddedArgsOff = int(unsafe.Offsetof(kernel.Embedded{}.Args))
 
 // embeddedOffset finds the file offset of kernel.embedded.
 func embeddedOffset(f *elf.File) (int, error) {

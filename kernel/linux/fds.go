@@ -12,6 +12,9 @@ const (
 	fdConsole
 	fdEventfd
 	fdEpoll
+	fdFile  // a regular file or symbolic link of the file system
+	fdDir   // a directory of the file system
+	fdAbove // a directory above the mount point (empty)
 )
 
 // Epoll event bits and control operations (Linux uapi eventpoll.h).
@@ -37,6 +40,13 @@ const maxInterests = 32
 type fdEntry struct {
 	kind    fdKind
 	counter uint64 // eventfd: the 64-bit counter
+	// file system objects: the entry's header offset in the archive, the
+	// read position (a directory's: the header offset to list from), and
+	// for fdAbove its path
+	entry   int
+	pos     int64
+	path    [256]byte
+	pathLen int
 	// epoll: the interest list
 	interests  [maxInterests]interest
 	ninterests int
@@ -76,6 +86,8 @@ func readable(fd int32) bool {
 		return e.counter > 0
 	case e.kind == fdConsole:
 		return fd == 0 && stdinReady()
+	case e.kind == fdFile:
+		return true
 	}
 	return false
 }

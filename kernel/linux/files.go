@@ -11,7 +11,7 @@ func sysWrite(c call) uintptr {
 	fd, buf, n := c.arg(0), c.arg(1), c.arg(2)
 	e := lookupFD(fd)
 	switch {
-	case e == nil || e.kind == fdEpoll || fd == 0:
+	case e == nil || e.kind == fdEpoll || fd == 0 || e.kind >= fdFile:
 		return errno(EBADF)
 	case e.kind == fdEventfd:
 		v, ok := Space.ReadUint64(buf)
@@ -48,6 +48,15 @@ func sysRead(c call) uintptr {
 	switch {
 	case e == nil || e.kind == fdEpoll || fd == 1 || fd == 2:
 		return errno(EBADF)
+	case e.kind == fdFile || e.kind == fdDir || e.kind == fdAbove:
+		if e.kind != fdFile {
+			return errno(EISDIR)
+		}
+		k := readFile(e, buf, n, e.pos)
+		if int64(k) > 0 {
+			e.pos += int64(k)
+		}
+		return k
 	case e.kind == fdEventfd:
 		if n < 8 {
 			return errno(EINVAL)
@@ -85,23 +94,6 @@ func sysClose(c call) uintptr {
 	return 0
 }
 
-// openat(dirfd, path, flags, mode): there is no file system; the runtime's
-// probes of /proc and /sys files get ENOENT, as on a Linux without them.
-func sysOpenat(c call) uintptr { return errno(ENOENT) }
-
-// readlinkat(dirfd, path, buf, size): /proc/self/exe names the program.
-func sysReadlinkat(c call) uintptr {
-	var path [15]byte
-	if !Space.CopyIn(path[:], c.arg(1)) || string(path[:14]) != "/proc/self/exe" || path[14] != 0 {
-		return errno(ENOENT)
-	}
-	n := min(uintptr(len(ProgramName)), c.arg(3))
-	if !Space.CopyOut(c.arg(2), ProgramName[:n]) {
-		return errno(EFAULT)
-	}
-	return n
-}
-
 // fcntl commands (Linux uapi fcntl.h).
 const (
 	fGetfd = 1
@@ -109,13 +101,18 @@ const (
 	oRdwr  = 2
 )
 
-// fcntl(fd, cmd, arg): descriptors are open read/write and blocking.
+// fcntl(fd, cmd, arg): the console is open read/write, files read-only;
+// all are blocking.
 func sysFcntl(c call) uintptr {
-	if lookupFD(c.arg(0)) == nil {
+	e := lookupFD(c.arg(0))
+	if e == nil {
 		return errno(EBADF)
 	}
 	switch c.arg(1) {
 	case fGetfl:
+		if e.kind >= fdFile {
+			return 0 // O_RDONLY
+		}
 		return oRdwr
 	}
 	return 0

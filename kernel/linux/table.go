@@ -8,13 +8,21 @@ type handler func(c call) uintptr
 var table = [...]handler{
 	0:   sysRead,
 	1:   sysWrite,
+	2:   sysOpen,
 	3:   sysClose,
+	4:   sysStat,
+	5:   sysFstat,
+	6:   sysStat,
+	8:   sysLseek,
 	9:   sysMmap,
 	10:  sysMprotect,
 	11:  sysMunmap,
 	13:  sysRtSigaction,
 	14:  sysRtSigprocmask,
 	15:  sysRtSigreturn,
+	16:  sysIoctl,
+	17:  sysPread64,
+	21:  sysAccess,
 	24:  sysSchedYield,
 	28:  sysMadvise,
 	35:  sysNanosleep,
@@ -24,6 +32,26 @@ var table = [...]handler{
 	62:  sysKill,
 	63:  sysUname,
 	72:  sysFcntl,
+	74:  sysFsync,
+	75:  sysFsync,
+	77:  sysReadOnly, // ftruncate
+	79:  sysGetcwd,
+	80:  sysChdir,
+	81:  sysFchdir,
+	82:  sysReadOnly, // rename
+	83:  sysReadOnly, // mkdir
+	84:  sysReadOnly, // rmdir
+	86:  sysReadOnly, // link
+	87:  sysReadOnly, // unlink
+	88:  sysReadOnly, // symlink
+	89:  sysReadlink,
+	90:  sysReadOnly, // chmod
+	95:  sysUmask,
+	102: sysGetZero, // getuid
+	104: sysGetZero, // getgid
+	107: sysGetZero, // geteuid
+	108: sysGetZero, // getegid
+	110: sysGetZero, // getppid
 	131: sysSigaltstack,
 	157: sysPrctl,
 	158: sysArchPrctl,
@@ -31,6 +59,7 @@ var table = [...]handler{
 	200: sysTkill,
 	202: sysFutex,
 	204: sysSchedGetaffinity,
+	217: sysGetdents64,
 	228: sysClockGettime,
 	230: sysClockNanosleep,
 	231: sysExitGroup,
@@ -38,13 +67,25 @@ var table = [...]handler{
 	233: sysEpollCtl,
 	234: sysTgkill,
 	257: sysOpenat,
+	258: sysReadOnly, // mkdirat
+	260: sysReadOnly, // fchownat
+	262: sysNewfstatat,
+	263: sysReadOnly, // unlinkat
+	264: sysReadOnly, // renameat
+	265: sysReadOnly, // linkat
+	266: sysReadOnly, // symlinkat
 	267: sysReadlinkat,
+	280: sysReadOnly, // utimensat
+	268: sysReadOnly, // fchmodat
+	269: sysFaccessat,
 	281: sysEpollPwait,
 	284: sysEventfd,
 	290: sysEventfd2,
 	291: sysEpollCreate1,
+	316: sysReadOnly, // renameat2
 	302: sysPrlimit64,
 	318: sysGetrandom,
+	439: sysFaccessat, // faccessat2
 
 	SysRt0Trace: sysRt0Trace,
 }
