@@ -115,33 +115,3 @@ func Name(nr uint64) string {
 	}
 	return "unknown"
 }
-
-// traceCall prints "sys: name(a0, a1, ...) = result".
-func traceCall(c call, nr uint64, r uintptr) {
-	console.Print("sys: ")
-	console.Print(Name(nr))
-	console.Print("(")
-	n := 3
-	if nr < uint64(len(arity)) && arity[nr] != 0 {
-		n = int(arity[nr])
-	}
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			console.Print(", ")
-		}
-		console.Hex(uint64(c.arg(i)))
-	}
-	console.Print(") = ")
-	if c.t.State == sched.Blocked {
-		console.Print("(blocks)\n")
-		return
-	}
-	if int64(r) < 0 && int64(r) > -4096 {
-		console.Print("-")
-		console.Dec(uint64(-int64(r)))
-		console.Print("\n")
-		return
-	}
-	console.Hex(uint64(r))
-	console.Print("\n")
-}

@@ -3,6 +3,7 @@
 package mem
 
 import (
+	"fmt"
 	"syscall"
 	"testing"
 	"unsafe"
@@ -22,18 +23,21 @@ type arena struct {
 // newArena maps an arena of n frames; it is unmapped when tb ends.
 func newArena(tb testing.TB, n int) *arena {
 	tb.Helper()
-	a := mapArena(tb, n)
+	a, err := mapArena(n)
+	if err != nil {
+		tb.Fatal(err)
+	}
 	tb.Cleanup(func() { syscall.Munmap(a.mem) })
 	return a
 }
 
-func mapArena(tb testing.TB, n int) *arena {
-	tb.Helper()
+// mapArena maps an arena of n frames.
+func mapArena(n int) (*arena, error) {
 	b, err := syscall.Mmap(-1, 0, n*PageSize, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
 	if err != nil {
-		tb.Fatalf("mmap of a %d-frame arena: %v", n, err)
+		return nil, fmt.Errorf("mmap of a %d-frame arena: %v", n, err)
 	}
-	return &arena{mem: b, frames: n}
+	return &arena{mem: b, frames: n}, nil
 }
 
 // base is the host address of physical address 0.
