@@ -12,7 +12,9 @@ import (
 	"github.com/gobare/gobare/kernel/power"
 	"github.com/gobare/gobare/kernel/proc"
 	"github.com/gobare/gobare/kernel/sched"
+	"github.com/gobare/gobare/kernel/timer"
 	"github.com/gobare/gobare/kernel/trap"
+	"github.com/gobare/gobare/kernel/vdso"
 	"github.com/gobare/gobare/kernel/vm"
 )
 
@@ -24,6 +26,7 @@ var (
 	space     vm.Space
 	stackArgs [proc.MaxArgBytes]byte
 	stackBuf  [proc.MaxArgBytes + 8192]byte
+	vdsoPage  [vdso.Size]byte
 )
 
 // findProgram returns the program's ELF bytes and its argv/env: the
@@ -131,12 +134,21 @@ func loadProgram(file []byte, args proc.Args) *trap.Frame {
 		{Type: proc.AT_CLKTCK, Value: 100},
 		{Type: proc.AT_UID}, {Type: proc.AT_EUID}, {Type: proc.AT_GID}, {Type: proc.AT_EGID},
 		{Type: proc.AT_SECURE},
+		{}, // AT_SYSINFO_EHDR, when there is a vDSO
+	}
+	// The vDSO (kernel/vdso) makes clock_gettime a plain call; the kernel
+	// word novdso leaves it out, to compare.
+	n := len(aux) - 1
+	vdsoBase := uint64(uintptr(unsafe.Pointer(&vdsoPage)))
+	if !hasKernelWord("novdso") && vdso.Build(vdsoPage[:], vdsoBase, uint64(timer.VDSOClockGettimePC())) {
+		aux[n] = proc.Aux{Type: proc.AT_SYSINFO_EHDR, Value: vdsoBase}
+		n++
 	}
 	var random [16]byte
 	for random == [16]byte{} || hasZero(random[:]) {
 		linux.FillRandom(random[:])
 	}
-	l, ok := proc.Build(stackBuf[:], vm.StackTop, args, aux[:], random)
+	l, ok := proc.Build(stackBuf[:], vm.StackTop, args, aux[:n], random)
 	if !ok || !space.CopyOut(uintptr(l.Bottom), stackBuf[len(stackBuf)-int(vm.StackTop-l.Bottom):]) {
 		fail("building the process stack: ", "arguments too long")
 	}

@@ -12,6 +12,9 @@ import (
 	"time"
 )
 
+// pvmModule exists when /dev/kvm is provided by PVM.
+var pvmModule = "/sys/module/kvm_pvm"
+
 // kvmProbeTimeout bounds the KVM probe. A working probe takes about 0.2 s.
 const kvmProbeTimeout = 10 * time.Second
 
@@ -36,6 +39,15 @@ var kvmProbe = sync.OnceValue(func() error {
 		return err
 	}
 	f.Close()
+
+	// PVM ("pagetable-based virtual machine", the kvm_pvm module) offers
+	// /dev/kvm without hardware virtualisation: it runs PVM-aware Linux
+	// guests, and anything else through KVM's instruction emulator, which
+	// cannot execute SSE instructions, so a Go kernel stops at its first
+	// XORPS with "KVM internal error. Suberror: 1".
+	if _, err := os.Stat(pvmModule); err == nil {
+		return errors.New("KVM here is PVM (kvm_pvm), which runs only PVM-aware guest kernels; gobare needs hardware virtualisation (VT-x or AMD-V)")
+	}
 
 	path, err := lookProgram()
 	if err != nil {

@@ -97,9 +97,9 @@ func TestNextChild(t *testing.T) {
 
 func TestBadArchives(t *testing.T) {
 	for name, a := range map[string][]byte{
-		"empty":     nil,
-		"magic":     []byte(strings.Repeat("x", 200)),
-		"truncated": sample[:len(sample)/2],
+		"empty":      nil,
+		"magic":      []byte(strings.Repeat("x", 200)),
+		"truncated":  sample[:len(sample)/2],
 		"no trailer": newc(ent{"a", ModeRegular, "x"})[:124],
 	} {
 		if err := Check(a); err == ErrNone {

@@ -87,3 +87,6 @@ func TSCToNanos(cycles uint64) uint64 {
 
 // Ticks returns the number of timer interrupts so far.
 func Ticks() uint64 { return ticks }
+
+// VDSOClockGettimePC returns the address of the vDSO's clock_gettime.
+func VDSOClockGettimePC() uintptr
