@@ -12,6 +12,8 @@ import "github.com/gobare/gobare/kernel/console"
 //	entry=rt   the program was linked with rt/ (mkimage says so; for the banner)
 //	mount=/p   where the file system archive appears (default /)
 //	cwd=/p     the program's working directory (default: the mount point)
+//	stats      print system call counts, kernel time and threads at exit
+//	novdso     no vDSO: clock_gettime becomes a system call again
 //	KEY=VALUE  anything else with '=' is put in the program's environment
 var tracing, quiet bool
 

@@ -236,7 +236,38 @@ func runProgram(file []byte, args proc.Args) {
 	trap.Enter(f)
 }
 
-// exitProgram stops the machine with the program's exit status.
+// exitProgram stops the machine with the program's exit status, after the
+// statistics when the kernel word "stats" asks for them.
 func exitProgram(code int) {
+	if hasKernelWord("stats") {
+		printStats()
+	}
 	power.Exit(uint8(code))
+}
+
+// printStats prints the run's system call counts, the time spent in the
+// kernel and the threads the runtime made.
+func printStats() {
+	total := uint64(0)
+	for _, n := range linux.Counts {
+		total += uint64(n)
+	}
+	console.Print("gobare: stats: ")
+	console.Dec(total)
+	console.Print(" system calls, ")
+	console.Dec(timer.TSCToNanos(trap.KernelCycles) / 1000)
+	console.Print(" us in the kernel of ")
+	console.Dec(uint64(timer.Nanotime()) / 1000)
+	console.Print(" us since boot, ")
+	console.Dec(uint64(sched.Created))
+	console.Print(" threads\n")
+	for nr, n := range linux.Counts {
+		if n > 0 {
+			console.Print("gobare: stats:   ")
+			console.Print(linux.Name(uint64(nr)))
+			console.Print(" ")
+			console.Dec(uint64(n))
+			console.Print("\n")
+		}
+	}
 }

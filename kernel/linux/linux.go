@@ -69,6 +69,8 @@ var (
 	ProgramName []byte
 	// ExitHook stops the machine with the program's status.
 	ExitHook func(code int)
+	// Counts counts the calls by number (the last slot: any larger number).
+	Counts [len(syscallNames) + 1]uint32
 	// reported marks numbers already logged as not implemented.
 	reported [len(syscallNames) + 1]bool
 )
@@ -77,6 +79,7 @@ var (
 func Syscall(f *trap.Frame) {
 	c := call{f: f, t: sched.Current()}
 	nr := f.AX
+	Counts[min(nr, uint64(len(Counts)-1))]++
 	var r uintptr
 	if nr < uint64(len(table)) && table[nr] != nil {
 		r = table[nr](c)
@@ -112,6 +115,9 @@ func logUnknown(nr uint64) {
 func Name(nr uint64) string {
 	if nr < uint64(len(syscallNames)) && syscallNames[nr] != "" {
 		return syscallNames[nr]
+	}
+	if nr >= uint64(len(syscallNames)) {
+		return "other (gobare's rt0_trace, or unknown)"
 	}
 	return "unknown"
 }

@@ -99,6 +99,9 @@ var (
 	live    int
 )
 
+// Created counts the threads made since boot, the first included.
+var Created int
+
 // TimeSlice is how many timer ticks a thread runs before another runnable
 // thread gets the CPU.
 const TimeSlice = 10
@@ -134,6 +137,7 @@ func New(f *trap.Frame) *Thread {
 			*t = Thread{Frame: *f, State: Runnable, TID: nextTID}
 			nextTID++
 			live++
+			Created++
 			return t
 		}
 	}

@@ -10,7 +10,11 @@
 // off, so one kernel stack is enough.
 package trap
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/gobare/gobare/kernel/cpu"
+)
 
 // VectorSyscall is the Frame.Vector of a system call (real vectors are 0..255).
 const VectorSyscall = 256
@@ -60,13 +64,19 @@ func frameExit()
 func enterFrame(f *Frame)
 func readFSBase() uint64
 
+// KernelCycles counts the TSC cycles spent in Handler, for the statistics
+// the kernel word "stats" prints.
+var KernelCycles uint64
+
 // dispatch is called by frameSave with the new frame.
 func dispatch(f *Frame) {
 	if InKernel {
 		kernelFault(f)
 	}
 	InKernel = true
+	start := cpu.Rdtsc()
 	Handler(f)
+	KernelCycles += cpu.Rdtsc() - start
 	InKernel = false
 }
 
