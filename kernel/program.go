@@ -264,7 +264,11 @@ func printStats() {
 	for nr, n := range linux.Counts {
 		if n > 0 {
 			console.Print("gobare: stats:   ")
-			console.Print(linux.Name(uint64(nr)))
+			if nr == len(linux.Counts)-1 {
+				console.Print("rt0_trace and numbers above 450")
+			} else {
+				console.Print(linux.Name(uint64(nr)))
+			}
 			console.Print(" ")
 			console.Dec(uint64(n))
 			console.Print("\n")

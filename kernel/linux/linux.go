@@ -69,7 +69,8 @@ var (
 	ProgramName []byte
 	// ExitHook stops the machine with the program's status.
 	ExitHook func(code int)
-	// Counts counts the calls by number (the last slot: any larger number).
+	// Counts counts the calls by number; the last slot counts all larger
+	// numbers (gobare's rt0_trace among them).
 	Counts [len(syscallNames) + 1]uint32
 	// reported marks numbers already logged as not implemented.
 	reported [len(syscallNames) + 1]bool
@@ -116,8 +117,8 @@ func Name(nr uint64) string {
 	if nr < uint64(len(syscallNames)) && syscallNames[nr] != "" {
 		return syscallNames[nr]
 	}
-	if nr >= uint64(len(syscallNames)) {
-		return "other (gobare's rt0_trace, or unknown)"
+	if nr == SysRt0Trace {
+		return "rt0_trace"
 	}
 	return "unknown"
 }
