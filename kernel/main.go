@@ -67,6 +67,7 @@ func Main(magic uint32, info uintptr) {
 	setUpMemory()
 	setUpTraps()
 	timer.Init()
+	linux.PollStdin() // see PollStdin: re-arm the serial interrupt
 	printBanner()
 	file, args, ok := findProgram()
 	if !ok {

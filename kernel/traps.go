@@ -46,15 +46,22 @@ func handleTrap(f *trap.Frame) {
 			sched.Tick(timer.Nanotime())
 		}
 	case f.Vector == timer.IRQBase+timer.IRQCOM1:
-		for {
-			b, ok := console.SerialGetByte(console.COM1)
-			if !ok {
-				break
-			}
-			linux.StdinPush(b)
-		}
+		linux.PollStdin()
 		linux.WakeWaiters()
 		timer.EndOfInterrupt(timer.IRQCOM1)
+	case f.Vector == timer.IRQBase+timer.IRQKeyboard:
+		for i := 0; i < 16; i++ { // a bounded drain: never spin on a stuck controller
+			c, pending, ok := console.KeyboardByte()
+			if !pending {
+				break
+			}
+			if ok {
+				console.EchoScreen(c)
+				linux.StdinPush(c)
+			}
+		}
+		linux.WakeWaiters()
+		timer.EndOfInterrupt(timer.IRQKeyboard)
 	case f.Vector >= timer.IRQBase && f.Vector < timer.IRQBase+16:
 		timer.EndOfInterrupt(int(f.Vector - timer.IRQBase))
 	case f.Vector < 32 && sched.Current() != nil:

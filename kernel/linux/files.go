@@ -73,6 +73,7 @@ func sysRead(c call) uintptr {
 	if n == 0 {
 		return 0
 	}
+	PollStdin()
 	if stdinReady() {
 		return readStdin(buf, n)
 	}

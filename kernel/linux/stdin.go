@@ -1,5 +1,7 @@
 package linux
 
+import "github.com/gobare/gobare/kernel/console"
+
 // Standard input: bytes the serial port received (console.SerialGetByte,
 // from the COM1 receive interrupt) wait in a ring buffer until a read(0).
 // Byte 0x04 (Ctrl-D, which the launcher sends when its own input ends)
@@ -20,6 +22,20 @@ func StdinPush(b byte) {
 	if stdinLen < stdinSize {
 		stdinBuf[(stdinHead+stdinLen)%stdinSize] = b
 		stdinLen++
+	}
+}
+
+// PollStdin moves bytes waiting in the UART into the buffer. The receive
+// interrupt is edge-triggered at the 8259: a byte that arrived while the
+// PIC was being set up raised its edge unseen and keeps the line high, so
+// no further interrupt would come until someone reads it.
+func PollStdin() {
+	for {
+		b, ok := console.SerialGetByte(console.COM1)
+		if !ok {
+			return
+		}
+		StdinPush(b)
 	}
 }
 

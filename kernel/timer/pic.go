@@ -17,8 +17,9 @@ const (
 
 // IRQ lines used by the kernel.
 const (
-	IRQTimer = 0 // PIT channel 0
-	IRQCOM1  = 4 // serial port 1 received a byte
+	IRQTimer    = 0 // PIT channel 0
+	IRQKeyboard = 1 // the PS/2 keyboard has a scan code
+	IRQCOM1     = 4 // serial port 1 received a byte
 )
 
 // initPIC remaps the PICs to vectors 32-47 and masks every line but the

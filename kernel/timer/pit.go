@@ -45,7 +45,7 @@ func Init() {
 	cpu.Outb(pitCommand, 0x34)
 	cpu.Outb(pitChan0, uint8(divisor))
 	cpu.Outb(pitChan0, uint8(divisor>>8))
-	initPIC(1<<IRQTimer | 1<<IRQCOM1)
+	initPIC(1<<IRQTimer | 1<<IRQKeyboard | 1<<IRQCOM1)
 }
 
 // calibrateTSC counts TSC cycles during 50 ms measured by PIT channel 2 in
