@@ -91,8 +91,10 @@ func isEnvWord(w []byte) bool {
 	if eq <= 0 || eq == len(w) {
 		return false
 	}
-	key := string(w[:eq])
-	return key != "fault" && key != "entry" && key != "mount" && key != "cwd"
+	// string(...) in a comparison does not allocate; stored in a variable
+	// it would.
+	return string(w[:eq]) != "fault" && string(w[:eq]) != "entry" &&
+		string(w[:eq]) != "mount" && string(w[:eq]) != "cwd"
 }
 
 // kernelOption returns the value of the kernel word key=value, or nil.

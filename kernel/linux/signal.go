@@ -57,7 +57,7 @@ type sigaction struct{ handler, flags, restorer, mask uint64 }
 var sigactions [nsig + 1]sigaction
 
 // bit returns sig's bit in a signal set.
-func bit(sig int) uint64 { return 1 << (sig - 1) }
+func bit(sig int) uint64 { return 1 << uint(sig-1) } // unsigned: no shift check
 
 // unblockable signals cannot be masked.
 const unblockable = 1<<(SIGKILL-1) | 1<<(SIGSTOP-1)

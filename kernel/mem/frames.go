@@ -10,9 +10,10 @@ const PageSize = 4096
 // FrameAllocator hands out 4 KiB physical frames from a bitmap: bit i of
 // the bitmap is 1 when frame Base/PageSize+i is free.
 type FrameAllocator struct {
-	bitmap []uint64 // one bit per frame from 0 to top
-	free   int      // number of free frames
-	next   int      // word to start the next search at
+	bitmap  []uint64 // one bit per frame from 0 to top
+	nframes uint64   // frames below top: the bitmap's meaningful bits
+	free    int      // number of free frames
+	next    int      // word to start the next search at
 	// Offset maps physical to virtual addresses: virt = phys + Offset.
 	Offset uintptr
 }
@@ -26,6 +27,7 @@ func (a *FrameAllocator) Init(storage []uint64, top uint64, offset uintptr) bool
 		return false
 	}
 	a.bitmap = storage[:n]
+	a.nframes = (top + PageSize - 1) / PageSize
 	for i := range a.bitmap {
 		a.bitmap[i] = 0
 	}
@@ -44,7 +46,7 @@ func (a *FrameAllocator) Release(start, end uint64) {
 	first := (start + PageSize - 1) / PageSize
 	last := end / PageSize
 	for f := first; f < last; f++ {
-		if f/64 >= uint64(len(a.bitmap)) {
+		if f >= a.nframes {
 			return
 		}
 		if a.bitmap[f/64]&(1<<(f%64)) == 0 {
@@ -95,7 +97,7 @@ func (a *FrameAllocator) Alloc() (uintptr, bool) {
 // FreeFrame gives a frame back.
 func (a *FrameAllocator) FreeFrame(phys uintptr) {
 	f := uint64(phys) / PageSize
-	if f/64 < uint64(len(a.bitmap)) && a.bitmap[f/64]&(1<<(f%64)) == 0 {
+	if f < a.nframes && a.bitmap[f/64]&(1<<(f%64)) == 0 {
 		a.bitmap[f/64] |= 1 << (f % 64)
 		a.free++
 	}

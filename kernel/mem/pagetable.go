@@ -30,7 +30,8 @@ const (
 	MapOK MapErr = iota
 	MapNoMemory
 	MapMisaligned
-	MapHugeInTheWay // a 2 MiB page covers the address
+	MapHugeInTheWay  // a 2 MiB page covers the address
+	MapTableInTheWay // 4 KiB pages are mapped inside the 2 MiB range
 	MapNonCanonical
 )
 
@@ -44,6 +45,8 @@ func (e MapErr) String() string {
 		return "address not aligned"
 	case MapHugeInTheWay:
 		return "a 2 MiB page is mapped there"
+	case MapTableInTheWay:
+		return "4 KiB pages are mapped there"
 	}
 	return "non-canonical address"
 }
@@ -119,6 +122,9 @@ func (pt *PageTable) MapHuge(virt, phys uintptr, flags uint64) MapErr {
 	e, err := pt.walk(virt, 1, true)
 	if err != MapOK {
 		return err
+	}
+	if *e&Present != 0 && *e&Huge == 0 {
+		return MapTableInTheWay // 4 KiB pages are mapped there
 	}
 	*e = uint64(phys) | flags | Present | Huge
 	return MapOK
