@@ -11,7 +11,7 @@ DEMO    ?= ./tests/programs/demo
 DEB_PACKAGES := qemu-system-x86 grub-pc-bin grub-common xorriso mtools
 NEEDED_TOOLS := qemu-system-x86_64 grub-mkrescue xorriso mformat
 
-.PHONY: all deps run test test-host test-qemu bench soak clean mkimage
+.PHONY: all deps run test bench soak clean mkimage
 
 all: mkimage
 
@@ -42,6 +42,11 @@ test: deps
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./tests/
+
+# soak: 10 minutes of mixed goroutines, timers, GC and signals in one guest.
+SOAK ?= 10m
+soak: deps
+	GOBARE_SOAK=$(SOAK) $(GO) test -count=1 -run TestSoak -timeout 30m -v ./tests/
 
 clean:
 	rm -rf bin

@@ -42,6 +42,7 @@ const (
 // 1:1 map of the first 4 GiB (also visible at mem.DirectMapBase). It never
 // returns.
 func Main(magic uint32, info uintptr) {
+	timer.MarkBoot()
 	console.SetVGABase(mem.DirectMapBase + 0xB8000)
 	// A byte that arrived before we got here would be lost when the UART
 	// is reset: keep it for standard input.

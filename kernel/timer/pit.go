@@ -22,7 +22,7 @@ const (
 
 var (
 	tscHz   uint64 // calibrated TSC frequency
-	tscBoot uint64 // TSC at calibration
+	tscBoot uint64 // TSC at kernel entry (MarkBoot), Nanotime's zero
 	// nanosPerCycle is 1e9/tscHz as a 32.32 fixed-point number, so that
 	// converting cycles to nanoseconds is one multiplication.
 	nanosPerCycle uint64
@@ -37,9 +37,14 @@ func Init() {
 	}
 	tscHz = hz
 	nanosPerCycle = (1e9 << 32) / (hz | 1) // | 1: provably non-zero, so no divide check
+	// Nanotime counts from the kernel's first instruction (MarkBoot), so
+	// CLOCK_BOOTTIME in a program says how long the machine took to get
+	// there; the wall clock is the CMOS time now minus what has passed.
 	rtc := readRTC()
-	tscBoot = cpu.Rdtsc()
-	bootEpochNanos = rtc * 1e9
+	if tscBoot == 0 {
+		tscBoot = cpu.Rdtsc()
+	}
+	bootEpochNanos = rtc*1e9 - Nanotime()
 	// Channel 0, lobyte/hibyte, mode 2 (rate generator), binary.
 	divisor := uint16(pitHz / TickHz)
 	cpu.Outb(pitCommand, 0x34)
@@ -48,12 +53,12 @@ func Init() {
 	initPIC(1<<IRQTimer | 1<<IRQKeyboard | 1<<IRQCOM1)
 }
 
-// calibrateTSC counts TSC cycles while PIT channel 2 counts down 10 ms in
+// calibrateTSC counts TSC cycles while PIT channel 2 counts down 5 ms in
 // one-shot mode (the speaker-gate method), five times, and keeps the
 // smallest: being interrupted or descheduled (a busy host, under QEMU) can
 // only make a measurement longer.
 func calibrateTSC() uint64 {
-	const ms, runs = 10, 5
+	const ms, runs = 5, 5
 	best := ^uint64(0)
 	for i := 0; i < runs; i++ {
 		best = min(best, measureTSC(pitHz*ms/1000))
@@ -74,6 +79,9 @@ func measureTSC(count uint16) uint64 {
 	}
 	return cpu.Rdtsc() - start
 }
+
+// MarkBoot records the TSC at kernel entry, the zero of Nanotime.
+func MarkBoot() { tscBoot = cpu.Rdtsc() }
 
 // TSCHz returns the calibrated TSC frequency.
 func TSCHz() uint64 { return tscHz }
