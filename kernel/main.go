@@ -17,7 +17,7 @@ import (
 // Exit statuses of the kernel itself (a program's own status is 0..255 too;
 // these are chosen to stand out).
 const (
-	ExitBootFailure = 124 // the machine could not be set up
+	ExitBootFailure = 122 // the machine could not be set up
 )
 
 // The kernel's memory: the frame allocator (with a bitmap for up to 64 GiB
@@ -95,8 +95,10 @@ func setUpMemory() {
 	if top > mem.MaxRAM {
 		top = mem.MaxRAM
 	}
-	if !frames.Init(frameBitmap[:], top, mem.DirectMapBase) {
-		fail("memory: ", "bitmap too small")
+	segs, n := mem.KernelSegments(mem.DirectMapBase + mem.KernelBase)
+	bitmap, at := placeBitmap(top, uint64(segs[n-1].End))
+	if !frames.Init(bitmap, top, mem.DirectMapBase) {
+		fail("memory: ", "no room for the frame bitmap")
 	}
 	for i := 0; i < bootInfo.NRegions; i++ {
 		r := bootInfo.Regions[i]
@@ -108,8 +110,8 @@ func setUpMemory() {
 	// Multiboot information and modules, which stay where the loader put
 	// them.
 	frames.Reserve(0, 1<<20)
-	segs, n := mem.KernelSegments(mem.DirectMapBase + mem.KernelBase)
 	frames.Reserve(mem.KernelBase, uint64(segs[n-1].End))
+	frames.Reserve(at, at+uint64(len(bitmap))*8)
 	reserveBootInfo()
 
 	var merr mem.MapErr
@@ -118,7 +120,48 @@ func setUpMemory() {
 		fail("page tables: ", merr.String())
 	}
 	cpu.WriteCR3(uint64(kernelSpace.Root))
+	// CR4.PGE: the kernel's pages are marked Global, so they would survive
+	// an address-space switch in the TLB (SDM Vol. 3A §4.10.2.4).
+	cpu.WriteCR4(cpu.ReadCR4() | 1<<7)
 	milestone("boot: kernel page table, W^X, page 0 unmapped\n")
+}
+
+// placeBitmap finds room for the frame allocator's bitmap (one bit per
+// frame below top) in usable RAM above everything already in use — the
+// kernel image ending at kernelEnd, the Multiboot data and modules, the
+// embedded program and files — and below 4 GiB, where boot's early map
+// reaches. It returns the bitmap and its physical address.
+func placeBitmap(top, kernelEnd uint64) ([]uint64, uint64) {
+	words := mem.BitmapWords(top)
+	used := kernelEnd
+	used = max(used, embedded.Addr+embedded.Size, embedded.FilesAddr+embedded.FilesSize)
+	for i := 0; i < bootInfo.NModules; i++ {
+		used = max(used, uint64(bootInfo.Modules[i].End))
+	}
+	for _, b := range [...][]byte{bootInfo.Cmdline, bootInfo.BootloaderName} {
+		used = max(used, physEnd(b))
+	}
+	start := (used + mem.PageSize - 1) &^ (mem.PageSize - 1)
+	for i := 0; i < bootInfo.NRegions; i++ {
+		r := bootInfo.Regions[i]
+		at := max(r.Base, start)
+		if r.Type == multiboot.RegionUsable && at+words*8 <= r.End() && at+words*8 <= 4<<30 {
+			// Slicing an array pointer needs no runtime check (unsafe.Slice
+			// would call one); the array type is only an upper bound.
+			p := (*[mem.MaxRAM / mem.PageSize / 64]uint64)(ptrTo(uintptr(mem.DirectMapBase + at)))
+			return p[:words:words], at
+		}
+	}
+	fail("memory: ", "no room for the frame bitmap")
+	return nil, 0
+}
+
+// physEnd returns the physical address just past a slice of physMem.
+func physEnd(b []byte) uint64 {
+	if len(b) == 0 {
+		return 0
+	}
+	return uint64(uintptr(unsafe.Pointer(&b[0]))-mem.DirectMapBase) + uint64(len(b)) + 1
 }
 
 // reserveBootInfo keeps the program mkimage embedded after the kernel, and

@@ -77,6 +77,9 @@ func Make(kernelELF []byte, p Program) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if uint64(l.BSSEndAddr) > mem.ProgramFloor {
+		return nil, fmt.Errorf("kernel: its memory ends at %#x, above %#x where programs begin", l.BSSEndAddr, mem.ProgramFloor)
+	}
 	img := bytes.Clone(kernelELF)
 	args, err := packArgs(p)
 	if err != nil {

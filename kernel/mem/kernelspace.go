@@ -15,8 +15,9 @@ const (
 	// ProgramFloor is the lowest address a program may be linked at: the
 	// kernel's own image lives below it. Go links programs at 0x400000.
 	ProgramFloor = 0x400000
-	// MaxRAM is the most RAM the frame allocator manages (its bitmap is
-	// static, 256 KiB); RAM above it is left unused.
+	// MaxRAM is the most RAM the frame allocator manages (its bitmap,
+	// 2 MiB for this much, lives in RAM below 4 GiB); RAM above it is
+	// left unused.
 	MaxRAM = 64 << 30
 )
 
