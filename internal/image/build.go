@@ -47,6 +47,10 @@ func FindRoot(dir string) (string, error) {
 	if r := os.Getenv("GOBARE_ROOT"); r != "" {
 		return r, nil
 	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
 	for d := dir; ; d = filepath.Dir(d) {
 		b, err := os.ReadFile(filepath.Join(d, "go.mod"))
 		if err == nil && strings.HasPrefix(string(b), "module "+Module+"\n") {
