@@ -14,6 +14,11 @@ const (
 	mapFixedNoReplace = 0x100000
 )
 
+// overcommit is how many times the machine's RAM one writable mapping may
+// be. The Go runtime maps more than it touches (hello world maps about
+// 40 MiB and runs in 32), so the factor is generous.
+const overcommit = 4
+
 // pageRound rounds n up to a whole number of pages.
 func pageRound(n uintptr) uintptr { return (n + mem.PageSize - 1) &^ (mem.PageSize - 1) }
 
@@ -50,6 +55,13 @@ func sysMmap(c call) uintptr {
 		if addr, ok = Space.FindFree(addr&^(mem.PageSize-1), length); !ok {
 			return errno(ENOMEM)
 		}
+	}
+	if prot&vm.ProtWrite != 0 && length/mem.PageSize > overcommit*uintptr(Space.PT.Frames.Usable()) {
+		// A heuristic overcommit, like Linux's default: memory is
+		// committed lazily, but a single writable mapping that could never
+		// be backed is refused, and the Go runtime reports "out of
+		// memory" itself instead of being killed later.
+		return errno(ENOMEM)
 	}
 	if !Space.Add(addr, addr+length, prot&(vm.ProtRead|vm.ProtWrite|vm.ProtExec)) {
 		return errno(ENOMEM)

@@ -13,6 +13,7 @@ type FrameAllocator struct {
 	bitmap  []uint64 // one bit per frame from 0 to top
 	nframes uint64   // frames below top: the bitmap's meaningful bits
 	free    int      // number of free frames
+	usable  int      // frames ever released: the RAM the allocator manages
 	next    int      // word to start the next search at
 	// Offset maps physical to virtual addresses: virt = phys + Offset.
 	Offset uintptr
@@ -31,7 +32,7 @@ func (a *FrameAllocator) Init(storage []uint64, top uint64, offset uintptr) bool
 	for i := range a.bitmap {
 		a.bitmap[i] = 0
 	}
-	a.free, a.next, a.Offset = 0, 0, offset
+	a.free, a.usable, a.next, a.Offset = 0, 0, 0, offset
 	return true
 }
 
@@ -52,9 +53,13 @@ func (a *FrameAllocator) Release(start, end uint64) {
 		if a.bitmap[f/64]&(1<<(f%64)) == 0 {
 			a.bitmap[f/64] |= 1 << (f % 64)
 			a.free++
+			a.usable++
 		}
 	}
 }
+
+// Usable returns the number of frames the allocator manages.
+func (a *FrameAllocator) Usable() int { return a.usable }
 
 // Reserve marks every frame touching [start, end) used.
 func (a *FrameAllocator) Reserve(start, end uint64) {
