@@ -44,6 +44,8 @@ func traceCall(c call, nr uint64, r uintptr) {
 	}
 	console.Print(") = ")
 	switch {
+	case nr == 60 || nr == 231: // exit, exit_group: they do not return
+		console.Print("?")
 	case c.t.State == sched.Blocked:
 		console.Print("(blocks)")
 	case int64(r) < 0 && int64(r) > -4096:
