@@ -34,8 +34,12 @@ func sysEpollCreate1(c call) uintptr {
 // epoll_ctl(epfd, op, fd, event): add, change or remove an interest.
 func sysEpollCtl(c call) uintptr {
 	ep, op, fd, evAddr := lookupFD(c.arg(0)), c.arg(1), int32(c.arg(2)), c.arg(3)
-	if ep == nil || ep.kind != fdEpoll || lookupFD(uintptr(fd)) == nil {
+	target := lookupFD(uintptr(fd))
+	if ep == nil || ep.kind != fdEpoll || target == nil {
 		return errno(EBADF)
+	}
+	if target.kind >= fdFile {
+		return errno(EPERM) // as Linux: regular files and directories cannot be polled
 	}
 	var ev interest
 	if op != epollCtlDel {
