@@ -4,89 +4,19 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gobare/gobare/internal/goabi"
+	"github.com/gobare/gobare/internal/testbuild"
 )
 
-// The default tests build, once per test binary and into a temporary
-// directory, a hello world with the host toolchain (plain and with
-// -ldflags="-s -w") and the custom-entry fixture in testdata/customrt0.
-//
-// Setting GOBARE_TOOLCHAINS=1 also explains hello worlds built by each Go
-// release in defaultToolchains (fetched by the go command through
-// GOTOOLCHAIN) and checks that the offsets printed match goabi's. The
-// variable may instead hold a comma-separated list, e.g.
-// GOBARE_TOOLCHAINS=go1.21.13,go1.27.4.
-var defaultToolchains = []string{"go1.21.13", "go1.24.13", "go1.26.8", "go1.27.4"}
-
-const helloSrc = `package main
-
-import "fmt"
-
-func main() { fmt.Println("hello, world") }
-`
-
-var (
-	tmpDir string
-	mu     sync.Mutex
-	built  = map[string]string{}
-)
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if tmpDir != "" {
-		os.RemoveAll(tmpDir)
-	}
-	os.Exit(code)
-}
-
-// build builds a program whose sources are given as name → text, with
-// toolchain ("local" for the host's) and ldflags, once per key.
-func build(t *testing.T, key string, files map[string]string, toolchain, ldflags string) string {
-	t.Helper()
-	mu.Lock()
-	defer mu.Unlock()
-	if bin, ok := built[key]; ok {
-		return bin
-	}
-	if tmpDir == "" {
-		d, err := os.MkdirTemp("", "explain-test-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		tmpDir = d
-	}
-	src := filepath.Join(tmpDir, "src-"+key)
-	if err := os.MkdirAll(src, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	files["go.mod"] = "module prog\n\ngo 1.21\n"
-	for name, text := range files {
-		if err := os.WriteFile(filepath.Join(src, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	bin := filepath.Join(tmpDir, key)
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags="+ldflags, "-o", bin, ".")
-	cmd.Dir = src
-	cmd.Env = append(os.Environ(), "GOTOOLCHAIN="+toolchain, "CGO_ENABLED=0",
-		"GOOS=linux", "GOARCH=amd64", "GOWORK=off", "GOFLAGS=-buildvcs=false")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building %s with %s: %v\n%s", key, toolchain, err, out)
-	}
-	built[key] = bin
-	return bin
-}
-
-func hello(t *testing.T, toolchain, ldflags string) string {
-	key := strings.NewReplacer(" ", "", "-", "", ".", "_").Replace("hello_" + toolchain + "_" + ldflags)
-	return build(t, key, map[string]string{"hello.go": helloSrc}, toolchain, ldflags)
-}
+// TestMain removes the programs the tests had testbuild make: a hello world
+// by the host toolchain (plain and with -ldflags="-s -w"), the custom-entry
+// fixture in testdata/customrt0 and, if GOBARE_TOOLCHAINS asks, a hello
+// world by each release named (whose offsets must match goabi's).
+func TestMain(m *testing.M) { testbuild.Main(m) }
 
 // explain runs Explain and returns its output with wrapped lines joined.
 func explain(t *testing.T, bin string) string {
@@ -179,14 +109,14 @@ func checkStock(t *testing.T, bin, out string) {
 }
 
 func TestHello(t *testing.T) {
-	bin := hello(t, "local", "")
+	bin := testbuild.Hello(t, "local", "")
 	out := explain(t, bin)
 	checkStock(t, bin, out)
 	mustContain(t, out, "symbols     .symtab", "DWARF       present")
 }
 
 func TestStripped(t *testing.T) {
-	out := explain(t, hello(t, "local", "-s -w"))
+	out := explain(t, testbuild.Hello(t, "local", "-s -w"))
 	mustContain(t, out,
 		"no .symtab section",
 		"cannot find data symbols by name",
@@ -211,7 +141,7 @@ func TestStripped(t *testing.T) {
 // TestNoNames hides .gopclntab too, so nothing names any address: the
 // steps must still be found, the final calls by their position.
 func TestNoNames(t *testing.T) {
-	data, err := os.ReadFile(hello(t, "local", "-s -w"))
+	data, err := os.ReadFile(testbuild.Hello(t, "local", "-s -w"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +177,7 @@ func TestCustomEntry(t *testing.T) {
 		files[name] = string(text)
 	}
 	// -checklinkname=0 lets the assembly reach runtime.g0 and runtime.m0.
-	bin := build(t, "customrt0", files, "local", "-E=main.rt0 -checklinkname=0")
+	bin := testbuild.Build(t, "customrt0", files, "local", "-E=main.rt0 -checklinkname=0")
 	out := explain(t, bin)
 	mustContain(t, out,
 		"entry 0x", "main.rt0.abi0", "a custom entry", "-ldflags=-E=main.rt0 ",
@@ -277,18 +207,13 @@ func TestNotELF(t *testing.T) {
 }
 
 func TestToolchains(t *testing.T) {
-	var tcs []string
-	switch v := os.Getenv("GOBARE_TOOLCHAINS"); v {
-	case "", "0":
+	tcs := testbuild.Toolchains()
+	if len(tcs) == 0 {
 		t.Skip("set GOBARE_TOOLCHAINS=1 to explain hello worlds built by Go 1.21 to 1.27")
-	case "1":
-		tcs = defaultToolchains
-	default:
-		tcs = strings.Split(v, ",")
 	}
 	for _, tc := range tcs {
 		t.Run(tc, func(t *testing.T) {
-			bin := hello(t, tc, "")
+			bin := testbuild.Hello(t, tc, "")
 			out := explain(t, bin)
 			checkStock(t, bin, out)
 			mustContain(t, out, "Go version  "+tc)

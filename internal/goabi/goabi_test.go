@@ -6,92 +6,22 @@ import (
 	"encoding/binary"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/gobare/gobare/internal/testbuild"
 )
 
-// The default tests build one hello world with the host toolchain (plus one
-// linked with -w) into a temporary directory shared by the whole test binary.
-//
-// Setting GOBARE_TOOLCHAINS=1 also builds hello with each Go release in
-// defaultToolchains (fetched by the go command through GOTOOLCHAIN, which
-// needs the module proxy the first time) and checks their layouts. The
-// variable may instead hold a comma-separated list of toolchains, e.g.
-// GOBARE_TOOLCHAINS=go1.21.13,go1.27.4.
-var defaultToolchains = []string{"go1.21.13", "go1.24.13", "go1.26.8", "go1.27.4"}
-
-const helloSrc = `package main
-
-import "fmt"
-
-func main() { fmt.Println("hello, world") }
-`
-
-var (
-	tmpDir   string
-	tmpOnce  sync.Once
-	builtMu  sync.Mutex
-	builtBin = map[string]string{}
-)
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if tmpDir != "" {
-		os.RemoveAll(tmpDir)
-	}
-	os.Exit(code)
-}
-
-// hello returns the path of a hello world built by toolchain ("local" for
-// the host's) with the given -ldflags, building it on first use.
-func hello(t *testing.T, toolchain, ldflags string) string {
-	t.Helper()
-	tmpOnce.Do(func() {
-		var err error
-		if tmpDir, err = os.MkdirTemp("", "goabi-test-"); err != nil {
-			panic(err)
-		}
-		src := filepath.Join(tmpDir, "src")
-		os.Mkdir(src, 0o755)
-		os.WriteFile(filepath.Join(src, "go.mod"), []byte("module hello\n\ngo 1.21\n"), 0o644)
-		os.WriteFile(filepath.Join(src, "hello.go"), []byte(helloSrc), 0o644)
-	})
-	key := toolchain + " " + ldflags
-	builtMu.Lock()
-	defer builtMu.Unlock()
-	if bin, ok := builtBin[key]; ok {
-		return bin
-	}
-	bin := filepath.Join(tmpDir, strings.NewReplacer(" ", "_", "=", "", "-", "").Replace("hello_"+key))
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags="+ldflags, "-o", bin, ".")
-	cmd.Dir = filepath.Join(tmpDir, "src")
-	cmd.Env = append(os.Environ(), "GOTOOLCHAIN="+toolchain, "CGO_ENABLED=0",
-		"GOOS=linux", "GOARCH=amd64", "GOWORK=off", "GOFLAGS=-buildvcs=false")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building hello with %s: %v\n%s", toolchain, err, out)
-	}
-	builtBin[key] = bin
-	return bin
-}
-
-func toolchains(t *testing.T) []string {
-	v := os.Getenv("GOBARE_TOOLCHAINS")
-	switch v {
-	case "", "0":
-		t.Skip("set GOBARE_TOOLCHAINS=1 to build and check hello with Go 1.21 to 1.27")
-	case "1":
-		return defaultToolchains
-	}
-	return strings.Split(v, ",")
-}
+// TestMain removes the hello worlds the tests had testbuild make: by the
+// host toolchain (plain, with -w and with -s -w) and, if GOBARE_TOOLCHAINS
+// asks, by each release named.
+func TestMain(m *testing.M) { testbuild.Main(m) }
 
 // TestHostLayout checks the values DESIGN.md gives for Go 1.26, read from
 // the DWARF of a binary built by the host toolchain.
 func TestHostLayout(t *testing.T) {
-	l, err := Read(hello(t, "local", ""))
+	l, err := Read(testbuild.Hello(t, "local", ""))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +63,7 @@ func checkCommon(t *testing.T, l Layout) {
 
 func TestNoDWARF(t *testing.T) {
 	for _, ldflags := range []string{"-w", "-s -w"} {
-		bin := hello(t, "local", ldflags)
+		bin := testbuild.Hello(t, "local", ldflags)
 		_, err := Read(bin)
 		if !errors.Is(err, ErrNoDWARF) {
 			t.Fatalf("-ldflags=%q: got error %v, want ErrNoDWARF", ldflags, err)
@@ -148,7 +78,7 @@ func TestNoDWARF(t *testing.T) {
 // TestNoSymtab hides the symbol table (its section type becomes PROGBITS)
 // but keeps the DWARF: Read must still return the offsets.
 func TestNoSymtab(t *testing.T) {
-	data, err := os.ReadFile(hello(t, "local", ""))
+	data, err := os.ReadFile(testbuild.Hello(t, "local", ""))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,9 +119,13 @@ func TestNotGo(t *testing.T) {
 var mTls = map[string]int64{"go1.21": 136, "go1.24": 136, "go1.26": 128, "go1.27": 128}
 
 func TestToolchains(t *testing.T) {
-	for _, tc := range toolchains(t) {
+	tcs := testbuild.Toolchains()
+	if len(tcs) == 0 {
+		t.Skip("set GOBARE_TOOLCHAINS=1 to build and check hello with Go 1.21 to 1.27")
+	}
+	for _, tc := range tcs {
 		t.Run(tc, func(t *testing.T) {
-			l, err := Read(hello(t, tc, ""))
+			l, err := Read(testbuild.Hello(t, tc, ""))
 			if err != nil {
 				t.Fatal(err)
 			}
