@@ -1,8 +1,9 @@
 package linux
 
-// The file descriptor table. 0, 1 and 2 are the console; the rest are the
-// kernel objects the Go runtime's network poller needs: eventfds and epoll
-// instances (DESIGN.md, "the netpoller"). There are no files.
+// The file descriptor table. 0, 1 and 2 are the console; the rest are
+// files and directories of the read-only file system, pipes, /dev/null, and
+// the kernel objects the Go runtime's network poller needs: eventfds and
+// epoll instances (DESIGN.md, "the netpoller").
 
 // fdKind is what a descriptor refers to.
 type fdKind uint8
@@ -12,15 +13,25 @@ const (
 	fdConsole
 	fdEventfd
 	fdEpoll
-	fdFile  // a regular file or symbolic link of the file system
-	fdDir   // a directory of the file system
-	fdAbove // a directory above the mount point (empty)
+	fdNull      // /dev/null
+	fdPipeRead  // the read end of a pipe
+	fdPipeWrite // the write end of a pipe
+	fdFile      // a regular file or symbolic link of the file system
+	fdDir       // a directory of the file system
+	fdAbove     // a directory above the mount point (empty)
 )
+
+// isFS reports whether a kind is a file system object.
+func (k fdKind) isFS() bool { return k >= fdFile }
 
 // Epoll event bits and control operations (Linux uapi eventpoll.h).
 const (
 	epollIn     = 0x001
 	epollOut    = 0x004
+	epollErr    = 0x008
+	epollHup    = 0x010
+	epollRdhup  = 0x2000
+	epollET     = 1 << 31 // edge-triggered: report a change once
 	epollCtlAdd = 1
 	epollCtlDel = 2
 	epollCtlMod = 3
@@ -28,9 +39,10 @@ const (
 
 // interest is one descriptor an epoll instance watches.
 type interest struct {
-	fd     int32
-	events uint32
-	data   uint64
+	fd      int32
+	events  uint32
+	data    uint64
+	changed bool // for EPOLLET: something happened since the last report
 }
 
 // maxInterests bounds one epoll instance's interest list; the runtime
@@ -39,7 +51,9 @@ const maxInterests = 32
 
 type fdEntry struct {
 	kind    fdKind
+	flags   uint32 // O_NONBLOCK and O_APPEND, as F_SETFL set them
 	counter uint64 // eventfd: the 64-bit counter
+	pipe    int    // pipes: the index in the pipe table
 	// file system objects: the entry's header offset in the archive, the
 	// read position (a directory's: the header offset to list from), and
 	// for fdAbove its path
@@ -76,18 +90,51 @@ func allocFD(kind fdKind) (int, bool) {
 	return 0, false
 }
 
-// readable reports whether a read of fd would not block.
-func readable(fd int32) bool {
+// readiness returns the epoll events fd would report now: readable,
+// writable, hung up.
+func readiness(fd int32) uint32 {
 	e := lookupFD(uintptr(fd))
-	switch {
-	case e == nil:
-		return false
-	case e.kind == fdEventfd:
-		return e.counter > 0
-	case e.kind == fdConsole:
-		return fd == 0 && stdinReady()
-	case e.kind == fdFile:
-		return true
+	if e == nil {
+		return 0
 	}
-	return false
+	switch e.kind {
+	case fdEventfd:
+		if e.counter > 0 {
+			return epollIn | epollOut
+		}
+		return epollOut
+	case fdConsole:
+		if fd == 0 {
+			if stdinReady() {
+				return epollIn
+			}
+			return 0
+		}
+		return epollOut
+	case fdPipeRead:
+		return pipes[e.pipe].readEvents()
+	case fdPipeWrite:
+		return pipes[e.pipe].writeEvents()
+	case fdNull:
+		return epollIn | epollOut
+	}
+	return epollIn | epollOut // files are always ready
+}
+
+// markChanged records that something changed for every edge-triggered
+// interest (reporting too many edges only costs the runtime a retry).
+func markChanged() {
+	for i := range fds {
+		if fds[i].kind == fdEpoll {
+			for j := 0; j < fds[i].ninterests; j++ {
+				fds[i].interests[j].changed = true
+			}
+		}
+	}
+}
+
+// notifyAll marks the change and completes the waits that now can.
+func notifyAll() {
+	markChanged()
+	WakeWaiters()
 }

@@ -11,8 +11,12 @@ func sysWrite(c call) uintptr {
 	fd, buf, n := c.arg(0), c.arg(1), c.arg(2)
 	e := lookupFD(fd)
 	switch {
-	case e == nil || e.kind == fdEpoll || fd == 0 || e.kind >= fdFile:
+	case e == nil || e.kind == fdEpoll || e.kind == fdPipeRead || fd == 0 && e.kind == fdConsole || e.kind.isFS():
 		return errno(EBADF)
+	case e.kind == fdNull:
+		return n
+	case e.kind == fdPipeWrite:
+		return pipeIO(c, e, true)
 	case e.kind == fdEventfd:
 		v, ok := Space.ReadUint64(buf)
 		if n < 8 || v == ^uint64(0) {
@@ -22,7 +26,7 @@ func sysWrite(c call) uintptr {
 			return errno(EFAULT)
 		}
 		e.counter += v
-		WakeWaiters()
+		notifyAll()
 		return 8
 	}
 	var chunk [256]byte
@@ -46,9 +50,13 @@ func sysRead(c call) uintptr {
 	fd, buf, n := c.arg(0), c.arg(1), c.arg(2)
 	e := lookupFD(fd)
 	switch {
-	case e == nil || e.kind == fdEpoll || fd == 1 || fd == 2:
+	case e == nil || e.kind == fdEpoll || e.kind == fdPipeWrite || (fd == 1 || fd == 2) && e.kind == fdConsole:
 		return errno(EBADF)
-	case e.kind == fdFile || e.kind == fdDir || e.kind == fdAbove:
+	case e.kind == fdNull:
+		return 0
+	case e.kind == fdPipeRead:
+		return pipeIO(c, e, false)
+	case e.kind.isFS():
 		if e.kind != fdFile {
 			return errno(EISDIR)
 		}
@@ -89,32 +97,55 @@ func sysClose(c call) uintptr {
 	if e == nil {
 		return errno(EBADF)
 	}
-	if e.kind != fdConsole {
-		*e = fdEntry{}
-	}
+	closeFD(e)
 	return 0
+}
+
+// closeFD releases a descriptor (a free one is left alone).
+func closeFD(e *fdEntry) {
+	switch e.kind {
+	case fdFree:
+		return
+	case fdPipeRead, fdPipeWrite:
+		closePipeEnd(e)
+	}
+	*e = fdEntry{}
 }
 
 // fcntl commands (Linux uapi fcntl.h).
 const (
-	fGetfd = 1
-	fGetfl = 3
-	oRdwr  = 2
+	fDupfd        = 0
+	fGetfd        = 1
+	fGetfl        = 3
+	fSetfl        = 4
+	fDupfdCloexec = 1030
+	oWronly       = 1
+	oRdwr         = 2
+	oAppend       = 0o2000
 )
 
-// fcntl(fd, cmd, arg): the console is open read/write, files read-only;
-// all are blocking.
+// fcntl(fd, cmd, arg): duplicate, and the file status flags (access mode,
+// O_NONBLOCK, O_APPEND); descriptor flags (close-on-exec) mean nothing
+// without exec.
 func sysFcntl(c call) uintptr {
 	e := lookupFD(c.arg(0))
 	if e == nil {
 		return errno(EBADF)
 	}
 	switch c.arg(1) {
+	case fDupfd, fDupfdCloexec:
+		return dupFD(c.arg(0), -1, int(c.arg(2)))
 	case fGetfl:
-		if e.kind >= fdFile {
-			return 0 // O_RDONLY
+		mode := uint32(oRdwr)
+		switch {
+		case e.kind.isFS() || e.kind == fdPipeRead:
+			mode = 0 // O_RDONLY
+		case e.kind == fdPipeWrite:
+			mode = oWronly
 		}
-		return oRdwr
+		return uintptr(mode | e.flags)
+	case fSetfl:
+		e.flags = uint32(c.arg(2)) & (oNonblock | oAppend)
 	}
 	return 0
 }

@@ -58,9 +58,10 @@ func SetMount(mountPath, cwdPath []byte) {
 // node is a resolved path: an archive entry, or a directory above the
 // mount point.
 type node struct {
-	entry fs.Entry
-	above bool
-	abs   []byte // the cleaned absolute path (in the caller's buffer)
+	entry   fs.Entry
+	above   bool
+	devNull bool   // /dev/null, which exists whatever is mounted
+	abs     []byte // the cleaned absolute path (in the caller's buffer)
 }
 
 // resolve cleans a program path relative to dirfd and finds what it names.
@@ -88,6 +89,9 @@ func resolve(dirfd int64, pathAddr uintptr, buf *[fs.MaxPath]byte) (node, uintpt
 	abs, ok := fs.Clean(buf[:], dir, raw[:n])
 	if !ok {
 		return node{}, errno(ENAMETOOLONG)
+	}
+	if string(abs) == "/dev/null" {
+		return node{devNull: true, abs: abs}, 0
 	}
 	rel, inside, above := fs.Relative(abs, mount[:mountLen])
 	switch {
@@ -156,11 +160,18 @@ func sysOpenat(c call) uintptr { return openPath(int64(c.arg(0)), c.arg(1), c.ar
 func sysOpen(c call) uintptr { return openPath(atFdcwd, c.arg(0), c.arg(1)) }
 
 func openPath(dirfd int64, path, flags uintptr) uintptr {
+	var buf [fs.MaxPath]byte
+	n, err := resolve(dirfd, path, &buf)
+	if err == 0 && n.devNull {
+		fd, ok := allocFD(fdNull)
+		if !ok {
+			return errno(EMFILE)
+		}
+		return uintptr(fd)
+	}
 	if flags&oAccMode != 0 || flags&(oCreat|oTrunc) != 0 {
 		return errno(EROFS)
 	}
-	var buf [fs.MaxPath]byte
-	n, err := resolve(dirfd, path, &buf)
 	if err != 0 {
 		return err
 	}
@@ -291,8 +302,10 @@ func statFD(fd, addr uintptr) uintptr {
 		return writeStat(addr, ent)
 	case e.kind == fdAbove:
 		return writeStat(addr, fs.Entry{Mode: fs.ModeDir | 0o755})
-	case e.kind == fdConsole:
-		return writeStat(addr, fs.Entry{Mode: 0o020620}) // a character device
+	case e.kind == fdConsole || e.kind == fdNull:
+		return writeStat(addr, fs.Entry{Mode: charDevice})
+	case e.kind == fdPipeRead || e.kind == fdPipeWrite:
+		return writeStat(addr, fs.Entry{Mode: 0o010600}) // a FIFO
 	}
 	return writeStat(addr, fs.Entry{Mode: 0o600}) // eventfd, epoll: anonymous
 }
@@ -317,11 +330,17 @@ func statPath(dirfd int64, path, addr uintptr) uintptr {
 	if err != 0 {
 		return err
 	}
-	if n.above {
+	switch {
+	case n.devNull:
+		return writeStat(addr, fs.Entry{Mode: charDevice})
+	case n.above:
 		return writeStat(addr, fs.Entry{Mode: fs.ModeDir | 0o755})
 	}
 	return writeStat(addr, n.entry)
 }
+
+// charDevice is the mode of the console and /dev/null: crw-rw-rw-.
+const charDevice = 0o020666
 
 // getdents64(fd, dirp, count): struct linux_dirent64 records.
 func sysGetdents64(c call) uintptr {

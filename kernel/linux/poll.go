@@ -38,7 +38,7 @@ func sysEpollCtl(c call) uintptr {
 	if ep == nil || ep.kind != fdEpoll || target == nil {
 		return errno(EBADF)
 	}
-	if target.kind >= fdFile {
+	if target.kind.isFS() || target.kind == fdNull {
 		return errno(EPERM) // as Linux: regular files and directories cannot be polled
 	}
 	var ev interest
@@ -47,7 +47,9 @@ func sysEpollCtl(c call) uintptr {
 		if !Space.CopyIn(b[:], evAddr) {
 			return errno(EFAULT)
 		}
-		ev = interest{fd: fd, events: le32(b[0:]), data: uint64(le32(b[4:])) | uint64(le32(b[8:]))<<32}
+		// changed: Linux reports a descriptor that is ready when it is
+		// added, edge-triggered or not.
+		ev = interest{fd: fd, events: le32(b[0:]), data: uint64(le32(b[4:])) | uint64(le32(b[8:]))<<32, changed: true}
 	}
 	i := 0
 	for i < ep.ninterests && ep.interests[i].fd != fd {
@@ -106,16 +108,20 @@ func sysEpollPwait(c call) uintptr {
 	return 0
 }
 
-// collectEvents writes up to max ready events of ep to program memory.
+// collectEvents writes up to max ready events of ep to program memory:
+// level-triggered interests whenever they are ready, edge-triggered ones
+// (EPOLLET) only once after each change.
 func collectEvents(ep *fdEntry, evAddr uintptr, max int) (int, bool) {
 	n := 0
 	for i := 0; i < ep.ninterests && n < max; i++ {
-		in := ep.interests[i]
-		if in.events&epollIn == 0 || !readable(in.fd) {
+		in := &ep.interests[i]
+		ready := readiness(in.fd) & (in.events | epollErr | epollHup)
+		if ready == 0 || in.events&epollET != 0 && !in.changed {
 			continue
 		}
+		in.changed = false
 		var b [12]byte
-		putLE32(b[0:], epollIn)
+		putLE32(b[0:], ready)
 		putLE32(b[4:], uint32(in.data))
 		putLE32(b[8:], uint32(in.data>>32))
 		if !Space.CopyOut(evAddr+uintptr(n)*12, b[:]) {
@@ -130,7 +136,10 @@ func collectEvents(ep *fdEntry, evAddr uintptr, max int) (int, bool) {
 // whose instance has a ready interest, and readers of standard input.
 // Called after anything that may make a descriptor readable.
 func WakeWaiters() {
-	sched.WakeEvents(wakeResult)
+	// Completing one wait can make another possible (a reader empties the
+	// pipe a writer waits on): repeat until nothing changes.
+	for sched.WakeEvents(wakeResult) > 0 {
+	}
 }
 
 // wakeResult computes a blocked thread's result if its wait is over.
@@ -151,6 +160,18 @@ func wakeResult(t *sched.Thread) (uintptr, bool) {
 			return 0, false
 		}
 		return readStdin(t.WaitArgs[0], t.WaitArgs[1]), true
+	case sched.WaitForPipeRead, sched.WaitForPipeWrite:
+		e := lookupFD(t.WaitArgs[0])
+		if e == nil || e.kind != fdPipeRead && e.kind != fdPipeWrite {
+			return errno(EBADF), true
+		}
+		var r uintptr
+		if t.WaitFor == sched.WaitForPipeWrite {
+			r = pipeWrite(&pipes[e.pipe], t.WaitArgs[1], t.WaitArgs[2])
+		} else {
+			r = pipeRead(&pipes[e.pipe], t.WaitArgs[1], t.WaitArgs[2])
+		}
+		return r, r != errno(EAGAIN)
 	}
 	return 0, false
 }

@@ -23,8 +23,11 @@ var table = [...]handler{
 	16:  sysIoctl,
 	17:  sysPread64,
 	21:  sysAccess,
+	22:  sysPipe,
 	24:  sysSchedYield,
 	28:  sysMadvise,
+	32:  sysDup,
+	33:  sysDup2,
 	35:  sysNanosleep,
 	39:  sysGetpid,
 	56:  sysClone,
@@ -82,6 +85,8 @@ var table = [...]handler{
 	284: sysEventfd,
 	290: sysEventfd2,
 	291: sysEpollCreate1,
+	292: sysDup2, // dup3
+	293: sysPipe2,
 	316: sysReadOnly, // renameat2
 	302: sysPrlimit64,
 	318: sysGetrandom,

@@ -83,8 +83,10 @@ func Each(fn func(t *Thread)) {
 type WaitFor uint8
 
 const (
-	WaitForEpoll WaitFor = iota // epoll_pwait(epfd, events, maxevents)
-	WaitForStdin                // read(0, buf, count)
+	WaitForEpoll     WaitFor = iota // epoll_pwait(epfd, events, maxevents)
+	WaitForStdin                    // read(0, buf, count)
+	WaitForPipeRead                 // read(fd, buf, count) on a pipe
+	WaitForPipeWrite                // write(fd, buf, count) on a pipe
 )
 
 // The thread table and the running thread: an index, or idle.
@@ -199,17 +201,20 @@ func FutexWake(addr uintptr, n int) int {
 }
 
 // WakeEvents wakes every thread blocked in WaitEvent whose check reports
-// ready, setting its result.
-func WakeEvents(ready func(t *Thread) (uintptr, bool)) {
+// ready, setting its result, and returns how many it woke.
+func WakeEvents(ready func(t *Thread) (uintptr, bool)) int {
+	woken := 0
 	for i := range threads {
 		t := &threads[i]
 		if t.State == Blocked && t.Wait == WaitEvent {
 			if r, ok := ready(t); ok {
 				t.Frame.AX = uint64(r)
 				Wake(t)
+				woken++
 			}
 		}
 	}
+	return woken
 }
 
 // Tick is called on every timer interrupt with the monotonic time: it ends
