@@ -21,19 +21,28 @@ func (a *analyzer) run() {
 	a.stepCalls()
 }
 
-// stepArgs: the entry stub puts argc in DI and argv in SI; rt0_go copies them.
+// stepArgs: the entry stub puts argc in DI and argv in SI; rt0_go copies
+// them. A custom entry such as gobare's rt.rt0 may read them from the stack
+// itself, into any registers.
 func (a *analyzer) stepArgs() {
 	const name = "argc/argv"
 	var where string
 	for _, link := range a.chain {
 		i := find(link.insts, 0, func(in inst) bool {
 			m, ok := in.Args[1].(x86asm.Mem)
-			return in.Op == x86asm.MOV && isReg(in.Args[0], x86asm.RDI) && ok && m.Base == x86asm.RSP && m.Disp == 0
+			_, reg := in.Args[0].(x86asm.Reg)
+			return in.Op == x86asm.MOV && reg && ok && m.Base == x86asm.RSP && m.Disp == 0
 		})
 		j := find(link.insts, 0, func(in inst) bool {
 			m, ok := in.Args[1].(x86asm.Mem)
-			return in.Op == x86asm.LEA && isReg(in.Args[0], x86asm.RSI) && ok && m.Base == x86asm.RSP && m.Disp == 8
+			_, reg := in.Args[0].(x86asm.Reg)
+			return in.Op == x86asm.LEA && reg && ok && m.Base == x86asm.RSP && m.Disp == 8
 		})
+		if i >= 0 && j >= 0 && link == a.fn && !isReg(link.insts[i].Args[0], x86asm.RDI) {
+			a.add(name, "the bootstrap itself takes argc from 0(SP) and argv = SP+8 from the stack the kernel built (%s)",
+				a.shows(link.insts, i, j))
+			return
+		}
 		if i >= 0 && j >= 0 {
 			where = fmt.Sprintf("%s took them from the stack the kernel built (%s): argc at 0(SP), argv right above it; ",
 				nameOr(link.name, "the entry"), a.shows(link.insts, i, j))

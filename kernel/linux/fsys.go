@@ -64,8 +64,16 @@ type node struct {
 	abs     []byte // the cleaned absolute path (in the caller's buffer)
 }
 
-// resolve cleans a program path relative to dirfd and finds what it names.
-func resolve(dirfd int64, pathAddr uintptr, buf *[fs.MaxPath]byte) (node, uintptr) {
+// maxSymlinks bounds how many symbolic links one lookup follows (ELOOP).
+const (
+	maxSymlinks = 8
+	ELOOP       = 40
+	oNofollow   = 0o400000
+)
+
+// resolve cleans a program path relative to dirfd and finds what it names,
+// following a symbolic link at the end when follow is set.
+func resolve(dirfd int64, pathAddr uintptr, buf *[fs.MaxPath]byte, follow bool) (node, uintptr) {
 	var raw [fs.MaxPath]byte
 	n, ok := readCString(pathAddr, raw[:])
 	if !ok {
@@ -90,6 +98,36 @@ func resolve(dirfd int64, pathAddr uintptr, buf *[fs.MaxPath]byte) (node, uintpt
 	if !ok {
 		return node{}, errno(ENAMETOOLONG)
 	}
+	for links := 0; ; links++ {
+		nd, err := lookupAbs(abs)
+		if err != 0 || !follow || nd.above || nd.devNull || nd.entry.Mode&fs.ModeType != fs.ModeSymlink {
+			return nd, err
+		}
+		if links == maxSymlinks {
+			return node{}, errno(ELOOP)
+		}
+		// The link's target, relative to the directory holding the link.
+		var tmp [fs.MaxPath]byte
+		parent := abs[:max(lastSlash(abs), 1)]
+		target, ok := fs.Clean(tmp[:], parent, nd.entry.Data)
+		if !ok {
+			return node{}, errno(ENAMETOOLONG)
+		}
+		abs = buf[:copy(buf[:], target)]
+	}
+}
+
+func lastSlash(p []byte) int {
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] == '/' {
+			return i
+		}
+	}
+	return 0
+}
+
+// lookupAbs finds what a clean absolute path names.
+func lookupAbs(abs []byte) (node, uintptr) {
 	if string(abs) == "/dev/null" {
 		return node{devNull: true, abs: abs}, 0
 	}
@@ -161,7 +199,7 @@ func sysOpen(c call) uintptr { return openPath(atFdcwd, c.arg(0), c.arg(1)) }
 
 func openPath(dirfd int64, path, flags uintptr) uintptr {
 	var buf [fs.MaxPath]byte
-	n, err := resolve(dirfd, path, &buf)
+	n, err := resolve(dirfd, path, &buf, flags&oNofollow == 0)
 	if err == 0 && n.devNull {
 		fd, ok := allocFD(fdNull)
 		if !ok {
@@ -318,15 +356,17 @@ func sysNewfstatat(c call) uintptr {
 			return statFD(c.arg(0), c.arg(2))
 		}
 	}
-	return statPath(int64(c.arg(0)), c.arg(1), c.arg(2))
+	return statPath(int64(c.arg(0)), c.arg(1), c.arg(2), c.arg(3)&atSymlinkNofollow == 0)
 }
 
-// stat(path, statbuf) and lstat: no symbolic links are followed.
-func sysStat(c call) uintptr { return statPath(atFdcwd, c.arg(0), c.arg(1)) }
+// stat(path, statbuf) follows a symbolic link; lstat does not.
+func sysStat(c call) uintptr { return statPath(atFdcwd, c.arg(0), c.arg(1), true) }
 
-func statPath(dirfd int64, path, addr uintptr) uintptr {
+func sysLstat(c call) uintptr { return statPath(atFdcwd, c.arg(0), c.arg(1), false) }
+
+func statPath(dirfd int64, path, addr uintptr, follow bool) uintptr {
 	var buf [fs.MaxPath]byte
-	n, err := resolve(dirfd, path, &buf)
+	n, err := resolve(dirfd, path, &buf, follow)
 	if err != 0 {
 		return err
 	}
@@ -440,7 +480,7 @@ func readlink(dirfd int64, path, buf, size uintptr) uintptr {
 		return k
 	}
 	var pbuf [fs.MaxPath]byte
-	n, err := resolve(dirfd, path, &pbuf)
+	n, err := resolve(dirfd, path, &pbuf, false)
 	if err != 0 {
 		return err
 	}
@@ -470,7 +510,7 @@ func sysGetcwd(c call) uintptr {
 // chdir(path)
 func sysChdir(c call) uintptr {
 	var buf [fs.MaxPath]byte
-	n, err := resolve(atFdcwd, c.arg(0), &buf)
+	n, err := resolve(atFdcwd, c.arg(0), &buf, true)
 	if err != 0 {
 		return err
 	}
@@ -500,7 +540,7 @@ func sysAccess(c call) uintptr { return access(atFdcwd, c.arg(0), c.arg(1)) }
 
 func access(dirfd int64, path, mode uintptr) uintptr {
 	var buf [fs.MaxPath]byte
-	if _, err := resolve(dirfd, path, &buf); err != 0 {
+	if _, err := resolve(dirfd, path, &buf, true); err != 0 {
 		return err
 	}
 	if mode&2 != 0 { // W_OK

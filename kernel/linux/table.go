@@ -12,7 +12,7 @@ var table = [...]handler{
 	3:   sysClose,
 	4:   sysStat,
 	5:   sysFstat,
-	6:   sysStat,
+	6:   sysLstat,
 	8:   sysLseek,
 	9:   sysMmap,
 	10:  sysMprotect,

@@ -252,6 +252,10 @@ func errnoName(e int) string {
 		return "ERANGE"
 	case ENAMETOOLONG:
 		return "ENAMETOOLONG"
+	case ELOOP:
+		return "ELOOP"
+	case EPIPE:
+		return "EPIPE"
 	case ENOSYS:
 		return "ENOSYS"
 	case ETIMEDOUT:
