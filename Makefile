@@ -11,7 +11,7 @@ DEMO    ?= ./tests/programs/demo
 DEB_PACKAGES := qemu-system-x86 grub-pc-bin grub-common xorriso mtools
 NEEDED_TOOLS := qemu-system-x86_64 grub-mkrescue xorriso mformat
 
-.PHONY: all deps run test bench soak clean mkimage
+.PHONY: all deps run test bench soak clean mkimage conformance
 
 all: mkimage
 
@@ -47,6 +47,12 @@ bench: deps
 SOAK ?= 10m
 soak: deps
 	GOBARE_SOAK=$(SOAK) $(GO) test -count=1 -run TestSoak -timeout 30m -v ./tests/
+
+# conformance runs the Go project's own tests inside gobare (cmd/conformance)
+# and writes docs/conformance.md. Long; CONFORMANCE_FLAGS="-resume", "-short",
+# "-run REGEXP" or "-j 2" to continue, shorten or parallelise it.
+conformance: deps mkimage
+	$(GO) run ./cmd/conformance -mkimage $(MKIMAGE) $(CONFORMANCE_FLAGS)
 
 clean:
 	rm -rf bin

@@ -16,6 +16,7 @@ type buildFlags struct {
 	env    listFlag
 	append string
 	rt     string
+	files  string // -files DIR[:/MOUNT] (files.go)
 }
 
 // listFlag is a repeatable string flag.
@@ -28,6 +29,7 @@ func (b *buildFlags) register(fs *flag.FlagSet) {
 	fs.Var(&b.env, "env", "environment variable `K=V` for the program (repeatable)")
 	fs.StringVar(&b.append, "append", "", "kernel command-line `words` (e.g. trace)")
 	fs.StringVar(&b.rt, "rt", "auto", "link gobare's rt0 into programs built from source: auto, on or off")
+	fs.StringVar(&b.files, "files", "", "serve `DIR[:/MOUNT]` read-only to the program at MOUNT (default /), its working directory")
 }
 
 func buildCmd(args []string) int {
@@ -79,6 +81,9 @@ func makeImage(bf buildFlags, args []string, extraKernelArgs []string) ([]byte, 
 		return nil, "", err
 	}
 	p := image.Program{Env: bf.env, KernelArgs: append(strings.Fields(bf.append), extraKernelArgs...)}
+	if err := addFiles(&p, bf.files); err != nil {
+		return nil, "", err
+	}
 	name := "gobare"
 	if len(args) > 0 {
 		switch bf.rt {

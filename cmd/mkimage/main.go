@@ -5,6 +5,7 @@
 //	mkimage run   [build flags] [-m MiB] [-accel auto|kvm|tcg] [-timeout DUR] [-trace] [-gdb] [PROGRAM [ARGS...]]
 //	mkimage iso -o FILE.iso [build flags] [PROGRAM [ARGS...]]
 //	mkimage explain PROGRAM
+//	mkimage exec BINARY [ARGS...]   (a go test -exec wrapper; see exec.go)
 //
 // PROGRAM is a Go package (import path or directory) or a static ELF file.
 // Without a PROGRAM the image is the kernel alone, which checks itself and
@@ -28,6 +29,7 @@ const usage = `usage:
   mkimage run   [build flags] [-m MiB] [-accel auto|kvm|tcg] [-timeout DUR] [-trace] [-gdb] [PROGRAM [ARGS...]]
   mkimage iso -o FILE.iso [build flags] [PROGRAM [ARGS...]]
   mkimage explain PROGRAM
+  mkimage exec BINARY [ARGS...]     (go test -exec "mkimage exec" PKG...)
 
 PROGRAM is a Go package (import path or directory) or a static ELF file.
 Run 'mkimage COMMAND -h' for a command's flags.
@@ -48,6 +50,8 @@ func main() {
 		status = isoCmd(os.Args[2:])
 	case "explain":
 		status = explainCmd(os.Args[2:])
+	case "exec":
+		status = execCmd(os.Args[2:])
 	case "-h", "-help", "--help", "help":
 		fmt.Print(usage)
 	default:

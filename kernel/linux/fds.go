@@ -16,6 +16,8 @@ const (
 	fdNull      // /dev/null
 	fdPipeRead  // the read end of a pipe
 	fdPipeWrite // the write end of a pipe
+	fdTmpFile   // a file of the tmpfs at /tmp
+	fdTmpDir    // a directory of the tmpfs
 	fdFile      // a regular file or symbolic link of the file system
 	fdDir       // a directory of the file system
 	fdAbove     // a directory above the mount point (empty)
@@ -23,6 +25,9 @@ const (
 
 // isFS reports whether a kind is a file system object.
 func (k fdKind) isFS() bool { return k >= fdFile }
+
+// isTmp reports whether a kind is a tmpfs object.
+func (k fdKind) isTmp() bool { return k == fdTmpFile || k == fdTmpDir }
 
 // Epoll event bits and control operations (Linux uapi eventpoll.h).
 const (
@@ -54,6 +59,8 @@ type fdEntry struct {
 	flags   uint32 // O_NONBLOCK and O_APPEND, as F_SETFL set them
 	counter uint64 // eventfd: the 64-bit counter
 	pipe    int    // pipes: the index in the pipe table
+	tmp     int    // tmpfs: the node index
+	access  uint32 // tmpfs: O_RDONLY, O_WRONLY or O_RDWR
 	// file system objects: the entry's header offset in the archive, the
 	// read position (a directory's: the header offset to list from), and
 	// for fdAbove its path

@@ -17,6 +17,8 @@ func sysWrite(c call) uintptr {
 		return n
 	case e.kind == fdPipeWrite:
 		return pipeIO(c, e, true)
+	case e.kind.isTmp():
+		return tmpIO(e, buf, n, -1, true)
 	case e.kind == fdEventfd:
 		v, ok := Space.ReadUint64(buf)
 		if n < 8 || v == ^uint64(0) {
@@ -56,6 +58,8 @@ func sysRead(c call) uintptr {
 		return 0
 	case e.kind == fdPipeRead:
 		return pipeIO(c, e, false)
+	case e.kind.isTmp():
+		return tmpIO(e, buf, n, -1, false)
 	case e.kind.isFS():
 		if e.kind != fdFile {
 			return errno(EISDIR)
@@ -138,6 +142,8 @@ func sysFcntl(c call) uintptr {
 	case fGetfl:
 		mode := uint32(oRdwr)
 		switch {
+		case e.kind.isTmp():
+			mode = e.access
 		case e.kind.isFS() || e.kind == fdPipeRead:
 			mode = 0 // O_RDONLY
 		case e.kind == fdPipeWrite:

@@ -61,6 +61,8 @@ type node struct {
 	entry   fs.Entry
 	above   bool
 	devNull bool   // /dev/null, which exists whatever is mounted
+	tmp     int    // tmpfs: node index + 1, or 0
+	tmpNew  bool   // tmpfs: the path does not exist yet (with ENOENT)
 	abs     []byte // the cleaned absolute path (in the caller's buffer)
 }
 
@@ -131,6 +133,13 @@ func lookupAbs(abs []byte) (node, uintptr) {
 	if string(abs) == "/dev/null" {
 		return node{devNull: true, abs: abs}, 0
 	}
+	if inTmp(abs) {
+		i := tmpLookup(abs)
+		if i < 0 {
+			return node{tmpNew: true, abs: abs}, errno(ENOENT)
+		}
+		return node{tmp: i + 1, abs: abs}, 0
+	}
 	rel, inside, above := fs.Relative(abs, mount[:mountLen])
 	switch {
 	case above:
@@ -159,6 +168,8 @@ func fdPath(fd uintptr, buf *[fs.MaxPath]byte) ([]byte, uintptr) {
 		return nil, errno(EBADF)
 	case e.kind == fdAbove:
 		return e.path[:e.pathLen], 0
+	case e.kind == fdTmpDir:
+		return tmpNodes[e.tmp].name(), 0
 	case e.kind != fdDir:
 		return nil, errno(ENOTDIR)
 	}
@@ -200,6 +211,9 @@ func sysOpen(c call) uintptr { return openPath(atFdcwd, c.arg(0), c.arg(1)) }
 func openPath(dirfd int64, path, flags uintptr) uintptr {
 	var buf [fs.MaxPath]byte
 	n, err := resolve(dirfd, path, &buf, flags&oNofollow == 0)
+	if n.tmp > 0 || n.tmpNew {
+		return openTmp(n, flags)
+	}
 	if err == 0 && n.devNull {
 		fd, ok := allocFD(fdNull)
 		if !ok {
@@ -264,6 +278,9 @@ func readFile(e *fdEntry, buf, n uintptr, pos int64) uintptr {
 // pread64(fd, buf, count, offset)
 func sysPread64(c call) uintptr {
 	e := lookupFD(c.arg(0))
+	if e != nil && e.kind.isTmp() && int64(c.arg(3)) >= 0 {
+		return tmpIO(e, c.arg(1), c.arg(2), int64(c.arg(3)), false)
+	}
 	if e == nil || (e.kind != fdFile && e.kind != fdDir) {
 		return errno(EBADF)
 	}
@@ -279,7 +296,7 @@ func sysLseek(c call) uintptr {
 	if e == nil {
 		return errno(EBADF)
 	}
-	if e.kind != fdFile && e.kind != fdDir {
+	if e.kind != fdFile && e.kind != fdDir && !e.kind.isTmp() {
 		return errno(ESPIPE)
 	}
 	off := int64(c.arg(1))
@@ -288,6 +305,10 @@ func sysLseek(c call) uintptr {
 	case 1:
 		off += e.pos
 	case 2:
+		if e.kind.isTmp() {
+			off += tmpNodes[e.tmp].size
+			break
+		}
 		ent, _ := fileEntry(e)
 		off += int64(len(ent.Data))
 	default:
@@ -296,10 +317,8 @@ func sysLseek(c call) uintptr {
 	if off < 0 {
 		return errno(EINVAL)
 	}
-	if e.kind == fdDir {
-		if off != 0 {
-			return errno(EINVAL)
-		}
+	if (e.kind == fdDir || e.kind == fdTmpDir) && off != 0 {
+		return errno(EINVAL)
 	}
 	e.pos = off
 	return uintptr(off)
@@ -307,14 +326,19 @@ func sysLseek(c call) uintptr {
 
 // struct stat for x86-64 (uapi asm/stat.h), 144 bytes.
 func writeStat(addr uintptr, ent fs.Entry) uintptr {
+	return writeStatSize(addr, ent, int64(len(ent.Data)))
+}
+
+// writeStatSize writes a struct stat with an explicit size.
+func writeStatSize(addr uintptr, ent fs.Entry, size int64) uintptr {
 	var b [144]byte
 	put64(b[0:], 0x67)      // st_dev
 	put64(b[8:], ent.Ino+1) // st_ino
 	put64(b[16:], uint64(max(ent.Nlink, 1)))
-	putLE32(b[24:], ent.Mode)            // st_mode
-	put64(b[48:], uint64(len(ent.Data))) // st_size
-	put64(b[56:], 4096)                  // st_blksize
-	put64(b[64:], (uint64(len(ent.Data))+511)/512)
+	putLE32(b[24:], ent.Mode)   // st_mode
+	put64(b[48:], uint64(size)) // st_size
+	put64(b[56:], 4096)         // st_blksize
+	put64(b[64:], (uint64(size)+511)/512)
 	for _, off := range [3]int{72, 88, 104} { // atime, mtime, ctime
 		put64(b[off:], ent.Mtime)
 	}
@@ -340,6 +364,8 @@ func statFD(fd, addr uintptr) uintptr {
 		return writeStat(addr, ent)
 	case e.kind == fdAbove:
 		return writeStat(addr, fs.Entry{Mode: fs.ModeDir | 0o755})
+	case e.kind.isTmp():
+		return writeStatSize(addr, tmpStat(e.tmp), tmpNodes[e.tmp].size)
 	case e.kind == fdConsole || e.kind == fdNull:
 		return writeStat(addr, fs.Entry{Mode: charDevice})
 	case e.kind == fdPipeRead || e.kind == fdPipeWrite:
@@ -371,6 +397,8 @@ func statPath(dirfd int64, path, addr uintptr, follow bool) uintptr {
 		return err
 	}
 	switch {
+	case n.tmp > 0:
+		return writeStatSize(addr, tmpStat(n.tmp-1), tmpNodes[n.tmp-1].size)
 	case n.devNull:
 		return writeStat(addr, fs.Entry{Mode: charDevice})
 	case n.above:
@@ -397,6 +425,9 @@ func sysGetdents64(c call) uintptr {
 		}
 		e.pos = 1
 		return direntAbove(e, buf, count)
+	}
+	if e.kind == fdTmpDir {
+		return tmpGetdents(e, buf, count)
 	}
 	if e.kind != fdDir {
 		return errno(ENOTDIR)
@@ -514,7 +545,7 @@ func sysChdir(c call) uintptr {
 	if err != 0 {
 		return err
 	}
-	if !n.above && !n.entry.IsDir() {
+	if !n.above && !n.entry.IsDir() && !(n.tmp > 0 && tmpNodes[n.tmp-1].dir) {
 		return errno(ENOTDIR)
 	}
 	cwdLen = copy(cwd[:], n.abs)
@@ -540,10 +571,11 @@ func sysAccess(c call) uintptr { return access(atFdcwd, c.arg(0), c.arg(1)) }
 
 func access(dirfd int64, path, mode uintptr) uintptr {
 	var buf [fs.MaxPath]byte
-	if _, err := resolve(dirfd, path, &buf, true); err != 0 {
+	n, err := resolve(dirfd, path, &buf, true)
+	if err != 0 {
 		return err
 	}
-	if mode&2 != 0 { // W_OK
+	if mode&2 != 0 && n.tmp == 0 { // W_OK
 		return errno(EROFS)
 	}
 	return 0

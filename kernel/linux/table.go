@@ -22,6 +22,7 @@ var table = [...]handler{
 	15:  sysRtSigreturn,
 	16:  sysIoctl,
 	17:  sysPread64,
+	18:  sysPwrite64,
 	21:  sysAccess,
 	22:  sysPipe,
 	24:  sysSchedYield,
@@ -35,20 +36,22 @@ var table = [...]handler{
 	62:  sysKill,
 	63:  sysUname,
 	72:  sysFcntl,
+	91:  sysAcceptNoop, // fchmod
+	93:  sysAcceptNoop, // fchown
 	74:  sysFsync,
 	75:  sysFsync,
-	77:  sysReadOnly, // ftruncate
+	77:  sysFtruncate,
 	79:  sysGetcwd,
 	80:  sysChdir,
 	81:  sysFchdir,
-	82:  sysReadOnly, // rename
-	83:  sysReadOnly, // mkdir
-	84:  sysReadOnly, // rmdir
+	82:  sysRename,
+	83:  sysMkdir,
+	84:  sysRmdir,
 	86:  sysReadOnly, // link
-	87:  sysReadOnly, // unlink
+	87:  sysUnlink,
 	88:  sysReadOnly, // symlink
 	89:  sysReadlink,
-	90:  sysReadOnly, // chmod
+	90:  sysAcceptNoop, // chmod
 	95:  sysUmask,
 	102: sysGetZero, // getuid
 	104: sysGetZero, // getgid
@@ -70,16 +73,16 @@ var table = [...]handler{
 	233: sysEpollCtl,
 	234: sysTgkill,
 	257: sysOpenat,
-	258: sysReadOnly, // mkdirat
-	260: sysReadOnly, // fchownat
+	258: sysMkdirat,
+	260: sysAcceptNoop, // fchownat
 	262: sysNewfstatat,
-	263: sysReadOnly, // unlinkat
-	264: sysReadOnly, // renameat
+	263: sysUnlinkat,
+	264: sysRenameat,
 	265: sysReadOnly, // linkat
 	266: sysReadOnly, // symlinkat
 	267: sysReadlinkat,
-	280: sysReadOnly, // utimensat
-	268: sysReadOnly, // fchmodat
+	280: sysAcceptNoop, // utimensat
+	268: sysAcceptNoop, // fchmodat
 	269: sysFaccessat,
 	281: sysEpollPwait,
 	284: sysEventfd,
@@ -87,7 +90,7 @@ var table = [...]handler{
 	291: sysEpollCreate1,
 	292: sysDup2, // dup3
 	293: sysPipe2,
-	316: sysReadOnly, // renameat2
+	316: sysRenameat, // renameat2
 	302: sysPrlimit64,
 	318: sysGetrandom,
 	439: sysFaccessat, // faccessat2

@@ -15,12 +15,12 @@ import (
 var argKinds = [...]string{
 	0: "fxu", 1: "fbu", 2: "sxx", 3: "f", 4: "sx", 5: "fx", 6: "sx", 8: "fdd",
 	9: "xupmfx", 10: "xup", 11: "xu", 13: "Sxxu", 14: "dxxu", 15: "", 16: "fxx",
-	17: "fxud", 21: "sx", 24: "", 28: "xud", 35: "xx", 39: "", 56: "xxxxx",
-	60: "d", 62: "dS", 63: "x", 72: "fdx", 79: "xu", 80: "s", 89: "sxu",
+	17: "fxud", 18: "fbud", 21: "sx", 24: "", 28: "xud", 35: "xx", 39: "", 56: "xxxxx",
+	60: "d", 62: "dS", 63: "x", 72: "fdx", 77: "fd", 82: "ss", 83: "sx", 84: "s", 87: "s", 22: "x", 32: "f", 33: "ff", 79: "xu", 80: "s", 89: "sxu",
 	131: "xx", 157: "xxxxx", 158: "ax", 186: "", 200: "dS", 202: "xFdxxd",
 	204: "dux", 217: "fxu", 228: "Cx", 230: "Cdxx", 231: "d", 232: "fxdd",
-	233: "fdfx", 234: "ddS", 257: "fsxx", 262: "fsxx", 267: "fsxu", 269: "fsx",
-	281: "fxddx", 290: "ux", 291: "x", 302: "ddxx", 318: "xux",
+	233: "fdfx", 234: "ddS", 257: "fsxx", 258: "fsx", 262: "fsxx", 263: "fsx", 264: "fsfs", 267: "fsxu", 269: "fsx",
+	281: "fxddx", 290: "ux", 291: "x", 292: "ffx", 293: "xx", 316: "fsfsx", 302: "ddxx", 318: "xux",
 }
 
 // traceCall prints "sys: name(args) = result".

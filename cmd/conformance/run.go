@@ -1,0 +1,337 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// runItem runs one item and returns its result (Status, Seconds, Note,
+// Causes, Tests, Log).
+func runItem(ctx context.Context, cfg *config, it item) result {
+	if it.skip != "" {
+		return result{Status: statusSkip, Note: it.skip}
+	}
+	start := time.Now()
+	var r result
+	var log string
+	switch it.suite {
+	case suiteStd:
+		r, log = runStd(ctx, cfg, it)
+	default:
+		r, log = runProgram(ctx, cfg, it)
+	}
+	r.Seconds = time.Since(start).Seconds()
+	r.Log = logName(it)
+	if err := os.WriteFile(filepath.Join(cfg.logDir, r.Log), []byte(log), 0o644); err != nil {
+		fmt.Fprintf(os.Stderr, "conformance: %v\n", err)
+	}
+	return r
+}
+
+// logName is an item's log file name.
+func logName(it item) string {
+	return it.suite + "_" + strings.NewReplacer("/", "_", " ", "_").Replace(strings.TrimPrefix(it.name, "test/")) + ".log"
+}
+
+// command makes a command in its own process group, killed as a group
+// when ctx ends or after limit, so QEMU never outlives an interrupted run.
+func command(ctx context.Context, limit time.Duration, dir string, env []string, name string, args ...string) (*exec.Cmd, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+	return cmd, cancel
+}
+
+// exitCode is a finished command's status, or -1.
+func exitCode(cmd *exec.Cmd, err error) int {
+	var ee *exec.ExitError
+	if err == nil {
+		return 0
+	}
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	return -1
+}
+
+// testEvent is one line of `go test -json`.
+type testEvent struct {
+	Action      string
+	Package     string
+	Test        string
+	Output      string
+	FailedBuild string
+}
+
+// runStd runs one package's short tests with go test -exec "mkimage exec".
+func runStd(ctx context.Context, cfg *config, it item) (result, string) {
+	env := []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64", "GOFLAGS=", "GOTOOLCHAIN=local",
+		"GOBARE_ROOT=" + cfg.root, "GOBARE_ACCEL=" + cfg.accel, fmt.Sprintf("GOBARE_MEM=%d", cfg.pkgMemMiB)}
+	cmd, cancel := command(ctx, cfg.pkgTimeout+3*time.Minute, cfg.root, env, "go", "test", "-json", "-count=1", "-short",
+		"-timeout", cfg.pkgTimeout.String(), "-exec", cfg.mkimage+" exec", it.name)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := exitCode(cmd, err)
+
+	var log strings.Builder
+	fmt.Fprintf(&log, "$ go test -json -count=1 -short -timeout %v -exec %q %s\n", cfg.pkgTimeout, cfg.mkimage+" exec", it.name)
+	tests := &counts{}
+	var failed []string
+	pkgAction, buildFailed := "", false
+	sc := bufio.NewScanner(&stdout)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	for sc.Scan() {
+		var ev testEvent
+		if json.Unmarshal(sc.Bytes(), &ev) != nil || ev.Action == "" {
+			log.Write(sc.Bytes())
+			log.WriteByte('\n')
+			continue
+		}
+		switch {
+		case ev.Action == "output" || ev.Action == "build-output":
+			log.WriteString(ev.Output)
+		case ev.Action == "build-fail":
+			buildFailed = true
+		case ev.Test == "" && ev.Package == it.name && (ev.Action == "pass" || ev.Action == "fail" || ev.Action == "skip"):
+			pkgAction = ev.Action
+			if ev.FailedBuild != "" {
+				buildFailed = true
+			}
+		case ev.Test != "" && !strings.Contains(ev.Test, "/"):
+			switch ev.Action {
+			case "pass":
+				tests.Pass++
+			case "fail":
+				tests.Fail++
+				failed = append(failed, ev.Test)
+			case "skip":
+				tests.Skip++
+			}
+		}
+	}
+	if stderr.Len() > 0 {
+		log.WriteString("--- stderr\n")
+		log.Write(stderr.Bytes())
+	}
+	fmt.Fprintf(&log, "--- exit status %d\n", code)
+	text := log.String()
+
+	r := result{Tests: tests}
+	switch {
+	case ctx.Err() != nil:
+		r.Status = statusFail
+		r.Note = "interrupted"
+	case buildFailed || strings.Contains(text, "[build failed]") || strings.Contains(text, "[setup failed]"):
+		r.Status = statusBuild
+		r.Note = firstLine(text, regexp.MustCompile(`(?m)^(# |.*\.go:\d+).*$`), "the test binary did not build")
+	case code == 0 && pkgAction == "skip":
+		r.Status = statusSkip
+		r.Note = "no test files"
+	case code == 0:
+		r.Status = statusPass
+		r.Note = fmt.Sprintf("%d tests", tests.Pass)
+		if tests.Skip > 0 {
+			r.Note += fmt.Sprintf(", %d skipped", tests.Skip)
+		}
+	default:
+		r.Status = statusFail
+		if isTimeout(text) {
+			r.Status = statusTimeout
+		}
+		r.Causes = causes(text)
+		r.Note = failNote(tests, failed, r.Causes, text)
+	}
+	return r, text
+}
+
+// isTimeout reports whether a log shows the test binary's own timeout or
+// the launcher's.
+func isTimeout(text string) bool {
+	return strings.Contains(text, "panic: test timed out after") || strings.Contains(text, "QEMU timed out") ||
+		strings.Contains(text, "signal: killed")
+}
+
+// failNote is the table's note for a failed package.
+func failNote(t *counts, failed []string, causes []string, text string) string {
+	var parts []string
+	if len(failed) > 0 {
+		names := failed
+		if len(names) > 3 {
+			names = append(names[:3:3], "…")
+		}
+		parts = append(parts, fmt.Sprintf("%d/%d tests fail (%s)", t.Fail, t.Pass+t.Fail, strings.Join(names, ", ")))
+	}
+	if m := regexp.MustCompile(`running tests:\s+(\S+)`).FindStringSubmatch(text); m != nil {
+		parts = append(parts, "timed out in "+m[1])
+	}
+	if len(causes) > 0 {
+		parts = append(parts, strings.Join(causes[:min(3, len(causes))], "; "))
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "failed")
+	}
+	return strings.Join(parts, "; ")
+}
+
+// firstLine returns the first line matching re, or def.
+func firstLine(text string, re *regexp.Regexp, def string) string {
+	if m := re.FindString(text); m != "" {
+		return clip(strings.TrimSpace(m), 120)
+	}
+	return def
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+// runProgram builds a test/ program on the host and runs it with mkimage
+// run; it passes when it exits 0 and, when the program has a .out file,
+// prints exactly that (stdout and stderr together, as the Go test
+// harness compares them; the kernel's own lines are removed).
+func runProgram(ctx context.Context, cfg *config, it item) (result, string) {
+	var log strings.Builder
+	exe := filepath.Join(cfg.tmp, strings.TrimSuffix(filepath.Base(it.file), ".go")+".exe")
+	defer os.Remove(exe)
+	fmt.Fprintf(&log, "$ go build -o %s %s\n", exe, it.file)
+	cmd, cancel := command(ctx, 5*time.Minute, filepath.Dir(it.file),
+		[]string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64", "GOFLAGS=", "GOTOOLCHAIN=local", "GO111MODULE=off"},
+		"go", "build", "-o", exe, filepath.Base(it.file))
+	out, err := cmd.CombinedOutput()
+	cancel()
+	log.Write(out)
+	if err != nil {
+		fmt.Fprintf(&log, "--- build failed: %v\n", err)
+		return result{Status: statusBuild, Note: clip(strings.SplitN(strings.TrimSpace(string(out)), "\n", 2)[0], 120)}, log.String()
+	}
+
+	args := []string{"run", "-rt=off", "-accel", cfg.accel, "-timeout", cfg.runTimeout.String(),
+		"-m", fmt.Sprint(cfg.memMiB), "-append", "quiet"}
+	for _, k := range []string{"PATH", "HOME", "GOROOT"} {
+		v := os.Getenv(k)
+		if k == "GOROOT" {
+			v = cfg.goroot
+		}
+		if v != "" {
+			args = append(args, "-env", k+"="+v)
+		}
+	}
+	args = append(args, exe)
+	fmt.Fprintf(&log, "$ mkimage %s\n", strings.Join(args, " "))
+	cmd, cancel = command(ctx, cfg.runTimeout+2*time.Minute, cfg.tmp, []string{"GOBARE_ROOT=" + cfg.root}, cfg.mkimage, args...)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	code := exitCode(cmd, err)
+	console := strings.ReplaceAll(stdout.String(), "\r\n", "\n")
+	log.WriteString(console)
+	if stderr.Len() > 0 {
+		log.WriteString("--- stderr\n")
+		log.Write(stderr.Bytes())
+	}
+	fmt.Fprintf(&log, "--- exit status %d\n", code)
+	text := log.String()
+	program, _ := splitKernelLines(console)
+
+	r := result{}
+	want, haveOut := "", false
+	if b, err := os.ReadFile(strings.TrimSuffix(it.file, ".go") + ".out"); err == nil {
+		want, haveOut = string(b), true
+	}
+	switch {
+	case ctx.Err() != nil:
+		r.Status, r.Note = statusFail, "interrupted"
+	case code == 124 && isTimeout(text):
+		r.Status = statusTimeout
+		r.Causes = causes(text)
+		r.Note = fmt.Sprintf("ran past %v", cfg.runTimeout)
+	case code != 0:
+		r.Status = statusFail
+		r.Causes = causes(text)
+		r.Note = fmt.Sprintf("exit %d", code)
+		if len(r.Causes) > 0 {
+			r.Note += "; " + strings.Join(r.Causes[:min(3, len(r.Causes))], "; ")
+		}
+	case haveOut && program != want:
+		r.Status = statusFail
+		r.Causes = []string{"output differs from the .out file"}
+		r.Note = "output differs: " + firstDiff(program, want)
+	default:
+		r.Status = statusPass
+		if haveOut {
+			r.Note = "output matches .out"
+		}
+	}
+	return r, text
+}
+
+// kernelLine matches the lines the kernel prints on the console itself.
+var kernelLine = regexp.MustCompile(`^(boot|gobare|selfcheck|sys|rt0): `)
+
+// splitKernelLines separates the program's output from the kernel's lines.
+func splitKernelLines(console string) (program string, kernel []string) {
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(console, "\n") {
+		if kernelLine.MatchString(line) {
+			kernel = append(kernel, strings.TrimSpace(line))
+			continue
+		}
+		b.WriteString(line)
+	}
+	return b.String(), kernel
+}
+
+// firstDiff describes the first line where got and want differ.
+func firstDiff(got, want string) string {
+	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := 0; i < max(len(g), len(w)); i++ {
+		var gl, wl string
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if gl != wl {
+			return clip(fmt.Sprintf("line %d: got %q, want %q", i+1, gl, wl), 140)
+		}
+	}
+	return "?"
+}
+
+// sortedKeys returns m's keys sorted by descending count, then name.
+func sortedKeys(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if m[keys[i]] != m[keys[j]] {
+			return m[keys[i]] > m[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	return keys
+}

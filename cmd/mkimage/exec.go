@@ -1,0 +1,422 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"github.com/gobare/gobare/internal/cpioarchive"
+	"github.com/gobare/gobare/internal/image"
+	"github.com/gobare/gobare/qemu"
+)
+
+// mkimage exec BINARY [ARGS...] is a `go test -exec` wrapper:
+//
+//	CGO_ENABLED=0 go test -exec "mkimage exec" -short sort strings
+//
+// go test runs it in the package's source directory with the test binary
+// and its flags. exec packs that directory (testdata included) into the
+// image's read-only file system at the same absolute path, which is the
+// program's working directory, with a few more files tests expect
+// (execArchive), boots the binary with its arguments (argv[0] is the
+// binary's absolute path, as under go test) and a copy of the environment
+// the test needs (execEnvVars, $GOBARE_PASSENV), streams the console to
+// standard output and exits with the guest's status.
+//
+// The test binary must be static: on a host with a C compiler go test
+// builds with CGO_ENABLED=1, which gobare refuses, so set CGO_ENABLED=0.
+
+// execEnvVars are the host variables exec passes to the program when they
+// are set. $GOBARE_PASSENV (comma-separated names) adds more. GOROOT is
+// always set (from `go env GOROOT` when the host has none) and PWD is the
+// working directory.
+var execEnvVars = []string{
+	"GOROOT", "GOPATH", "GOCACHE", "HOME", "PATH", "GOOS", "GOARCH", "GODEBUG",
+	"GOTRACEBACK", "GOMAXPROCS", "TMPDIR", "USER", "LANG",
+}
+
+// Settings from the environment, documented in execUsage.
+const (
+	execDefaultMemMiB  = 512
+	execDefaultTimeout = 10 * time.Minute
+	execTimeoutSlack   = time.Minute
+)
+
+const execUsage = `usage: mkimage exec BINARY [ARGS...]
+
+Boot BINARY, a static linux/amd64 Go program (a test binary from go test),
+with ARGS in QEMU, serving the current directory read-only at its own path
+as the program's working directory; exit with the program's status. Also
+served, read-only at their own paths: the testdata directories above the
+current one up to the module root (for ../testdata), BINARY itself (its
+argv[0]), $GOROOT/lib/time/zoneinfo.zip, and $GOBARE_FILES. Made for
+go test:
+
+	CGO_ENABLED=0 go test -exec "mkimage exec" -short PKG...
+
+Environment:
+  GOBARE_ACCEL    auto (default), kvm or tcg
+  GOBARE_MEM      guest RAM in MiB for the program (default 512; the size
+                  of the packed directory is added)
+  GOBARE_PASSENV  comma-separated names of more variables to pass to the
+                  program (passed when set: GOROOT GOPATH GOCACHE HOME PATH
+                  GOOS GOARCH GODEBUG GOTRACEBACK GOMAXPROCS TMPDIR USER LANG;
+                  PWD is the working directory)
+  GOBARE_FILES    comma-separated host files and directories to serve too
+  GOBARE_APPEND   more kernel command-line words (e.g. trace)
+  GOBARE_QUIET=0  keep the kernel's own boot lines (quiet by default)
+  GOBARE_ROOT     the gobare source tree (default: found above the current
+                  directory or above the mkimage binary)
+
+The guest runs for at most the -test.timeout value plus one minute, or 10
+minutes without one (none with -test.timeout=0).
+`
+
+// execCmd implements `mkimage exec`.
+func execCmd(args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(os.Stderr, execUsage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "-help", "--help":
+		fmt.Print(execUsage)
+		return 0
+	}
+	status, err := execRun(args[0], args[1:])
+	if err != nil {
+		return fatalf(exitFailed, "exec: %v", err)
+	}
+	return status
+}
+
+// execRun builds the image for binary and boots it; it returns the guest's
+// status, or an error when nothing could run.
+func execRun(binary string, args []string) (int, error) {
+	if _, err := os.Stat(binary); err != nil {
+		return 0, err
+	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		return 0, err
+	}
+	accel := os.Getenv("GOBARE_ACCEL")
+	if accel == "" {
+		accel = "auto"
+	}
+	memMiB := execDefaultMemMiB
+	if s := os.Getenv("GOBARE_MEM"); s != "" {
+		if memMiB, err = strconv.Atoi(s); err != nil || memMiB < 16 {
+			return 0, fmt.Errorf("GOBARE_MEM=%q: want a number of MiB (at least 16)", s)
+		}
+	}
+	timeout, err := execTimeout(args)
+	if err != nil {
+		return 0, err
+	}
+
+	binAbs, err := filepath.Abs(binary)
+	if err != nil {
+		return 0, err
+	}
+	archive, err := execArchive(cwd, binAbs)
+	if err != nil {
+		return 0, err
+	}
+	memMiB += (len(archive) + (1<<20 - 1)) >> 20
+
+	root, err := execRoot(cwd)
+	if err != nil {
+		return 0, err
+	}
+	tmp, err := os.MkdirTemp("", "mkimage-exec")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(tmp)
+	kernelPath := filepath.Join(tmp, "kernel.elf")
+	if err := image.BuildKernel(root, kernelPath); err != nil {
+		return 0, err
+	}
+	kernelELF, err := os.ReadFile(kernelPath)
+	if err != nil {
+		return 0, err
+	}
+	prog, err := resolveProgram(binary, tmp, "off", root)
+	if err != nil {
+		if strings.Contains(err.Error(), "CGO_ENABLED=0") {
+			err = fmt.Errorf("%v (with go test: CGO_ENABLED=0 go test -exec ...)", err)
+		}
+		return 0, err
+	}
+	var words []string
+	if os.Getenv("GOBARE_QUIET") != "0" {
+		words = append(words, "quiet")
+	}
+	words = append(words, "mount=/", "cwd="+cwd)
+	words = append(words, "entry="+prog.entry)
+	words = append(words, strings.Fields(os.Getenv("GOBARE_APPEND"))...)
+	p := image.Program{
+		ELF:        prog.elf,
+		Files:      archive,
+		Argv:       append([]string{binAbs}, args...),
+		Env:        execEnv(cwd),
+		KernelArgs: words,
+	}
+	img, err := image.Make(kernelELF, p)
+	if err != nil {
+		return 0, err
+	}
+	imgPath := filepath.Join(tmp, "gobare.img")
+	if err := os.WriteFile(imgPath, img, 0o644); err != nil {
+		return 0, err
+	}
+	out := &crlfWriter{w: os.Stdout}
+	res, err := qemu.Run(context.Background(), qemu.Config{
+		Kernel:    imgPath,
+		MemoryMiB: memMiB,
+		Accel:     accel,
+		Timeout:   timeout,
+		Stdin:     execStdin(),
+		Stdout:    out,
+		Stderr:    os.Stderr,
+	})
+	out.Flush()
+	if errors.Is(err, qemu.ErrTimeout) {
+		fmt.Fprintf(os.Stderr, "mkimage: exec: %s: %v\n", prog.name, err)
+		return exitTimeout, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return res.ExitCode, nil
+}
+
+// execArchive makes the file system a test binary sees, mounted at "/":
+// the working directory (the package's source, testdata included) at its
+// own path; the testdata directories of the directories above it, up to
+// the module root (the nearest go.mod: $GOROOT/src for the standard
+// library), which tests read as ../testdata; $GOROOT/lib/time/zoneinfo.zip,
+// the time zone database Go falls back to; the test binary itself at its
+// own path (it is argv[0], and tests open os.Executable()); and the files
+// and directories named in $GOBARE_FILES (comma-separated), at their own
+// paths.
+func execArchive(cwd, binary string) ([]byte, error) {
+	if err := cpioarchive.CheckMount(cwd); err != nil {
+		return nil, fmt.Errorf("working directory: %v", err)
+	}
+	b := cpioarchive.NewBuilder(cpioarchive.Options{Limit: filesLimit})
+	if err := b.AddTree(cwd, cwd); err != nil {
+		return nil, fmt.Errorf("files: %v", err)
+	}
+	for d := cwd; ; {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			break
+		}
+		d = parent
+		if st, err := os.Stat(filepath.Join(d, "testdata")); err == nil && st.IsDir() {
+			if err := b.AddTree(filepath.Join(d, "testdata"), filepath.Join(d, "testdata")); err != nil {
+				return nil, fmt.Errorf("files: %v", err)
+			}
+		}
+	}
+	if goroot := execGOROOT(); goroot != "" {
+		zi := filepath.Join(goroot, "lib", "time", "zoneinfo.zip")
+		if _, err := os.Stat(zi); err == nil {
+			if err := b.AddFile(zi, zi); err != nil {
+				return nil, fmt.Errorf("files: %v", err)
+			}
+		}
+	}
+	if err := b.AddFile(binary, binary); err != nil {
+		return nil, fmt.Errorf("files: %v", err)
+	}
+	for _, p := range strings.Split(os.Getenv("GOBARE_FILES"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return nil, err
+		}
+		st, err := os.Stat(abs)
+		if err != nil {
+			return nil, fmt.Errorf("GOBARE_FILES: %v", err)
+		}
+		if st.IsDir() {
+			err = b.AddTree(abs, abs)
+		} else {
+			err = b.AddFile(abs, abs)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("GOBARE_FILES: %v", err)
+		}
+	}
+	archive, err := b.Bytes()
+	if err != nil {
+		return nil, fmt.Errorf("files: %v", err)
+	}
+	return archive, nil
+}
+
+// execGOROOT is the GOROOT exec passes to the program.
+func execGOROOT() string {
+	if v := os.Getenv("GOROOT"); v != "" {
+		return v
+	}
+	return goEnvGOROOT()
+}
+
+// execTimeout is how long the guest may run: the test binary's
+// -test.timeout plus a minute (the binary's own timeout panics first and
+// prints the goroutines), execDefaultTimeout without one, and no limit
+// for -test.timeout=0.
+func execTimeout(args []string) (time.Duration, error) {
+	for i, a := range args {
+		name, value, hasValue := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-"), "=")
+		if name != "test.timeout" || !strings.HasPrefix(a, "-") {
+			continue
+		}
+		if !hasValue {
+			if i+1 >= len(args) {
+				return 0, fmt.Errorf("-test.timeout without a value")
+			}
+			value = args[i+1]
+		}
+		d, err := time.ParseDuration(value)
+		if err != nil {
+			return 0, fmt.Errorf("-test.timeout=%s: %v", value, err)
+		}
+		if d <= 0 {
+			return 0, nil
+		}
+		return d + execTimeoutSlack, nil
+	}
+	return execDefaultTimeout, nil
+}
+
+// execEnv is the program's environment: execEnvVars and $GOBARE_PASSENV
+// from the host when set, GOROOT always, PWD the working directory.
+func execEnv(cwd string) []string {
+	names := append([]string(nil), execEnvVars...)
+	for _, n := range strings.Split(os.Getenv("GOBARE_PASSENV"), ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			names = append(names, n)
+		}
+	}
+	seen := map[string]bool{"PWD": true}
+	env := []string{"PWD=" + cwd}
+	for _, n := range names {
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		v, ok := os.LookupEnv(n)
+		if n == "GOROOT" && v == "" {
+			v, ok = execGOROOT(), true
+		}
+		if !ok || v == "" || strings.ContainsRune(v, 0) || strings.ContainsRune(n, '=') {
+			continue
+		}
+		env = append(env, n+"="+v)
+	}
+	return env
+}
+
+// goEnvGOROOT asks the go command for GOROOT.
+func goEnvGOROOT() string {
+	out, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// execRoot finds the gobare source tree, which the kernel is built from:
+// $GOBARE_ROOT, else above the working directory (a package inside gobare),
+// else above the mkimage binary (bin/mkimage in the tree).
+func execRoot(cwd string) (string, error) {
+	root, err := image.FindRoot(cwd)
+	if err == nil {
+		return root, nil
+	}
+	if exe, e := os.Executable(); e == nil {
+		if real, e := filepath.EvalSymlinks(exe); e == nil {
+			exe = real
+		}
+		if r, e := image.FindRoot(filepath.Dir(exe)); e == nil {
+			return r, nil
+		}
+	}
+	return "", fmt.Errorf("cannot find the gobare source tree above %s or the mkimage binary; set GOBARE_ROOT", cwd)
+}
+
+// execStdin is the program's standard input: the wrapper's own when it is
+// a file or a pipe, and an empty input (end of file at once) when it is a
+// terminal, as under go test, which gives test binaries /dev/null.
+func execStdin() io.Reader {
+	var t syscall.Termios
+	_, _, e := syscall.Syscall(syscall.SYS_IOCTL, os.Stdin.Fd(), syscall.TCGETS, uintptr(unsafe.Pointer(&t)))
+	if e == 0 {
+		return strings.NewReader("")
+	}
+	return os.Stdin
+}
+
+// crlfWriter turns the console's "\r\n" line ends back into "\n", so that
+// go test (and test2json) see the program's output as it wrote it. A
+// carriage return that ends one write is held until the next.
+type crlfWriter struct {
+	w       io.Writer
+	pending bool // a '\r' was held back
+	buf     []byte
+}
+
+func (c *crlfWriter) Write(p []byte) (int, error) {
+	c.buf = c.buf[:0]
+	for i, b := range p {
+		if c.pending {
+			c.pending = false
+			if b != '\n' {
+				c.buf = append(c.buf, '\r')
+			}
+		}
+		if b == '\r' {
+			if i+1 < len(p) {
+				if p[i+1] == '\n' {
+					continue
+				}
+				c.buf = append(c.buf, b)
+				continue
+			}
+			c.pending = true
+			continue
+		}
+		c.buf = append(c.buf, b)
+	}
+	if _, err := c.w.Write(c.buf); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// Flush writes a held carriage return.
+func (c *crlfWriter) Flush() {
+	if c.pending {
+		c.pending = false
+		c.w.Write([]byte{'\r'})
+	}
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gobare/gobare/internal/cpioarchive"
+	"github.com/gobare/gobare/internal/image"
+)
+
+// The read-only file system: `-files DIR[:/MOUNT]` (build, run, iso) and
+// `mkimage exec` pack a host directory into a cpio newc archive
+// (internal/cpioarchive) that the image carries as image.Program.Files.
+// The kernel serves it at MOUNT (the kernel word mount=MOUNT) and starts
+// the program in MOUNT (cwd=MOUNT); everything in it is read-only
+// (writes fail with EROFS).
+
+// filesLimit is the largest archive mkimage makes: the archive is loaded
+// into the guest's RAM with the image.
+const filesLimit = cpioarchive.DefaultLimit
+
+// parseFilesFlag splits a -files value, DIR or DIR:/MOUNT, into the
+// directory and the mount point ("/" when none is given). The mount point
+// is what follows the last colon when that starts with "/", so DIR may
+// contain colons as long as no mount point is meant.
+func parseFilesFlag(v string) (dir, mount string, err error) {
+	dir, mount = v, "/"
+	if i := strings.LastIndexByte(v, ':'); i >= 0 && strings.HasPrefix(v[i+1:], "/") {
+		dir, mount = v[:i], v[i+1:]
+	} else if i >= 0 && i+1 < len(v) && !strings.HasPrefix(v[i+1:], "/") {
+		if _, statErr := os.Stat(v); statErr != nil {
+			return "", "", fmt.Errorf("-files %s: the mount point %q is not an absolute path", v, v[i+1:])
+		}
+	}
+	if dir == "" {
+		return "", "", fmt.Errorf("-files %s: no directory given (want DIR or DIR:/MOUNT)", v)
+	}
+	if err := cpioarchive.CheckMount(mount); err != nil {
+		return "", "", fmt.Errorf("-files %s: %v", v, err)
+	}
+	return dir, mount, nil
+}
+
+// packDir packs dir into an archive to be served at mount, and returns it
+// with the kernel words that mount it and start the program there.
+func packDir(dir, mount string) ([]byte, []string, error) {
+	st, err := os.Stat(dir)
+	switch {
+	case os.IsNotExist(err):
+		return nil, nil, fmt.Errorf("files: %s does not exist", dir)
+	case err != nil:
+		return nil, nil, fmt.Errorf("files: %v", err)
+	case !st.IsDir():
+		return nil, nil, fmt.Errorf("files: %s is not a directory", dir)
+	}
+	if err := cpioarchive.CheckMount(mount); err != nil {
+		return nil, nil, fmt.Errorf("files: %v", err)
+	}
+	archive, err := cpioarchive.Pack(dir, cpioarchive.Options{Limit: filesLimit})
+	if err != nil {
+		return nil, nil, fmt.Errorf("files: %v", err)
+	}
+	return archive, []string{"mount=" + mount, "cwd=" + mount}, nil
+}
+
+// addFiles handles the -files flag for build, run and iso: it packs the
+// directory into p.Files and adds the mount words to p.KernelArgs. An
+// empty spec does nothing.
+func addFiles(p *image.Program, spec string) error {
+	if spec == "" {
+		return nil
+	}
+	dir, mount, err := parseFilesFlag(spec)
+	if err != nil {
+		return err
+	}
+	archive, words, err := packDir(dir, mount)
+	if err != nil {
+		return err
+	}
+	p.Files = archive
+	p.KernelArgs = append(p.KernelArgs, words...)
+	return nil
+}
+
+// absDir returns dir as an absolute, clean path with symbolic links
+// resolved where possible.
+func absDir(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
+	return abs, nil
+}
