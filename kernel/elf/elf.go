@@ -155,7 +155,6 @@ const (
 	ErrGOOS                       // the Go build info says GOOS is not linux (Detail: the GOOS)
 	ErrDynamic                    // a PT_INTERP asks for a dynamic linker (Detail: its path)
 	ErrTLS                        // a PT_TLS: C thread-local storage, so C code (cgo)
-	ErrCgo                        // the Go build info says CGO_ENABLED=1
 	ErrSegmentSize                // a PT_LOAD has p_memsz < p_filesz
 	ErrSegmentRange               // a PT_LOAD wraps around or extends above UserTop
 	ErrSegmentAlign               // a PT_LOAD's p_vaddr and p_offset differ modulo 4 KiB
@@ -197,8 +196,6 @@ func (e Err) String() string {
 		return "dynamically linked"
 	case ErrTLS:
 		return "uses C thread-local storage"
-	case ErrCgo:
-		return "built with cgo"
 	case ErrSegmentSize:
 		return "segment smaller in memory than in the file"
 	case ErrSegmentRange:
@@ -259,8 +256,6 @@ func (e Err) Text() (before, after string) {
 		return "is dynamically linked (asks for ", "); build with CGO_ENABLED=0"
 	case ErrTLS:
 		return "uses C thread-local storage (a cgo binary?); build with CGO_ENABLED=0", ""
-	case ErrCgo:
-		return "is a cgo binary (built with CGO_ENABLED=1); build with CGO_ENABLED=0", ""
 	case ErrSegmentSize:
 		return "has a segment smaller in memory than in the file", ""
 	case ErrSegmentRange:
@@ -434,9 +429,10 @@ func Check(file []byte, reservedEnd uint64) (Program, Err) {
 		p.Bad = tls
 		return p, ErrTLS
 	}
-	if v, ok := setting(bi.modinfo, "CGO_ENABLED"); ok && equal(v, "1") {
-		return p, ErrCgo
-	}
+	// A build with CGO_ENABLED=1 (the default where a C compiler is
+	// installed) is fine when no package used cgo: the program is then as
+	// static as any. Real cgo code shows above, as an interpreter (the
+	// usual dynamic link) or C thread-local storage (a static C link).
 
 	// The loadable segments.
 	if segErr != ErrNone {
