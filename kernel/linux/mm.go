@@ -28,16 +28,18 @@ func userRange(addr, length uintptr) bool {
 	return addr%mem.PageSize == 0 && addr+length >= addr && addr+length <= vm.UserTop
 }
 
-// mmap(addr, length, prot, flags, fd, offset): anonymous private memory
-// only, demand-paged; MAP_FIXED replaces, a free hint is honoured.
+// mmap(addr, length, prot, flags, fd, offset): anonymous memory only,
+// demand-paged; MAP_FIXED replaces, a free hint is honoured.
 func sysMmap(c call) uintptr {
 	addr, length, prot, flags := c.arg(0), pageRound(c.arg(1)), uint32(c.arg(2)), c.arg(3)
-	if length == 0 || flags&mapAnonymous == 0 || flags&mapShared != 0 {
-		if length != 0 && flags&mapAnonymous == 0 {
-			return errno(ENODEV) // no files to map
-		}
+	if length == 0 {
 		return errno(EINVAL)
 	}
+	if flags&mapAnonymous == 0 {
+		return errno(ENODEV) // no files to map
+	}
+	// MAP_SHARED anonymous memory is shared with child processes; with no
+	// fork, it is the same as private memory.
 	switch {
 	case flags&mapFixed != 0:
 		if !userRange(addr, length) || addr < mem.ProgramFloor {
