@@ -25,16 +25,18 @@ const (
 type item struct {
 	suite string
 	name  string
-	file  string // test/ programs: the file's path
-	skip  string // why the item is not run at all (test/: build constraints)
+	file  string   // test/ programs: the file's path
+	skip  string   // why the item is not run at all (test/: build constraints)
+	flags []string // std: extra go test flags from stdlib.txt (-skip=REGEXP)
 }
 
 func (it item) key() string { return it.suite + ":" + it.name }
 
 // lists are the contents of conformance/.
 type lists struct {
-	std       []string          // stdlib.txt, in order
-	excluded  map[string]string // excluded.txt: package → reason
+	std       []string            // stdlib.txt's packages, in order
+	stdFlags  map[string][]string // their go test flags (-skip=REGEXP)
+	excluded  map[string]string   // excluded.txt: package → reason
 	exclOrder []string
 	short     map[string]bool // short.txt
 }
@@ -66,17 +68,22 @@ func readList(path string, fn func(line string, n int) error) error {
 
 func readLists(root string) (*lists, error) {
 	dir := filepath.Join(root, "conformance")
-	l := &lists{excluded: map[string]string{}, short: map[string]bool{}}
+	l := &lists{excluded: map[string]string{}, short: map[string]bool{}, stdFlags: map[string][]string{}}
 	seen := map[string]bool{}
 	err := readList(filepath.Join(dir, "stdlib.txt"), func(line string, _ int) error {
-		if strings.ContainsAny(line, " \t") {
-			return fmt.Errorf("want one package per line, got %q", line)
+		f := strings.Fields(line)
+		pkg := f[0]
+		for _, flag := range f[1:] {
+			if !strings.HasPrefix(flag, "-skip=") {
+				return fmt.Errorf("want \"PACKAGE [-skip=REGEXP]\", got %q", line)
+			}
 		}
-		if seen[line] {
-			return fmt.Errorf("%s listed twice", line)
+		if seen[pkg] {
+			return fmt.Errorf("%s listed twice", pkg)
 		}
-		seen[line] = true
-		l.std = append(l.std, line)
+		seen[pkg] = true
+		l.std = append(l.std, pkg)
+		l.stdFlags[pkg] = f[1:]
 		return nil
 	})
 	if err != nil {
@@ -146,7 +153,7 @@ func checkLists(l *lists) []string {
 func allItems(cfg *config, l *lists) ([]item, error) {
 	var items []item
 	for _, p := range l.std {
-		items = append(items, item{suite: suiteStd, name: p})
+		items = append(items, item{suite: suiteStd, name: p, flags: l.stdFlags[p]})
 	}
 	progs, err := runPrograms(cfg.goroot)
 	if err != nil {
@@ -217,10 +224,11 @@ const (
 	statusTimeout = "TIMEOUT"
 	statusBuild   = "BUILD"
 	statusSkip    = "SKIP"
+	statusError   = "ERROR" // the harness failed (mkimage could not build the kernel, ...): not a result
 	statusNotRun  = "not run"
 )
 
-var statusOrder = []string{statusPass, statusFail, statusTimeout, statusBuild, statusSkip}
+var statusOrder = []string{statusPass, statusFail, statusTimeout, statusBuild, statusSkip, statusError}
 
 func loadState(path string) (*state, error) {
 	st := &state{path: path, R: map[string]result{}}

@@ -55,7 +55,7 @@ func main() {
 	short := flag.Bool("short", false, "run only the items listed in conformance/short.txt")
 	runRE := flag.String("run", "", "run only items whose name matches `REGEXP` (std packages: the import path; test programs: test/NAME.go)")
 	jobs := flag.Int("j", 1, "run `N` items at a time")
-	resume := flag.Bool("resume", false, "skip items that already have a result in the state file")
+	resume := flag.Bool("resume", false, "skip items that already have a result in the state file (ERROR items run again)")
 	suites := flag.String("suite", "std,test", "comma-separated suites to run: std (standard-library packages), test (test/ programs)")
 	mk := flag.String("mkimage", "", "the mkimage binary (default: build one from the source tree)")
 	statePath := flag.String("state", "bin/conformance.json", "the results `FILE`, kept between runs")
@@ -146,7 +146,7 @@ func main() {
 			continue
 		}
 		if *resume {
-			if r, ok := st.get(it.key()); ok && r.Status != "" {
+			if r, ok := st.get(it.key()); ok && r.Status != "" && r.Status != statusError {
 				continue
 			}
 		}

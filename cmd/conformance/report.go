@@ -57,6 +57,7 @@ func writeReport(path string, cfg *config, l *lists, all []item, st *state) erro
 	w("## Totals\n\n")
 	w("| suite | items | PASS | FAIL | TIMEOUT | BUILD | SKIP | not run | pass rate (of items run, skips excluded) | time |\n")
 	w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	// ERROR (the harness failed) counts as not run.
 	type tally struct {
 		n       int
 		by      map[string]int
@@ -69,7 +70,7 @@ func writeReport(path string, cfg *config, l *lists, all []item, st *state) erro
 	for _, it := range all {
 		r, ok := st.get(it.key())
 		status := statusNotRun
-		if ok && r.Status != "" {
+		if ok && r.Status != "" && r.Status != statusError {
 			status = r.Status
 		}
 		for _, s := range []string{it.suite, "all"} {

@@ -33,12 +33,25 @@ func runItem(ctx context.Context, cfg *config, it item) result {
 		r, log = runProgram(ctx, cfg, it)
 	}
 	r.Seconds = time.Since(start).Seconds()
+	if harnessFailed(log) {
+		r.Status = statusError
+		r.Note = firstLine(log, harnessRE, "harness failure")
+		r.Causes = nil
+	}
 	r.Log = logName(it)
 	if err := os.WriteFile(filepath.Join(cfg.logDir, r.Log), []byte(log), 0o644); err != nil {
 		fmt.Fprintf(os.Stderr, "conformance: %v\n", err)
 	}
 	return r
 }
+
+// harnessRE matches mkimage's own failures to make an image: the kernel
+// did not build (the source tree is being edited), the tree is missing.
+var harnessRE = regexp.MustCompile(`(?m)^mkimage: (exec: )?(building the kernel|cannot find the gobare source tree)[^\n]*`)
+
+// harnessFailed reports whether a log shows the harness, not the item,
+// failing.
+func harnessFailed(log string) bool { return harnessRE.MatchString(log) }
 
 // logName is an item's log file name.
 func logName(it item) string {
@@ -83,8 +96,10 @@ type testEvent struct {
 func runStd(ctx context.Context, cfg *config, it item) (result, string) {
 	env := []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64", "GOFLAGS=", "GOTOOLCHAIN=local",
 		"GOBARE_ROOT=" + cfg.root, "GOBARE_ACCEL=" + cfg.accel, fmt.Sprintf("GOBARE_MEM=%d", cfg.pkgMemMiB)}
-	cmd, cancel := command(ctx, cfg.pkgTimeout+3*time.Minute, cfg.root, env, "go", "test", "-json", "-count=1", "-short",
-		"-timeout", cfg.pkgTimeout.String(), "-exec", cfg.mkimage+" exec", it.name)
+	args := append([]string{"test", "-json", "-count=1", "-short", "-timeout", cfg.pkgTimeout.String(),
+		"-exec", cfg.mkimage + " exec"}, it.flags...)
+	args = append(args, it.name)
+	cmd, cancel := command(ctx, cfg.pkgTimeout+3*time.Minute, cfg.root, env, "go", args...)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -92,7 +107,7 @@ func runStd(ctx context.Context, cfg *config, it item) (result, string) {
 	code := exitCode(cmd, err)
 
 	var log strings.Builder
-	fmt.Fprintf(&log, "$ go test -json -count=1 -short -timeout %v -exec %q %s\n", cfg.pkgTimeout, cfg.mkimage+" exec", it.name)
+	fmt.Fprintf(&log, "$ go %s\n", strings.Join(args, " "))
 	tests := &counts{}
 	var failed []string
 	pkgAction, buildFailed := "", false
@@ -150,6 +165,9 @@ func runStd(ctx context.Context, cfg *config, it item) (result, string) {
 		r.Note = fmt.Sprintf("%d tests", tests.Pass)
 		if tests.Skip > 0 {
 			r.Note += fmt.Sprintf(", %d skipped", tests.Skip)
+		}
+		if len(it.flags) > 0 {
+			r.Note += "; " + strings.Join(it.flags, " ")
 		}
 	default:
 		r.Status = statusFail

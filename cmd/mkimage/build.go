@@ -63,7 +63,7 @@ func makeImage(bf buildFlags, args []string, extraKernelArgs []string) ([]byte, 
 	if err != nil {
 		return nil, "", err
 	}
-	root, err := image.FindRoot(cwd)
+	root, err := sourceRoot(cwd)
 	if err != nil {
 		return nil, "", err
 	}
@@ -102,4 +102,23 @@ func makeImage(bf buildFlags, args []string, extraKernelArgs []string) ([]byte, 
 	}
 	img, err := image.Make(kernelELF, p)
 	return img, name, err
+}
+
+// sourceRoot finds the gobare source tree, which the kernel is built from:
+// $GOBARE_ROOT, else above the working directory (a package inside gobare),
+// else above the mkimage binary (bin/mkimage in the tree).
+func sourceRoot(cwd string) (string, error) {
+	root, err := image.FindRoot(cwd)
+	if err == nil {
+		return root, nil
+	}
+	if exe, e := os.Executable(); e == nil {
+		if real, e := filepath.EvalSymlinks(exe); e == nil {
+			exe = real
+		}
+		if r, e := image.FindRoot(filepath.Dir(exe)); e == nil {
+			return r, nil
+		}
+	}
+	return "", fmt.Errorf("cannot find the gobare source tree above %s or the mkimage binary; set GOBARE_ROOT", cwd)
 }

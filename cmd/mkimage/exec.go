@@ -134,7 +134,7 @@ func execRun(binary string, args []string) (int, error) {
 	}
 	memMiB += (len(archive) + (1<<20 - 1)) >> 20
 
-	root, err := execRoot(cwd)
+	root, err := sourceRoot(cwd)
 	if err != nil {
 		return 0, err
 	}
@@ -343,25 +343,6 @@ func goEnvGOROOT() string {
 		return ""
 	}
 	return strings.TrimSpace(string(out))
-}
-
-// execRoot finds the gobare source tree, which the kernel is built from:
-// $GOBARE_ROOT, else above the working directory (a package inside gobare),
-// else above the mkimage binary (bin/mkimage in the tree).
-func execRoot(cwd string) (string, error) {
-	root, err := image.FindRoot(cwd)
-	if err == nil {
-		return root, nil
-	}
-	if exe, e := os.Executable(); e == nil {
-		if real, e := filepath.EvalSymlinks(exe); e == nil {
-			exe = real
-		}
-		if r, e := image.FindRoot(filepath.Dir(exe)); e == nil {
-			return r, nil
-		}
-	}
-	return "", fmt.Errorf("cannot find the gobare source tree above %s or the mkimage binary; set GOBARE_ROOT", cwd)
 }
 
 // execStdin is the program's standard input: the wrapper's own when it is

@@ -107,7 +107,13 @@ func buildWithRT(p *program, wd, pkg, out, dir, root string, build func(...strin
 	if err != nil {
 		return err
 	}
-	if err := build("-overlay", overlay, "-ldflags=-checklinkname=0 -E="+rtEntry); err != nil {
+	// Go 1.23's linker refuses references to runtime internals unless
+	// -checklinkname=0; older linkers neither check nor know the flag.
+	ldflags := "-E=" + rtEntry
+	if goVersionAtLeast(lines[0], 23) {
+		ldflags = "-checklinkname=0 " + ldflags
+	}
+	if err := build("-overlay", overlay, "-ldflags="+ldflags); err != nil {
 		return fmt.Errorf("rt: %v", err)
 	}
 	layout, err := goabi.Read(out)
@@ -123,4 +129,21 @@ func buildWithRT(p *program, wd, pkg, out, dir, root string, build func(...strin
 	}
 	p.entry = "rt"
 	return nil
+}
+
+// goVersionAtLeast reports whether the toolchain that builds in dir is Go
+// 1.minor or newer.
+func goVersionAtLeast(dir string, minor int) bool {
+	cmd := exec.Command("go", "env", "GOVERSION")
+	cmd.Dir = dir
+	cmd.Env = goEnv()
+	out, err := cmd.Output()
+	if err != nil {
+		return true
+	}
+	var major, m int
+	if _, err := fmt.Sscanf(strings.TrimSpace(string(out)), "go%d.%d", &major, &m); err != nil {
+		return true // a development version: assume new
+	}
+	return major > 1 || m >= minor
 }

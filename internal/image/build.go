@@ -34,7 +34,9 @@ func KernelBuildArgs(out string) []string {
 func BuildKernel(root, out string) error {
 	cmd := exec.Command("go", KernelBuildArgs(out)...)
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64", "GOAMD64=v1", "GOFLAGS=")
+	// GOTOOLCHAIN=auto: the kernel is built by the toolchain gobare's go.mod
+	// asks for, whatever the user chose for the program.
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64", "GOAMD64=v1", "GOFLAGS=", "GOTOOLCHAIN=auto")
 	if outp, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("building the kernel: %v\n%s", err, outp)
 	}
