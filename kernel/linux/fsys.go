@@ -138,7 +138,7 @@ func lookupAbs(abs []byte) (node, uintptr) {
 		if i < 0 {
 			return node{tmpNew: true, abs: abs}, errno(ENOENT)
 		}
-		return node{tmp: i + 1, abs: abs}, 0
+		return node{tmp: i + 1, entry: tmpStat(i), abs: abs}, 0
 	}
 	rel, inside, above := fs.Relative(abs, mount[:mountLen])
 	switch {

@@ -49,7 +49,7 @@ var table = [...]handler{
 	84:  sysRmdir,
 	86:  sysReadOnly, // link
 	87:  sysUnlink,
-	88:  sysReadOnly, // symlink
+	88:  sysSymlink,
 	89:  sysReadlink,
 	90:  sysAcceptNoop, // chmod
 	95:  sysUmask,
@@ -79,7 +79,7 @@ var table = [...]handler{
 	263: sysUnlinkat,
 	264: sysRenameat,
 	265: sysReadOnly, // linkat
-	266: sysReadOnly, // symlinkat
+	266: sysSymlinkat,
 	267: sysReadlinkat,
 	280: sysAcceptNoop, // utimensat
 	268: sysAcceptNoop, // fchmodat

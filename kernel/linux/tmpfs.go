@@ -25,6 +25,7 @@ const (
 type tmpNode struct {
 	used    bool
 	dir     bool
+	link    bool // a symbolic link: its target is the file's data
 	path    [maxTmpPath]byte
 	pathLen int
 	size    int64
@@ -165,10 +166,64 @@ func tmpWrite(n *tmpNode, buf, count uintptr, pos int64) uintptr {
 func tmpStat(i int) fs.Entry {
 	n := &tmpNodes[i]
 	e := fs.Entry{Mode: fs.ModeRegular | 0o644, Ino: uint64(1<<20 + i), Nlink: 1, Mtime: uint64(n.mtime), Off: -1}
-	if n.dir {
+	switch {
+	case n.dir:
 		e.Mode = fs.ModeDir | 0o755
+	case n.link:
+		e.Mode = fs.ModeSymlink | 0o777
+		e.Data = tmpLinkTarget(n)
 	}
 	return e
+}
+
+// tmpLinkTarget returns a symbolic link's target, kept in its first page.
+func tmpLinkTarget(n *tmpNode) []byte {
+	if n.pages[0] == 0 {
+		return nil
+	}
+	return Space.PT.Frames.Page(n.pages[0])[:n.size]
+}
+
+// symlinkat(target, newdirfd, linkpath): only inside /tmp.
+func sysSymlinkat(c call) uintptr { return symlink(c.arg(0), int64(c.arg(1)), c.arg(2)) }
+
+// symlink(target, linkpath)
+func sysSymlink(c call) uintptr { return symlink(c.arg(0), atFdcwd, c.arg(1)) }
+
+func symlink(target uintptr, dirfd int64, path uintptr) uintptr {
+	var tbuf [mem.PageSize]byte
+	tn, ok := readCString(target, tbuf[:])
+	if !ok {
+		return errno(EFAULT)
+	}
+	if tn == 0 || tn == len(tbuf) {
+		return errno(ENOENT)
+	}
+	var buf [fs.MaxPath]byte
+	n, err := resolve(dirfd, path, &buf, false)
+	switch {
+	case err == 0:
+		return errno(EEXIST)
+	case !n.tmpNew:
+		if err == errno(ENOENT) {
+			return errno(EROFS)
+		}
+		return err
+	}
+	i, err := tmpCreate(n.abs, false)
+	if err != 0 {
+		return err
+	}
+	node := &tmpNodes[i]
+	frame, ok := Space.PT.Frames.Alloc()
+	if !ok {
+		tmpRemove(i)
+		return errno(ENOSPC)
+	}
+	node.link = true
+	node.pages[0] = frame
+	node.size = int64(copy(Space.PT.Frames.Page(frame), tbuf[:tn]))
+	return 0
 }
 
 func nowSeconds() int64 { return (timer.Nanotime() + timer.BootEpochNanos()) / 1e9 }
