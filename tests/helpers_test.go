@@ -3,7 +3,9 @@ package tests
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -99,15 +102,12 @@ func helloProgram(tb testing.TB) string {
 			shared.helloErr = err
 			return
 		}
-		files := map[string]string{
+		if err := writeFiles(src, map[string]string{
 			"go.mod":  "module hello\n\ngo 1.21\n",
 			"main.go": "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hello from gobare\") }\n",
-		}
-		for name, text := range files {
-			if err := os.WriteFile(filepath.Join(src, name), []byte(text), 0o644); err != nil {
-				shared.helloErr = err
-				return
-			}
+		}); err != nil {
+			shared.helloErr = err
+			return
 		}
 		out := filepath.Join(shared.dir, "hello.elf")
 		cmd := exec.Command("go", "build", "-trimpath", "-o", out, ".")
@@ -123,6 +123,16 @@ func helloProgram(tb testing.TB) string {
 		tb.Fatalf("%v", shared.helloErr)
 	}
 	return shared.helloPath
+}
+
+// writeFiles writes files (name → contents) into dir.
+func writeFiles(dir string, files map[string]string) error {
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // makeImage makes an image of the kernel with p embedded and returns its
@@ -154,6 +164,68 @@ func needQEMU(tb testing.TB) {
 	if _, err := exec.LookPath("qemu-system-x86_64"); err != nil {
 		tb.Skip("qemu-system-x86_64 is not installed (make deps installs it)")
 	}
+}
+
+// killGroup makes cmd a process-group leader and makes cancelling its
+// context kill the whole group, so that a QEMU started by mkimage does not
+// outlive a timed-out test.
+func killGroup(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+}
+
+// cmdSpec is a command for runCmd.
+type cmdSpec struct {
+	Label   string // what a timeout message calls the command: "mkimage", "QEMU"
+	Name    string
+	Args    []string
+	Dir     string    // working directory; "" is the test's
+	Env     []string  // added to the test's environment
+	Stdin   io.Reader // nil is no input
+	Timeout time.Duration
+}
+
+// cmdRun is one finished runCmd.
+type cmdRun struct {
+	Code     int    // exit status; -1 if the command did not exit by itself
+	Stdout   string // "\r" removed
+	Stderr   string
+	Err      error // a failure to start or wait for the command, or the timeout
+	Wall     time.Duration
+	TimedOut bool
+}
+
+// runCmd runs c with its timeout, killing its whole process group (see
+// killGroup) when the timeout runs out, and collects its output.
+func runCmd(c cmdSpec) cmdRun {
+	ctx, cancel := context.WithTimeout(context.Background(), c.Timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, c.Name, c.Args...)
+	cmd.Dir = c.Dir
+	cmd.Env = append(os.Environ(), c.Env...)
+	cmd.Stdin = c.Stdin
+	killGroup(cmd)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	r := cmdRun{Code: -1, Wall: time.Since(start)}
+	var ee *exec.ExitError
+	switch {
+	case ctx.Err() != nil:
+		r.TimedOut = true
+		r.Err = fmt.Errorf("%s killed after %v: %w", c.Label, r.Wall.Round(time.Millisecond), ctx.Err())
+	case err == nil:
+		r.Code = 0
+	case errors.As(err, &ee) && ee.Exited():
+		r.Code = ee.ExitCode()
+	default:
+		r.Err = err
+	}
+	r.Stdout = strings.ReplaceAll(stdout.String(), "\r", "")
+	r.Stderr = stderr.String()
+	return r
 }
 
 // bootRun is one finished QEMU run.

@@ -2,10 +2,8 @@ package tests
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -50,30 +48,23 @@ func TestKernelBootsPlainQEMU(t *testing.T) {
 	t.Parallel()
 	needQEMU(t)
 	img := writeImage(t, image.Program{})
-	ctx, cancel := context.WithTimeout(context.Background(), bootTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "qemu-system-x86_64",
+	c := runCmd(cmdSpec{Label: "QEMU", Name: "qemu-system-x86_64", Timeout: bootTimeout, Args: []string{
 		"-M", "pc", "-nodefaults", "-no-reboot", "-display", "none",
 		"-serial", "stdio",
 		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
 		"-accel", "tcg", "-cpu", "max",
-		"-kernel", img)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.WaitDelay = 5 * time.Second
-	start := time.Now()
-	err := cmd.Run()
-	r := bootRun{Console: strings.ReplaceAll(stdout.String(), "\r", ""), Err: err, Wall: time.Since(start)}
-	r.Result.Accel, r.Result.Elapsed, r.Result.ExitCode = "tcg", r.Wall, cmd.ProcessState.ExitCode()
-	if ctx.Err() != nil {
-		r.fatalf(t, "QEMU timed out after %v; stderr:\n%s", bootTimeout, stderr.String())
+		"-kernel", img,
+	}})
+	r := bootRun{Console: c.Stdout, Err: c.Err, Wall: c.Wall}
+	r.Result.Accel, r.Result.Elapsed, r.Result.ExitCode = "tcg", r.Wall, c.Code
+	if c.TimedOut {
+		r.fatalf(t, "QEMU timed out after %v; stderr:\n%s", bootTimeout, c.Stderr)
 	}
-	var ee *exec.ExitError
-	if err != nil && !errors.As(err, &ee) {
-		r.fatalf(t, "running QEMU: %v", err)
+	if c.Err != nil {
+		r.fatalf(t, "running QEMU: %v", c.Err)
 	}
-	if got := cmd.ProcessState.ExitCode(); got != (0<<1)|1 {
-		r.fatalf(t, "QEMU exit status %d, want %d (isa-debug-exit with 0); stderr:\n%s", got, (0<<1)|1, stderr.String())
+	if got := c.Code; got != (0<<1)|1 {
+		r.fatalf(t, "QEMU exit status %d, want %d (isa-debug-exit with 0); stderr:\n%s", got, (0<<1)|1, c.Stderr)
 	}
 	checkSelfChecks(t, r)
 }
@@ -199,20 +190,12 @@ func TestKernelNoRuntimeCalls(t *testing.T) {
 	}
 }
 
-// TestMkimageRun runs the real mkimage binary: `mkimage run` boots the
-// kernel alone and passes its exit status through, 0 after the
-// self-checks and 125 after a deliberate kernel fault.
+// TestMkimageRun runs the real mkimage binary (mkimageTool): `mkimage
+// run` boots the kernel alone and passes its exit status through, 0 after
+// the self-checks and 125 after a deliberate kernel fault.
 func TestMkimageRun(t *testing.T) {
 	t.Parallel()
 	needQEMU(t)
-	root := repoRoot(t)
-	bin := filepath.Join(t.TempDir(), "mkimage")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/mkimage")
-	build.Dir = root
-	build.Env = append(os.Environ(), "GOFLAGS=")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/mkimage: %v\n%s", err, out)
-	}
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -222,27 +205,11 @@ func TestMkimageRun(t *testing.T) {
 		{"fault", []string{"-append", "fault=pf"}, 125},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), bootTimeout+30*time.Second)
-			defer cancel()
 			args := append([]string{"run", "-accel", "tcg", "-timeout", bootTimeout.String()}, tc.args...)
-			cmd := exec.CommandContext(ctx, bin, args...)
-			cmd.Dir = root
-			cmd.Stdin = nil
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			cmd.WaitDelay = 5 * time.Second
-			err := cmd.Run()
-			var ee *exec.ExitError
-			if err != nil && !errors.As(err, &ee) {
-				t.Fatalf("mkimage %s: %v", strings.Join(args, " "), err)
-			}
-			r := bootRun{Console: strings.ReplaceAll(stdout.String(), "\r", ""), Err: err}
-			r.Result.ExitCode = cmd.ProcessState.ExitCode()
-			if r.ExitCode != tc.want {
-				r.fatalf(t, "mkimage %s: exit status %d, want %d; stderr:\n%s", strings.Join(args, " "), r.ExitCode, tc.want, stderr.String())
-			}
-			if _, ok := parseBanner(r.Console); !ok {
-				r.errorf(t, "mkimage run: no banner on standard output")
+			r := runMkimageOpts(t, mkimageOpts{Timeout: bootTimeout + 30*time.Second}, args...)
+			r.wantExit(t, tc.want)
+			if _, ok := parseBanner(r.Stdout); !ok {
+				mkimageErrorf(t, r, "mkimage run: no banner on standard output")
 			}
 		})
 	}

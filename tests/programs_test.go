@@ -21,6 +21,7 @@ import (
 	"debug/buildinfo"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -29,7 +30,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -177,24 +177,21 @@ func kernelOnlyImage(tb testing.TB) string {
 	})
 }
 
-// killGroup makes cmd a process-group leader and makes cancelling its
-// context kill the whole group, so that a QEMU started by mkimage does not
-// outlive a timed-out test.
-func killGroup(cmd *exec.Cmd) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
+// mkimageRun is one finished `mkimage ...` command: Code is mkimage's
+// exit status, Stdout the guest's console (COM1), Stderr mkimage's own
+// messages.
+type mkimageRun struct {
+	Args []string
+	cmdRun
 }
 
-// mkimageRun is one finished `mkimage ...` command.
-type mkimageRun struct {
-	Args     []string
-	Code     int    // mkimage's exit status; -1 if it did not exit by itself
-	Stdout   string // the guest's console (COM1), "\r" removed
-	Stderr   string // mkimage's own messages
-	Err      error  // a failure to start or wait for mkimage, or the timeout
-	Wall     time.Duration
-	TimedOut bool
+// mkimageOpts are the settings of runMkimageOpts; the zero value is
+// runMkimage's.
+type mkimageOpts struct {
+	Dir     string        // working directory; "" is the source tree's root
+	Env     []string      // added to the environment
+	Stdin   io.Reader     // nil is no input
+	Timeout time.Duration // 0 is bootTimeout plus time to build
 }
 
 // runMkimage runs mkimage with args (from the source tree's root, where it
@@ -202,34 +199,30 @@ type mkimageRun struct {
 // bootTimeout plus time to build.
 func runMkimage(tb testing.TB, env []string, args ...string) mkimageRun {
 	tb.Helper()
+	return runMkimageOpts(tb, mkimageOpts{Env: env}, args...)
+}
+
+// runMkimageIO is runMkimage with a working directory (dir; "" is the
+// source tree's root) and standard input, and a timeout a minute longer.
+func runMkimageIO(tb testing.TB, dir string, env []string, stdin io.Reader, args ...string) mkimageRun {
+	tb.Helper()
+	return runMkimageOpts(tb, mkimageOpts{Dir: dir, Env: env, Stdin: stdin, Timeout: bootTimeout + 3*time.Minute}, args...)
+}
+
+// runMkimageOpts is runMkimage with the settings o.
+func runMkimageOpts(tb testing.TB, o mkimageOpts, args ...string) mkimageRun {
+	tb.Helper()
 	needQEMU(tb)
 	tool := mkimageTool(tb)
-	ctx, cancel := context.WithTimeout(context.Background(), bootTimeout+2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, tool, args...)
-	cmd.Dir = repoRoot(tb)
-	cmd.Env = append(os.Environ(), env...)
-	killGroup(cmd)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err := cmd.Run()
-	r := mkimageRun{Args: args, Code: -1, Wall: time.Since(start)}
-	var ee *exec.ExitError
-	switch {
-	case ctx.Err() != nil:
-		r.TimedOut = true
-		r.Err = fmt.Errorf("mkimage killed after %v: %w", r.Wall.Round(time.Millisecond), ctx.Err())
-	case err == nil:
-		r.Code = 0
-	case errors.As(err, &ee) && ee.Exited():
-		r.Code = ee.ExitCode()
-	default:
-		r.Err = err
+	if o.Dir == "" {
+		o.Dir = repoRoot(tb)
 	}
-	r.Stdout = strings.ReplaceAll(stdout.String(), "\r", "")
-	r.Stderr = stderr.String()
-	return r
+	if o.Timeout == 0 {
+		o.Timeout = bootTimeout + 2*time.Minute
+	}
+	return mkimageRun{Args: args, cmdRun: runCmd(cmdSpec{
+		Label: "mkimage", Name: tool, Args: args, Dir: o.Dir, Env: o.Env, Stdin: o.Stdin, Timeout: o.Timeout,
+	})}
 }
 
 func (r mkimageRun) describe() string {
@@ -320,28 +313,8 @@ func runPlainQEMU(tb testing.TB, img, initrd string, extra ...string) plainRun {
 		"-kernel", img, "-initrd", initrd,
 	}
 	args = append(args, extra...)
-	ctx, cancel := context.WithTimeout(context.Background(), bootTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "qemu-system-x86_64", args...)
-	killGroup(cmd)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err := cmd.Run()
-	r := plainRun{Args: args, Status: -1, Wall: time.Since(start)}
-	var ee *exec.ExitError
-	switch {
-	case ctx.Err() != nil:
-		r.Err = fmt.Errorf("QEMU killed after %v: %w", r.Wall.Round(time.Millisecond), ctx.Err())
-	case err == nil:
-		r.Status = 0
-	case errors.As(err, &ee) && ee.Exited():
-		r.Status = ee.ExitCode()
-	default:
-		r.Err = err
-	}
-	r.Console = strings.ReplaceAll(stdout.String(), "\r", "")
-	r.Stderr = stderr.String()
+	c := runCmd(cmdSpec{Label: "QEMU", Name: "qemu-system-x86_64", Args: args, Timeout: bootTimeout})
+	r := plainRun{Args: args, Status: c.Code, Console: c.Stdout, Stderr: c.Stderr, Err: c.Err, Wall: c.Wall}
 	if b, err := os.ReadFile(ctl); err == nil {
 		r.Control = string(b)
 	}
@@ -664,30 +637,12 @@ func TestTraceHello(t *testing.T) {
 // GOBARE_TOOLCHAINS is set: "1" for toolchainVersions, or a list of
 // versions separated by commas or spaces.
 func TestProgramToolchains(t *testing.T) {
-	sel := os.Getenv("GOBARE_TOOLCHAINS")
-	if sel == "" || sel == "0" {
-		t.Skip("set GOBARE_TOOLCHAINS=1 (or to a list of versions, e.g. go1.22.12,go1.27.4) to build hello with other Go releases; downloads toolchains")
-	}
-	versions := toolchainVersions
-	if sel != "1" {
-		versions = strings.FieldsFunc(sel, func(r rune) bool { return r == ',' || r == ' ' })
-	}
-	src, err := os.ReadFile(filepath.Join(repoRoot(t), "tests", "programs", "hello", "main.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	versions := selectedToolchains(t, toolchainVersions,
+		"set GOBARE_TOOLCHAINS=1 (or to a list of versions, e.g. go1.22.12,go1.27.4) to build hello with other Go releases; downloads toolchains")
+	src := helloSource(t)
 	for _, v := range versions {
 		t.Run(v, func(t *testing.T) {
-			// A module of its own that asks for the oldest supported
-			// language version, so every toolchain accepts it
-			// (gobare's go.mod asks for a newer one).
-			dir := t.TempDir()
-			if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module hello\n\ngo 1.21\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dir, "main.go"), src, 0o644); err != nil {
-				t.Fatal(err)
-			}
+			dir := helloModule(t, src)
 			out := filepath.Join(dir, "hello")
 			start := time.Now()
 			env := append([]string{"GOTOOLCHAIN=" + v, "GOWORK=off"}, staticEnv...)
@@ -708,6 +663,44 @@ func TestProgramToolchains(t *testing.T) {
 			r.wantLines(t, "hello, world")
 		})
 	}
+}
+
+// selectedToolchains returns the Go releases GOBARE_TOOLCHAINS selects:
+// defaults when it is "1", else the versions it lists, separated by commas
+// or spaces. It skips t with skipMsg when GOBARE_TOOLCHAINS is unset or 0.
+func selectedToolchains(t *testing.T, defaults []string, skipMsg string) []string {
+	t.Helper()
+	sel := os.Getenv("GOBARE_TOOLCHAINS")
+	if sel == "" || sel == "0" {
+		t.Skip(skipMsg)
+	}
+	if sel == "1" {
+		return defaults
+	}
+	return strings.FieldsFunc(sel, func(r rune) bool { return r == ',' || r == ' ' })
+}
+
+// helloSource returns tests/programs/hello/main.go.
+func helloSource(t *testing.T) []byte {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join(repoRoot(t), "tests", "programs", "hello", "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
+// helloModule writes hello's main.go (src) into a module of its own in a
+// new temporary directory and returns the directory. The module asks for
+// the oldest supported language version, so every toolchain accepts it
+// (gobare's go.mod asks for a newer one).
+func helloModule(t *testing.T, src []byte) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := writeFiles(dir, map[string]string{"go.mod": "module hello\n\ngo 1.21\n", "main.go": string(src)}); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 // benchHello boots hello, embedded in an image made once, b.N times with

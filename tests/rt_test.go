@@ -51,17 +51,23 @@ func TestRTTrace(t *testing.T) {
 	t.Parallel()
 	hello := testProgram(t, "hello")
 	common := []string{"run", "-accel", "tcg", "-m", strconv.Itoa(progMemMiB), "-timeout", bootTimeout.String(), "-trace"}
+	// run runs hello with -trace for entry (see entryProgram): it must
+	// exit 0 after saying hello, with the kernel's banner for entry.
+	run := func(t *testing.T, entry string) mkimageRun {
+		t.Helper()
+		r := runMkimageIO(t, "", nil, nil, append(common, entryProgram(t, "hello", entry)...)...)
+		t.Logf("mkimage run -trace, %s entry: %v", entry, r.Wall.Round(time.Millisecond))
+		r.wantExit(t, 0)
+		r.wantLines(t, "hello, world")
+		if !strings.Contains(r.Stdout, "\n"+rtBanner("hello", entry)) {
+			r.fatalf(t, "no banner line %q", rtBanner("hello", entry))
+		}
+		return r
+	}
 
 	t.Run("rt", func(t *testing.T) {
 		t.Parallel()
-		dir := filepath.Join(repoRoot(t), "tests", "programs", "hello")
-		r := runMkimageIO(t, "", nil, nil, append(common, "-rt=on", dir)...)
-		t.Logf("mkimage run -trace -rt=on: %v", r.Wall.Round(time.Millisecond))
-		r.wantExit(t, 0)
-		r.wantLines(t, "hello, world")
-		if !strings.Contains(r.Stdout, "\n"+rtBanner("hello", "rt")) {
-			r.fatalf(t, "no banner line %q", rtBanner("hello", "rt"))
-		}
+		r := run(t, "rt")
 		if n := strings.Count(r.Stdout, "sys: arch_prctl"); n != 0 {
 			r.fatalf(t, "%d sys: arch_prctl lines: rt/ must set the FS base with WRMSR, never arch_prctl", n)
 		}
@@ -117,13 +123,7 @@ func TestRTTrace(t *testing.T) {
 
 	t.Run("stock", func(t *testing.T) {
 		t.Parallel()
-		r := runMkimageIO(t, "", nil, nil, append(common, hello)...)
-		t.Logf("mkimage run -trace: %v", r.Wall.Round(time.Millisecond))
-		r.wantExit(t, 0)
-		r.wantLines(t, "hello, world")
-		if !strings.Contains(r.Stdout, "\n"+rtBanner("hello", "stock")) {
-			r.fatalf(t, "no banner line %q", rtBanner("hello", "stock"))
-		}
+		r := run(t, "stock")
 		if n := strings.Count(r.Stdout, "\nsys: arch_prctl("); n != 1 {
 			r.fatalf(t, "%d sys: arch_prctl( lines, want 1 (runtime.settls)", n)
 		}
@@ -157,10 +157,8 @@ func main() {
 }
 `,
 	}
-	for name, text := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := writeFiles(dir, files); err != nil {
+		t.Fatal(err)
 	}
 	env := []string{"GOBARE_ROOT=" + repoRoot(t), "GOFLAGS=-buildvcs=false"}
 	common := []string{"run", "-accel", "tcg", "-m", strconv.Itoa(progMemMiB), "-timeout", bootTimeout.String(), "-rt=on"}
@@ -305,6 +303,49 @@ func explainOffsets(tb testing.TB, r mkimageRun, path string) goabi.Layout {
 	return l
 }
 
+// runExplain runs `mkimage explain elf`, which must exit 0 with every one
+// of wants in its output, and returns the run and the output with its
+// wrapped lines joined (squash).
+func runExplain(t *testing.T, elf string, wants ...string) (mkimageRun, string) {
+	t.Helper()
+	r := runMkimageIO(t, "", nil, nil, "explain", elf)
+	r.wantExit(t, 0)
+	out := squash(r.Stdout)
+	for _, want := range wants {
+		if !strings.Contains(out, want) {
+			r.fatalf(t, "explain's output lacks %q", want)
+		}
+	}
+	return r, out
+}
+
+// checkExplainSteps checks explain's step-by-step section in r: it must be
+// for title and name every one of want (a missing step stops t when
+// missingFatal is set, else it fails t and the other steps are checked),
+// and no step may say "cannot find". It returns the step names in order
+// and each step's text (see explainSteps).
+func checkExplainSteps(t *testing.T, r mkimageRun, title string, missingFatal bool, want ...string) ([]string, map[string]string) {
+	t.Helper()
+	got, names, steps := explainSteps(r.Stdout, want)
+	if got != title {
+		r.fatalf(t, "the step-by-step section is for %q, want %s", got, title)
+	}
+	for _, step := range want {
+		text, ok := steps[step]
+		if !ok {
+			if missingFatal {
+				r.fatalf(t, "no step %q among %q", step, names)
+			}
+			mkimageErrorf(t, r, "no step %q among %q", step, names)
+			continue
+		}
+		if strings.Contains(text, "cannot find") {
+			mkimageErrorf(t, r, "step %q: %s", step, text)
+		}
+	}
+	return names, steps
+}
+
 // TestExplain runs `mkimage explain` on hello, prebuilt (stock entry) and
 // linked with rt/, and checks that it finds and names every bootstrap step.
 func TestExplain(t *testing.T) {
@@ -312,35 +353,15 @@ func TestExplain(t *testing.T) {
 	t.Run("stock", func(t *testing.T) {
 		t.Parallel()
 		hello := testProgram(t, "hello")
-		r := runMkimageIO(t, "", nil, nil, "explain", hello)
-		r.wantExit(t, 0)
-		out := squash(r.Stdout)
-		for _, want := range []string{
+		r, _ := runExplain(t, hello,
 			"entry 0x", "_rt0_amd64_linux", "runtime.rt0_go.abi0 at 0x", "Go syntax", "GNU syntax",
 			"LEAQ runtime.g0(SB), DI", "CPUID", "cpuid", "SYSCALL", "AX=158", "ARCH_SET_FS",
 			"MOVQ $0x123, FS:0xfffffff8", "CALL runtime.check.abi0(SB)", "CALL runtime.mstart.abi0(SB)",
-			"runtime.mainPC",
-		} {
-			if !strings.Contains(out, want) {
-				r.fatalf(t, "explain's output lacks %q", want)
-			}
-		}
-		want := []string{"argc/argv", "g0 stack", "CPUID vendor", "CPUID version", "settls", "arch_prctl",
+			"runtime.mainPC")
+		names, steps := checkExplainSteps(t, r, "runtime.rt0_go", true,
+			"argc/argv", "g0 stack", "CPUID vendor", "CPUID version", "settls", "arch_prctl",
 			"TLS self-test", "g0 into TLS", "m0.g0 = g0", "g0.m = m0", "runtime.check", "runtime.args",
-			"runtime.osinit", "runtime.schedinit", "runtime.newproc", "runtime.mstart"}
-		title, names, steps := explainSteps(r.Stdout, want)
-		if title != "runtime.rt0_go" {
-			r.fatalf(t, "the step-by-step section is for %q, want runtime.rt0_go", title)
-		}
-		for _, step := range want {
-			text, ok := steps[step]
-			if !ok {
-				r.fatalf(t, "no step %q among %q", step, names)
-			}
-			if strings.Contains(text, "cannot find") {
-				mkimageErrorf(t, r, "step %q: %s", step, text)
-			}
-		}
+			"runtime.osinit", "runtime.schedinit", "runtime.newproc", "runtime.mstart")
 		if !strings.Contains(steps["TLS self-test"], "0x123") {
 			mkimageErrorf(t, r, "the TLS self-test step does not mention 0x123: %s", steps["TLS self-test"])
 		}
@@ -351,38 +372,17 @@ func TestExplain(t *testing.T) {
 	t.Run("rt", func(t *testing.T) {
 		t.Parallel()
 		elf := rtHelloELF(t)
-		r := runMkimageIO(t, "", nil, nil, "explain", elf)
-		r.wantExit(t, 0)
-		out := squash(r.Stdout)
-		for _, want := range []string{
+		r, out := runExplain(t, elf,
 			"entry 0x", "github.com/gobare/gobare/rt.rt0.abi0", "a custom entry",
 			"-ldflags=-E=github.com/gobare/gobare/rt.rt0", "Go syntax", "GNU syntax",
-			"WRMSR", "IA32_FS_BASE", "MOVQ $0x123, FS:0xfffffff8", "CALL runtime.mstart.abi0(SB)",
-		} {
-			if !strings.Contains(out, want) {
-				r.fatalf(t, "explain's output lacks %q", want)
-			}
-		}
+			"WRMSR", "IA32_FS_BASE", "MOVQ $0x123, FS:0xfffffff8", "CALL runtime.mstart.abi0(SB)")
 		if strings.Contains(out, "AX=158") || strings.Contains(out, "ARCH_SET_FS") {
 			mkimageErrorf(t, r, "explain finds an arch_prctl in rt.rt0")
 		}
-		want := []string{"argc/argv", "g0 stack", "CPUID vendor", "CPUID version", "FS base (WRMSR)",
+		names, _ := checkExplainSteps(t, r, "github.com/gobare/gobare/rt.rt0", false,
+			"argc/argv", "g0 stack", "CPUID vendor", "CPUID version", "FS base (WRMSR)",
 			"TLS self-test", "g0 into TLS", "m0.g0 = g0", "g0.m = m0", "runtime.check", "runtime.args",
-			"runtime.osinit", "runtime.schedinit", "runtime.newproc", "runtime.mstart"}
-		title, names, steps := explainSteps(r.Stdout, want)
-		if title != "github.com/gobare/gobare/rt.rt0" {
-			r.fatalf(t, "the step-by-step section is for %q, want github.com/gobare/gobare/rt.rt0", title)
-		}
-		for _, step := range want {
-			text, ok := steps[step]
-			if !ok {
-				mkimageErrorf(t, r, "no step %q among %q", step, names)
-				continue
-			}
-			if strings.Contains(text, "cannot find") {
-				mkimageErrorf(t, r, "step %q: %s", step, text)
-			}
-		}
+			"runtime.osinit", "runtime.schedinit", "runtime.newproc", "runtime.mstart")
 		explainOffsets(t, r, elf)
 		t.Logf("%d steps: %s", len(names), strings.Join(names, ", "))
 	})
@@ -404,34 +404,17 @@ var rtToolchains = []string{"go1.21.13", "go1.24.13", "go1.26.8", "go1.27.4"}
 // itself is checked with each release whatever mkimage does with
 // GOTOOLCHAIN.
 func TestRTToolchains(t *testing.T) {
-	sel := os.Getenv("GOBARE_TOOLCHAINS")
-	if sel == "" || sel == "0" {
-		t.Skip("set GOBARE_TOOLCHAINS=1 (or a list such as go1.21.13,go1.27.4) to build hello through rt/ with other Go releases")
-	}
-	versions := rtToolchains
-	if sel != "1" {
-		versions = strings.FieldsFunc(sel, func(r rune) bool { return r == ',' || r == ' ' })
-	}
+	versions := selectedToolchains(t, rtToolchains,
+		"set GOBARE_TOOLCHAINS=1 (or a list such as go1.21.13,go1.27.4) to build hello through rt/ with other Go releases")
 	tool, root := mkimageTool(t), repoRoot(t)
 	realGo, err := exec.LookPath("go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := os.ReadFile(filepath.Join(root, "tests", "programs", "hello", "main.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := helloSource(t)
 	for _, v := range versions {
 		t.Run(v, func(t *testing.T) {
-			dir := t.TempDir()
-			// A module of its own asking for the oldest supported
-			// language version, so that every release accepts it.
-			if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module hello\n\ngo 1.21\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dir, "main.go"), src, 0o644); err != nil {
-				t.Fatal(err)
-			}
+			dir := helloModule(t, src)
 			// A go wrapper that gives GOTOOLCHAIN to every go command
 			// except those run in the gobare tree (the kernel build).
 			wrap := t.TempDir()
@@ -469,9 +452,8 @@ func TestRTToolchains(t *testing.T) {
 					r.wantExit(t, 0)
 					r.wantContains(t, "\n"+rtBanner(filepath.Base(dir), "rt"), "\nhello, world\n")
 
-					e := runMkimageIO(t, "", nil, nil, "explain", elf)
-					e.wantExit(t, 0)
-					if !strings.Contains(squash(e.Stdout), "github.com/gobare/gobare/rt.rt0.abi0") {
+					e, out := runExplain(t, elf)
+					if !strings.Contains(out, "github.com/gobare/gobare/rt.rt0.abi0") {
 						e.fatalf(t, "explain does not follow rt.rt0")
 					}
 					l := explainOffsets(t, e, elf)

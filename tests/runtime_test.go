@@ -23,7 +23,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -49,9 +48,30 @@ const rtcheckMemMiB = 256
 // on a busy 2-core host it takes 3 to 8 s.
 const rtcheckTimeout = 2 * time.Minute
 
-// rtcheckDir is tests/programs/rtcheck.
-func rtcheckDir(tb testing.TB) string {
-	return filepath.Join(repoRoot(tb), "tests", "programs", "rtcheck")
+// forEachRTEntry runs f for each of rtEntries, in parallel subtests named
+// after the entries.
+func forEachRTEntry(t *testing.T, f func(t *testing.T, entry string)) {
+	for _, entry := range rtEntries {
+		t.Run(entry, func(t *testing.T) {
+			t.Parallel()
+			f(t, entry)
+		})
+	}
+}
+
+// entryProgram returns the mkimage arguments that name tests/programs/NAME
+// for entry: "stock" is the prebuilt ELF (testProgram), "rt" the package,
+// which mkimage builds from source with -rt=on.
+func entryProgram(tb testing.TB, name, entry string) []string {
+	tb.Helper()
+	switch entry {
+	case "stock":
+		return []string{testProgram(tb, name)}
+	case "rt":
+		return []string{"-rt=on", filepath.Join(repoRoot(tb), "tests", "programs", name)}
+	}
+	tb.Fatalf("unknown entry %q", entry)
+	return nil
 }
 
 // mkimageBuildImage runs `mkimage build -o OUT args...` from the source
@@ -76,15 +96,7 @@ func mkimageBuildImage(tool, root, out string, env []string, args ...string) (st
 func rtcheckImage(tb testing.TB, entry string) string {
 	tb.Helper()
 	tool, root := mkimageTool(tb), repoRoot(tb)
-	var args []string
-	switch entry {
-	case "stock":
-		args = []string{testProgram(tb, "rtcheck")}
-	case "rt":
-		args = []string{"-rt=on", rtcheckDir(tb)}
-	default:
-		tb.Fatalf("unknown entry %q", entry)
-	}
+	args := entryProgram(tb, "rtcheck", entry)
 	return builtOnce(tb, "rtcheck image "+entry, func() (string, error) {
 		return mkimageBuildImage(tool, root, filepath.Join(shared.dir, "rtcheck-"+entry+".img"), nil, args...)
 	})
@@ -270,16 +282,13 @@ func TestRuntime(t *testing.T) {
 	var mu sync.Mutex
 	outcomes := map[string]*rtcheckOutcome{}
 	t.Run("entries", func(t *testing.T) {
-		for _, entry := range rtEntries {
-			t.Run(entry, func(t *testing.T) {
-				t.Parallel()
-				out := &rtcheckOutcome{}
-				runtimeChecks(t, entry, out)
-				mu.Lock()
-				outcomes[entry] = out
-				mu.Unlock()
-			})
-		}
+		forEachRTEntry(t, func(t *testing.T, entry string) {
+			out := &rtcheckOutcome{}
+			runtimeChecks(t, entry, out)
+			mu.Lock()
+			outcomes[entry] = out
+			mu.Unlock()
+		})
 	})
 	// Two boots must not draw the same random bytes: a generator seeded
 	// with a constant would pass each boot's own check.
@@ -492,79 +501,35 @@ func runtimeChecks(t *testing.T, entry string, out *rtcheckOutcome) {
 // a traceback naming the panicking function.
 func TestRuntimePanic(t *testing.T) {
 	t.Parallel()
-	for _, entry := range rtEntries {
-		t.Run(entry, func(t *testing.T) {
-			t.Parallel()
-			r := rtcheckBoot(t, entry, "tcg", bootTimeout, "panic")
-			r.wantExit(t, 2)
-			r.wantContains(t, rtBanner("rtcheck", entry),
-				"\npanic: rtcheck: deliberate panic in main.explode\n",
-				"\ngoroutine 1 [running]:\n",
-				"\nmain.explode()\n",
-				"\nmain.main()\n")
-			if strings.Contains(r.Console, "rtcheck: done:") {
-				r.fatalf(t, "the program went on after the panic")
-			}
-		})
-	}
+	forEachRTEntry(t, func(t *testing.T, entry string) {
+		r := rtcheckBoot(t, entry, "tcg", bootTimeout, "panic")
+		r.wantExit(t, 2)
+		r.wantContains(t, rtBanner("rtcheck", entry),
+			"\npanic: rtcheck: deliberate panic in main.explode\n",
+			"\ngoroutine 1 [running]:\n",
+			"\nmain.explode()\n",
+			"\nmain.main()\n")
+		if strings.Contains(r.Console, "rtcheck: done:") {
+			r.fatalf(t, "the program went on after the panic")
+		}
+	})
 }
 
 // TestRuntimeDeadlock: select {} with nothing else to run is the
 // runtime's fatal deadlock, exit status 2.
 func TestRuntimeDeadlock(t *testing.T) {
 	t.Parallel()
-	for _, entry := range rtEntries {
-		t.Run(entry, func(t *testing.T) {
-			t.Parallel()
-			r := rtcheckBoot(t, entry, "tcg", bootTimeout, "deadlock")
-			if errors.Is(r.Err, qemu.ErrTimeout) {
-				r.fatalf(t, "select {} hung instead of the runtime's deadlock report")
-			}
-			r.wantExit(t, 2)
-			r.wantContains(t, rtBanner("rtcheck", entry),
-				"\nfatal error: all goroutines are asleep - deadlock!\n",
-				"\ngoroutine 1 [select (no cases)]:\n",
-				"\nmain.deadlock(")
-		})
-	}
-}
-
-// runMkimageIO is runMkimage (programs_test.go) with a working directory
-// (dir; "" is the source tree's root) and standard input.
-func runMkimageIO(tb testing.TB, dir string, env []string, stdin io.Reader, args ...string) mkimageRun {
-	tb.Helper()
-	needQEMU(tb)
-	tool := mkimageTool(tb)
-	if dir == "" {
-		dir = repoRoot(tb)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), bootTimeout+3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, tool, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdin = stdin
-	killGroup(cmd)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err := cmd.Run()
-	r := mkimageRun{Args: args, Code: -1, Wall: time.Since(start)}
-	var ee *exec.ExitError
-	switch {
-	case ctx.Err() != nil:
-		r.TimedOut = true
-		r.Err = fmt.Errorf("mkimage killed after %v: %w", r.Wall.Round(time.Millisecond), ctx.Err())
-	case err == nil:
-		r.Code = 0
-	case errors.As(err, &ee) && ee.Exited():
-		r.Code = ee.ExitCode()
-	default:
-		r.Err = err
-	}
-	r.Stdout = strings.ReplaceAll(stdout.String(), "\r", "")
-	r.Stderr = stderr.String()
-	return r
+	forEachRTEntry(t, func(t *testing.T, entry string) {
+		r := rtcheckBoot(t, entry, "tcg", bootTimeout, "deadlock")
+		if errors.Is(r.Err, qemu.ErrTimeout) {
+			r.fatalf(t, "select {} hung instead of the runtime's deadlock report")
+		}
+		r.wantExit(t, 2)
+		r.wantContains(t, rtBanner("rtcheck", entry),
+			"\nfatal error: all goroutines are asleep - deadlock!\n",
+			"\ngoroutine 1 [select (no cases)]:\n",
+			"\nmain.deadlock(")
+	})
 }
 
 // TestRuntimeStdin pipes input into `mkimage run`: one line read with
@@ -572,48 +537,38 @@ func runMkimageIO(tb testing.TB, dir string, env []string, stdin io.Reader, args
 // the launcher sends after the piped input.
 func TestRuntimeStdin(t *testing.T) {
 	t.Parallel()
-	for _, entry := range rtEntries {
-		t.Run(entry, func(t *testing.T) {
+	forEachRTEntry(t, func(t *testing.T, entry string) {
+		prog := entryProgram(t, "rtcheck", entry)
+		run := func(t *testing.T, input, check string) mkimageRun {
+			t.Helper()
+			args := append([]string{"run", "-accel", "tcg", "-timeout", bootTimeout.String()}, prog...)
+			r := runMkimageIO(t, "", nil, strings.NewReader(input), append(args, check)...)
+			t.Logf("mkimage run %s: %v", check, r.Wall.Round(time.Millisecond))
+			if r.Code == 124 {
+				r.fatalf(t, "the guest ran past -timeout %v: did the program wait for input that never came?", bootTimeout)
+			}
+			r.wantExit(t, 0)
+			if !strings.Contains(r.Stdout, rtBanner("rtcheck", entry)) {
+				r.fatalf(t, "no banner %q", rtBanner("rtcheck", entry))
+			}
+			return r
+		}
+		t.Run("line", func(t *testing.T) {
 			t.Parallel()
-			var prog []string
-			if entry == "stock" {
-				prog = []string{testProgram(t, "rtcheck")}
-			} else {
-				prog = []string{"-rt=on", rtcheckDir(t)}
-			}
-			run := func(t *testing.T, input, check string) mkimageRun {
-				t.Helper()
-				args := append([]string{"run", "-accel", "tcg", "-timeout", bootTimeout.String()}, prog...)
-				r := runMkimageIO(t, "", nil, strings.NewReader(input), append(args, check)...)
-				t.Logf("mkimage run %s: %v", check, r.Wall.Round(time.Millisecond))
-				if r.Code == 124 {
-					r.fatalf(t, "the guest ran past -timeout %v: did the program wait for input that never came?", bootTimeout)
-				}
-				r.wantExit(t, 0)
-				if !strings.Contains(r.Stdout, rtBanner("rtcheck", entry)) {
-					r.fatalf(t, "no banner %q", rtBanner("rtcheck", entry))
-				}
-				return r
-			}
-			t.Run("line", func(t *testing.T) {
-				t.Parallel()
-				r := run(t, "hello gobare\n", "stdin-line")
-				r.wantLines(t, `rtcheck: stdin-line: line "hello gobare\n" err <nil>`, "rtcheck: stdin-line: ok")
-			})
-			t.Run("readall", func(t *testing.T) {
-				t.Parallel()
-				input := "hello gobare\nsecond line\n"
-				r := run(t, input, "stdin-all")
-				if missing := missingLines(r.Stdout, []string{"rtcheck: stdin-all: ok", "rtcheck: stdin-all: lines 2"}); len(missing) > 0 {
-					r.fatalf(t, "console lacks the lines %s", strings.Join(missing, ", "))
-				}
-				want := fmt.Sprintf("rtcheck: stdin-all: read %d bytes %q err <nil> in ", len(input), input)
-				if !strings.Contains(r.Stdout, "\n"+want) {
-					r.fatalf(t, "console lacks a line beginning %q", want)
-				}
-			})
+			r := run(t, "hello gobare\n", "stdin-line")
+			r.wantLines(t, `rtcheck: stdin-line: line "hello gobare\n" err <nil>`, "rtcheck: stdin-line: ok")
 		})
-	}
+		t.Run("readall", func(t *testing.T) {
+			t.Parallel()
+			input := "hello gobare\nsecond line\n"
+			r := run(t, input, "stdin-all")
+			r.wantLines(t, "rtcheck: stdin-all: ok", "rtcheck: stdin-all: lines 2")
+			want := fmt.Sprintf("rtcheck: stdin-all: read %d bytes %q err <nil> in ", len(input), input)
+			if !strings.Contains(r.Stdout, "\n"+want) {
+				r.fatalf(t, "console lacks a line beginning %q", want)
+			}
+		})
+	})
 }
 
 // imageProgram returns the program ELF embedded in a gobare image: the

@@ -44,16 +44,14 @@ func TestSoak(t *testing.T) {
 		t.Fatalf("go test's -timeout leaves %v; the soak needs %v plus 2 minutes", time.Until(dl).Round(time.Second), d)
 	}
 	entry := os.Getenv("GOBARE_SOAK_ENTRY")
-	var prog []string
 	switch entry {
-	case "", "stock":
+	case "":
 		entry = "stock"
-		prog = []string{testProgram(t, "soak")}
-	case "rt":
-		prog = []string{"-rt=on", filepath.Join(repoRoot(t), "tests", "programs", "soak")}
+	case "stock", "rt":
 	default:
 		t.Fatalf("GOBARE_SOAK_ENTRY=%q: want stock or rt", entry)
 	}
+	prog := entryProgram(t, "soak", entry)
 	img, err := mkimageBuildImage(mkimageTool(t), repoRoot(t), filepath.Join(t.TempDir(), "soak.img"), nil, append(prog, d.String())...)
 	if err != nil {
 		t.Fatal(err)
