@@ -134,12 +134,21 @@ func lookupAbs(abs []byte) (node, uintptr) {
 		return node{devNull: true, abs: abs}, 0
 	}
 	if inTmp(abs) {
-		i := tmpLookup(abs)
-		if i < 0 {
-			return node{tmpNew: true, abs: abs}, errno(ENOENT)
+		if i := tmpLookup(abs); i >= 0 {
+			return node{tmp: i + 1, entry: tmpStat(i), abs: abs}, 0
 		}
-		return node{tmp: i + 1, entry: tmpStat(i), abs: abs}, 0
+		// The archive may hold files under /tmp too (go test's binary
+		// lives in /tmp/go-build...): they show through the tmpfs.
+		if nd, err := lookupArchive(abs); err == 0 && !nd.above {
+			return nd, 0
+		}
+		return node{tmpNew: true, abs: abs}, errno(ENOENT)
 	}
+	return lookupArchive(abs)
+}
+
+// lookupArchive finds a clean absolute path in the packed archive.
+func lookupArchive(abs []byte) (node, uintptr) {
 	rel, inside, above := fs.Relative(abs, mount[:mountLen])
 	switch {
 	case above:
