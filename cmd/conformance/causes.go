@@ -22,6 +22,7 @@ var causeTable = []cause{
 	{regexp.MustCompile(`gobare: (?:program )?(fault|exception|page fault)[^\n]*`), fixed("kernel: fault report")},
 	{regexp.MustCompile(`read-only file system`), fixed("EROFS: the test writes files (t.TempDir, os.Create, ...)")},
 	{regexp.MustCompile(`fork/exec|exec: "|os/exec|MustHaveExec|cannot run child|StartProcess`), fixed("runs a subprocess (fork/exec)")},
+	{regexp.MustCompile(`listing stdlib export files`), fixed("runs the go tool (needs Go's test harness: STDLIB_IMPORTCFG)")},
 	{regexp.MustCompile(`\b(dial|listen|socket)\b[^\n]*(function not implemented|address family|not supported)`), fixed("network sockets")},
 	{regexp.MustCompile(`(?:open|stat|lstat|readlink) (/[^\s:]+): no such file or directory`), func(m []string) string {
 		return "ENOENT: reads a file outside the packed directory (" + topDirs(m[1]) + ")"
@@ -42,8 +43,11 @@ var causeTable = []cause{
 	{regexp.MustCompile(`(?m)^mkimage: ([^\n]+)`), func(m []string) string { return "mkimage: " + normalize(m[1]) }},
 	{regexp.MustCompile(`(?m)^gobare: ([^\n]+)`), func(m []string) string { return "kernel: " + normalize(m[1]) }},
 	{regexp.MustCompile(`(?m)^panic: ([^\n]+)`), func(m []string) string { return "panic: " + normalize(m[1]) }},
-	{regexp.MustCompile(`(?m)^\s+--- FAIL: `), fixed("test assertions fail (no system-level cause seen)")},
 }
+
+// assertRE marks a failed test; it names the cause only when nothing more
+// specific was seen.
+var assertRE = regexp.MustCompile(`(?m)^\s*--- FAIL: `)
 
 // causes lists the failure causes a log shows.
 func causes(text string) []string {
@@ -63,6 +67,9 @@ func causes(text string) []string {
 				break // one of each kind, except system call names
 			}
 		}
+	}
+	if len(out) == 0 && assertRE.MatchString(text) {
+		out = append(out, "test assertions fail (no system-level cause seen)")
 	}
 	return out
 }

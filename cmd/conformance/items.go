@@ -66,8 +66,7 @@ func readList(path string, fn func(line string, n int) error) error {
 	return s.Err()
 }
 
-func readLists(root string) (*lists, error) {
-	dir := filepath.Join(root, "conformance")
+func readLists(dir string) (*lists, error) {
 	l := &lists{excluded: map[string]string{}, short: map[string]bool{}, stdFlags: map[string][]string{}}
 	seen := map[string]bool{}
 	err := readList(filepath.Join(dir, "stdlib.txt"), func(line string, _ int) error {

@@ -66,6 +66,7 @@ func main() {
 	runTimeout := flag.Duration("runtimeout", 60*time.Second, "mkimage run -timeout for each test/ program")
 	memMiB := flag.Int("m", 512, "guest RAM in MiB for test/ programs (mkimage run -m)")
 	pkgMem := flag.Int("pkgmem", 1536, "guest RAM in MiB for std packages' test binaries (GOBARE_MEM; some tests use ~800 MiB on Linux)")
+	listDir := flag.String("lists", "conformance", "the `DIR` with stdlib.txt, excluded.txt and short.txt")
 	list := flag.Bool("list", false, "print the selected items and exit")
 	check := flag.Bool("check", false, "check the lists: every standard-library package with tests is in stdlib.txt or excluded.txt, once")
 	reportOnly := flag.Bool("report", false, "only write the report from the state file")
@@ -95,7 +96,7 @@ func main() {
 		fatal(err)
 	}
 
-	lists, err := readLists(root)
+	lists, err := readLists(abs(*listDir))
 	if err != nil {
 		fatal(err)
 	}
@@ -112,6 +113,15 @@ func main() {
 	all, err := allItems(cfg, lists)
 	if err != nil {
 		fatal(err)
+	}
+	known := map[string]bool{}
+	for _, it := range all {
+		known[it.name] = true
+	}
+	for name := range lists.short {
+		if !known[name] {
+			fatal(fmt.Errorf("conformance/short.txt: %s is neither in stdlib.txt nor a `// run` program of $GOROOT/test", name))
+		}
 	}
 	st, err := loadState(abs(*statePath))
 	if err != nil {

@@ -288,6 +288,9 @@ func runProgram(ctx context.Context, cfg *config, it item) (result, string) {
 	case code != 0:
 		r.Status = statusFail
 		r.Causes = causes(text)
+		if len(r.Causes) == 0 {
+			r.Causes = []string{"the program reports an error: " + clip(normalize(lastLine(program)), 90)}
+		}
 		r.Note = fmt.Sprintf("exit %d", code)
 		if len(r.Causes) > 0 {
 			r.Note += "; " + strings.Join(r.Causes[:min(3, len(r.Causes))], "; ")
@@ -319,6 +322,15 @@ func splitKernelLines(console string) (program string, kernel []string) {
 		b.WriteString(line)
 	}
 	return b.String(), kernel
+}
+
+// logStamp is the log package's date and time prefix.
+var logStamp = regexp.MustCompile(`^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d `)
+
+// lastLine is the last non-empty line of s.
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return logStamp.ReplaceAllString(strings.TrimSpace(lines[len(lines)-1]), "")
 }
 
 // firstDiff describes the first line where got and want differ.

@@ -32,8 +32,9 @@ import (
 // the test needs (execEnvVars, $GOBARE_PASSENV), streams the console to
 // standard output and exits with the guest's status.
 //
-// The test binary must be static: on a host with a C compiler go test
-// builds with CGO_ENABLED=1, which gobare refuses, so set CGO_ENABLED=0.
+// Test binaries must be static: on a host with a C compiler, a package
+// whose tests import net (or os/user) is linked with cgo, which gobare
+// refuses in one line; CGO_ENABLED=0 avoids it.
 
 // execEnvVars are the host variables exec passes to the program when they
 // are set. $GOBARE_PASSENV (comma-separated names) adds more. GOROOT is

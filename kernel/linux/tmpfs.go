@@ -307,10 +307,7 @@ func tmpGetdents(e *fdEntry, buf, count uintptr) uintptr {
 		if !c.used || int(e.pos) == e.tmp || string(c.path[:lastSlash(c.name())]) != string(dir) {
 			continue
 		}
-		mode := uint32(fs.ModeRegular)
-		if c.dir {
-			mode = fs.ModeDir
-		}
+		mode := tmpStat(int(e.pos)).Mode
 		n, err := putDirent(buf+written, count-written, uint64(1<<20+e.pos), e.pos+1, mode, c.name()[lastSlash(c.name())+1:])
 		if err != 0 {
 			if written == 0 {
