@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -22,33 +21,11 @@ import (
 // these tests compute little.
 const execAccel = "tcg"
 
-var mkimageBin struct {
-	once sync.Once
-	path string
-	err  error
-}
-
-// mkimage builds the mkimage command (once per test run) and returns its
-// path.
+// mkimage builds the mkimage command (once per test run, shared with the
+// other tests) and returns its path.
 func mkimage(tb testing.TB) string {
 	tb.Helper()
-	root := repoRoot(tb)
-	mkimageBin.once.Do(func() {
-		p := filepath.Join(shared.dir, "mkimage")
-		cmd := exec.Command("go", "build", "-o", p, "./cmd/mkimage")
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "GOFLAGS=")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			mkimageBin.err = err
-			tb.Logf("%s", out)
-			return
-		}
-		mkimageBin.path = p
-	})
-	if mkimageBin.err != nil {
-		tb.Fatalf("building mkimage: %v", mkimageBin.err)
-	}
-	return mkimageBin.path
+	return mkimageTool(tb)
 }
 
 // runTool runs a command in dir with extra environment variables and
