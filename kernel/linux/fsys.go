@@ -142,6 +142,11 @@ func lookupAbs(abs []byte) (node, uintptr) {
 		if nd, err := lookupArchive(abs); err == 0 && !nd.above {
 			return nd, 0
 		}
+		// A new name belongs to the tmpfs only if its directory does;
+		// under an archive directory it stays read-only (EROFS).
+		if p := tmpLookup(abs[:lastSlash(abs)]); p < 0 || !tmpNodes[p].dir {
+			return node{}, errno(ENOENT)
+		}
 		return node{tmpNew: true, abs: abs}, errno(ENOENT)
 	}
 	return lookupArchive(abs)
