@@ -100,7 +100,27 @@ func resolve(dirfd int64, pathAddr uintptr, buf *[fs.MaxPath]byte, follow bool) 
 	if !ok {
 		return node{}, errno(ENAMETOOLONG)
 	}
+	if raw[n-1] == '/' {
+		follow = true // "link/" names what the link points to
+	}
 	for links := 0; ; links++ {
+		// A symbolic link in the middle of the path: replace that prefix
+		// by the link's target and start over.
+		if i := linkPrefix(abs); i > 0 {
+			if links == maxSymlinks {
+				return node{}, errno(ELOOP)
+			}
+			nd, _ := lookupAbs(abs[:i])
+			var target, joined [fs.MaxPath]byte
+			t, ok := fs.Clean(target[:], abs[:max(lastSlash(abs[:i]), 1)], nd.entry.Data)
+			if !ok || len(t)+len(abs)-i > len(joined) {
+				return node{}, errno(ENAMETOOLONG)
+			}
+			k := copy(joined[:], t)
+			k += copy(joined[k:], abs[i:])
+			abs = buf[:copy(buf[:], joined[:k])]
+			continue
+		}
 		nd, err := lookupAbs(abs)
 		if err != 0 || !follow || nd.above || nd.devNull || nd.entry.Mode&fs.ModeType != fs.ModeSymlink {
 			return nd, err
@@ -117,6 +137,19 @@ func resolve(dirfd int64, pathAddr uintptr, buf *[fs.MaxPath]byte, follow bool) 
 		}
 		abs = buf[:copy(buf[:], target)]
 	}
+}
+
+// linkPrefix returns the length of the shortest proper prefix of abs
+// (ending before a '/') that names a symbolic link, or 0.
+func linkPrefix(abs []byte) int {
+	for i := 1; i < len(abs); i++ {
+		if abs[i] == '/' {
+			if nd, err := lookupAbs(abs[:i]); err == 0 && nd.entry.Mode&fs.ModeType == fs.ModeSymlink {
+				return i
+			}
+		}
+	}
+	return 0
 }
 
 func lastSlash(p []byte) int {
