@@ -1,9 +1,9 @@
-//go:build !go1.26
+//go:build !go1.25
 
 package rt
 
-// Offsets into the runtime's g and m structures for Go 1.21 to 1.25: m.tls
-// sits 8 bytes later than in 1.26, whose gobuf lost a field.
+// Offsets into the runtime's g and m structures for Go 1.21 to 1.24: m.tls
+// sits 8 bytes later than in 1.25, whose gobuf lost a field.
 const (
 	gStackLo     = 0
 	gStackHi     = 8

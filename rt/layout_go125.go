@@ -1,8 +1,8 @@
-//go:build go1.26
+//go:build go1.25
 
 package rt
 
-// Offsets into the runtime's g and m structures for Go 1.26 and later, as
+// Offsets into the runtime's g and m structures for Go 1.25 and later, as
 // the runtime's DWARF describes them (mkimage checks them against the
 // DWARF of every program it links this package into).
 const (
