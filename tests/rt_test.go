@@ -388,8 +388,8 @@ func TestExplain(t *testing.T) {
 	})
 }
 
-// rtToolchains are the Go releases TestRTToolchains builds hello with.
-// rtToolchains: every release rt/ claims (layout_go121.go up to 1.24,
+// rtToolchains are the Go releases TestRTToolchains builds hello with:
+// every release rt/ claims (layout_go121.go up to 1.24,
 // layout_go125.go from 1.25), so that each one's offsets are checked
 // against its DWARF.
 var rtToolchains = []string{"go1.21.13", "go1.22.12", "go1.23.12", "go1.24.13", "go1.25.14", "go1.26.8", "go1.27.4"}
