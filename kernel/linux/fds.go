@@ -57,6 +57,7 @@ const maxInterests = 32
 type fdEntry struct {
 	kind    fdKind
 	flags   uint32 // O_NONBLOCK and O_APPEND, as F_SETFL set them
+	cloexec bool   // FD_CLOEXEC: meaningless without exec, but reported
 	counter uint64 // eventfd: the 64-bit counter
 	pipe    int    // pipes: the index in the pipe table
 	tmp     int    // tmpfs: the node index

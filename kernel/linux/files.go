@@ -120,6 +120,8 @@ func closeFD(e *fdEntry) {
 const (
 	fDupfd        = 0
 	fGetfd        = 1
+	fSetfd        = 2
+	oCloexec      = 0o2000000
 	fGetfl        = 3
 	fSetfl        = 4
 	fDupfdCloexec = 1030
@@ -138,7 +140,18 @@ func sysFcntl(c call) uintptr {
 	}
 	switch c.arg(1) {
 	case fDupfd, fDupfdCloexec:
-		return dupFD(c.arg(0), -1, int(c.arg(2)))
+		r := dupFD(c.arg(0), -1, int(c.arg(2)))
+		if int64(r) >= 0 && c.arg(1) == fDupfdCloexec {
+			fds[r].cloexec = true
+		}
+		return r
+	case fGetfd:
+		if e.cloexec {
+			return 1 // FD_CLOEXEC
+		}
+		return 0
+	case fSetfd:
+		e.cloexec = c.arg(2)&1 != 0
 	case fGetfl:
 		mode := uint32(oRdwr)
 		switch {

@@ -288,6 +288,7 @@ func openPath(dirfd int64, path, flags uintptr) uintptr {
 		return errno(EMFILE)
 	}
 	e := &fds[fd]
+	e.cloexec = flags&oCloexec != 0
 	e.entry = n.entry.Off
 	if n.above {
 		e.pathLen = copy(e.path[:], n.abs)

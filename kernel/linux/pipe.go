@@ -69,6 +69,7 @@ func sysPipe2(c call) uintptr {
 	for _, fd := range [2]int{r, w} {
 		fds[fd].pipe = pi
 		fds[fd].flags = uint32(c.arg(1)) & oNonblock
+		fds[fd].cloexec = c.arg(1)&oCloexec != 0
 	}
 	var b [8]byte
 	putLE32(b[0:], uint32(r))
@@ -190,6 +191,7 @@ func dupFD(oldfd uintptr, newfd int, from int) uintptr {
 	}
 	closeFD(&fds[newfd])
 	fds[newfd] = *e
+	fds[newfd].cloexec = false // a duplicate starts without it (dup3 and F_DUPFD_CLOEXEC set it)
 	switch e.kind {
 	case fdPipeRead:
 		pipes[e.pipe].readers++
@@ -207,5 +209,9 @@ func sysDup2(c call) uintptr {
 	if lookupFD(c.arg(0)) == nil {
 		return errno(EBADF)
 	}
-	return dupFD(c.arg(0), int(c.arg(1)), 0)
+	r := dupFD(c.arg(0), int(c.arg(1)), 0)
+	if int64(r) >= 0 && c.f.AX == 292 && c.arg(2)&oCloexec != 0 { // dup3(O_CLOEXEC)
+		fds[r].cloexec = true
+	}
+	return r
 }

@@ -263,6 +263,7 @@ func openTmp(n node, flags uintptr) uintptr {
 	fds[fd].tmp = i
 	fds[fd].access = access
 	fds[fd].flags = uint32(flags) & (oNonblock | oAppend)
+	fds[fd].cloexec = flags&oCloexec != 0
 	return uintptr(fd)
 }
 
