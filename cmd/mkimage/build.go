@@ -72,11 +72,7 @@ func makeImage(bf buildFlags, args []string, extraKernelArgs []string) ([]byte, 
 		return nil, "", err
 	}
 	defer os.RemoveAll(tmp)
-	kernelPath := filepath.Join(tmp, "kernel.elf")
-	if err := image.BuildKernel(root, kernelPath); err != nil {
-		return nil, "", err
-	}
-	kernelELF, err := os.ReadFile(kernelPath)
+	kernel, err := buildKernel(root, tmp)
 	if err != nil {
 		return nil, "", err
 	}
@@ -100,8 +96,18 @@ func makeImage(bf buildFlags, args []string, extraKernelArgs []string) ([]byte, 
 		p.Argv = append([]string{prog.name}, args[1:]...)
 		p.KernelArgs = append(p.KernelArgs, "entry="+prog.entry)
 	}
-	img, err := image.Make(kernelELF, p)
+	img, err := image.Make(kernel, p)
 	return img, name, err
+}
+
+// buildKernel builds the kernel from the source tree at root into dir and
+// returns its ELF file.
+func buildKernel(root, dir string) ([]byte, error) {
+	path := filepath.Join(dir, "kernel.elf")
+	if err := image.BuildKernel(root, path); err != nil {
+		return nil, err
+	}
+	return os.ReadFile(path)
 }
 
 // sourceRoot finds the gobare source tree, which the kernel is built from:

@@ -144,11 +144,7 @@ func execRun(binary string, args []string) (int, error) {
 		return 0, err
 	}
 	defer os.RemoveAll(tmp)
-	kernelPath := filepath.Join(tmp, "kernel.elf")
-	if err := image.BuildKernel(root, kernelPath); err != nil {
-		return 0, err
-	}
-	kernelELF, err := os.ReadFile(kernelPath)
+	kernel, err := buildKernel(root, tmp)
 	if err != nil {
 		return 0, err
 	}
@@ -173,7 +169,7 @@ func execRun(binary string, args []string) (int, error) {
 		Env:        execEnv(cwd),
 		KernelArgs: words,
 	}
-	img, err := image.Make(kernelELF, p)
+	img, err := image.Make(kernel, p)
 	if err != nil {
 		return 0, err
 	}

@@ -241,18 +241,6 @@ func Tick(now int64) {
 // Yield asks for a switch at the end of this kernel entry.
 func Yield() { resched = true }
 
-// NextDeadline returns the earliest wake-up time of a blocked thread, 0 if none.
-func NextDeadline() int64 {
-	var d int64
-	for i := range threads {
-		t := &threads[i]
-		if t.State == Blocked && t.WakeAt != 0 && (d == 0 || t.WakeAt < d) {
-			d = t.WakeAt
-		}
-	}
-	return d
-}
-
 // Schedule runs at the end of every kernel entry with the entry's frame f.
 // If the running thread may go on and no switch is due, f is left alone.
 // Otherwise f is saved into the running thread and replaced by the frame of
