@@ -49,6 +49,26 @@ DATA ·badMagicText+24(SB)/8, $"Multiboo"
 DATA ·badMagicText+32(SB)/8, $"t loader"
 DATA ·badMagicText+40(SB)/8, $0
 GLOBL ·badMagicText(SB), NOPTR|RODATA, $48
+DATA ·noLongModeText+0(SB)/8, $"gobare: "
+DATA ·noLongModeText+8(SB)/8, $"this CPU"
+DATA ·noLongModeText+16(SB)/8, $" lacks a"
+DATA ·noLongModeText+24(SB)/8, $" feature"
+DATA ·noLongModeText+32(SB)/8, $" gobare "
+DATA ·noLongModeText+40(SB)/8, $"needs: l"
+DATA ·noLongModeText+48(SB)/8, $"ong mode"
+DATA ·noLongModeText+56(SB)/8, $"\n\x00\x00\x00\x00\x00\x00\x00"
+GLOBL ·noLongModeText(SB), NOPTR|RODATA, $64
+DATA ·exit122Text+0(SB)/8, $"gobare: "
+DATA ·exit122Text+8(SB)/8, $"exit 122"
+DATA ·exit122Text+16(SB)/8, $"\n\x00\x00\x00\x00\x00\x00\x00"
+GLOBL ·exit122Text(SB), NOPTR|RODATA, $24
+
+// The serial ports boot/ may talk to before the kernel sets them up, and
+// QEMU's isa-debug-exit port (see kernel/console and kernel/power).
+#define COM1 0x3F8
+#define COM2 0x2F8
+#define DEBUG_EXIT 0xF4
+#define EXIT_BOOT_FAILURE 122	// kernel.ExitBootFailure
 
 // ABS32 loads the absolute address of sym into reg while in 32-bit mode.
 // The assembler encodes `LEAL sym(SB), reg` RIP-relative: disp32 = sym -
@@ -104,7 +124,66 @@ halt:
 	HLT
 	JMP halt
 
+noLongMode:
+	// A 32-bit CPU: say so on the screen and COM1, then report status 122
+	// on COM2 and to isa-debug-exit as the kernel's power.Exit would, and
+	// halt. The text loop runs twice; BP says which pass this is.
+	ABS32(·noLongModeText(SB), SI, DX)
+	MOVL $0xB8000, DI
+	MOVL $COM1, DX
+	MOVL $0, BP
+	// Write the zero-terminated text at SI to the VGA text screen at DI
+	// (white on red) and to the serial port DX, waiting before each byte
+	// until the UART's transmit holding register is empty (line status
+	// register, port+5, bit 5). A '\n' goes to the serial port only.
+putText:
+	MOVB (SI), CL
+	TESTB CL, CL
+	JEQ  putTextDone
+	CMPB CL, $10
+	JEQ  putTextSerial
+	MOVB CL, (DI)
+	MOVB $0x4F, 1(DI)
+	ADDL $2, DI
+putTextSerial:
+	ADDL $5, DX
+putTextWait:
+	INB	// IN AL, DX: line status
+	TESTB $0x20, AL
+	JEQ  putTextWait
+	SUBL $5, DX
+	MOVB CL, AL
+	OUTB	// OUT DX, AL
+	ADDL $1, SI
+	JMP  putText
+putTextDone:
+	CMPL BP, $0
+	JNE  reportExit
+	MOVL $1, BP	// second pass: the exit line, on COM2
+	ABS32(·exit122Text(SB), SI, DX)
+	MOVL $0xB8000+160, DI
+	MOVL $COM2, DX
+	JMP  putText
+reportExit:
+	MOVL $DEBUG_EXIT, DX
+	MOVL $EXIT_BOOT_FAILURE, AX
+	OUTL	// OUT DX, EAX
+	JMP  halt
+
 magicOK:
+	// Is this a 64-bit CPU? CPUID leaf 0x80000000 gives the highest
+	// extended leaf; leaf 0x80000001 EDX bit 29 is long mode (SDM Vol. 2A,
+	// CPUID). Everything else the kernel needs is checked in Go, once in
+	// 64-bit mode (kernel/cpu.Required).
+	MOVL $0x80000000, AX
+	CPUID
+	CMPL AX, $0x80000001
+	JCS  noLongMode	// unsigned below: no leaf 0x80000001
+	MOVL $0x80000001, AX
+	CPUID
+	MOVL DX, BP	// keep EDX: bit 20 (NX) decides EFER.NXE below
+	BTL  $29, DX
+	JCC  noLongMode
 	// The early page tables (Intel SDM Vol. 3A §4.5): a PML4 ->
 	// one PDPT whose first four entries -> four page directories of 2 MiB
 	// pages: the first 4 GiB mapped 1:1, enough for the kernel, the
@@ -152,10 +231,16 @@ pdLoop:
 	MOVQ AX, CR4
 	MOVQ DI, CR3
 
-	// EFER.LME (and NXE for W^X, SCE for SYSCALL) — §9.8.5 step 3.
+	// EFER.LME (and SCE for SYSCALL) — §9.8.5 step 3 — and NXE for W^X
+	// when CPUID said the CPU has NX (setting it otherwise is a #GP, a
+	// triple fault here; the kernel then names the missing feature).
 	MOVL $MSR_EFER, CX
 	RDMSR
-	ORL  $(EFER_LME|EFER_NXE|EFER_SCE), AX
+	ORL  $(EFER_LME|EFER_SCE), AX
+	BTL  $20, BP
+	JCC  noNX
+	ORL  $EFER_NXE, AX
+noNX:
 	WRMSR
 
 	// Paging on: with LME set this activates IA-32e mode (compatibility

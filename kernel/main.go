@@ -51,6 +51,12 @@ func Main(magic uint32, info uintptr) {
 	}
 	console.InitSerial(console.COM1)
 	console.InitSerial(console.COM2)
+	// Ask the CPU what it has before using anything beyond the baseline
+	// (the kernel page table needs NX, the clock the TSC, ...).
+	cpu.Detect()
+	if f := cpu.MissingRequired(); f != "" {
+		fail("this CPU lacks a feature gobare needs: ", f)
+	}
 
 	if err := multiboot.CheckMagic(magic); err != multiboot.ErrNone {
 		fail("not started by a Multiboot loader: ", err.String())

@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"github.com/gobare/gobare/kernel/console"
+	"github.com/gobare/gobare/kernel/cpu"
 	"github.com/gobare/gobare/kernel/mem"
 	"github.com/gobare/gobare/kernel/timer"
 )
@@ -25,6 +26,23 @@ func printBanner() {
 	console.Print(" free frames, TSC ")
 	console.Dec(timer.TSCHz() / 1e6)
 	console.Print(" MHz\n")
+	printCPU()
+}
+
+// printCPU names the CPU's vendor and which optional features it has.
+func printCPU() {
+	vendor := cpu.Vendor()
+	console.Print("gobare: CPU ")
+	console.Write(vendor[:])
+	console.Print(",")
+	for _, f := range cpu.Optional {
+		console.Print(" ")
+		if !cpu.Has(f) {
+			console.Print("-")
+		}
+		console.Print(f.Name)
+	}
+	console.Print("\n")
 }
 
 // selfCheck tests the machine set-up and reports each check; with the

@@ -55,16 +55,24 @@ func Args(cfg Config, accel string, controlPath string) ([]string, error) {
 
 	switch accel {
 	case "kvm":
-		// Hardware virtualisation. No -cpu flag: on these hosts both
-		// "-cpu host" and "-cpu max" abort under KVM (QEMU cannot set
-		// MSR 0x10a, IA32_ARCH_CAPABILITIES), and the default model
-		// (qemu64) is enough.
+		// Hardware virtualisation. No -cpu flag unless asked: on these
+		// hosts both "-cpu host" and "-cpu max" abort under KVM (QEMU
+		// cannot set MSR 0x10a, IA32_ARCH_CAPABILITIES), and the
+		// default model (qemu64) is enough.
 		args = append(args, "-accel", "kvm")
+		if cfg.CPU != "" {
+			args = append(args, "-cpu", cfg.CPU)
+		}
 	case "tcg":
-		// QEMU's software emulator (the Tiny Code Generator), with
-		// every CPU feature it can emulate, so the guest sees a modern
-		// CPU (SSE4, AVX, RDRAND, ...) whatever the host is.
-		args = append(args, "-accel", "tcg", "-cpu", "max")
+		// QEMU's software emulator (the Tiny Code Generator). By default
+		// with every CPU feature it can emulate, so the guest sees a
+		// modern CPU (SSE4, AVX, RDRAND, ...) whatever the host is;
+		// Config.CPU picks an older model to test what users' PCs have.
+		cpu := cfg.CPU
+		if cpu == "" {
+			cpu = "max"
+		}
+		args = append(args, "-accel", "tcg", "-cpu", cpu)
 	default:
 		return nil, fmt.Errorf("qemu: accelerator %q: want \"kvm\" or \"tcg\"", accel)
 	}

@@ -14,6 +14,7 @@ type Config struct {
 	Append    string        // kernel command line (-append); only with Kernel
 	MemoryMiB int           // -m; 0 means 128
 	Accel     string        // "auto" (default when empty), "kvm" or "tcg"
+	CPU       string        // QEMU CPU model (-cpu), e.g. "qemu64", "Haswell"; empty means "max" under TCG and QEMU's default under KVM
 	Timeout   time.Duration // 0 means no timeout
 	Stdin     io.Reader     // fed to the guest's COM1; nil means no input
 	Stdout    io.Writer     // the guest's COM1 output, streamed as it arrives

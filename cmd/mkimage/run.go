@@ -16,6 +16,7 @@ func runCmd(args []string) int {
 	bf.register(fs)
 	memMiB := fs.Int("m", qemu.DefaultMemoryMiB, "guest RAM in `MiB`")
 	accel := fs.String("accel", "auto", "accelerator: auto, kvm or tcg")
+	cpuModel := fs.String("cpu", "", "QEMU CPU `MODEL` (e.g. qemu64, Westmere, Haswell; default max under TCG)")
 	timeout := fs.Duration("timeout", 0, "stop the guest after `DUR` (e.g. 30s; 0: never)")
 	trace := fs.Bool("trace", false, "print each system call and boot step on the console")
 	gdb := fs.Bool("gdb", false, "start halted with QEMU's GDB stub on :1234")
@@ -43,6 +44,7 @@ func runCmd(args []string) int {
 		Kernel:    imgPath,
 		MemoryMiB: *memMiB,
 		Accel:     *accel,
+		CPU:       *cpuModel,
 		Timeout:   *timeout,
 		Stdin:     os.Stdin,
 		Stdout:    os.Stdout,

@@ -87,7 +87,7 @@ var rng uint64
 // FillRandom fills b with random bytes.
 func FillRandom(b []byte) {
 	for i := 0; i < len(b); i += 8 {
-		v, ok := cpu.Rdrand()
+		v, ok := cpu.RandomUint64()
 		if !ok {
 			if rng == 0 {
 				rng = cpu.Rdtsc() | 1

@@ -1,0 +1,62 @@
+package tests
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gobare/gobare/internal/image"
+	"github.com/gobare/gobare/qemu"
+)
+
+// cpuModels are QEMU CPU models of the PCs users have: qemu64 (QEMU's and
+// KVM's default: no RDRAND, no AVX), Westmere (2010, no RDRAND), Haswell
+// (AVX2, RDRAND), EPYC (AMD) and max (everything TCG emulates).
+var cpuModels = []string{"qemu64", "Westmere", "Haswell", "EPYC", "max"}
+
+// TestCPUModels boots hello on each CPU model: the kernel asks CPUID before
+// using anything beyond the x86-64 baseline, and its banner names the
+// optional features it found.
+func TestCPUModels(t *testing.T) {
+	t.Parallel()
+	img := writeImage(t, image.Program{})
+	hello := testProgram(t, "hello")
+	for _, model := range cpuModels {
+		t.Run(model, func(t *testing.T) {
+			t.Parallel()
+			r := boot(t, qemu.Config{Kernel: img, Modules: []string{hello}, CPU: model, MemoryMiB: progMemMiB})
+			r.wantExit(t, 0)
+			r.wantContains(t, "hello, world\n", "gobare: CPU ")
+			cpuLine := lineWith(r.Console, "gobare: CPU ")
+			// These two models have no RDRAND: the kernel must have
+			// asked, and said so.
+			if model == "qemu64" || model == "Westmere" {
+				if !strings.Contains(cpuLine, " -rdrand") {
+					r.fatalf(t, "banner %q: %s has no RDRAND", cpuLine, model)
+				}
+			}
+			t.Logf("%s: %s (%v)", model, cpuLine, r.Elapsed.Round(time.Millisecond))
+		})
+	}
+}
+
+// TestCPUMissingFeature boots on CPUs that lack what gobare needs: one line
+// names the feature and the status is 122 — no triple fault, no reboot.
+func TestCPUMissingFeature(t *testing.T) {
+	t.Parallel()
+	img := writeImage(t, image.Program{})
+	for _, c := range []struct{ model, feature string }{
+		{"qemu64,-nx", "NX (execute-disable)"},
+		{"qemu32", "long mode"}, // a 32-bit CPU: boot/ checks before the switch
+	} {
+		t.Run(c.model, func(t *testing.T) {
+			t.Parallel()
+			r := boot(t, qemu.Config{Kernel: img, CPU: c.model})
+			r.wantExit(t, exitBootFailure)
+			want := "gobare: this CPU lacks a feature gobare needs: " + c.feature + "\n"
+			if !strings.HasSuffix(r.Console, want) || strings.Count(r.Console, "lacks") != 1 {
+				r.fatalf(t, "the console should end with the one line %q", want)
+			}
+		})
+	}
+}
