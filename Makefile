@@ -11,7 +11,7 @@ DEMO    ?= ./tests/programs/demo
 DEB_PACKAGES := qemu-system-x86 grub-pc-bin grub-common xorriso mtools
 NEEDED_TOOLS := qemu-system-x86_64 grub-mkrescue xorriso mformat
 
-.PHONY: all deps run test bench soak clean mkimage conformance
+.PHONY: all deps run test bench soak clean mkimage conformance fuzz
 
 all: mkimage
 
@@ -44,6 +44,9 @@ bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./tests/
 
 # soak: 10 minutes of mixed goroutines, timers, GC and signals in one guest.
+# Strict: every anomaly the program reports fails it. On a busy shared host,
+# GOBARE_SOAK_EXCUSE_HOST=1 excuses the timing anomalies that QEMU's vCPU
+# thread's measured wait for a host CPU accounts for (see tests/soak_test.go).
 SOAK ?= 10m
 soak: deps
 	GOBARE_SOAK=$(SOAK) $(GO) test -count=1 -run TestSoak -timeout 30m -v ./tests/
@@ -53,6 +56,27 @@ soak: deps
 # "-run REGEXP" or "-j 2" to continue, shorten or parallelise it.
 conformance: deps mkimage
 	$(GO) run ./cmd/conformance -mkimage $(MKIMAGE) $(CONFORMANCE_FLAGS)
+
+# fuzz runs every Go fuzz target (each func FuzzXxx in a _test.go file) for
+# FUZZTIME, one after another (make test only runs their seed corpora), and
+# fails at the end if any target failed. A failing input is written to the
+# package's testdata/fuzz/FuzzXxx/ (the command to replay it is printed);
+# inputs that found new code stay in the build cache, $(go env
+# GOCACHE)/fuzz/IMPORT/PATH/FuzzXxx/, and a few can be copied into
+# testdata/fuzz/FuzzXxx/ to become seeds. FUZZ=REGEXP picks targets.
+FUZZTIME ?= 30s
+FUZZ     ?= .
+fuzz:
+	@failed=""; \
+	for f in $$(grep -rl --include='*_test.go' '^func Fuzz' --exclude-dir=.git --exclude-dir=bin . | sort); do \
+		dir=$$(dirname $$f); \
+		for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+			echo "$$dir $$t" | grep -Eq -- '$(FUZZ)' || continue; \
+			echo "make fuzz: $$dir $$t for $(FUZZTIME)"; \
+			(cd $$dir && $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) .) || failed="$$failed $$dir:$$t"; \
+		done; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make fuzz: failed:$$failed"; exit 1; fi
 
 clean:
 	rm -rf bin
