@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -93,9 +94,13 @@ type testEvent struct {
 }
 
 // runStd runs one package's short tests with go test -exec "mkimage exec".
+// GOBARE_QUIET=0 keeps the kernel's boot lines on the console, and so in
+// the test output: they prove the test binary ran inside gobare (see
+// guestMarker).
 func runStd(ctx context.Context, cfg *config, it item) (result, string) {
 	env := []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64", "GOFLAGS=", "GOTOOLCHAIN=local",
-		"GOBARE_ROOT=" + cfg.root, "GOBARE_ACCEL=" + cfg.accel, fmt.Sprintf("GOBARE_MEM=%d", cfg.pkgMemMiB)}
+		"GOBARE_ROOT=" + cfg.root, "GOBARE_ACCEL=" + cfg.accel, fmt.Sprintf("GOBARE_MEM=%d", cfg.pkgMemMiB),
+		"GOBARE_QUIET=0"}
 	args := append([]string{"test", "-json", "-count=1", "-short", "-timeout", cfg.pkgTimeout.String(),
 		"-exec", cfg.mkimage + " exec"}, it.flags...)
 	args = append(args, it.name)
@@ -108,10 +113,44 @@ func runStd(ctx context.Context, cfg *config, it item) (result, string) {
 
 	var log strings.Builder
 	fmt.Fprintf(&log, "$ go %s\n", strings.Join(args, " "))
-	tests := &counts{}
-	var failed []string
-	pkgAction, buildFailed := "", false
-	sc := bufio.NewScanner(&stdout)
+	run := parseTestJSON(&stdout, it.name, &log)
+	if stderr.Len() > 0 {
+		log.WriteString("--- stderr\n")
+		log.Write(stderr.Bytes())
+	}
+	fmt.Fprintf(&log, "--- exit status %d\n", code)
+	text := log.String()
+	if ctx.Err() != nil {
+		return result{Tests: run.tests, Status: statusFail, Note: "interrupted"}, text
+	}
+	return judgeStd(run, code, it.flags, text), text
+}
+
+// stdRun is what parseTestJSON found in go test -json's output.
+type stdRun struct {
+	tests       *counts  // top-level tests (and examples) that passed, failed, skipped
+	failed      []string // the failed tests' names
+	pkgAction   string   // the package's own final action: pass, fail or skip
+	buildFailed bool
+	inGuest     bool // the package's output has the gobare kernel's banner (guestMarker)
+}
+
+// guestMarker matches the lines the gobare kernel prints (without quiet)
+// before it starts a program: its banner with the machine's RAM, free
+// frames and TSC, and the line naming the program it runs. A test binary
+// run natively (go test with no -exec, or an -exec wrapper that did not
+// boot it) prints neither, so a PASS needs both.
+var guestMarker = [2]*regexp.Regexp{
+	regexp.MustCompile(`^gobare: \d+ MiB RAM, \d+ free frames, TSC \d+ MHz$`),
+	regexp.MustCompile(`^gobare: running \S+\.test via (its own entry _rt0_amd64_linux|rt/'s rt0)`),
+}
+
+// parseTestJSON reads go test -json's output for package pkg, copying the
+// text of the output (and any line that is not an event) to log.
+func parseTestJSON(r io.Reader, pkg string, log *strings.Builder) stdRun {
+	run := stdRun{tests: &counts{}}
+	var seen [len(guestMarker)]bool
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
 	for sc.Scan() {
 		var ev testEvent
@@ -123,51 +162,68 @@ func runStd(ctx context.Context, cfg *config, it item) (result, string) {
 		switch {
 		case ev.Action == "output" || ev.Action == "build-output":
 			log.WriteString(ev.Output)
-		case ev.Action == "build-fail":
-			buildFailed = true
-		case ev.Test == "" && ev.Package == it.name && (ev.Action == "pass" || ev.Action == "fail" || ev.Action == "skip"):
-			pkgAction = ev.Action
-			if ev.FailedBuild != "" {
-				buildFailed = true
+			if ev.Action == "output" && ev.Package == pkg {
+				line := strings.TrimSuffix(ev.Output, "\n")
+				for i, re := range guestMarker {
+					seen[i] = seen[i] || re.MatchString(line)
+				}
 			}
-		case ev.Test != "" && !strings.Contains(ev.Test, "/"):
+		case ev.Action == "build-fail":
+			run.buildFailed = true
+		case ev.Test == "" && ev.Package == pkg && (ev.Action == "pass" || ev.Action == "fail" || ev.Action == "skip"):
+			run.pkgAction = ev.Action
+			if ev.FailedBuild != "" {
+				run.buildFailed = true
+			}
+		case ev.Test != "" && ev.Package == pkg && !strings.Contains(ev.Test, "/"):
 			switch ev.Action {
 			case "pass":
-				tests.Pass++
+				run.tests.Pass++
 			case "fail":
-				tests.Fail++
-				failed = append(failed, ev.Test)
+				run.tests.Fail++
+				run.failed = append(run.failed, ev.Test)
 			case "skip":
-				tests.Skip++
+				run.tests.Skip++
 			}
 		}
 	}
-	if stderr.Len() > 0 {
-		log.WriteString("--- stderr\n")
-		log.Write(stderr.Bytes())
-	}
-	fmt.Fprintf(&log, "--- exit status %d\n", code)
-	text := log.String()
+	run.inGuest = seen[0] && seen[1]
+	return run
+}
 
-	r := result{Tests: tests}
+// judgeStd gives a package's result from what go test printed (run, and
+// the whole log, text) and its exit status. PASS needs all of: go test
+// exited 0 and reported the package ok, at least one test passed, and the
+// output shows the tests ran inside gobare.
+func judgeStd(run stdRun, code int, flags []string, text string) result {
+	r := result{Tests: run.tests}
 	switch {
-	case ctx.Err() != nil:
-		r.Status = statusFail
-		r.Note = "interrupted"
-	case buildFailed || strings.Contains(text, "[build failed]") || strings.Contains(text, "[setup failed]"):
+	case run.buildFailed || strings.Contains(text, "[build failed]") || strings.Contains(text, "[setup failed]"):
 		r.Status = statusBuild
 		r.Note = firstLine(text, regexp.MustCompile(`(?m)^(# |.*\.go:\d+).*$`), "the test binary did not build")
-	case code == 0 && pkgAction == "skip":
+	case code == 0 && run.pkgAction == "skip":
 		r.Status = statusSkip
 		r.Note = "no test files"
-	case code == 0:
-		r.Status = statusPass
-		r.Note = fmt.Sprintf("%d tests", tests.Pass)
-		if tests.Skip > 0 {
-			r.Note += fmt.Sprintf(", %d skipped", tests.Skip)
+	case code == 0 && run.pkgAction == "pass" && run.tests.Pass == 0:
+		// Nothing was measured: not a pass.
+		r.Status = statusSkip
+		r.Note = fmt.Sprintf("no test passed (%d skipped)", run.tests.Skip)
+		if run.tests.Skip == 0 {
+			r.Note = "no test ran"
 		}
-		if len(it.flags) > 0 {
-			r.Note += "; " + strings.Join(it.flags, " ")
+	case code == 0 && run.pkgAction == "pass" && !run.inGuest:
+		// The harness's failure, not the package's: the binary did
+		// not (visibly) run inside gobare.
+		r.Status = statusError
+		r.Note = "no gobare kernel banner in the output: the test binary did not run inside gobare"
+	case code == 0 && run.pkgAction == "pass":
+		r.Status = statusPass
+		r.Note = fmt.Sprintf("%d tests", run.tests.Pass)
+		if run.tests.Skip > 0 {
+			r.Note += fmt.Sprintf(", %d skipped", run.tests.Skip)
+		}
+		if len(flags) > 0 {
+			r.Note += "; " + strings.Join(flags, " ")
 		}
 	default:
 		r.Status = statusFail
@@ -175,9 +231,9 @@ func runStd(ctx context.Context, cfg *config, it item) (result, string) {
 			r.Status = statusTimeout
 		}
 		r.Causes = causes(text)
-		r.Note = failNote(tests, failed, r.Causes, text)
+		r.Note = failNote(run.tests, run.failed, r.Causes, text)
 	}
-	return r, text
+	return r
 }
 
 // isTimeout reports whether a log shows the test binary's own timeout or
