@@ -189,7 +189,7 @@ type cmdSpec struct {
 // cmdRun is one finished runCmd.
 type cmdRun struct {
 	Code     int    // exit status; -1 if the command did not exit by itself
-	Stdout   string // "\r" removed
+	Stdout   string // serialText: each "\r\n" turned back into "\n"
 	Stderr   string
 	Err      error // a failure to start or wait for the command, or the timeout
 	Wall     time.Duration
@@ -223,16 +223,28 @@ func runCmd(c cmdSpec) cmdRun {
 	default:
 		r.Err = err
 	}
-	r.Stdout = strings.ReplaceAll(stdout.String(), "\r", "")
+	r.Stdout = serialText(stdout.String())
 	r.Stderr = stderr.String()
 	return r
+}
+
+// serialText undoes the one translation the serial console makes: the
+// kernel writes each "\n" as "\r\n" for terminals (kernel/console's
+// PutByte; mkimage exec undoes it the same way, cmd/mkimage's crlfWriter).
+// Only a "\r" right before a "\n" goes: any other carriage return, and
+// so a program's own "\r\n" (sent as "\r\r\n"), stays. Commands whose
+// output is not the guest's console (mkimage explain, build) print no
+// "\r\n", so runCmd applies it to every command's standard output.
+// TestConsoleBytes checks the raw bytes.
+func serialText(s string) string {
+	return strings.ReplaceAll(s, "\r\n", "\n")
 }
 
 // bootRun is one finished QEMU run.
 type bootRun struct {
 	qemu.Result
 	Err     error  // from qemu.Run
-	Console string // everything the guest wrote on COM1, "\r" removed
+	Console string // everything the guest wrote on COM1, through serialText
 	Wall    time.Duration
 }
 
@@ -253,7 +265,7 @@ func boot(tb testing.TB, cfg qemu.Config) bootRun {
 	start := time.Now()
 	res, err := qemu.Run(context.Background(), cfg)
 	r := bootRun{Result: res, Err: err, Wall: time.Since(start)}
-	r.Console = strings.ReplaceAll(out.String(), "\r", "")
+	r.Console = serialText(out.String())
 	if stderr.Len() > 0 {
 		tb.Logf("launcher messages:\n%s", stderr.String())
 	}

@@ -295,7 +295,7 @@ func shellWord(s string) string {
 type plainRun struct {
 	Args    []string
 	Status  int    // QEMU's exit status; -1 if it did not exit by itself
-	Console string // COM1, "\r" removed
+	Console string // COM1, through serialText (runCmd)
 	Control string // COM2, where the kernel reports "gobare: exit N"
 	Stderr  string // QEMU's own messages
 	Err     error

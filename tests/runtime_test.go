@@ -132,9 +132,10 @@ func (w *stampWriter) Write(p []byte) (int, error) {
 	w.all.Write(p)
 	for _, c := range p {
 		switch c {
-		case '\r':
 		case '\n':
-			l := stampedLine{string(w.partial), now}
+			// The serial console sends each "\n" as "\r\n"
+			// (serialText): drop that one "\r", keep any other.
+			l := stampedLine{string(bytes.TrimSuffix(w.partial, []byte("\r"))), now}
 			w.lines = append(w.lines, l)
 			w.partial = w.partial[:0]
 			if w.onLine != nil {
@@ -186,7 +187,7 @@ func bootStampedFunc(tb testing.TB, cfg qemu.Config, onLine func(stampedLine)) s
 	defer w.mu.Unlock()
 	r := stampedBoot{
 		bootRun: bootRun{Result: res, Err: err, Wall: end.Sub(start),
-			Console: strings.ReplaceAll(w.all.String(), "\r", "")},
+			Console: serialText(w.all.String())},
 		Lines: append([]stampedLine(nil), w.lines...),
 		Start: start, End: end,
 	}

@@ -319,6 +319,9 @@ func runProgram(ctx context.Context, cfg *config, it item) (result, string) {
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err = cmd.Run()
 	code := exitCode(cmd, err)
+	// mkimage run passes the serial console through as it is, and the
+	// kernel sends each "\n" as "\r\n": undo exactly that (a program's
+	// own "\r" stays, so a .out comparison still sees it).
 	console := strings.ReplaceAll(stdout.String(), "\r\n", "\n")
 	log.WriteString(console)
 	if stderr.Len() > 0 {
