@@ -5,34 +5,60 @@ import (
 	"github.com/gobare/gobare/kernel/vm"
 )
 
-// mmap flags (Linux uapi mman.h).
+// The memory-management calls answer bad arguments with the errors Linux
+// gives for the same shape of arguments (mm/mmap.c, mm/vma.c,
+// mm/mprotect.c, mm/madvise.c). The kernel's own memory is never the
+// program's: its image lies below mem.ProgramFloor, where Linux keeps
+// mmap_min_addr, and the direct map and kernel stacks lie above
+// vm.UserTop, where Linux keeps its own kernel. So the calls treat those
+// addresses as Linux treats the same ones: mmap(MAP_FIXED) below the
+// floor is EPERM (security_mmap_addr), munmap there is EINVAL like munmap
+// of a kernel address, mprotect and madvise see no mapping (ENOMEM).
+// None of these calls takes a pointer the kernel dereferences; the calls
+// that do go through vm.CopyIn/CopyOut, which fail with EFAULT outside the
+// program's regions.
+
+// mmap flags (Linux uapi mman.h, mman-common.h).
 const (
 	mapShared         = 0x01
 	mapPrivate        = 0x02
+	mapSharedValidate = 0x03
+	mapType           = 0x0f
 	mapFixed          = 0x10
 	mapAnonymous      = 0x20
 	mapFixedNoReplace = 0x100000
 )
 
-// overcommit is how many times the machine's RAM one writable mapping may
-// be. The Go runtime maps more than it touches (hello world maps about
-// 40 MiB and runs in 32), so the factor is generous.
-const overcommit = 4
+// mprotect's extra prot bits (Linux uapi mman-common.h): PROT_SEM is
+// accepted and meaningless on x86; the two GROWS bits apply to stacks
+// that grow, which gobare's regions never are.
+const (
+	protSem       = 0x8
+	protGrowsdown = 0x01000000
+	protGrowsup   = 0x02000000
+	protRWX       = vm.ProtRead | vm.ProtWrite | vm.ProtExec
+)
 
-// pageRound rounds n up to a whole number of pages.
+// pageRound rounds n up to a whole number of pages; it wraps to 0 for the
+// last page's worth of values, which callers check.
 func pageRound(n uintptr) uintptr { return (n + mem.PageSize - 1) &^ (mem.PageSize - 1) }
 
-// userRange checks that [addr, addr+length) is page aligned and inside the
-// program's half of the address space.
-func userRange(addr, length uintptr) bool {
-	return addr%mem.PageSize == 0 && addr+length >= addr && addr+length <= vm.UserTop
-}
+// pageAligned reports whether addr is the start of a page.
+func pageAligned(addr uintptr) bool { return addr%mem.PageSize == 0 }
 
 // mmap(addr, length, prot, flags, fd, offset): anonymous memory only,
 // demand-paged; MAP_FIXED replaces, a free hint is honoured.
 func sysMmap(c call) uintptr {
-	addr, length, prot, flags := c.arg(0), pageRound(c.arg(1)), uint32(c.arg(2)), c.arg(3)
-	if length == 0 {
+	addr, length, prot, flags, off := c.arg(0), c.arg(1), uint32(c.arg(2)), c.arg(3), c.arg(5)
+	if !pageAligned(off) || length == 0 { // arch/x86/kernel/sys_x86_64.c; do_mmap
+		return errno(EINVAL)
+	}
+	if length = pageRound(length); length == 0 || length > vm.UserTop {
+		return errno(ENOMEM)
+	}
+	switch flags & mapType {
+	case mapShared, mapPrivate, mapSharedValidate:
+	default:
 		return errno(EINVAL)
 	}
 	if flags&mapAnonymous == 0 {
@@ -40,78 +66,145 @@ func sysMmap(c call) uintptr {
 	}
 	// MAP_SHARED anonymous memory is shared with child processes; with no
 	// fork, it is the same as private memory.
-	switch {
-	case flags&mapFixed != 0:
-		if !userRange(addr, length) || addr < mem.ProgramFloor {
-			return errno(EINVAL)
+	if flags&(mapFixed|mapFixedNoReplace) != 0 {
+		if e := fixedRange(addr, length); e != 0 {
+			return errno(e)
 		}
-	case flags&mapFixedNoReplace != 0:
-		if !userRange(addr, length) || addr < mem.ProgramFloor {
-			return errno(EINVAL)
-		}
-		if Space.Overlaps(addr, addr+length) {
+		if flags&mapFixedNoReplace != 0 && Space.Overlaps(addr, addr+length) {
 			return errno(EEXIST)
 		}
-	default:
+	} else {
 		var ok bool
 		if addr, ok = Space.FindFree(addr&^(mem.PageSize-1), length); !ok {
 			return errno(ENOMEM)
 		}
 	}
-	if prot&vm.ProtWrite != 0 && length/mem.PageSize > overcommit*uintptr(Space.PT.Frames.Usable()) {
-		// A heuristic overcommit, like Linux's default: memory is
-		// committed lazily, but a single writable mapping that could never
-		// be backed is refused, and the Go runtime reports "out of
-		// memory" itself instead of being killed later.
-		return errno(ENOMEM)
+	if Space.TooBig(length, prot) {
+		return errno(ENOMEM) // the overcommit heuristic (vm.Space.TooBig)
 	}
-	if !Space.Add(addr, addr+length, prot&(vm.ProtRead|vm.ProtWrite|vm.ProtExec)) {
+	if !Space.Add(addr, addr+length, prot&protRWX) {
 		return errno(ENOMEM)
 	}
 	return addr
 }
 
-// munmap(addr, length)
+// fixedRange checks the address of a MAP_FIXED mapping as Linux's
+// __get_unmapped_area does, in its order: past the top of the program's
+// half is ENOMEM, a misaligned address EINVAL, and an address below the
+// floor (the kernel's image here, mmap_min_addr on Linux) EPERM.
+func fixedRange(addr, length uintptr) int {
+	switch {
+	case addr > vm.UserTop-length:
+		return ENOMEM
+	case !pageAligned(addr):
+		return EINVAL
+	case addr < mem.ProgramFloor:
+		return EPERM
+	}
+	return 0
+}
+
+// munmap(addr, length): a misaligned address, or a range reaching past
+// the program's half, is EINVAL (do_vmi_munmap); so is a range reaching
+// into the kernel's image. Nothing mapped there is fine.
 func sysMunmap(c call) uintptr {
-	addr, length := c.arg(0), pageRound(c.arg(1))
-	if !userRange(addr, length) || length == 0 {
+	addr, length := c.arg(0), c.arg(1)
+	if !pageAligned(addr) || addr > vm.UserTop || length > vm.UserTop-addr {
+		return errno(EINVAL)
+	}
+	if length = pageRound(length); length == 0 || addr < mem.ProgramFloor {
 		return errno(EINVAL)
 	}
 	if !Space.Remove(addr, addr+length) {
-		return errno(ENOMEM)
+		return errno(ENOMEM) // the split would not fit in the region table
 	}
 	return 0
 }
 
-// mprotect(addr, length, prot)
+// mprotect(addr, length, prot), in do_mprotect_pkey's order: bad GROWS
+// bits or a misaligned address EINVAL, an empty range 0, a wrapping range
+// ENOMEM, unknown prot bits EINVAL, then a hole (any address outside the
+// program's regions) ENOMEM.
 func sysMprotect(c call) uintptr {
-	addr, length, prot := c.arg(0), pageRound(c.arg(1)), uint32(c.arg(2))
-	if !userRange(addr, length) {
+	addr, length, prot := c.arg(0), c.arg(1), uint32(c.arg(2))
+	grows := prot & (protGrowsdown | protGrowsup)
+	prot &^= grows
+	if grows == protGrowsdown|protGrowsup || !pageAligned(addr) {
 		return errno(EINVAL)
 	}
-	if !Space.Protect(addr, addr+length, prot&(vm.ProtRead|vm.ProtWrite|vm.ProtExec)) {
+	if length == 0 {
+		return 0
+	}
+	length = pageRound(length)
+	if addr+length <= addr {
 		return errno(ENOMEM)
+	}
+	if prot&^(protRWX|protSem) != 0 {
+		return errno(EINVAL)
+	}
+	if !Space.Covered(addr, addr+length) {
+		return errno(ENOMEM)
+	}
+	if grows != 0 {
+		return errno(EINVAL) // no region grows
+	}
+	if !Space.Protect(addr, addr+length, prot&protRWX) {
+		return errno(ENOMEM) // the splits would not fit in the region table
 	}
 	return 0
 }
 
-// madvise advice values used by the Go runtime (Linux uapi mman-common.h).
+// madvise advice values (Linux uapi mman-common.h).
 const (
-	madvDontneed = 4
-	madvFree     = 8
+	madvDontneed       = 4
+	madvFree           = 8
+	madvRemove         = 9
+	madvDontneedLocked = 24
+	madvCollapse       = 25 // the highest of the ordinary advice values
 )
 
-// madvise(addr, length, advice): MADV_DONTNEED (and MADV_FREE, which Linux
-// may treat the same way) drop the pages: they read as zero afterwards and
-// their frames go back to the allocator. Other advice is accepted and
-// ignored.
+// validAdvice reports whether Linux knows advice (madvise_behavior_valid):
+// 0-4 and 8-25. The guard-page and memory-failure values (100-103) need
+// features or privileges gobare does not have, so they are EINVAL here.
+func validAdvice(advice uintptr) bool {
+	return advice <= madvDontneed || advice >= madvFree && advice <= madvCollapse
+}
+
+// discards reports whether advice drops pages: MADV_DONTNEED and its
+// variants, and MADV_FREE, which Linux may treat the same way.
+func discards(advice uintptr) bool {
+	return advice == madvDontneed || advice == madvFree || advice == madvDontneedLocked
+}
+
+// madvise(addr, length, advice), in do_madvise's order: unknown advice or
+// a misaligned address EINVAL, a length that wraps EINVAL, an empty range
+// 0. MADV_DONTNEED (and MADV_FREE) drop the pages of the program's
+// regions in the range: they read as zero afterwards and their frames go
+// back to the allocator. Other advice is accepted and ignored. A hole in
+// the range (any address outside the program's regions, the kernel's
+// among them) is ENOMEM, after the mapped parts got the advice.
 func sysMadvise(c call) uintptr {
-	addr, length, advice := c.arg(0), pageRound(c.arg(1)), c.arg(2)
-	if !userRange(addr, length) {
+	addr, length, advice := c.arg(0), c.arg(1), c.arg(2)
+	if !validAdvice(advice) || !pageAligned(addr) {
 		return errno(EINVAL)
 	}
-	if advice == madvDontneed || advice == madvFree {
-		Space.Discard(addr, addr+length)
+	rounded := pageRound(length)
+	if length != 0 && rounded == 0 || addr+rounded < addr {
+		return errno(EINVAL)
+	}
+	if rounded == 0 {
+		return 0
+	}
+	end := addr + rounded
+	if advice == madvRemove && Space.Overlaps(addr, end) {
+		return errno(EINVAL) // only shared file mappings can be punched
+	}
+	covered := Space.Covered(addr, end)
+	if discards(advice) {
+		Space.Discard(addr, end)
+	}
+	if !covered {
+		return errno(ENOMEM)
 	}
 	return 0
 }

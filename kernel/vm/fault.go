@@ -35,8 +35,14 @@ func (s *Space) HandleFault(addr uintptr, errorCode uint64) FaultResult {
 	return s.populate(addr&^(mem.PageSize-1), r.Prot)
 }
 
-// populate maps a fresh zeroed frame at page.
+// populate maps a fresh zeroed frame at page; a PROT_NONE page that kept
+// its frame gets it back instead, contents and all.
 func (s *Space) populate(page uintptr, prot uint32) FaultResult {
+	if e, _ := s.pte(page); e != nil && holdsFrame(*e) {
+		*e = pageEntry(uintptr(*e&frameMask), prot)
+		s.flush(page)
+		return FaultHandled
+	}
 	frame, ok := s.PT.Frames.Alloc()
 	if !ok {
 		return FaultNoMemory
@@ -45,27 +51,49 @@ func (s *Space) populate(page uintptr, prot uint32) FaultResult {
 		s.PT.Frames.FreeFrame(frame)
 		return FaultNoMemory
 	}
+	if prot == 0 { // a PROT_NONE segment being loaded: filled, not accessible
+		s.reprotectPages(page, page+mem.PageSize, 0)
+	}
 	return FaultHandled
 }
 
+// frameOf returns the frame a page holds, present or PROT_NONE.
+func (s *Space) frameOf(page uintptr) (uintptr, bool) {
+	e, _ := s.pte(page)
+	if e == nil || !holdsFrame(*e) {
+		return 0, false
+	}
+	return uintptr(*e & frameMask), true
+}
+
+// allows reports whether a region with protection prot lets the kernel
+// read (or, with write, write) it on the program's behalf. On x86 every
+// mapping that is not PROT_NONE is readable: the page tables have no
+// "not readable" bit, and Linux likewise reads PROT_EXEC memory.
+func allows(prot uint32, write bool) bool {
+	if write {
+		return prot&ProtWrite != 0
+	}
+	return prot != 0
+}
+
 // pageFor returns the kernel's view (through the direct map) of the page
-// holding addr, faulting it in if its region allows the access.
+// holding addr, faulting it in if its region allows the access. Addresses
+// outside every region, the kernel's own among them, fail.
 func (s *Space) pageFor(addr uintptr, write bool) ([]byte, bool) {
 	page := addr &^ (mem.PageSize - 1)
+	r, found := s.Find(addr)
+	if !found || !allows(r.Prot, write) {
+		return nil, false
+	}
 	phys, _, ok := s.PT.Lookup(page)
 	if !ok {
-		r, found := s.Find(addr)
-		if !found || r.Prot&ProtRead == 0 || write && r.Prot&ProtWrite == 0 {
-			return nil, false
-		}
 		if s.populate(page, r.Prot) != FaultHandled {
 			return nil, false
 		}
 		phys, _, _ = s.PT.Lookup(page)
-	} else if r, found := s.Find(addr); !found || write && r.Prot&ProtWrite == 0 {
-		return nil, false
 	}
-	return s.PT.Frames.Page(phys), true
+	return s.PT.Frames.Page(phys &^ (mem.PageSize - 1)), true
 }
 
 // CopyIn copies program memory at addr into dst; false means EFAULT.
@@ -140,8 +168,8 @@ func (s *Space) Load(vaddr uintptr, data []byte, memsz uintptr, prot uint32) boo
 		}
 	}
 	for len(data) > 0 {
-		phys, _, _ := s.PT.Lookup(vaddr)
-		n := copy(s.PT.Frames.Page(phys &^ (mem.PageSize - 1))[vaddr%mem.PageSize:], data)
+		phys, _ := s.frameOf(vaddr &^ (mem.PageSize - 1))
+		n := copy(s.PT.Frames.Page(phys)[vaddr%mem.PageSize:], data)
 		data = data[n:]
 		vaddr += uintptr(n)
 	}

@@ -2,6 +2,12 @@
 // created, with which protection), demand paging (a zero-filled frame on
 // the first touch of a page), and the kernel's one safe path into program
 // memory (CopyIn, CopyOut), which faults pages in or fails with EFAULT.
+//
+// Regions only ever cover the program's part of the address space,
+// [mem.ProgramFloor, UserTop): below it lies the kernel's image, above it
+// the direct map and the kernel stacks. Every method that changes regions
+// or pages refuses a range outside that part, so no system call can reach
+// the kernel's memory through this package.
 package vm
 
 import (
@@ -44,12 +50,40 @@ type Space struct {
 	regions  [MaxRegions]Region
 	nregions int
 	PT       *mem.PageTable
+	// flush drops the TLB entry of one page after its entry changed:
+	// cpu.Invlpg on the machine; host tests, which cannot execute the
+	// privileged INVLPG, put a recorder here.
+	flush func(addr uintptr)
 }
 
 // Init empties the space; pt is the page table shared with the kernel.
 func (s *Space) Init(pt *mem.PageTable) {
 	s.nregions = 0
 	s.PT = pt
+	s.flush = cpu.Invlpg
+}
+
+// InUserPart reports whether [start, end) is a non-empty, page-aligned
+// range inside the program's part of the address space,
+// [mem.ProgramFloor, UserTop): the only addresses regions may cover.
+func InUserPart(start, end uintptr) bool {
+	return start >= mem.ProgramFloor && start < end && end <= UserTop &&
+		start%mem.PageSize == 0 && end%mem.PageSize == 0
+}
+
+// Overcommit is how many times the machine's RAM one writable mapping may
+// be. The Go runtime maps more than it touches (hello world maps about
+// 40 MiB and runs in 32), so the factor is generous.
+const Overcommit = 4
+
+// TooBig applies the overcommit heuristic, like Linux's default
+// (vm.overcommit_memory = 0): memory is committed lazily, but a single
+// writable mapping of length bytes that could never be backed is refused,
+// so that the Go runtime reports "out of memory" itself instead of being
+// killed later. Read-only and PROT_NONE mappings cost nothing until
+// written, so any size passes.
+func (s *Space) TooBig(length uintptr, prot uint32) bool {
+	return prot&ProtWrite != 0 && length/mem.PageSize > Overcommit*uintptr(s.PT.Frames.Usable())
 }
 
 // Find returns the region containing addr.
@@ -72,13 +106,30 @@ func (s *Space) Overlaps(start, end uintptr) bool {
 	return false
 }
 
-// Add creates a region for [start, end) with prot, replacing whatever was
-// mapped there (the MAP_FIXED rule). It fails only when the table is full.
-func (s *Space) Add(start, end uintptr, prot uint32) bool {
-	s.Remove(start, end)
-	if s.nregions == MaxRegions {
+// Covered reports whether regions cover every page of [start, end), with
+// no hole (mprotect and madvise answer ENOMEM for a hole).
+func (s *Space) Covered(start, end uintptr) bool {
+	if !InUserPart(start, end) {
 		return false
 	}
+	for a := start; a < end; {
+		r, ok := s.Find(a)
+		if !ok {
+			return false
+		}
+		a = r.End
+	}
+	return true
+}
+
+// Add creates a region for [start, end) with prot, replacing whatever was
+// mapped there (the MAP_FIXED rule). It fails, changing nothing, when the
+// range is not in the program's part or the table would overflow.
+func (s *Space) Add(start, end uintptr, prot uint32) bool {
+	if !InUserPart(start, end) || s.countWithout(start, end)+1 > MaxRegions {
+		return false
+	}
+	s.cut(start, end)
 	i := 0
 	for i < s.nregions && s.regions[i].Start < start {
 		i++
@@ -91,9 +142,39 @@ func (s *Space) Add(start, end uintptr, prot uint32) bool {
 }
 
 // Remove takes [start, end) out of the regions, splitting those that
-// straddle it, and frees the frames of the pages it mapped. It fails only
-// if a split does not fit in the table.
+// straddle it, and frees the frames of the pages it mapped. A range with
+// no region in it is fine (munmap's rule). It fails, changing nothing,
+// when the range is not in the program's part or a split would overflow
+// the table.
 func (s *Space) Remove(start, end uintptr) bool {
+	if !InUserPart(start, end) || s.countWithout(start, end) > MaxRegions {
+		return false
+	}
+	s.cut(start, end)
+	return true
+}
+
+// countWithout returns how many regions there would be after taking
+// [start, end) out: one more for a region that straddles the whole range,
+// one fewer for each region wholly inside it.
+func (s *Space) countWithout(start, end uintptr) int {
+	n := s.nregions
+	for i := 0; i < s.nregions; i++ {
+		r := s.regions[i]
+		switch {
+		case r.End <= start || r.Start >= end:
+		case r.Start < start && r.End > end:
+			n++
+		case r.Start >= start && r.End <= end:
+			n--
+		}
+	}
+	return n
+}
+
+// cut takes [start, end) out of the regions and frees its pages; the
+// caller has checked that the table has room for a split.
+func (s *Space) cut(start, end uintptr) {
 	for i := 0; i < s.nregions; i++ {
 		r := s.regions[i]
 		if r.End <= start || r.Start >= end {
@@ -102,9 +183,6 @@ func (s *Space) Remove(start, end uintptr) bool {
 		s.freePages(max(r.Start, start), min(r.End, end))
 		switch {
 		case r.Start < start && r.End > end: // split in two
-			if s.nregions == MaxRegions {
-				return false
-			}
 			copy(s.regions[i+2:s.nregions+1], s.regions[i+1:s.nregions])
 			s.regions[i].End = start
 			s.regions[i+1] = Region{end, r.End, r.Prot}
@@ -120,39 +198,53 @@ func (s *Space) Remove(start, end uintptr) bool {
 			i--
 		}
 	}
+}
+
+// Protect changes the protection of [start, end), which regions must
+// cover with no hole, and of the pages already present there. The pages
+// keep their frames and contents whatever the protection, PROT_NONE
+// included (as Linux does). It fails, changing nothing, when the range
+// has a hole, is not in the program's part, or its splits would overflow
+// the table.
+func (s *Space) Protect(start, end uintptr, prot uint32) bool {
+	if !s.Covered(start, end) || s.nregions+s.splitsAt(start)+s.splitsAt(end) > MaxRegions {
+		return false
+	}
+	s.split(start)
+	s.split(end)
+	for i := 0; i < s.nregions; i++ {
+		r := s.regions[i]
+		if r.Start >= start && r.End <= end && r.Prot != prot {
+			s.regions[i].Prot = prot
+			s.reprotectPages(r.Start, r.End, prot)
+		}
+	}
+	s.merge()
 	return true
 }
 
-// Protect changes the protection of [start, end), which must be fully
-// covered by regions, and of the pages already present there.
-func (s *Space) Protect(start, end uintptr, prot uint32) bool {
-	for a := start; a < end; {
-		r, ok := s.Find(a)
-		if !ok {
-			return false
-		}
-		a = r.End
+// splitsAt returns 1 when addr falls strictly inside a region (splitting
+// there needs a table slot), else 0.
+func (s *Space) splitsAt(addr uintptr) int {
+	if r, ok := s.Find(addr); ok && r.Start < addr {
+		return 1
 	}
+	return 0
+}
+
+// split cuts the region strictly containing addr in two at addr; the two
+// halves keep its protection and its pages. The caller checked for room.
+func (s *Space) split(addr uintptr) {
 	for i := 0; i < s.nregions; i++ {
 		r := s.regions[i]
-		if r.End <= start || r.Start >= end || r.Prot == prot {
-			continue
+		if r.Start < addr && addr < r.End {
+			copy(s.regions[i+2:s.nregions+1], s.regions[i+1:s.nregions])
+			s.regions[i].End = addr
+			s.regions[i+1] = Region{addr, r.End, r.Prot}
+			s.nregions++
+			return
 		}
-		lo, hi := max(r.Start, start), min(r.End, end)
-		// Split off the parts outside [lo, hi), then set the middle.
-		if !s.Add(lo, hi, prot) {
-			return false
-		}
-		for a := lo; a < hi; a += mem.PageSize {
-			if prot == 0 {
-				s.freePage(a)
-			} else if s.PT.SetFlags(a, pageFlags(prot)) {
-				cpu.Invlpg(a)
-			}
-		}
-		i = -1 // the table changed: start over
 	}
-	return true
 }
 
 // merge joins neighbouring regions with the same protection.
@@ -176,7 +268,7 @@ func (s *Space) FindFree(hint, length uintptr) (uintptr, bool) {
 		return hint, true
 	}
 	end := uintptr(mmapTop)
-	for end-length > mem.ProgramFloor && end > length {
+	for end > length && end-length >= mem.ProgramFloor {
 		start := end - length
 		conflict := false
 		for i := 0; i < s.nregions; i++ {
@@ -193,34 +285,17 @@ func (s *Space) FindFree(hint, length uintptr) (uintptr, bool) {
 	return 0, false
 }
 
-// pageFlags turns mmap protection into page-table flags.
-func pageFlags(prot uint32) uint64 {
-	flags := uint64(mem.NoExec)
-	if prot&ProtWrite != 0 {
-		flags |= mem.Writable
+// Discard frees the frames of the pages of [start, end) that regions
+// cover, but keeps the regions, so those pages read as zero on next touch
+// (madvise MADV_DONTNEED). It reports whether regions cover the whole
+// range; pages outside every region (the kernel's among them) are never
+// touched.
+func (s *Space) Discard(start, end uintptr) bool {
+	for i := 0; i < s.nregions; i++ {
+		r := s.regions[i]
+		if r.Start < end && start < r.End {
+			s.freePages(max(r.Start, start), min(r.End, end))
+		}
 	}
-	if prot&ProtExec != 0 {
-		flags = flags &^ mem.NoExec
-	}
-	return flags
-}
-
-// freePages unmaps the present pages of [start, end) and frees their frames.
-func (s *Space) freePages(start, end uintptr) {
-	for a := start; a < end; a += mem.PageSize {
-		s.freePage(a)
-	}
-}
-
-func (s *Space) freePage(a uintptr) {
-	if phys, ok := s.PT.Unmap(a); ok {
-		cpu.Invlpg(a)
-		s.PT.Frames.FreeFrame(phys)
-	}
-}
-
-// Discard frees the frames of [start, end) but keeps the regions, so the
-// pages read as zero on next touch (madvise MADV_DONTNEED).
-func (s *Space) Discard(start, end uintptr) {
-	s.freePages(start, end)
+	return s.Covered(start, end)
 }
