@@ -21,10 +21,26 @@ const (
 	headerMagic    = 0x1BADB002
 	flagPageAlign  = 1 << 0  // load modules on 4 KiB boundaries
 	flagMemoryInfo = 1 << 1  // pass mem_lower/upper and the memory map
+	flagVideoMode  = 1 << 2  // the video fields below are valid (§3.1.4)
 	flagAddresses  = 1 << 16 // the address fields below are valid (a.out kludge)
-	headerFlags    = flagPageAlign | flagMemoryInfo | flagAddresses
-	headerSize     = 32   // magic, flags, checksum, 5 address fields
+	headerFlags    = flagPageAlign | flagMemoryInfo | flagVideoMode | flagAddresses
+	headerSize     = 48   // magic, flags, checksum, 5 address fields, 4 video fields
 	headerSearch   = 8192 // the header must lie in the first 8 KiB (§3.1.1)
+)
+
+// The graphics mode the header asks for (§3.1.4): a linear framebuffer
+// (mode_type 0) of 1024x768 pixels, 32 bits each. It is a preference: GRUB
+// sets the closest mode the firmware has and describes it in the
+// information structure (§3.3, framebuffer_*), which the kernel's console
+// reads; on UEFI machines, which have no text mode, this is the only way to
+// get a screen. QEMU's own -kernel loader ignores the request (printing
+// "multiboot knows VBE. we don't.") and leaves VGA text mode on, which the
+// kernel keeps using.
+const (
+	videoModeLinear = 0
+	videoWidth      = 1024
+	videoHeight     = 768
+	videoDepth      = 32
 )
 
 // Layout is where the kernel's loadable bytes are, in the file and in memory.
@@ -110,4 +126,8 @@ func PutHeader(file []byte, l Layout) {
 	le.PutUint32(h[20:], l.LoadEndAddr)                  // load_end_addr
 	le.PutUint32(h[24:], l.BSSEndAddr)                   // bss_end_addr
 	le.PutUint32(h[28:], l.EntryAddr)                    // entry_addr
+	le.PutUint32(h[32:], videoModeLinear)                // mode_type
+	le.PutUint32(h[36:], videoWidth)                     // width
+	le.PutUint32(h[40:], videoHeight)                    // height
+	le.PutUint32(h[44:], videoDepth)                     // depth
 }

@@ -1,8 +1,12 @@
 package console
 
-// The console's print functions write to COM1 and the VGA screen at once.
+import "github.com/gobare/gobare/kernel/dev/fb"
+
+// The console's print functions write to COM1 and the screen at once: the
+// framebuffer when UseFramebuffer found one, the VGA text buffer otherwise.
 // They take strings and integers separately because kernel code cannot
-// format with fmt (it allocates).
+// format with fmt (it allocates). On the screen the kernel's own messages
+// are grey and the program's output (WriteProgram) white.
 
 // Write prints bytes, turning "\n" into "\r\n" for terminals.
 func Write(b []byte) {
@@ -18,13 +22,27 @@ func Print(s string) {
 	}
 }
 
+// WriteProgram prints the program's output (what it writes to standard
+// output and standard error): as Write, but white on the screen.
+func WriteProgram(b []byte) {
+	screen.SetColors(fb.White, fb.Black)
+	vgaAttr = vgaAttrProgram
+	Write(b)
+	screen.SetColors(fb.Grey, fb.Black)
+	vgaAttr = vgaAttrKernel
+}
+
 // PutByte prints one byte on the serial console and the screen.
 func PutByte(c byte) {
 	if c == '\n' {
 		SerialPutByte(COM1, '\r')
 	}
 	SerialPutByte(COM1, c)
-	vgaPutByte(c)
+	if screen.On() {
+		screen.PutByte(c)
+	} else {
+		vgaPutByte(c)
+	}
 }
 
 // Hex prints v as 0x followed by at least one hexadecimal digit.

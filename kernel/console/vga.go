@@ -3,19 +3,21 @@ package console
 import "unsafe"
 
 // The VGA text screen: 80x25 cells at physical 0xB8000, each a character
-// byte and an attribute byte (light grey on black = 0x07). The kernel maps
-// low memory 1:1 while it may print here... until paging maps it elsewhere:
-// SetVGABase moves the window.
+// byte and an attribute byte (light grey on black = 0x07, white 0x0F). The
+// kernel maps low memory 1:1 while it may print here... until paging maps
+// it elsewhere: SetVGABase moves the window.
 const (
-	vgaCols = 80
-	vgaRows = 25
-	vgaAttr = 0x07
+	vgaCols        = 80
+	vgaRows        = 25
+	vgaAttrKernel  = 0x07 // the kernel's messages: light grey on black
+	vgaAttrProgram = 0x0F // the program's output: white on black
 )
 
 var (
 	vgaBase uintptr = 0xB8000
 	vgaRow  int
 	vgaCol  int
+	vgaAttr uint16 = vgaAttrKernel
 )
 
 // SetVGABase tells the console where the text buffer is mapped; 0 turns the
@@ -58,6 +60,6 @@ func vgaScroll() {
 		}
 	}
 	for col := 0; col < vgaCols; col++ {
-		*vgaCell(vgaRows-1, col) = ' ' | vgaAttr<<8
+		*vgaCell(vgaRows-1, col) = ' ' | vgaAttrKernel<<8
 	}
 }

@@ -61,6 +61,23 @@ const (
 	offMmapLength     = 44 // mmap_length: size in bytes of the memory map buffer
 	offMmapAddr       = 48 // mmap_addr: address of the memory map buffer
 	offBootloaderName = 64 // boot_loader_name: address of the NUL-terminated name
+
+	// The framebuffer fields (FlagFramebuffer), after the VBE ones.
+	offFramebufferAddr   = 88  // framebuffer_addr: u64 physical address of the pixels
+	offFramebufferPitch  = 96  // framebuffer_pitch: bytes from one line to the next
+	offFramebufferWidth  = 100 // framebuffer_width: pixels (or characters in text mode)
+	offFramebufferHeight = 104 // framebuffer_height: lines (or character rows)
+	offFramebufferBPP    = 108 // framebuffer_bpp: u8 bits per pixel
+	offFramebufferType   = 109 // framebuffer_type: u8, FramebufferIndexed/RGB/EGAText
+	offColorInfo         = 110 // color_info: for RGB, six u8: red position, red size, green..., blue...
+	framebufferInfoEnd   = 116 // the end of color_info for the RGB type
+)
+
+// Framebuffer types (spec §3.3, framebuffer_type).
+const (
+	FramebufferIndexed = 0 // a palette-indexed graphics mode
+	FramebufferRGB     = 1 // direct colour: each pixel holds red, green and blue fields
+	FramebufferEGAText = 2 // EGA/VGA text mode: Width x Height character cells
 )
 
 // Layout of one module structure in the table at mods_addr (spec §3.3).
@@ -124,6 +141,24 @@ type Module struct {
 	String []byte // the module's string (its command line), a sub-slice of mem without the NUL; nil if absent
 }
 
+// Framebuffer is the video mode the loader set (spec §3.3, the
+// framebuffer_* fields, valid with FlagFramebuffer). For FramebufferRGB a
+// pixel of BPP bits holds each colour's top Size bits at bit Pos.
+type Framebuffer struct {
+	Addr      uint64 // physical address of the first pixel (or text cell)
+	Pitch     uint32 // bytes per line
+	Width     uint32 // pixels per line (characters for EGA text)
+	Height    uint32 // lines (character rows for EGA text)
+	BPP       uint8  // bits per pixel (16 for EGA text: character and attribute)
+	Type      uint8  // FramebufferIndexed, FramebufferRGB or FramebufferEGAText
+	RedPos    uint8  // FramebufferRGB only: the colour fields
+	RedSize   uint8
+	GreenPos  uint8
+	GreenSize uint8
+	BluePos   uint8
+	BlueSize  uint8
+}
+
 // Info is the parsed information structure. Fields whose flag bit is clear
 // are zero.
 type Info struct {
@@ -142,6 +177,8 @@ type Info struct {
 	ModulesDropped int                // further modules that did not fit in Modules and were ignored
 
 	BootloaderName []byte // the loader's name, e.g. "qemu", a sub-slice of mem without the NUL; nil if absent
+
+	Framebuffer Framebuffer // the video mode (FlagFramebuffer); QEMU's -kernel loader gives none (VGA text)
 }
 
 // Err says what is wrong with an information structure. ErrNone means
@@ -333,6 +370,28 @@ func Parse(mem []byte, infoAddr uint32) (Info, Err) {
 			return in, ErrBootloaderName
 		}
 		in.BootloaderName = s
+	}
+
+	if flags&FlagFramebuffer != 0 {
+		// The framebuffer fields (spec §3.3). Only their presence is
+		// checked here: the framebuffer itself lies outside RAM, and its
+		// user checks the geometry it needs.
+		if _, ok := u32(mem, base+framebufferInfoEnd-4); !ok {
+			return in, ErrInfoRange
+		}
+		fb := &in.Framebuffer
+		fb.Addr = u64(mem, base+offFramebufferAddr)
+		fb.Pitch, _ = u32(mem, base+offFramebufferPitch)
+		fb.Width, _ = u32(mem, base+offFramebufferWidth)
+		fb.Height, _ = u32(mem, base+offFramebufferHeight)
+		fb.BPP = mem[base+offFramebufferBPP]
+		fb.Type = mem[base+offFramebufferType]
+		if fb.Type == FramebufferRGB {
+			c := mem[base+offColorInfo : base+framebufferInfoEnd]
+			fb.RedPos, fb.RedSize = c[0], c[1]
+			fb.GreenPos, fb.GreenSize = c[2], c[3]
+			fb.BluePos, fb.BlueSize = c[4], c[5]
+		}
 	}
 
 	return in, ErrNone
