@@ -7,6 +7,7 @@ import (
 
 	"github.com/gobare/gobare/kernel/console"
 	"github.com/gobare/gobare/kernel/cpu"
+	"github.com/gobare/gobare/kernel/fs/devfs"
 	"github.com/gobare/gobare/kernel/linux"
 	"github.com/gobare/gobare/kernel/mem"
 	"github.com/gobare/gobare/kernel/multiboot"
@@ -47,7 +48,7 @@ func Main(magic uint32, info uintptr) {
 	// A byte that arrived before we got here would be lost when the UART
 	// is reset: keep it for standard input.
 	if b, ok := console.SerialGetByte(console.COM1); ok {
-		linux.StdinPush(b)
+		devfs.StdinPush(b)
 	}
 	console.InitSerial(console.COM1)
 	console.InitSerial(console.COM2)
@@ -74,7 +75,7 @@ func Main(magic uint32, info uintptr) {
 	setUpMemory()
 	setUpTraps()
 	timer.Init()
-	linux.PollStdin() // see PollStdin: re-arm the serial interrupt
+	devfs.PollStdin() // see PollStdin: re-arm the serial interrupt
 	printBanner()
 	file, args, ok := findProgram()
 	if !ok {

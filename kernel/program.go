@@ -6,7 +6,10 @@ import (
 	"github.com/gobare/gobare/kernel/console"
 	"github.com/gobare/gobare/kernel/cpu"
 	"github.com/gobare/gobare/kernel/elf"
-	"github.com/gobare/gobare/kernel/fs"
+	"github.com/gobare/gobare/kernel/fs/cpiofs"
+	"github.com/gobare/gobare/kernel/fs/devfs"
+	"github.com/gobare/gobare/kernel/fs/tmpfs"
+	"github.com/gobare/gobare/kernel/vfs"
 	"github.com/gobare/gobare/kernel/linux"
 	"github.com/gobare/gobare/kernel/mem"
 	"github.com/gobare/gobare/kernel/power"
@@ -198,9 +201,11 @@ func indexByte(b []byte, c byte) int {
 	return len(b)
 }
 
-// setUpFiles finds the read-only file system's archive — embedded by
-// mkimage, or the second Multiboot module — checks it, and mounts it where
-// the kernel words mount= and cwd= say (default /).
+// setUpFiles builds the program's file system: the read-only archive —
+// embedded by mkimage, or the second Multiboot module — mounted where the
+// kernel word mount= says (default /), the tmpfs at /tmp and the devices
+// at /dev; the working directory from cwd= (default the mount point); and
+// descriptors 0, 1 and 2 on the console.
 func setUpFiles() {
 	var archive []byte
 	switch {
@@ -214,15 +219,41 @@ func setUpFiles() {
 	if mount == nil {
 		mount = []byte("/")
 	}
-	linux.SetMount(mount, kernelOption("cwd"))
-	if archive == nil {
-		return
+	var buf [vfs.MaxPath]byte
+	mountPath, ok := vfs.Clean(buf[:], nil, mount)
+	if !ok {
+		fail("mount=: ", "path too long")
 	}
-	if err := fs.Check(archive); err != fs.ErrNone {
-		fail("file system archive: ", err.String())
+	if archive != nil {
+		if err := cpiofs.Check(archive); err != cpiofs.ErrNone {
+			fail("file system archive: ", err.String())
+		}
+		archiveFS.Archive = archive
+		vfs.Mount(mountPath, &archiveFS, false)
 	}
-	linux.Files = archive
+	tmpFS.Init(&frames, wallSeconds)
+	vfs.Mount([]byte("/tmp"), &tmpFS, true)
+	vfs.Mount([]byte("/dev"), &devFS, true)
+	vfs.SetCwd(mountPath)
+	if cwd := kernelOption("cwd"); cwd != nil {
+		if p, ok := vfs.Clean(buf[:], nil, cwd); ok {
+			vfs.SetCwd(p)
+		}
+	}
+	linux.FDs.Install(devfs.Console(), 0, false)
+	linux.FDs.Dup(0, 1, 0, false)
+	linux.FDs.Dup(0, 2, 0, false)
 }
+
+// The file systems.
+var (
+	archiveFS cpiofs.FS
+	tmpFS     tmpfs.FS
+	devFS     devfs.FS
+)
+
+// wallSeconds is the time of day in seconds since 1970, for file times.
+func wallSeconds() int64 { return (timer.Nanotime() + timer.BootEpochNanos()) / 1e9 }
 
 // runProgram loads the program and runs its first thread; it never returns.
 func runProgram(file []byte, args proc.Args) {

@@ -3,6 +3,7 @@ package kernel
 import (
 	"github.com/gobare/gobare/kernel/console"
 	"github.com/gobare/gobare/kernel/cpu"
+	"github.com/gobare/gobare/kernel/fs/devfs"
 	"github.com/gobare/gobare/kernel/linux"
 	"github.com/gobare/gobare/kernel/mem"
 	"github.com/gobare/gobare/kernel/power"
@@ -46,8 +47,7 @@ func handleTrap(f *trap.Frame) {
 			sched.Tick(timer.Nanotime())
 		}
 	case f.Vector == timer.IRQBase+timer.IRQCOM1:
-		linux.PollStdin()
-		linux.WakeWaiters()
+		devfs.PollStdin()
 		timer.EndOfInterrupt(timer.IRQCOM1)
 	case f.Vector == timer.IRQBase+timer.IRQKeyboard:
 		for i := 0; i < 16; i++ { // a bounded drain: never spin on a stuck controller
@@ -57,10 +57,9 @@ func handleTrap(f *trap.Frame) {
 			}
 			if ok {
 				console.EchoScreen(c)
-				linux.StdinPush(c)
+				devfs.StdinPush(c)
 			}
 		}
-		linux.WakeWaiters()
 		timer.EndOfInterrupt(timer.IRQKeyboard)
 	case f.Vector >= timer.IRQBase && f.Vector < timer.IRQBase+16:
 		timer.EndOfInterrupt(int(f.Vector - timer.IRQBase))

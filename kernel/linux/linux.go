@@ -1,45 +1,28 @@
-// Package linux owns the Linux system call ABI that the Go runtime uses:
-// the table from call number to handler (table.go) and one function per
-// call. Arguments arrive in RDI, RSI, RDX, R10, R8, R9, the number in RAX,
-// and the result (or -errno) goes back in RAX (System V x86-64 psABI
-// §A.2.1; DESIGN.md lists the calls and what each must do).
+// Package linux owns the Linux system call ABI: the table from call number
+// to handler, name, argument kinds and support note (table.go), and one
+// function per call (sys_*.go, by topic), each a thin layer that checks
+// and copies its arguments and asks a kernel object — vfs files, ipc,
+// sched, vm — to do the work. Arguments arrive in RDI, RSI, RDX, R10, R8,
+// R9, the number in RAX, and the result (or -errno) goes back in RAX
+// (System V x86-64 psABI §A.2.1); every other register is preserved.
 package linux
 
 import (
 	"github.com/gobare/gobare/kernel/console"
 	"github.com/gobare/gobare/kernel/sched"
 	"github.com/gobare/gobare/kernel/trap"
+	"github.com/gobare/gobare/kernel/vfs"
 	"github.com/gobare/gobare/kernel/vm"
 )
-
-// Errno values (Linux uapi errno-base.h, errno.h).
-const (
-	EPERM     = 1
-	ENOENT    = 2
-	EINTR     = 4
-	EBADF     = 9
-	EAGAIN    = 11
-	ENOMEM    = 12
-	EFAULT    = 14
-	EEXIST    = 17
-	ENODEV    = 19
-	EINVAL    = 22
-	EMFILE    = 24
-	ENOSYS    = 38
-	ETIMEDOUT = 110
-	EROFS     = 30
-	ESRCH     = 3
-)
-
-// errno returns -e as a system call result.
-func errno(e int) uintptr { return uintptr(-e) }
 
 // call is one system call in progress. Handlers take it by value: a
 // pointer passed through the table's indirect call would escape to the
 // heap, and the kernel has none.
 type call struct {
-	f *trap.Frame
-	t *sched.Thread
+	f     *trap.Frame
+	t     *sched.Thread
+	retry bool        // run again by restart: the thread is already blocked
+	again sched.Retry // restart, for block (a field, not a reference from block: the table would refer to itself)
 }
 
 // arg returns argument i (0-5).
@@ -69,6 +52,8 @@ var (
 	ProgramName []byte
 	// ExitHook stops the machine with the program's status.
 	ExitHook func(code int)
+	// FDs is the program's descriptor table.
+	FDs vfs.FDTable
 	// Counts counts the calls by number; the last slot counts all larger
 	// numbers (gobare's rt0_trace among them).
 	Counts [len(syscallNames) + 1]uint32
@@ -78,24 +63,58 @@ var (
 
 // Syscall handles the system call in frame f made by the current thread.
 func Syscall(f *trap.Frame) {
-	c := call{f: f, t: sched.Current()}
+	c := call{f: f, t: sched.Current(), again: restart}
 	nr := f.AX
 	Counts[min(nr, uint64(len(Counts)-1))]++
-	var r uintptr
-	if nr < uint64(len(table)) && table[nr] != nil {
-		r = table[nr](c)
-	} else {
-		r = errno(ENOSYS)
-		logUnknown(nr)
+	if Trace && (nr == sysExitNr || nr == sysExitGroupNr) {
+		traceCall(c, nr, 0) // they do not return
 	}
-	if c.t.State == sched.Running || c.t.State == sched.Blocked {
-		if c.t.State == sched.Running {
-			f.AX = uint64(r)
-		}
-		if Trace && nr != SysRt0Trace {
-			traceCall(c, nr, r)
-		}
+	r := dispatch(c)
+	if c.t.State == sched.Running {
+		f.AX = uint64(r)
 	}
+	if Trace && nr != SysRt0Trace && nr != sysExitNr && nr != sysExitGroupNr && (c.t.State == sched.Running || r == blocked) {
+		traceCall(c, nr, r)
+	}
+}
+
+// dispatch runs the handler of the call in c's frame.
+func dispatch(c call) uintptr {
+	nr := c.f.AX
+	if nr < uint64(len(table)) && table[nr].handler != nil {
+		return table[nr].handler(c)
+	}
+	logUnknown(nr)
+	return errno(ENOSYS)
+}
+
+// The calls that do not return, traced before they run.
+const (
+	sysExitNr      = 60
+	sysExitGroupNr = 231
+)
+
+// blocked is what a handler returns after blocking its thread: not a
+// result (the thread's wait supplies that), and never a valid one.
+const blocked = ^uintptr(0) - 8192
+
+// block makes the calling thread wait on key until its call can complete
+// (restart will run it again after each Notify of key) or until deadline
+// (0: none) passes, when the call returns timeoutResult. On a retry the
+// thread is already waiting and nothing changes.
+func (c call) block(key uintptr, deadline int64, timeoutResult uintptr) uintptr {
+	if !c.retry {
+		sched.Block(c.f, key, deadline, timeoutResult, c.again)
+	}
+	return blocked
+}
+
+// restart runs a blocked thread's system call again, from the registers
+// saved when it blocked (RAX still holds the call number): it either
+// completes now or blocks on.
+func restart(t *sched.Thread) (uintptr, bool) {
+	r := dispatch(call{f: &t.Frame, t: t, retry: true})
+	return r, r != blocked
 }
 
 // logUnknown prints a system call the kernel does not implement, once.
@@ -114,11 +133,11 @@ func logUnknown(nr uint64) {
 
 // Name returns a system call's name.
 func Name(nr uint64) string {
-	if nr < uint64(len(syscallNames)) && syscallNames[nr] != "" {
+	switch {
+	case nr < uint64(len(table)) && table[nr].name != "":
+		return table[nr].name
+	case nr < uint64(len(syscallNames)) && syscallNames[nr] != "":
 		return syscallNames[nr]
-	}
-	if nr == SysRt0Trace {
-		return "rt0_trace"
 	}
 	return "unknown"
 }

@@ -40,6 +40,21 @@ const (
 	siUser      = 0
 )
 
+// threadSignals is a thread's own signal state: the blocked mask, the
+// pending set (bit sig-1), and the alternate signal stack.
+type threadSignals struct {
+	SigMask, SigPending uint64
+	AltSP, AltSize      uint64
+	AltFlags            uint32
+}
+
+// perThread holds each thread's signal state, by its slot in the thread
+// table.
+var perThread [sched.MaxThreads]threadSignals
+
+// sigs returns t's signal state.
+func sigs(t *sched.Thread) *threadSignals { return &perThread[t.Slot] }
+
 // sigaction flags and special handlers (uapi asm/signal.h).
 const (
 	saOnstack  = 0x08000000
@@ -91,7 +106,7 @@ func sysRtSigaction(c call) uintptr {
 // rt_sigprocmask(how, set, oldset, sigsetsize)
 func sysRtSigprocmask(c call) uintptr {
 	how, set, old := c.arg(0), c.arg(1), c.arg(2)
-	if old != 0 && !Space.WriteUint64(old, c.t.SigMask) {
+	if old != 0 && !Space.WriteUint64(old, sigs(c.t).SigMask) {
 		return errno(EFAULT)
 	}
 	if set == 0 {
@@ -103,15 +118,15 @@ func sysRtSigprocmask(c call) uintptr {
 	}
 	switch how {
 	case 0: // SIG_BLOCK
-		c.t.SigMask |= m
+		sigs(c.t).SigMask |= m
 	case 1: // SIG_UNBLOCK
-		c.t.SigMask &^= m
+		sigs(c.t).SigMask &^= m
 	case 2: // SIG_SETMASK
-		c.t.SigMask = m
+		sigs(c.t).SigMask = m
 	default:
 		return errno(EINVAL)
 	}
-	c.t.SigMask &^= unblockable
+	sigs(c.t).SigMask &^= unblockable
 	return 0
 }
 
@@ -121,15 +136,15 @@ func sysSigaltstack(c call) uintptr {
 	t := c.t
 	if old != 0 {
 		var b [24]byte
-		flags := t.AltFlags
-		if t.AltSP == 0 {
+		flags := sigs(t).AltFlags
+		if sigs(t).AltSP == 0 {
 			flags = ssDisable
 		} else if onAltStack(t, c.f.RSP) {
 			flags |= ssOnstack
 		}
-		put64(b[0:], t.AltSP)
+		put64(b[0:], sigs(t).AltSP)
 		putLE32(b[8:], flags)
-		put64(b[16:], t.AltSize)
+		put64(b[16:], sigs(t).AltSize)
 		if !Space.CopyOut(old, b[:]) {
 			return errno(EFAULT)
 		}
@@ -142,18 +157,18 @@ func sysSigaltstack(c call) uintptr {
 		if onAltStack(t, c.f.RSP) {
 			return errno(EPERM)
 		}
-		t.AltFlags = le32(b[8:])
-		if t.AltFlags&ssDisable != 0 {
-			t.AltSP, t.AltSize = 0, 0
+		sigs(t).AltFlags = le32(b[8:])
+		if sigs(t).AltFlags&ssDisable != 0 {
+			sigs(t).AltSP, sigs(t).AltSize = 0, 0
 		} else {
-			t.AltSP, t.AltSize = get64(b[0:]), get64(b[16:])
+			sigs(t).AltSP, sigs(t).AltSize = get64(b[0:]), get64(b[16:])
 		}
 	}
 	return 0
 }
 
 func onAltStack(t *sched.Thread, sp uint64) bool {
-	return t.AltSP != 0 && sp > t.AltSP && sp <= t.AltSP+t.AltSize
+	return sigs(t).AltSP != 0 && sp > sigs(t).AltSP && sp <= sigs(t).AltSP+sigs(t).AltSize
 }
 
 // kill(pid, sig): the program is process 1; 0 and -1 mean it too.
@@ -170,9 +185,9 @@ func sysKill(c call) uintptr {
 	}
 	// Prefer the caller, else any thread that does not block the signal.
 	target := c.t
-	if target.SigMask&bit(sig) != 0 {
+	if sigs(target).SigMask&bit(sig) != 0 {
 		sched.Each(func(t *sched.Thread) {
-			if t.SigMask&bit(sig) == 0 {
+			if sigs(t).SigMask&bit(sig) == 0 {
 				target = t
 			}
 		})
@@ -212,10 +227,9 @@ func post(t *sched.Thread, sig int) {
 	if ignored(sig) {
 		return
 	}
-	t.SigPending |= bit(sig)
-	if t.State == sched.Blocked && t.SigMask&bit(sig) == 0 {
-		t.Frame.AX = uint64(errno(EINTR))
-		sched.Wake(t)
+	sigs(t).SigPending |= bit(sig)
+	if t.State == sched.Blocked && sigs(t).SigMask&bit(sig) == 0 {
+		sched.Wake(t, errno(EINTR))
 	}
 }
 
@@ -238,7 +252,7 @@ func DeliverPending(f *trap.Frame) {
 	if t == nil {
 		return
 	}
-	ready := t.SigPending &^ t.SigMask
+	ready := sigs(t).SigPending &^ sigs(t).SigMask
 	if ready == 0 {
 		return
 	}
@@ -247,7 +261,7 @@ func DeliverPending(f *trap.Frame) {
 		ready >>= 1
 		sig++
 	}
-	t.SigPending &^= bit(sig)
+	sigs(t).SigPending &^= bit(sig)
 	code := int32(siTkill)
 	if sigactions[sig].handler == sigDfl {
 		if !defaultIgnore(sig) {
@@ -266,7 +280,7 @@ func DeliverPending(f *trap.Frame) {
 func Fault(f *trap.Frame, sig int, code int32, addr uint64) {
 	t := sched.Current()
 	h := sigactions[sig].handler
-	if h == sigDfl || h == sigIgn || t.SigMask&bit(sig) != 0 || !deliver(t, f, sig, code, addr) {
+	if h == sigDfl || h == sigIgn || sigs(t).SigMask&bit(sig) != 0 || !deliver(t, f, sig, code, addr) {
 		killedBy(f, sig, true)
 	}
 }
@@ -333,8 +347,8 @@ func gregs(f *trap.Frame) [18]*uint64 {
 func deliver(t *sched.Thread, f *trap.Frame, sig int, code int32, addr uint64) bool {
 	act := sigactions[sig]
 	sp := f.RSP - redZone
-	if act.flags&saOnstack != 0 && t.AltSP != 0 && !onAltStack(t, f.RSP) {
-		sp = t.AltSP + t.AltSize
+	if act.flags&saOnstack != 0 && sigs(t).AltSP != 0 && !onAltStack(t, f.RSP) {
+		sp = sigs(t).AltSP + sigs(t).AltSize
 	}
 	fpAddr := (sp - fpstateSize) &^ 63
 	frame := ((fpAddr - sigframeSize) &^ 15) - 8 // RSP ≡ 8 mod 16 at handler entry, as after a CALL
@@ -342,13 +356,13 @@ func deliver(t *sched.Thread, f *trap.Frame, sig int, code int32, addr uint64) b
 	var b [sigframeSize]byte
 	put64(b[0:], act.restorer)
 	uc := b[ucOff:]
-	put64(uc[ucStack:], t.AltSP)
-	altFlags := t.AltFlags
-	if t.AltSP == 0 {
+	put64(uc[ucStack:], sigs(t).AltSP)
+	altFlags := sigs(t).AltFlags
+	if sigs(t).AltSP == 0 {
 		altFlags = ssDisable
 	}
 	putLE32(uc[ucStack+8:], altFlags)
-	put64(uc[ucStack+16:], t.AltSize)
+	put64(uc[ucStack+16:], sigs(t).AltSize)
 	for i, r := range gregs(f) {
 		put64(uc[ucMcontext+8*i:], *r)
 	}
@@ -356,10 +370,10 @@ func deliver(t *sched.Thread, f *trap.Frame, sig int, code int32, addr uint64) b
 	put64(uc[ucMcontext+18*8:], f.CS|f.SS<<48)
 	put64(uc[ucMcontext+19*8:], f.Error)
 	put64(uc[ucMcontext+20*8:], f.Vector)
-	put64(uc[ucMcontext+21*8:], t.SigMask)
+	put64(uc[ucMcontext+21*8:], sigs(t).SigMask)
 	put64(uc[ucMcontext+22*8:], addr)
 	put64(uc[ucFpstate:], fpAddr)
-	put64(uc[ucSigmask:], t.SigMask)
+	put64(uc[ucSigmask:], sigs(t).SigMask)
 	info := b[siginfoOff:]
 	putLE32(info[0:], uint32(sig))
 	putLE32(info[8:], uint32(code))
@@ -378,11 +392,11 @@ func deliver(t *sched.Thread, f *trap.Frame, sig int, code int32, addr uint64) b
 	f.DX = frame + ucOff
 	f.AX = 0
 	f.RFLAGS &^= 1<<8 | 1<<10 // TF, DF
-	t.SigMask |= act.mask
+	sigs(t).SigMask |= act.mask
 	if act.flags&saNodefer == 0 {
-		t.SigMask |= bit(sig)
+		sigs(t).SigMask |= bit(sig)
 	}
-	t.SigMask &^= unblockable
+	sigs(t).SigMask &^= unblockable
 	return true
 }
 
@@ -414,7 +428,7 @@ func sysRtSigreturn(c call) uintptr {
 	const userFlags = 0xCD5 | 1<<8 | 1<<10
 	f.RFLAGS = f.RFLAGS&userFlags | 0x202
 	f.CS, f.SS = trap.KernelCS, trap.KernelSS
-	t.SigMask = get64(uc[ucSigmask:]) &^ unblockable
+	sigs(t).SigMask = get64(uc[ucSigmask:]) &^ unblockable
 	return uintptr(f.AX)
 }
 

@@ -1,99 +1,117 @@
 package linux
 
+// The system call table: every call gobare implements, with its name, its
+// handler, how the trace prints its arguments and, when the call does less
+// than Linux's, a note saying what. Any other number returns -ENOSYS and is
+// logged once by name (names.go has every Linux x86-64 name).
+//
+// Argument kinds, one letter per argument (strace's conventions):
+//
+//	x hex   d signed decimal   u unsigned decimal   f file descriptor
+//	s a C string (a path)      b the buffer of the next argument's length
+//	p mmap protection          m mmap flags         F futex operation
+//	S signal number            a arch_prctl code    C clock id
+
 // handler implements one system call and returns its result.
 type handler func(c call) uintptr
 
-// table maps system call numbers to handlers: every call the Go runtime
-// makes (DESIGN.md, "Services"). Any other number returns -ENOSYS.
-var table = [...]handler{
-	0:   sysRead,
-	1:   sysWrite,
-	2:   sysOpen,
-	3:   sysClose,
-	4:   sysStat,
-	5:   sysFstat,
-	6:   sysLstat,
-	8:   sysLseek,
-	9:   sysMmap,
-	10:  sysMprotect,
-	11:  sysMunmap,
-	13:  sysRtSigaction,
-	14:  sysRtSigprocmask,
-	15:  sysRtSigreturn,
-	16:  sysIoctl,
-	17:  sysPread64,
-	18:  sysPwrite64,
-	21:  sysAccess,
-	22:  sysPipe,
-	24:  sysSchedYield,
-	28:  sysMadvise,
-	32:  sysDup,
-	33:  sysDup2,
-	35:  sysNanosleep,
-	39:  sysGetpid,
-	56:  sysClone,
-	60:  sysExit,
-	62:  sysKill,
-	63:  sysUname,
-	72:  sysFcntl,
-	91:  sysAcceptNoop, // fchmod
-	93:  sysAcceptNoop, // fchown
-	74:  sysFsync,
-	75:  sysFsync,
-	77:  sysFtruncate,
-	79:  sysGetcwd,
-	80:  sysChdir,
-	81:  sysFchdir,
-	82:  sysRename,
-	83:  sysMkdir,
-	84:  sysRmdir,
-	86:  sysReadOnly, // link
-	87:  sysUnlink,
-	88:  sysSymlink,
-	89:  sysReadlink,
-	90:  sysAcceptNoop, // chmod
-	95:  sysUmask,
-	102: sysGetZero, // getuid
-	104: sysGetZero, // getgid
-	107: sysGetZero, // geteuid
-	108: sysGetZero, // getegid
-	110: sysGetZero, // getppid
-	131: sysSigaltstack,
-	157: sysPrctl,
-	158: sysArchPrctl,
-	186: sysGettid,
-	200: sysTkill,
-	202: sysFutex,
-	204: sysSchedGetaffinity,
-	217: sysGetdents64,
-	228: sysClockGettime,
-	230: sysClockNanosleep,
-	231: sysExitGroup,
-	232: sysEpollWait,
-	233: sysEpollCtl,
-	234: sysTgkill,
-	257: sysOpenat,
-	258: sysMkdirat,
-	260: sysAcceptNoop, // fchownat
-	262: sysNewfstatat,
-	263: sysUnlinkat,
-	264: sysRenameat,
-	265: sysReadOnly, // linkat
-	266: sysSymlinkat,
-	267: sysReadlinkat,
-	280: sysAcceptNoop, // utimensat
-	268: sysAcceptNoop, // fchmodat
-	269: sysFaccessat,
-	281: sysEpollPwait,
-	284: sysEventfd,
-	290: sysEventfd2,
-	291: sysEpollCreate1,
-	292: sysDup2, // dup3
-	293: sysPipe2,
-	316: sysRenameat, // renameat2
-	302: sysPrlimit64,
-	318: sysGetrandom,
-	439: sysFaccessat, // faccessat2
+// syscall describes one implemented system call.
+type syscall struct {
+	name    string
+	handler handler
+	args    string // argument kinds for the trace
+	note    string // what it does less than Linux; "" for nothing
+}
 
-	SysRt0Trace: sysRt0Trace,
+// table maps system call numbers to their descriptions.
+var table = [...]syscall{
+	0:           {"read", sysRead, "fxu", ""},
+	1:           {"write", sysWrite, "fbu", ""},
+	2:           {"open", sysOpen, "sxx", ""},
+	3:           {"close", sysClose, "f", ""},
+	4:           {"stat", sysStat, "sx", ""},
+	5:           {"fstat", sysFstat, "fx", ""},
+	6:           {"lstat", sysLstat, "sx", ""},
+	8:           {"lseek", sysLseek, "fdd", ""},
+	9:           {"mmap", sysMmap, "xupmfx", "anonymous memory only (files: ENODEV)"},
+	10:          {"mprotect", sysMprotect, "xup", ""},
+	11:          {"munmap", sysMunmap, "xu", ""},
+	13:          {"rt_sigaction", sysRtSigaction, "Sxxu", ""},
+	14:          {"rt_sigprocmask", sysRtSigprocmask, "dxxu", ""},
+	15:          {"rt_sigreturn", sysRtSigreturn, "", ""},
+	16:          {"ioctl", sysIoctl, "fxx", "ENOTTY: no terminals"},
+	17:          {"pread64", sysPread64, "fxud", ""},
+	18:          {"pwrite64", sysPwrite64, "fbud", ""},
+	21:          {"access", sysAccess, "sx", ""},
+	22:          {"pipe", sysPipe, "x", ""},
+	24:          {"sched_yield", sysSchedYield, "", ""},
+	28:          {"madvise", sysMadvise, "xud", "MADV_DONTNEED frees; others accepted"},
+	32:          {"dup", sysDup, "f", ""},
+	33:          {"dup2", sysDup2, "ff", ""},
+	35:          {"nanosleep", sysNanosleep, "xx", ""},
+	39:          {"getpid", sysGetpid, "", ""},
+	56:          {"clone", sysClone, "xxxxx", "threads only (CLONE_VM|CLONE_THREAD); fork is ENOSYS"},
+	60:          {"exit", sysExit, "d", ""},
+	62:          {"kill", sysKill, "dS", "the program is process 1"},
+	63:          {"uname", sysUname, "x", ""},
+	72:          {"fcntl", sysFcntl, "fdx", ""},
+	74:          {"fsync", sysFsync, "", "nothing to write back"},
+	75:          {"fdatasync", sysFsync, "", "nothing to write back"},
+	77:          {"ftruncate", sysFtruncate, "fd", ""},
+	79:          {"getcwd", sysGetcwd, "xu", ""},
+	80:          {"chdir", sysChdir, "s", ""},
+	81:          {"fchdir", sysFchdir, "", ""},
+	82:          {"rename", sysRename, "ss", ""},
+	83:          {"mkdir", sysMkdir, "sx", ""},
+	84:          {"rmdir", sysRmdir, "s", ""},
+	86:          {"link", sysLink, "", "EPERM: no file system has hard links"},
+	87:          {"unlink", sysUnlink, "s", ""},
+	88:          {"symlink", sysSymlink, "", ""},
+	89:          {"readlink", sysReadlink, "sxu", ""},
+	90:          {"chmod", sysAcceptNoop, "", "accepted, no effect (no permission bits)"},
+	91:          {"fchmod", sysAcceptNoop, "", "accepted, no effect (no permission bits)"},
+	93:          {"fchown", sysAcceptNoop, "", "accepted, no effect"},
+	95:          {"umask", sysUmask, "", "reports 022, changes nothing"},
+	102:         {"getuid", sysGetZero, "", "always 0 (root)"},
+	104:         {"getgid", sysGetZero, "", "always 0"},
+	107:         {"geteuid", sysGetZero, "", "always 0"},
+	108:         {"getegid", sysGetZero, "", "always 0"},
+	110:         {"getppid", sysGetZero, "", "always 0"},
+	131:         {"sigaltstack", sysSigaltstack, "xx", ""},
+	157:         {"prctl", sysPrctl, "xxxxx", "EINVAL for every option"},
+	158:         {"arch_prctl", sysArchPrctl, "ax", ""},
+	186:         {"gettid", sysGettid, "", ""},
+	200:         {"tkill", sysTkill, "dS", ""},
+	202:         {"futex", sysFutex, "xFdxxd", "WAIT, WAKE and their BITSET forms"},
+	204:         {"sched_getaffinity", sysSchedGetaffinity, "dux", "one CPU"},
+	217:         {"getdents64", sysGetdents64, "fxu", ""},
+	228:         {"clock_gettime", sysClockGettime, "Cx", ""},
+	230:         {"clock_nanosleep", sysClockNanosleep, "Cdxx", ""},
+	231:         {"exit_group", sysExitGroup, "d", ""},
+	232:         {"epoll_wait", sysEpollWait, "fxdd", ""},
+	233:         {"epoll_ctl", sysEpollCtl, "fdfx", ""},
+	234:         {"tgkill", sysTgkill, "ddS", ""},
+	257:         {"openat", sysOpenat, "fsxx", ""},
+	258:         {"mkdirat", sysMkdirat, "fsx", ""},
+	260:         {"fchownat", sysAcceptNoop, "", "accepted, no effect"},
+	262:         {"newfstatat", sysNewfstatat, "fsxx", ""},
+	263:         {"unlinkat", sysUnlinkat, "fsx", ""},
+	264:         {"renameat", sysRenameat, "fsfs", ""},
+	265:         {"linkat", sysLink, "", "EPERM: no file system has hard links"},
+	266:         {"symlinkat", sysSymlinkat, "", ""},
+	267:         {"readlinkat", sysReadlinkat, "fsxu", ""},
+	268:         {"fchmodat", sysAcceptNoop, "", "accepted, no effect"},
+	269:         {"faccessat", sysFaccessat, "fsx", ""},
+	280:         {"utimensat", sysAcceptNoop, "", "accepted, no effect"},
+	281:         {"epoll_pwait", sysEpollPwait, "fxddx", "the signal mask is ignored"},
+	284:         {"eventfd", sysEventfd, "", ""},
+	290:         {"eventfd2", sysEventfd2, "ux", ""},
+	291:         {"epoll_create1", sysEpollCreate1, "x", ""},
+	292:         {"dup3", sysDup3, "ffx", ""},
+	293:         {"pipe2", sysPipe2, "xx", ""},
+	302:         {"prlimit64", sysPrlimit64, "ddxx", ""},
+	316:         {"renameat2", sysRenameat, "fsfsx", "flags ignored"},
+	318:         {"getrandom", sysGetrandom, "xux", "RDRAND when the CPU has it, else a TSC-seeded generator (not for keys)"},
+	439:         {"faccessat2", sysFaccessat, "", "flags ignored"},
+	SysRt0Trace: {"rt0_trace", sysRt0Trace, "dd", "gobare's own: rt/'s bootstrap trace"},
 }

@@ -1,6 +1,7 @@
 package linux
 
 import (
+	"github.com/gobare/gobare/kernel/ipc"
 	"github.com/gobare/gobare/kernel/sched"
 	"github.com/gobare/gobare/kernel/timer"
 )
@@ -35,6 +36,9 @@ func sysClone(c call) uintptr {
 	if t == nil {
 		return errno(EAGAIN)
 	}
+	// The new thread blocks what its parent blocks; nothing is pending and
+	// it has no alternate stack yet (Linux clears it for CLONE_VM).
+	*sigs(t) = threadSignals{SigMask: sigs(c.t).SigMask}
 	if flags&cloneParentSettid != 0 {
 		Space.WriteUint32(ptid, uint32(t.TID))
 	}
@@ -55,9 +59,6 @@ func sysExit(c call) uintptr {
 
 // exit_group(code) ends the program.
 func sysExitGroup(c call) uintptr {
-	if Trace {
-		traceCall(c, 231, 0)
-	}
 	ExitHook(int(c.arg(0)))
 	return 0
 }
@@ -95,7 +96,7 @@ func sysFutex(c call) uintptr {
 			return errno(EAGAIN)
 		}
 		var deadline int64
-		if timeout != 0 {
+		if timeout != 0 && !c.retry {
 			ns, ok := readTimespec(timeout)
 			if !ok {
 				return errno(EFAULT)
@@ -106,11 +107,9 @@ func sysFutex(c call) uintptr {
 				deadline = timer.Nanotime() + max(ns, 1)
 			}
 		}
-		c.t.FutexAddr = addr
-		sched.Block(c.f, sched.WaitFutex, deadline, 0, errno(ETIMEDOUT))
-		return 0
+		return c.block(ipc.FutexKey(addr), deadline, errno(ETIMEDOUT))
 	case futexWake, futexWakeBitset:
-		return uintptr(sched.FutexWake(addr, int(val)))
+		return uintptr(ipc.FutexWake(addr, int(val)))
 	}
 	return errno(ENOSYS)
 }
@@ -121,8 +120,7 @@ func sysNanosleep(c call) uintptr {
 	if !ok || ns < 0 {
 		return errno(EFAULT)
 	}
-	sched.Block(c.f, sched.WaitSleep, timer.Nanotime()+max(ns, 1), 0, 0)
-	return 0
+	return c.block(0, timer.Nanotime()+max(ns, 1), 0)
 }
 
 // clock_nanosleep(clock, flags, req, rem): relative, or absolute with
@@ -139,8 +137,7 @@ func sysClockNanosleep(c call) uintptr {
 			deadline -= timer.BootEpochNanos()
 		}
 	}
-	sched.Block(c.f, sched.WaitSleep, max(deadline, 1), 0, 0)
-	return 0
+	return c.block(0, max(deadline, 1), 0)
 }
 
 // readTimespec reads a struct timespec {tv_sec, tv_nsec int64} as ns.

@@ -2,35 +2,18 @@ package linux
 
 import (
 	"github.com/gobare/gobare/kernel/console"
+	kerrno "github.com/gobare/gobare/kernel/errno"
 	"github.com/gobare/gobare/kernel/sched"
 )
-
-// argKinds says how the trace prints each system call's arguments, one
-// letter per argument (strace's conventions):
-//
-//	x hex   d signed decimal   u unsigned decimal   f file descriptor
-//	s a C string (a path)      b the buffer of the next argument's length
-//	p mmap protection          m mmap flags         F futex operation
-//	S signal number            a arch_prctl code    C clock id
-var argKinds = [...]string{
-	0: "fxu", 1: "fbu", 2: "sxx", 3: "f", 4: "sx", 5: "fx", 6: "sx", 8: "fdd",
-	9: "xupmfx", 10: "xup", 11: "xu", 13: "Sxxu", 14: "dxxu", 15: "", 16: "fxx",
-	17: "fxud", 18: "fbud", 21: "sx", 24: "", 28: "xud", 35: "xx", 39: "", 56: "xxxxx",
-	60: "d", 62: "dS", 63: "x", 72: "fdx", 77: "fd", 82: "ss", 83: "sx", 84: "s", 87: "s", 22: "x", 32: "f", 33: "ff", 79: "xu", 80: "s", 89: "sxu",
-	131: "xx", 157: "xxxxx", 158: "ax", 186: "", 200: "dS", 202: "xFdxxd",
-	204: "dux", 217: "fxu", 228: "Cx", 230: "Cdxx", 231: "d", 232: "fxdd",
-	233: "fdfx", 234: "ddS", 257: "fsxx", 258: "fsx", 262: "fsxx", 263: "fsx", 264: "fsfs", 267: "fsxu", 269: "fsx",
-	281: "fxddx", 290: "ux", 291: "x", 292: "ffx", 293: "xx", 316: "fsfsx", 302: "ddxx", 318: "xux",
-}
 
 // traceCall prints "sys: name(args) = result".
 func traceCall(c call, nr uint64, r uintptr) {
 	console.Print("sys: ")
 	console.Print(Name(nr))
 	console.Print("(")
-	kinds := "xxx"
-	if nr < uint64(len(argKinds)) && (argKinds[nr] != "" || Name(nr) != "unknown") {
-		kinds = argKinds[nr]
+	kinds := "xxx" // an unknown call: its first arguments in hex
+	if nr < uint64(len(table)) && table[nr].handler != nil {
+		kinds = table[nr].args
 	}
 	for i := 0; i < len(kinds) && i < 6; i++ {
 		if i > 0 {
@@ -48,9 +31,13 @@ func traceCall(c call, nr uint64, r uintptr) {
 		console.Print("?")
 	case c.t.State == sched.Blocked:
 		console.Print("(blocks)")
-	case int64(r) < 0 && int64(r) > -4096:
+	case kerrno.FromResult(r) != 0:
 		console.Print("-")
-		console.Print(errnoName(-int(int64(r))))
+		if name := kerrno.FromResult(r).Name(); name != "" {
+			console.Print(name)
+		} else {
+			console.Dec(uint64(kerrno.FromResult(r)))
+		}
 	case nr == 9 || nr == 12: // mmap, brk: addresses
 		console.Hex(uint64(r))
 	default:
@@ -208,58 +195,3 @@ func printFutexOp(v uintptr) {
 var clockNames = [...]string{"CLOCK_REALTIME", "CLOCK_MONOTONIC", "CLOCK_PROCESS_CPUTIME_ID",
 	"CLOCK_THREAD_CPUTIME_ID", "CLOCK_MONOTONIC_RAW", "CLOCK_REALTIME_COARSE",
 	"CLOCK_MONOTONIC_COARSE", "CLOCK_BOOTTIME"}
-
-// errnoName names the errors the kernel returns.
-func errnoName(e int) string {
-	switch e {
-	case EPERM:
-		return "EPERM"
-	case ENOENT:
-		return "ENOENT"
-	case ESRCH:
-		return "ESRCH"
-	case EINTR:
-		return "EINTR"
-	case EBADF:
-		return "EBADF"
-	case EAGAIN:
-		return "EAGAIN"
-	case ENOMEM:
-		return "ENOMEM"
-	case EACCES:
-		return "EACCES"
-	case EFAULT:
-		return "EFAULT"
-	case EEXIST:
-		return "EEXIST"
-	case ENODEV:
-		return "ENODEV"
-	case ENOTDIR:
-		return "ENOTDIR"
-	case EISDIR:
-		return "EISDIR"
-	case EINVAL:
-		return "EINVAL"
-	case EMFILE:
-		return "EMFILE"
-	case ENOTTY:
-		return "ENOTTY"
-	case ESPIPE:
-		return "ESPIPE"
-	case EROFS:
-		return "EROFS"
-	case ERANGE:
-		return "ERANGE"
-	case ENAMETOOLONG:
-		return "ENAMETOOLONG"
-	case ELOOP:
-		return "ELOOP"
-	case EPIPE:
-		return "EPIPE"
-	case ENOSYS:
-		return "ENOSYS"
-	case ETIMEDOUT:
-		return "ETIMEDOUT"
-	}
-	return "errno"
-}

@@ -1,7 +1,9 @@
 // Package sched owns the program's threads: their saved registers, who
 // runs next (round robin on one CPU, preempted by the timer), and how they
-// wait (futex words, sleeps, timeouts). An idle "thread" — a loop of HLT in
-// kernel text — runs when no program thread can.
+// wait — on an opaque key (any address the waker and the waiter agree on)
+// until a wake-up or a deadline. It knows nothing of what a key means: a
+// futex word, a pipe, an epoll instance are all just keys to it. An idle
+// "thread" — a loop of HLT in kernel text — runs when no program thread can.
 //
 // Switching threads is copying Frames: the trap entry saved the running
 // thread's registers as the Frame on the kernel stack; Schedule stores that
@@ -24,40 +26,26 @@ const (
 	Free     State = iota // the slot is unused
 	Runnable              // waiting for the CPU
 	Running               // on the CPU: its registers are in the trap Frame
-	Blocked               // waiting for a wake-up or a deadline
+	Blocked               // waiting on a key or a deadline
 )
 
-// Why a blocked thread waits.
-type Wait uint8
-
-const (
-	WaitNone  Wait = iota
-	WaitFutex      // on the futex word at Thread.FutexAddr
-	WaitSleep      // until Thread.WakeAt (nanosleep)
-	WaitEvent      // for an event source (epoll, read), or WakeAt
-)
+// Retry is asked, when a blocked thread's key is notified, whether the
+// thread's wait is over now, and with which result (it typically redoes
+// the operation that could not complete). A nil Retry means any
+// notification ends the wait with result 0 (futex).
+type Retry func(t *Thread) (result uintptr, done bool)
 
 // Thread is one program thread.
 type Thread struct {
 	Frame     trap.Frame // saved registers while not Running
 	State     State
-	Wait      Wait
 	TID       int32
+	Slot      int     // index in the thread table, for per-thread state kept elsewhere
+	WaitKey   uintptr // what a Blocked thread waits on; 0: only its deadline
 	WakeAt    int64   // monotonic deadline in ns; 0: none
-	TimeoutAX uintptr // the system call result if WakeAt passes first
-	FutexAddr uintptr
+	TimeoutAX uintptr // the result if WakeAt passes first
+	retry     Retry
 	Slice     int // timer ticks run since it was last scheduled
-
-	// For WaitEvent: what the thread waits for and the arguments of its
-	// system call, which the waker needs to complete it.
-	WaitFor  WaitFor
-	WaitArgs [3]uintptr
-
-	// Signal state (kernel/linux/signal.go): the blocked mask, the
-	// pending set (bit sig-1), and the alternate signal stack.
-	SigMask, SigPending uint64
-	AltSP, AltSize      uint64
-	AltFlags            uint32
 }
 
 // ByTID returns the live thread with the given TID, or nil.
@@ -78,16 +66,6 @@ func Each(fn func(t *Thread)) {
 		}
 	}
 }
-
-// WaitFor says which event a WaitEvent thread waits for.
-type WaitFor uint8
-
-const (
-	WaitForEpoll     WaitFor = iota // epoll_pwait(epfd, events, maxevents)
-	WaitForStdin                    // read(0, buf, count)
-	WaitForPipeRead                 // read(fd, buf, count) on a pipe
-	WaitForPipeWrite                // write(fd, buf, count) on a pipe
-)
 
 // The thread table and the running thread: an index, or idle.
 const idle = -1
@@ -136,7 +114,7 @@ func New(f *trap.Frame) *Thread {
 	for i := range threads {
 		t := &threads[i]
 		if t.State == Free {
-			*t = Thread{Frame: *f, State: Runnable, TID: nextTID}
+			*t = Thread{Frame: *f, State: Runnable, TID: nextTID, Slot: i}
 			nextTID++
 			live++
 			Created++
@@ -165,57 +143,8 @@ func Exit() {
 	}
 }
 
-// Block makes the current thread wait; result is its system call's return
-// value if something wakes it, timeoutResult if deadline (ns, 0: none)
-// passes first.
-func Block(f *trap.Frame, why Wait, deadline int64, result, timeoutResult uintptr) {
-	t := Current()
-	t.State = Blocked
-	t.Wait = why
-	t.WakeAt = deadline
-	t.TimeoutAX = timeoutResult
-	f.AX = uint64(result)
-}
-
-// Wake makes a blocked thread runnable; its saved AX keeps the result set
-// by Block unless the caller changes it.
-func Wake(t *Thread) {
-	t.State = Runnable
-	t.Wait = WaitNone
-	t.WakeAt = 0
-	t.FutexAddr = 0
-}
-
-// FutexWake wakes up to n threads waiting on the futex word at addr and
-// returns how many it woke.
-func FutexWake(addr uintptr, n int) int {
-	woken := 0
-	for i := range threads {
-		t := &threads[i]
-		if woken < n && t.State == Blocked && t.Wait == WaitFutex && t.FutexAddr == addr {
-			Wake(t)
-			woken++
-		}
-	}
-	return woken
-}
-
-// WakeEvents wakes every thread blocked in WaitEvent whose check reports
-// ready, setting its result, and returns how many it woke.
-func WakeEvents(ready func(t *Thread) (uintptr, bool)) int {
-	woken := 0
-	for i := range threads {
-		t := &threads[i]
-		if t.State == Blocked && t.Wait == WaitEvent {
-			if r, ok := ready(t); ok {
-				t.Frame.AX = uint64(r)
-				Wake(t)
-				woken++
-			}
-		}
-	}
-	return woken
-}
+// Yield asks for a switch at the end of this kernel entry.
+func Yield() { resched = true }
 
 // Tick is called on every timer interrupt with the monotonic time: it ends
 // waits whose deadline passed and asks for a switch when the running
@@ -224,8 +153,7 @@ func Tick(now int64) {
 	for i := range threads {
 		t := &threads[i]
 		if t.State == Blocked && t.WakeAt != 0 && now >= t.WakeAt {
-			t.Frame.AX = uint64(t.TimeoutAX)
-			Wake(t)
+			Wake(t, t.TimeoutAX)
 		}
 	}
 	if t := Current(); t != nil {
@@ -238,25 +166,23 @@ func Tick(now int64) {
 	}
 }
 
-// Yield asks for a switch at the end of this kernel entry.
-func Yield() { resched = true }
-
 // Schedule runs at the end of every kernel entry with the entry's frame f.
-// If the running thread may go on and no switch is due, f is left alone.
+// It first ends the waits that notifications made possible; then, if the
+// running thread may go on and no switch is due, f is left alone.
 // Otherwise f is saved into the running thread and replaced by the frame of
-// the next runnable thread in round-robin order, or the idle frame.
+// the next runnable thread in round-robin order, or the idle frame. (A
+// thread that blocked in this entry saved its frame in Block.)
 func Schedule(f *trap.Frame) {
+	runWakeups()
 	cur := Current()
-	if cur != nil && cur.State == Running && !resched {
-		return
+	if cur != nil && cur.State == Running {
+		if !resched {
+			return
+		}
+		cur.Frame = *f
+		cur.State = Runnable
 	}
 	resched = false
-	if cur != nil && cur.State != Free {
-		cur.Frame = *f
-		if cur.State == Running {
-			cur.State = Runnable
-		}
-	}
 	start := current + 1
 	for i := 0; i < MaxThreads; i++ {
 		n := (start + i) % MaxThreads
@@ -278,9 +204,5 @@ func idleStackTop() uintptr
 
 // SetCurrent makes t the running thread (for the first thread).
 func SetCurrent(t *Thread) {
-	for i := range threads {
-		if &threads[i] == t {
-			current = i
-		}
-	}
+	current = t.Slot
 }

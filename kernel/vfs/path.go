@@ -1,4 +1,4 @@
-package fs
+package vfs
 
 // MaxPath is the longest path the kernel handles (Linux's PATH_MAX).
 const MaxPath = 4096

@@ -1,10 +1,10 @@
-// Package fs owns the read-only file system: a cpio archive (the "newc"
-// format that mkimage writes with u-root's pkg/cpio) served where it is
-// mounted. It keeps no index: every lookup scans the archive's headers,
-// which is simple and, for the few thousand files of a test directory,
-// fast enough. Paths are cleaned here too. Everything is pure computation
-// on byte slices, tested and fuzzed on the host.
-package fs
+// Package cpiofs owns the read-only file system mkimage packs: a cpio
+// archive (the "newc" format that mkimage writes with u-root's pkg/cpio),
+// parsed in place (archive.go) and served as a vfs.FS (fs.go). It keeps no
+// index: every lookup scans the archive's headers, which is simple and, for
+// the few thousand files of a test directory, fast enough. Everything is
+// pure computation on byte slices, tested and fuzzed on the host.
+package cpiofs
 
 // The newc header: the magic "070701", then 13 fields of 8 hexadecimal
 // digits (cpio(5), "New ASCII Format"): ino, mode, uid, gid, nlink, mtime,

@@ -1,0 +1,43 @@
+package errno
+
+import (
+	"syscall"
+	"testing"
+)
+
+// TestNumbersMatchLinux compares every named error with the host's
+// syscall package, which holds Linux's numbers.
+func TestNumbersMatchLinux(t *testing.T) {
+	want := map[string]syscall.Errno{
+		"EPERM": 1, "ENOENT": 2, "ESRCH": 3, "EINTR": 4, "EIO": 5, "EBADF": 9, "EAGAIN": 11,
+		"ENOMEM": 12, "EACCES": 13, "EFAULT": 14, "EBUSY": 16, "EEXIST": 17, "EXDEV": 18, "ENODEV": 19,
+		"ENOTDIR": 20, "EISDIR": 21, "EINVAL": 22, "ENFILE": 23, "EMFILE": 24, "ENOTTY": 25, "EFBIG": 27,
+		"ENOSPC": 28, "ESPIPE": 29, "EROFS": 30, "EPIPE": 32, "ERANGE": 34,
+		"ENAMETOOLONG": 36, "ENOSYS": 38, "ENOTEMPTY": 39, "ELOOP": 40, "ETIMEDOUT": 110,
+	}
+	n := 0
+	for e := Errno(1); e < Errno(len(names)); e++ {
+		name := e.Name()
+		if name == "" {
+			continue
+		}
+		n++
+		if w, ok := want[name]; !ok || Errno(w) != e {
+			t.Errorf("%s = %d, Linux says %d", name, e, w)
+		}
+	}
+	if n != len(want) {
+		t.Errorf("%d names, want %d", n, len(want))
+	}
+}
+
+func TestResultRoundTrip(t *testing.T) {
+	for _, e := range []Errno{EPERM, EFBIG, ENOSPC, ETIMEDOUT} {
+		if got := FromResult(e.Result()); got != e {
+			t.Errorf("FromResult(%d.Result()) = %d", e, got)
+		}
+	}
+	if FromResult(0) != 0 || FromResult(4096) != 0 {
+		t.Error("a successful result carries no errno")
+	}
+}

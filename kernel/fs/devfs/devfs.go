@@ -1,0 +1,71 @@
+// Package devfs owns the device files: the console (standard input, output
+// and error, which descriptors 0, 1 and 2 refer to at start) and the
+// files under /dev (/dev/null). As a vfs.FS it is mounted at /dev; names it
+// does not have fall through to the archive below.
+package devfs
+
+import (
+	"github.com/gobare/gobare/kernel/errno"
+	"github.com/gobare/gobare/kernel/vfs"
+)
+
+// FS is /dev. Node IDs index devices.
+type FS struct{}
+
+// The devices, by node ID.
+const (
+	devNull = iota
+	numDevices
+)
+
+var deviceNames = [numDevices]string{devNull: "null"}
+
+// nullFile is an open /dev/null: reads see end of file, writes vanish.
+type nullFile struct{ vfs.Base }
+
+var nullFiles [vfs.MaxFDs]nullFile
+
+func (fs *FS) Lookup(rel []byte) (vfs.Node, errno.Errno) {
+	if len(rel) == 0 {
+		return vfs.Node{ID: -1, Mode: vfs.ModeDir | 0o755}, 0
+	}
+	for id, name := range deviceNames {
+		if string(rel) == name {
+			return vfs.Node{ID: int64(id), Mode: vfs.ModeCharFile}, 0
+		}
+	}
+	return vfs.Node{}, errno.ENOENT
+}
+
+func (fs *FS) Open(n vfs.Node, flags uint32) (vfs.File, errno.Errno) {
+	if n.ID < 0 {
+		return nil, errno.EACCES // the directory itself is not listed
+	}
+	for i := range nullFiles {
+		f := &nullFiles[i]
+		if f.Free() {
+			f.Base.Open(flags)
+			return f, 0
+		}
+	}
+	return nil, errno.ENFILE
+}
+
+func (fs *FS) Stat(n vfs.Node, st *vfs.Stat) errno.Errno {
+	*st = vfs.Stat{Ino: uint64(n.ID + 2), Mode: n.Mode, Nlink: 1}
+	return 0
+}
+
+// Devices cannot be made or removed.
+func (fs *FS) Create([]byte, bool) (vfs.Node, errno.Errno) { return vfs.Node{}, errno.EACCES }
+func (fs *FS) Symlink(_, _ []byte) errno.Errno             { return errno.EACCES }
+func (fs *FS) Unlink([]byte, bool) errno.Errno             { return errno.EACCES }
+func (fs *FS) Rename(_, _ []byte) errno.Errno              { return errno.EACCES }
+func (fs *FS) ReadOnly() bool                              { return false }
+
+func (f *nullFile) Read([]byte) (int, errno.Errno)    { return 0, 0 }
+func (f *nullFile) Write(p []byte) (int, errno.Errno) { return len(p), 0 }
+func (f *nullFile) Stat(st *vfs.Stat) errno.Errno {
+	*st = vfs.Stat{Ino: devNull + 2, Mode: vfs.ModeCharFile, Nlink: 1}
+	return 0
+}

@@ -1,0 +1,130 @@
+// Package pipefs owns pipes (pipe(7)): a ring buffer between a read end and
+// a write end, each an open file description. A read finds EAGAIN while
+// the pipe is empty and a writer remains, a write while it is full and a
+// reader remains; the system call layer then blocks the thread on the
+// pipe's WaitKey unless the descriptor is O_NONBLOCK (the Go runtime then
+// waits in epoll_pwait instead). The testing package needs pipes: examples
+// capture their output through os.Pipe.
+package pipefs
+
+import (
+	"github.com/gobare/gobare/kernel/errno"
+	"github.com/gobare/gobare/kernel/vfs"
+)
+
+// Limits: pipes at once, and bytes one holds.
+const (
+	MaxPipes = 16
+	Size     = 16 << 10
+)
+
+type pipe struct {
+	buf       [Size]byte
+	head, len int
+	ends      [2]end // read end, write end
+}
+
+// end is one end of a pipe: an open file description.
+type end struct {
+	vfs.Base
+	p     *pipe
+	write bool
+}
+
+var pipes [MaxPipes]pipe
+
+// New makes a pipe and returns its two ends, each with one reference;
+// flags may hold O_NONBLOCK. ENFILE when every pipe is in use.
+func New(flags uint32) (r, w vfs.File, err errno.Errno) {
+	for i := range pipes {
+		p := &pipes[i]
+		if p.ends[0].Free() && p.ends[1].Free() {
+			p.head, p.len = 0, 0
+			p.ends[0].Base.Open(vfs.ReadOnly | flags&vfs.Nonblock)
+			p.ends[1].Base.Open(vfs.WriteOnly | flags&vfs.Nonblock)
+			p.ends[0].p, p.ends[1].p = p, p
+			p.ends[1].write = true
+			return &p.ends[0], &p.ends[1], 0
+		}
+	}
+	return nil, nil, errno.ENFILE
+}
+
+// WaitKey: both ends wait on the pipe.
+func (e *end) WaitKey() uintptr { return vfs.KeyOf(e.p) }
+
+// Read copies queued bytes: 0 at end of file (no writer left), EAGAIN when
+// empty.
+func (e *end) Read(b []byte) (int, errno.Errno) {
+	p := e.p
+	if e.write {
+		return 0, errno.EBADF
+	}
+	if p.len == 0 {
+		if p.ends[1].Free() {
+			return 0, 0
+		}
+		return 0, errno.EAGAIN
+	}
+	k := min(len(b), p.len)
+	first := copy(b[:k], p.buf[p.head:])
+	copy(b[first:k], p.buf[:k-first])
+	p.head = (p.head + k) % Size
+	p.len -= k
+	vfs.Changed(e.WaitKey())
+	return k, 0
+}
+
+// Write copies as much as fits: EPIPE without readers, EAGAIN when full.
+func (e *end) Write(b []byte) (int, errno.Errno) {
+	p := e.p
+	switch {
+	case !e.write:
+		return 0, errno.EBADF
+	case p.ends[0].Free():
+		return 0, errno.EPIPE
+	case p.len == Size:
+		return 0, errno.EAGAIN
+	}
+	k := min(len(b), Size-p.len)
+	tail := (p.head + p.len) % Size
+	first := copy(p.buf[tail:], b[:k])
+	copy(p.buf[:k-first], b[first:k])
+	p.len += k
+	vfs.Changed(e.WaitKey())
+	return k, 0
+}
+
+// Events: the read end is readable with data or at end of file; the write
+// end writable with room, and in error without readers.
+func (e *end) Events() uint32 {
+	p := e.p
+	if !e.write {
+		var ev uint32
+		if p.len > 0 {
+			ev |= vfs.EventIn
+		}
+		if p.ends[1].Free() {
+			ev |= vfs.EventIn | vfs.EventHup | vfs.EventRdhup
+		}
+		return ev
+	}
+	if p.ends[0].Free() {
+		return vfs.EventOut | vfs.EventErr
+	}
+	if p.len < Size {
+		return vfs.EventOut
+	}
+	return 0
+}
+
+func (e *end) Stat(st *vfs.Stat) errno.Errno {
+	*st = vfs.Stat{Mode: vfs.ModeFIFO | 0o600, Nlink: 1, Size: int64(e.p.len)}
+	return 0
+}
+
+// Release: the other end's waiters learn of end of file or EPIPE.
+func (e *end) Release() { vfs.Changed(e.WaitKey()) }
+
+// Pollable: epoll may watch it.
+func (e *end) Pollable() bool { return true }

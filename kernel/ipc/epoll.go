@@ -1,0 +1,140 @@
+package ipc
+
+import (
+	"github.com/gobare/gobare/kernel/errno"
+	"github.com/gobare/gobare/kernel/vfs"
+)
+
+// Epoll control operations and the edge-triggered flag (uapi eventpoll.h).
+const (
+	EpollCtlAdd = 1
+	EpollCtlDel = 2
+	EpollCtlMod = 3
+	EpollET     = 1 << 31
+)
+
+// EventSize is the size of struct epoll_event (packed: u32 events, u64
+// data).
+const EventSize = 12
+
+// interest is one file an epoll instance watches. It holds no reference:
+// when the file is closed (its slot's open count changes) the interest
+// dies, as Linux drops an epoll item when its file is released.
+type interest struct {
+	fd     int32
+	file   vfs.File
+	opens  uint32
+	events uint32
+	data   uint64
+	seen   uint64 // vfs.Generation when last reported; 0: never
+}
+
+// MaxInterests bounds one instance's interest list; the runtime registers
+// its eventfd and, with files or sockets, a few more.
+const MaxInterests = 32
+
+// Epoll is an epoll instance.
+type Epoll struct {
+	vfs.Base
+	interests  [MaxInterests]interest
+	ninterests int
+}
+
+var epolls [vfs.MaxFDs]Epoll
+
+// NewEpoll makes an epoll instance.
+func NewEpoll() (vfs.File, errno.Errno) {
+	for i := range epolls {
+		e := &epolls[i]
+		if e.Free() {
+			e.Base.Open(vfs.ReadWrite)
+			e.ninterests = 0
+			return e, 0
+		}
+	}
+	return nil, errno.ENFILE
+}
+
+// AsEpoll returns f as an epoll instance, or nil if it is something else.
+func AsEpoll(f vfs.File) *Epoll {
+	e, _ := f.(*Epoll)
+	return e
+}
+
+func (ep *Epoll) Pollable() bool { return true }
+
+// WaitKey: a waiter is woken by a change to any file.
+func (ep *Epoll) WaitKey() uintptr { return vfs.AnyChangeKey() }
+
+// Ctl adds, changes or removes the interest in file f (descriptor fd), ev
+// being the struct epoll_event for add and modify.
+func (ep *Epoll) Ctl(op int, fd int32, f vfs.File, ev *[EventSize]byte) errno.Errno {
+	if !f.Pollable() {
+		return errno.EPERM // as Linux: regular files and directories
+	}
+	if f.Desc() == ep.Desc() {
+		return errno.EINVAL // an instance cannot watch itself
+	}
+	i := 0
+	for i < ep.ninterests && !(ep.interests[i].fd == fd && ep.interests[i].file.Desc() == f.Desc()) {
+		i++
+	}
+	var in interest
+	if op != EpollCtlDel {
+		// seen stays 0: Linux reports a file that is ready when it is
+		// added, edge-triggered or not.
+		in = interest{fd: fd, file: f, opens: f.Desc().Opens(), events: le32(ev[0:]), data: le64(ev[4:])}
+	}
+	switch op {
+	case EpollCtlAdd:
+		if i < ep.ninterests {
+			return errno.EEXIST
+		}
+		if ep.ninterests == MaxInterests {
+			return errno.ENOMEM
+		}
+		ep.interests[ep.ninterests] = in
+		ep.ninterests++
+	case EpollCtlMod:
+		if i == ep.ninterests {
+			return errno.ENOENT
+		}
+		ep.interests[i] = in
+	case EpollCtlDel:
+		if i == ep.ninterests {
+			return errno.ENOENT
+		}
+		ep.interests[i] = ep.interests[ep.ninterests-1]
+		ep.ninterests--
+	default:
+		return errno.EINVAL
+	}
+	return 0
+}
+
+// Collect writes up to len(out)/EventSize ready events into out and
+// returns how many: level-triggered interests whenever they are ready,
+// edge-triggered ones (EPOLLET) only once after each change. Interests
+// whose file was closed are dropped.
+func (ep *Epoll) Collect(out []byte) int {
+	n, gen := 0, vfs.Generation()
+	for i := 0; i < ep.ninterests && (n+1)*EventSize <= len(out); i++ {
+		in := &ep.interests[i]
+		if in.file.Desc().Free() || in.file.Desc().Opens() != in.opens {
+			ep.interests[i] = ep.interests[ep.ninterests-1]
+			ep.ninterests--
+			i--
+			continue
+		}
+		ready := in.file.Events() & (in.events | vfs.EventErr | vfs.EventHup)
+		if ready == 0 || in.events&EpollET != 0 && in.seen == gen {
+			continue
+		}
+		in.seen = gen
+		b := out[n*EventSize:]
+		putLE32(b, ready)
+		putLE64(b[4:], in.data)
+		n++
+	}
+	return n
+}

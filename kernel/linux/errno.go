@@ -1,0 +1,32 @@
+package linux
+
+import kerrno "github.com/gobare/gobare/kernel/errno"
+
+// The error numbers, by the names the handlers use (kernel/errno owns
+// them and their names).
+const (
+	EPERM        = kerrno.EPERM
+	ENOENT       = kerrno.ENOENT
+	ESRCH        = kerrno.ESRCH
+	EINTR        = kerrno.EINTR
+	EBADF        = kerrno.EBADF
+	EAGAIN       = kerrno.EAGAIN
+	ENOMEM       = kerrno.ENOMEM
+	EFAULT       = kerrno.EFAULT
+	EEXIST       = kerrno.EEXIST
+	ENODEV       = kerrno.ENODEV
+	ENOTDIR      = kerrno.ENOTDIR
+	EISDIR       = kerrno.EISDIR
+	EINVAL       = kerrno.EINVAL
+	EMFILE       = kerrno.EMFILE
+	ENOTTY       = kerrno.ENOTTY
+	ESPIPE       = kerrno.ESPIPE
+	EROFS        = kerrno.EROFS
+	ERANGE       = kerrno.ERANGE
+	ENAMETOOLONG = kerrno.ENAMETOOLONG
+	ENOSYS       = kerrno.ENOSYS
+	ETIMEDOUT    = kerrno.ETIMEDOUT
+)
+
+// errno returns -e as a system call result.
+func errno[E kerrno.Errno | int](e E) uintptr { return kerrno.Errno(e).Result() }

@@ -1,0 +1,410 @@
+package linux
+
+import (
+	kerrno "github.com/gobare/gobare/kernel/errno"
+	"github.com/gobare/gobare/kernel/fs/pipefs"
+	"github.com/gobare/gobare/kernel/vfs"
+)
+
+// The calls on open descriptors. Files move bytes through a buffer on the
+// kernel stack, chunk by chunk; a file with nothing to give yet (EAGAIN)
+// blocks the thread on its WaitKey unless the descriptor is O_NONBLOCK.
+
+// chunkSize is the bounce buffer for read and write.
+const chunkSize = 4096
+
+// file returns the description descriptor fd refers to, or nil.
+func file(fd uintptr) vfs.File { return FDs.Get(fd) }
+
+// wouldBlock reports whether a file's EAGAIN should block the caller.
+func wouldBlock(f vfs.File, err kerrno.Errno) bool {
+	return err == kerrno.EAGAIN && f.Desc().Status&vfs.Nonblock == 0
+}
+
+// read(fd, buf, count)
+func sysRead(c call) uintptr {
+	f := file(c.arg(0))
+	if f == nil || !f.Desc().Readable() {
+		return errno(EBADF)
+	}
+	r, err := readTo(f, c.arg(1), c.arg(2), -1)
+	if wouldBlock(f, err) {
+		return c.block(f.WaitKey(), 0, 0)
+	}
+	return r
+}
+
+// pread64(fd, buf, count, offset)
+func sysPread64(c call) uintptr {
+	f := file(c.arg(0))
+	switch {
+	case f == nil || !f.Desc().Readable():
+		return errno(EBADF)
+	case int64(c.arg(3)) < 0:
+		return errno(EINVAL)
+	}
+	r, _ := readTo(f, c.arg(1), c.arg(2), int64(c.arg(3)))
+	return r
+}
+
+// readTo reads up to n bytes of f into the program's buf, at off (or the
+// file's own position when off < 0). It stops at a short read; an error
+// after some bytes were read ends the read with those bytes.
+func readTo(f vfs.File, buf, n uintptr, off int64) (uintptr, kerrno.Errno) {
+	var chunk [chunkSize]byte
+	done := uintptr(0)
+	for done < n {
+		want := min(n-done, chunkSize)
+		var k int
+		var err kerrno.Errno
+		if off < 0 {
+			k, err = vfs.Read(f, chunk[:want])
+		} else {
+			k, err = vfs.ReadAt(f, chunk[:want], off+int64(done))
+		}
+		if err != 0 {
+			if done > 0 {
+				break
+			}
+			return errno(err), err
+		}
+		if !Space.CopyOut(buf+done, chunk[:k]) {
+			if done > 0 {
+				break
+			}
+			return errno(EFAULT), EFAULT
+		}
+		done += uintptr(k)
+		if uintptr(k) < want {
+			break
+		}
+	}
+	return done, 0
+}
+
+// write(fd, buf, count)
+func sysWrite(c call) uintptr {
+	f := file(c.arg(0))
+	if f == nil || !f.Desc().Writable() {
+		return errno(EBADF)
+	}
+	r, err := writeFrom(f, c.arg(1), c.arg(2), -1)
+	if wouldBlock(f, err) {
+		return c.block(f.WaitKey(), 0, 0)
+	}
+	return r
+}
+
+// pwrite64(fd, buf, count, offset)
+func sysPwrite64(c call) uintptr {
+	f := file(c.arg(0))
+	switch {
+	case f == nil || !f.Desc().Writable():
+		return errno(EBADF)
+	case int64(c.arg(3)) < 0:
+		return errno(EINVAL)
+	}
+	r, _ := writeFrom(f, c.arg(1), c.arg(2), int64(c.arg(3)))
+	return r
+}
+
+// writeFrom writes n bytes of the program's buf to f, as readTo reads.
+func writeFrom(f vfs.File, buf, n uintptr, off int64) (uintptr, kerrno.Errno) {
+	var chunk [chunkSize]byte
+	done := uintptr(0)
+	for done < n {
+		want := min(n-done, chunkSize)
+		if !Space.CopyIn(chunk[:want], buf+done) {
+			if done > 0 {
+				break
+			}
+			return errno(EFAULT), EFAULT
+		}
+		var k int
+		var err kerrno.Errno
+		if off < 0 {
+			k, err = vfs.Write(f, chunk[:want])
+		} else {
+			k, err = vfs.WriteAt(f, chunk[:want], off+int64(done))
+		}
+		if err != 0 {
+			if done > 0 {
+				break
+			}
+			return errno(err), err
+		}
+		done += uintptr(k)
+		if uintptr(k) < want {
+			break
+		}
+	}
+	return done, 0
+}
+
+// close(fd)
+func sysClose(c call) uintptr {
+	if c.arg(0) >= vfs.MaxFDs {
+		return errno(EBADF)
+	}
+	return errno(FDs.Close(int(c.arg(0))))
+}
+
+// lseek(fd, offset, whence): SEEK_SET, SEEK_CUR, SEEK_END.
+func sysLseek(c call) uintptr {
+	f := file(c.arg(0))
+	if f == nil {
+		return errno(EBADF)
+	}
+	size, ok := f.Size()
+	if !ok {
+		return errno(ESPIPE)
+	}
+	d := f.Desc()
+	off := int64(c.arg(1))
+	switch c.arg(2) {
+	case 0:
+	case 1:
+		off += d.Offset
+	case 2:
+		off += size
+	default:
+		return errno(EINVAL)
+	}
+	if off < 0 {
+		return errno(EINVAL)
+	}
+	d.Offset = off
+	return uintptr(off)
+}
+
+// fstat(fd, statbuf)
+func sysFstat(c call) uintptr { return statFD(c.arg(0), c.arg(1)) }
+
+func statFD(fd, addr uintptr) uintptr {
+	f := file(fd)
+	if f == nil {
+		return errno(EBADF)
+	}
+	var st vfs.Stat
+	if err := vfs.StatFile(f, &st); err != 0 {
+		return errno(err)
+	}
+	return writeStat(addr, &st)
+}
+
+// writeStat writes st as x86-64's struct stat (uapi asm/stat.h, 144
+// bytes).
+func writeStat(addr uintptr, st *vfs.Stat) uintptr {
+	var b [144]byte
+	put64(b[0:], 0x67)   // st_dev
+	put64(b[8:], st.Ino) // st_ino
+	put64(b[16:], uint64(max(st.Nlink, 1)))
+	putLE32(b[24:], st.Mode)       // st_mode
+	put64(b[48:], uint64(st.Size)) // st_size
+	put64(b[56:], 4096)            // st_blksize
+	put64(b[64:], (uint64(st.Size)+511)/512)
+	for _, off := range [3]int{72, 88, 104} { // atime, mtime, ctime
+		put64(b[off:], uint64(st.Mtime))
+	}
+	if !Space.CopyOut(addr, b[:]) {
+		return errno(EFAULT)
+	}
+	return 0
+}
+
+// getdents64(fd, dirp, count): struct linux_dirent64 records.
+func sysGetdents64(c call) uintptr {
+	f := file(c.arg(0))
+	if f == nil {
+		return errno(EBADF)
+	}
+	buf, count := c.arg(1), c.arg(2)
+	d := f.Desc()
+	written := uintptr(0)
+	for {
+		var e vfs.Dirent
+		ok, err := vfs.ReadDir(f, d.Offset, &e)
+		if err != 0 {
+			return errno(err)
+		}
+		if !ok {
+			break
+		}
+		reclen, rerr := putDirent(buf+written, count-written, &e)
+		if rerr != 0 {
+			if written == 0 {
+				return rerr
+			}
+			break
+		}
+		written += reclen
+		d.Offset = e.Next
+	}
+	return written
+}
+
+// putDirent writes one struct linux_dirent64 {ino, off, reclen, type,
+// name} and returns its length, or EINVAL when count is too small.
+func putDirent(addr, count uintptr, e *vfs.Dirent) (uintptr, uintptr) {
+	name := e.Name
+	if len(name) > 255 {
+		name = name[:255]
+	}
+	reclen := (19 + uintptr(len(name)) + 1 + 7) &^ 7
+	if reclen > count {
+		return 0, errno(EINVAL)
+	}
+	var rec [19 + 256 + 8]byte
+	put64(rec[0:], e.Ino)
+	put64(rec[8:], uint64(e.Next))
+	rec[16], rec[17] = byte(reclen), byte(reclen>>8)
+	rec[18] = byte(e.Mode & vfs.ModeType >> 12) // DT_* = S_IF* >> 12
+	copy(rec[19:], name)
+	if !Space.CopyOut(addr, rec[:reclen]) {
+		return 0, errno(EFAULT)
+	}
+	return reclen, 0
+}
+
+// ftruncate(fd, length)
+func sysFtruncate(c call) uintptr {
+	f := file(c.arg(0))
+	switch {
+	case f == nil:
+		return errno(EBADF)
+	case !f.Desc().Writable():
+		return errno(EINVAL)
+	}
+	return errno(f.Truncate(int64(c.arg(1))))
+}
+
+// fsync and fdatasync: nothing to write back.
+func sysFsync(c call) uintptr {
+	if file(c.arg(0)) == nil {
+		return errno(EBADF)
+	}
+	return 0
+}
+
+// ioctl(fd, request, arg): no descriptor is a terminal here.
+func sysIoctl(c call) uintptr {
+	if file(c.arg(0)) == nil {
+		return errno(EBADF)
+	}
+	return errno(ENOTTY)
+}
+
+// fcntl commands (uapi fcntl.h).
+const (
+	fDupfd        = 0
+	fGetfd        = 1
+	fSetfd        = 2
+	fGetfl        = 3
+	fSetfl        = 4
+	fDupfdCloexec = 1030
+	oCloexec      = 0o2000000
+)
+
+// fcntl(fd, cmd, arg): duplicate, the descriptor flag close-on-exec, and
+// the description's status flags (access mode, O_NONBLOCK, O_APPEND).
+func sysFcntl(c call) uintptr {
+	fd := c.arg(0)
+	f := file(fd)
+	if f == nil {
+		return errno(EBADF)
+	}
+	switch c.arg(1) {
+	case fDupfd, fDupfdCloexec:
+		if int64(c.arg(2)) < 0 || c.arg(2) >= vfs.MaxFDs {
+			return errno(EINVAL)
+		}
+		return dupResult(FDs.Dup(fd, -1, int(c.arg(2)), c.arg(1) == fDupfdCloexec))
+	case fGetfd:
+		if FDs.CloseOnExec(fd) {
+			return 1 // FD_CLOEXEC
+		}
+		return 0
+	case fSetfd:
+		FDs.SetCloseOnExec(fd, c.arg(2)&1 != 0)
+	case fGetfl:
+		return uintptr(f.Desc().Access | f.Desc().Status)
+	case fSetfl:
+		f.Desc().Status = uint32(c.arg(2)) & (vfs.Nonblock | vfs.Append)
+	default:
+		return errno(EINVAL)
+	}
+	return 0
+}
+
+func dupResult(fd int, err kerrno.Errno) uintptr {
+	if err != 0 {
+		return errno(err)
+	}
+	return uintptr(fd)
+}
+
+// dup(oldfd)
+func sysDup(c call) uintptr { return dupResult(FDs.Dup(c.arg(0), -1, 0, false)) }
+
+// dup2(oldfd, newfd)
+func sysDup2(c call) uintptr {
+	if int64(c.arg(1)) < 0 {
+		return errno(EBADF)
+	}
+	return dupResult(FDs.Dup(c.arg(0), int(c.arg(1)), 0, false))
+}
+
+// dup3(oldfd, newfd, flags): dup2 that refuses oldfd == newfd and may set
+// close-on-exec.
+func sysDup3(c call) uintptr {
+	switch {
+	case c.arg(0) == c.arg(1):
+		return errno(EINVAL)
+	case c.arg(2)&^oCloexec != 0:
+		return errno(EINVAL)
+	case int64(c.arg(1)) < 0:
+		return errno(EBADF)
+	}
+	return dupResult(FDs.Dup(c.arg(0), int(c.arg(1)), 0, c.arg(2)&oCloexec != 0))
+}
+
+// pipe2(fds, flags)
+func sysPipe2(c call) uintptr {
+	flags := uint32(c.arg(1))
+	if flags&^(vfs.Nonblock|oCloexec) != 0 {
+		return errno(EINVAL)
+	}
+	return makePipe(c.arg(0), flags)
+}
+
+// pipe(fds): pipe2 without flags. (The caller's RSI is left alone, as
+// Linux leaves every register but RAX, RCX and R11.)
+func sysPipe(c call) uintptr { return makePipe(c.arg(0), 0) }
+
+// makePipe makes a pipe and writes its two descriptors to fds.
+func makePipe(fds uintptr, flags uint32) uintptr {
+	r, w, err := pipefs.New(flags)
+	if err != 0 {
+		return errno(err)
+	}
+	cloexec := flags&oCloexec != 0
+	rfd, err := FDs.Install(r, 0, cloexec)
+	if err != 0 {
+		vfs.Put(w)
+		return errno(err)
+	}
+	wfd, err := FDs.Install(w, 0, cloexec)
+	if err != 0 {
+		FDs.Close(rfd)
+		return errno(err)
+	}
+	var b [8]byte
+	putLE32(b[0:], uint32(rfd))
+	putLE32(b[4:], uint32(wfd))
+	if !Space.CopyOut(fds, b[:]) {
+		FDs.Close(rfd)
+		FDs.Close(wfd)
+		return errno(EFAULT)
+	}
+	return 0
+}

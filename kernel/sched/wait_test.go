@@ -1,0 +1,144 @@
+package sched
+
+import (
+	"testing"
+
+	"github.com/gobare/gobare/kernel/trap"
+)
+
+// reset empties the thread table for a test.
+func reset() {
+	threads = [MaxThreads]Thread{}
+	current, live, resched, nnotified, notifiedAll = idle, 0, false, 0, false
+	nextTID = 1
+}
+
+// spawn makes a thread and makes it the running one.
+func spawn(t *testing.T) *Thread {
+	t.Helper()
+	th := New(&trap.Frame{})
+	if th == nil {
+		t.Fatal("thread table full")
+	}
+	th.State = Running
+	SetCurrent(th)
+	return th
+}
+
+// block makes th (running) wait on key, as a system call would.
+func block(th *Thread, key uintptr, deadline int64, timeout uintptr, retry Retry) {
+	SetCurrent(th)
+	f := trap.Frame{AX: 202}
+	Block(&f, key, deadline, timeout, retry)
+}
+
+func TestNotifyWakesOnlyThatKey(t *testing.T) {
+	reset()
+	a, b := spawn(t), spawn(t)
+	block(a, 0x1000, 0, 0, nil)
+	block(b, 0x2000, 0, 0, nil)
+	Notify(0x1000)
+	runWakeups()
+	if a.State != Runnable || a.Frame.AX != 0 {
+		t.Errorf("waiter on the notified key: state %d AX %d; want runnable with 0", a.State, a.Frame.AX)
+	}
+	if b.State != Blocked {
+		t.Errorf("waiter on another key woke (state %d)", b.State)
+	}
+}
+
+func TestRetryDecides(t *testing.T) {
+	reset()
+	a := spawn(t)
+	ready := false
+	block(a, 0x1000, 0, 0, func(*Thread) (uintptr, bool) { return 42, ready })
+	Notify(0x1000)
+	runWakeups()
+	if a.State != Blocked {
+		t.Fatal("woke although its retry said not yet")
+	}
+	ready = true
+	Notify(0x1000)
+	runWakeups()
+	if a.State != Runnable || a.Frame.AX != 42 {
+		t.Fatalf("state %d AX %d; want runnable with the retry's 42", a.State, a.Frame.AX)
+	}
+}
+
+// A retry that notifies another key (a reader that empties a pipe a writer
+// waits on) wakes that key's waiters in the same round.
+func TestRetryChains(t *testing.T) {
+	reset()
+	reader, writer := spawn(t), spawn(t)
+	block(writer, 0x2000, 0, 0, nil)
+	block(reader, 0x1000, 0, 0, func(*Thread) (uintptr, bool) { Notify(0x2000); return 1, true })
+	Notify(0x1000)
+	runWakeups()
+	if reader.State != Runnable || writer.State != Runnable {
+		t.Fatalf("reader %d, writer %d; want both runnable", reader.State, writer.State)
+	}
+}
+
+func TestDeadline(t *testing.T) {
+	reset()
+	a, b := spawn(t), spawn(t)
+	block(a, 0x1000, 1000, 110, nil)
+	block(b, 0, 5000, 0, nil) // a sleep: no key
+	Tick(999)
+	if a.State != Blocked {
+		t.Fatal("woke before its deadline")
+	}
+	Tick(1000)
+	if a.State != Runnable || a.Frame.AX != 110 {
+		t.Fatalf("at the deadline: state %d AX %d; want runnable with the timeout result 110", a.State, a.Frame.AX)
+	}
+	Notify(0) // nothing waits on key 0 but sleepers, who only time out
+	runWakeups()
+	if b.State != Blocked {
+		t.Fatal("a sleeper woke on a notification")
+	}
+}
+
+// WakeN wakes at most n waiters, in table order, without their retries.
+func TestWakeN(t *testing.T) {
+	reset()
+	var ws []*Thread
+	for i := 0; i < 4; i++ {
+		w := spawn(t)
+		block(w, 0x3000, 0, 0, func(*Thread) (uintptr, bool) { return 0, false })
+		ws = append(ws, w)
+	}
+	if n := WakeN(0x3000, 2); n != 2 {
+		t.Fatalf("WakeN woke %d, want 2", n)
+	}
+	for i, w := range ws {
+		if want := i < 2; (w.State == Runnable) != want {
+			t.Errorf("waiter %d: state %d", i, w.State)
+		}
+	}
+	if n := WakeN(0, 5); n != 0 {
+		t.Errorf("WakeN on key 0 woke %d", n)
+	}
+}
+
+// Schedule runs the next runnable thread in round-robin order, saving the
+// running one's registers, and the idle frame when none can run.
+func TestScheduleRoundRobin(t *testing.T) {
+	reset()
+	a, b := spawn(t), spawn(t)
+	b.State = Runnable
+	b.Frame.RIP = 0xb
+	SetCurrent(a)
+	f := trap.Frame{RIP: 0xa}
+	Yield()
+	Schedule(&f)
+	if Current() != b || f.RIP != 0xb || a.Frame.RIP != 0xa || a.State != Runnable {
+		t.Fatalf("after a yield: current TID %d, frame RIP %#x, a saved RIP %#x", Current().TID, f.RIP, a.Frame.RIP)
+	}
+	Block(&f, 0x1, 0, 0, nil)
+	a.State = Blocked
+	Schedule(&f)
+	if Current() != nil {
+		t.Fatalf("all blocked: current is TID %d, want idle", Current().TID)
+	}
+}

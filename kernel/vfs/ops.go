@@ -1,0 +1,226 @@
+package vfs
+
+import (
+	"unsafe"
+
+	"github.com/gobare/gobare/kernel/errno"
+)
+
+// The path operations of the system calls that take names: they resolve
+// the name, then ask the file system that holds it.
+
+// Open flags the path walk itself looks at (uapi fcntl.h).
+const (
+	Creat     = 0o100
+	Excl      = 0o200
+	Trunc     = 0o1000
+	Directory = 0o200000
+	Nofollow  = 0o400000
+)
+
+// Open opens path (relative to dir, nil for the working directory) with
+// open(2)'s flags, creating a regular file with O_CREAT.
+func Open(dir, path []byte, flags uint32) (File, errno.Errno) {
+	var buf [MaxPath]byte
+	found, err := Resolve(dir, path, &buf, flags&Nofollow == 0)
+	switch {
+	case err == errno.ENOENT && flags&Creat != 0:
+		found.Node, err = create(&found, false)
+		if err != 0 {
+			return nil, err
+		}
+	case err != 0:
+		return nil, err
+	case flags&(Creat|Excl) == Creat|Excl:
+		return nil, errno.EEXIST
+	}
+	if found.Above {
+		if flags&AccMode != ReadOnly || flags&Creat != 0 {
+			return nil, errno.EROFS
+		}
+		return openAbove(found.Abs, flags)
+	}
+	switch {
+	case found.Node.IsDir() && flags&AccMode != ReadOnly:
+		return nil, errno.EISDIR
+	case !found.Node.IsDir() && flags&Directory != 0:
+		return nil, errno.ENOTDIR
+	case found.Node.IsSymlink():
+		return nil, errno.ELOOP // O_NOFOLLOW on a link
+	}
+	f, err := found.FS().Open(hideNode(found.Node), flags)
+	if err != 0 {
+		return nil, err
+	}
+	f.Desc().mount = found.Mount
+	return f, 0
+}
+
+// create makes a file or directory where found says the name would be.
+// A file system that has no parent directory for it answers ENOENT; if the
+// parent is in a file system below (the archive's directories under /tmp),
+// the answer is EROFS: that directory cannot be written.
+func create(found *Found, dir bool) (Node, errno.Errno) {
+	fs := found.FS()
+	if fs == nil {
+		return Node{}, errno.EROFS
+	}
+	n, err := fs.Create(hide(found.Rel), dir)
+	if err == errno.ENOENT {
+		if p, perr := lookupAbs(Parent(found.Abs)); perr == 0 && p.Node.IsDir() {
+			return n, errno.EROFS
+		}
+	}
+	return n, err
+}
+
+// Mkdir makes a directory.
+func Mkdir(dir, path []byte) errno.Errno {
+	var buf [MaxPath]byte
+	found, err := Resolve(dir, path, &buf, false)
+	switch {
+	case err == 0:
+		return errno.EEXIST
+	case err != errno.ENOENT:
+		return err
+	}
+	_, err = create(&found, true)
+	return err
+}
+
+// Symlink makes a symbolic link at path pointing to target.
+func Symlink(target, dir, path []byte) errno.Errno {
+	var buf [MaxPath]byte
+	found, err := Resolve(dir, path, &buf, false)
+	switch {
+	case err == 0:
+		return errno.EEXIST
+	case err != errno.ENOENT:
+		return err
+	case found.FS() == nil:
+		return errno.EROFS
+	}
+	err = found.FS().Symlink(hide(found.Rel), hide(target))
+	if err == errno.ENOENT {
+		if p, perr := lookupAbs(Parent(found.Abs)); perr == 0 && p.Node.IsDir() {
+			return errno.EROFS
+		}
+	}
+	return err
+}
+
+// Unlink removes a file, or (dir) an empty directory.
+func Unlink(dir, path []byte, rmdir bool) errno.Errno {
+	var buf [MaxPath]byte
+	found, err := Resolve(dir, path, &buf, false)
+	switch {
+	case err != 0:
+		return err
+	case found.Above || len(found.Rel) == 0:
+		return errno.EBUSY // a mount point or a directory above one
+	case found.Node.IsDir() && !rmdir:
+		return errno.EISDIR
+	case !found.Node.IsDir() && rmdir:
+		return errno.ENOTDIR
+	}
+	return found.FS().Unlink(hide(found.Rel), rmdir)
+}
+
+// Rename moves oldpath to newpath, within one file system (EXDEV across).
+func Rename(olddir, oldpath, newdir, newpath []byte) errno.Errno {
+	var obuf, nbuf [MaxPath]byte
+	from, err := Resolve(olddir, oldpath, &obuf, false)
+	if err != 0 {
+		return err
+	}
+	to, err := Resolve(newdir, newpath, &nbuf, false)
+	switch {
+	case err != 0 && err != errno.ENOENT:
+		return err
+	case from.Above || to.Above || len(from.Rel) == 0:
+		return errno.EBUSY
+	case from.Mount != to.Mount:
+		return errno.EXDEV
+	}
+	return from.FS().Rename(hide(from.Rel), hide(to.Rel))
+}
+
+// Stat describes what path names (following a final symbolic link when
+// follow is set).
+func StatPath(dir, path []byte, follow bool, st *Stat) errno.Errno {
+	var buf [MaxPath]byte
+	found, err := Resolve(dir, path, &buf, follow)
+	if err != 0 {
+		return err
+	}
+	if found.Above {
+		*st = Stat{Mode: ModeDir | 0o755, Nlink: 2}
+		return 0
+	}
+	return found.FS().Stat(hideNode(found.Node), (*Stat)(noescape(unsafe.Pointer(st))))
+}
+
+// Readlink returns a symbolic link's target; EINVAL for anything else.
+func Readlink(dir, path []byte) ([]byte, errno.Errno) {
+	var buf [MaxPath]byte
+	found, err := Resolve(dir, path, &buf, false)
+	switch {
+	case err != 0:
+		return nil, err
+	case !found.Node.IsSymlink():
+		return nil, errno.EINVAL
+	}
+	return hide(found.Node.Link), 0 // the file system's memory, not buf
+}
+
+// Access checks that path exists and, for W_OK (2), that its file system
+// can be written (there are no permission checks: the program is root).
+func Access(dir, path []byte, mode uint32) errno.Errno {
+	var buf [MaxPath]byte
+	found, err := Resolve(dir, path, &buf, true)
+	if err != 0 {
+		return err
+	}
+	if mode&2 != 0 && !writable(&found) {
+		return errno.EROFS
+	}
+	return 0
+}
+
+// writable reports whether the node's file system can change it.
+func writable(found *Found) bool {
+	fs := found.FS()
+	return fs != nil && !found.Above && !fs.ReadOnly()
+}
+
+// Chdir makes path the working directory.
+func Chdir(path []byte) errno.Errno {
+	var buf [MaxPath]byte
+	found, err := Resolve(nil, path, &buf, true)
+	if err != 0 {
+		return err
+	}
+	if !found.Node.IsDir() {
+		return errno.ENOTDIR
+	}
+	SetCwd(found.Abs)
+	return 0
+}
+
+// FilePath writes the absolute path of an open directory into buf.
+func FilePath(f File, buf *[MaxPath]byte) ([]byte, errno.Errno) {
+	var rel [MaxPath]byte
+	r, err := PathOf(f, rel[:])
+	if err != 0 {
+		return nil, err
+	}
+	m := f.Desc().mount
+	if m < 0 || m >= nmounts {
+		return r, 0 // a directory above the mounts knows its absolute path
+	}
+	p, ok := Clean(buf[:], mounts[m].Path(), r)
+	if !ok {
+		return nil, errno.ENAMETOOLONG
+	}
+	return p, 0
+}

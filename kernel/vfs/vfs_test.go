@@ -1,0 +1,218 @@
+package vfs_test
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	"github.com/gobare/gobare/kernel/errno"
+	"github.com/gobare/gobare/kernel/fs/cpiofs"
+	"github.com/gobare/gobare/kernel/fs/devfs"
+	"github.com/gobare/gobare/kernel/fs/pipefs"
+	"github.com/gobare/gobare/kernel/fs/tmpfs"
+	"github.com/gobare/gobare/kernel/vfs"
+)
+
+// archive builds a newc cpio archive of name, mode, data triples.
+func archive(entries ...[3]string) []byte {
+	var b bytes.Buffer
+	pad := func() {
+		for b.Len()%4 != 0 {
+			b.WriteByte(0)
+		}
+	}
+	add := func(ino int, name string, mode int, data string) {
+		fmt.Fprintf(&b, "070701%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x",
+			ino, mode, 0, 0, 1, 1700000000, len(data), 0, 0, 0, 0, len(name)+1, 0)
+		b.WriteString(name + "\x00")
+		pad()
+		b.WriteString(data)
+		pad()
+	}
+	for i, e := range entries {
+		var mode int
+		fmt.Sscanf(e[1], "%o", &mode)
+		add(i+1, e[0], mode, e[2])
+	}
+	add(0, "TRAILER!!!", 0, "")
+	return b.Bytes()
+}
+
+type pages struct{ p [][4096]byte }
+
+func (p *pages) Alloc() (uintptr, bool) { p.p = append(p.p, [4096]byte{}); return uintptr(len(p.p)), true }
+func (p *pages) FreeFrame(uintptr)      {}
+func (p *pages) Page(pg uintptr) []byte { return p.p[pg-1][:] }
+
+var (
+	archiveFS cpiofs.FS
+	tmpFS     tmpfs.FS
+	devFS     devfs.FS
+)
+
+// setUp mounts an archive at mount, the tmpfs at /tmp and /dev, as the
+// kernel does, with the working directory at the mount.
+func setUp(t *testing.T, mount string) {
+	t.Helper()
+	vfs.Unmount()
+	archiveFS.Archive = archive(
+		[3]string{"a.txt", "100644", "hello"},
+		[3]string{"sub", "40755", ""},
+		[3]string{"sub/b.txt", "100644", "nested"},
+		[3]string{"link", "120777", "a.txt"},
+		[3]string{"dirlink", "120777", "sub"},
+		[3]string{"loop", "120777", "loop"},
+		[3]string{"tmp/go-build1", "40755", ""},
+		[3]string{"tmp/go-build1/x.test", "100755", "ELF"},
+	)
+	vfs.Mount([]byte(mount), &archiveFS, false)
+	tmpFS.Init(&pages{}, func() int64 { return 0 })
+	vfs.Mount([]byte("/tmp"), &tmpFS, true)
+	vfs.Mount([]byte("/dev"), &devFS, true)
+	vfs.SetCwd([]byte(mount))
+}
+
+func readAll(t *testing.T, path string) (string, errno.Errno) {
+	t.Helper()
+	f, err := vfs.Open(nil, []byte(path), vfs.ReadOnly)
+	if err != 0 {
+		return "", err
+	}
+	defer vfs.Put(f)
+	buf := make([]byte, 100)
+	n, err := f.Read(buf)
+	return string(buf[:n]), err
+}
+
+func TestPathWalk(t *testing.T) {
+	setUp(t, "/")
+	for _, c := range []struct {
+		path, want string
+		err        errno.Errno
+	}{
+		{"a.txt", "hello", 0}, {"/sub/b.txt", "nested", 0}, {"sub/../a.txt", "hello", 0},
+		{"link", "hello", 0}, {"dirlink/b.txt", "nested", 0}, {"loop", "", errno.ELOOP},
+		{"missing", "", errno.ENOENT}, {"/tmp/go-build1/x.test", "ELF", 0}, {"/dev/null", "", 0},
+	} {
+		got, err := readAll(t, c.path)
+		if got != c.want || err != c.err {
+			t.Errorf("read %q = %q, %v; want %q, %v", c.path, got, err, c.want, c.err)
+		}
+	}
+}
+
+func TestStatAndReadlink(t *testing.T) {
+	setUp(t, "/")
+	var st vfs.Stat
+	if err := vfs.StatPath(nil, []byte("link"), false, &st); err != 0 || st.Mode&vfs.ModeType != vfs.ModeSymlink {
+		t.Errorf("lstat(link) = %o, %v", st.Mode, err)
+	}
+	if err := vfs.StatPath(nil, []byte("link"), true, &st); err != 0 || st.Mode&vfs.ModeType != vfs.ModeRegular || st.Size != 5 {
+		t.Errorf("stat(link) = %o size %d, %v", st.Mode, st.Size, err)
+	}
+	if target, err := vfs.Readlink(nil, []byte("link")); err != 0 || string(target) != "a.txt" {
+		t.Errorf("readlink(link) = %q, %v", target, err)
+	}
+	if _, err := vfs.Readlink(nil, []byte("a.txt")); err != errno.EINVAL {
+		t.Errorf("readlink of a file = %v, want EINVAL", err)
+	}
+}
+
+// The archive is read-only; /tmp is not, except under the archive's own
+// directories that show through it.
+func TestWhereWritesGo(t *testing.T) {
+	setUp(t, "/")
+	for _, c := range []struct {
+		path string
+		err  errno.Errno
+	}{
+		{"/new.txt", errno.EROFS}, {"/a.txt", errno.EROFS}, {"/tmp/new.txt", 0},
+		{"/tmp/go-build1/new", errno.EROFS}, {"/tmp/nodir/new", errno.ENOENT},
+	} {
+		f, err := vfs.Open(nil, []byte(c.path), vfs.Creat|vfs.WriteOnly)
+		if err != c.err {
+			t.Errorf("create %q = %v, want %v", c.path, err, c.err)
+		}
+		if f != nil {
+			vfs.Put(f)
+		}
+	}
+	if err := vfs.Mkdir(nil, []byte("/tmp/d")); err != 0 {
+		t.Fatal(err)
+	}
+	if err := vfs.Mkdir(nil, []byte("/tmp/d")); err != errno.EEXIST {
+		t.Errorf("mkdir twice = %v", err)
+	}
+	if err := vfs.Rename(nil, []byte("/tmp/d"), nil, []byte("/moved")); err != errno.EXDEV {
+		t.Errorf("rename across file systems = %v, want EXDEV", err)
+	}
+	if err := vfs.Access(nil, []byte("/a.txt"), 2); err != errno.EROFS {
+		t.Errorf("access(W_OK) on the archive = %v", err)
+	}
+	if err := vfs.Access(nil, []byte("/tmp/d"), 2); err != 0 {
+		t.Errorf("access(W_OK) in /tmp = %v", err)
+	}
+}
+
+// With the archive mounted at /work/pkg, "/" and "/work" exist and list
+// the way down.
+func TestAboveTheMount(t *testing.T) {
+	setUp(t, "/work/pkg")
+	if got, err := readAll(t, "a.txt"); got != "hello" || err != 0 {
+		t.Fatalf("a.txt from the working directory: %q, %v", got, err)
+	}
+	f, err := vfs.Open(nil, []byte("/work"), vfs.ReadOnly|vfs.Directory)
+	if err != 0 {
+		t.Fatal(err)
+	}
+	var e vfs.Dirent
+	if ok, _ := f.ReadDir(0, &e); !ok || string(e.Name) != "pkg" {
+		t.Errorf("/work lists %q", e.Name)
+	}
+	var buf [vfs.MaxPath]byte
+	if p, err := vfs.FilePath(f, &buf); err != 0 || string(p) != "/work" {
+		t.Errorf("path of /work = %q, %v", p, err)
+	}
+	sub, _ := vfs.Open(nil, []byte("sub"), vfs.ReadOnly)
+	if p, err := vfs.FilePath(sub, &buf); err != 0 || string(p) != "/work/pkg/sub" {
+		t.Errorf("path of sub = %q, %v", p, err)
+	}
+	if _, err := readAll(t, "/etc/passwd"); err != errno.ENOENT {
+		t.Errorf("a path beside the mount = %v, want ENOENT", err)
+	}
+}
+
+// Descriptors: dup shares the description (its offset); the description is
+// released with the last descriptor, which a pipe's reader sees as end of
+// file.
+func TestDescriptors(t *testing.T) {
+	setUp(t, "/")
+	var fds vfs.FDTable
+	f, _ := vfs.Open(nil, []byte("a.txt"), vfs.ReadOnly)
+	fd, _ := fds.Install(f, 0, false)
+	dup, _ := fds.Dup(uintptr(fd), -1, 0, false)
+	b := make([]byte, 2)
+	fds.Get(uintptr(fd)).Read(b)
+	fds.Get(uintptr(dup)).Read(b)
+	if string(b) != "ll" {
+		t.Errorf("the duplicate read %q: the offset is not shared", b)
+	}
+	r, w, _ := pipefs.New(0)
+	rfd, _ := fds.Install(r, 0, false)
+	wfd, _ := fds.Install(w, 0, false)
+	w2, _ := fds.Dup(uintptr(wfd), 10, 0, false)
+	if _, err := fds.Get(uintptr(rfd)).Read(b); err != errno.EAGAIN {
+		t.Fatalf("read of an empty pipe = %v, want EAGAIN", err)
+	}
+	fds.Close(wfd)
+	if _, err := fds.Get(uintptr(rfd)).Read(b); err != errno.EAGAIN {
+		t.Fatalf("a writer remains (dup): read = %v, want EAGAIN", err)
+	}
+	fds.Close(w2)
+	if n, err := fds.Get(uintptr(rfd)).Read(b); n != 0 || err != 0 {
+		t.Fatalf("no writer left: read = %d, %v; want end of file", n, err)
+	}
+	if err := fds.Close(wfd); err != errno.EBADF {
+		t.Errorf("closing twice = %v", err)
+	}
+}
