@@ -108,6 +108,23 @@ func (g *guest) exit(n byte) {
 	g.debugExit(n)
 }
 
+// sse turns SSE on (CR0.EM clear, CR0.MP and CR4.OSFXSR, OSXMMEXCPT set)
+// and runs SSE instructions, as every Go program and the gobare kernel do:
+// a host whose KVM cannot run them (PVM's instruction emulator) stops
+// here. Clobbers EAX and XMM0.
+func (g *guest) sse() {
+	g.emit(0x0f, 0x20, 0xc0)             // mov eax, cr0
+	g.emit(0x25, 0xfb, 0xff, 0xff, 0xff) // and eax, ~4 (EM)
+	g.emit(0x83, 0xc8, 0x02)             // or eax, 2 (MP)
+	g.emit(0x0f, 0x22, 0xc0)             // mov cr0, eax
+	g.emit(0x0f, 0x20, 0xe0)             // mov eax, cr4
+	g.emit(0x0d, 0x00, 0x06, 0x00, 0x00) // or eax, 0x600 (OSFXSR, OSXMMEXCPT)
+	g.emit(0x0f, 0x22, 0xe0)             // mov cr4, eax
+	g.emit(0x0f, 0x57, 0xc0)             // xorps xmm0, xmm0
+	g.emit(0x0f, 0x11, 0x05)             // movups [addr], xmm0
+	g.imm32(g.dataAddr(make([]byte, 16)))
+}
+
 // halt stops the CPU for good (interrupts are off).
 func (g *guest) halt() {
 	top := len(g.code)
