@@ -1,0 +1,164 @@
+package tests
+
+// The boundary between the program and the kernel, which share one
+// address space in ring 0: memory keeps its contents across protection
+// changes (tests/programs/mprotect, compared line by line with a run on
+// the host's Linux), no system call reaches the kernel's memory
+// (tests/programs/kernelmem), and every register but RAX, RCX and R11
+// survives every system call (tests/programs/regs).
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestMprotect runs tests/programs/mprotect on gobare and on the host:
+// contents survive PROT_READ, PROT_NONE and PROT_READ|PROT_WRITE, each
+// protection is enforced, and malformed munmap/mprotect/madvise/mmap
+// calls get Linux's errors. On a Linux amd64 host the two runs must print
+// the same lines; elsewhere only gobare's run is checked.
+func TestMprotect(t *testing.T) {
+	prog := testProgram(t, "mprotect")
+	r := runMkimage(t, nil, "run", "-accel", "tcg", "-append", "quiet", "-timeout", bootTimeout.String(), prog)
+	r.wantExit(t, 0)
+	const word = "0x1122334455667788"
+	r.wantLines(t,
+		"written: "+word,
+		"PROT_READ: read "+word,
+		"PROT_READ: write faults: true",
+		"PROT_NONE: read faults: true",
+		"PROT_NONE: write faults: true",
+		"PROT_NONE then PROT_READ: read "+word,
+		"PROT_READ|PROT_WRITE: read "+word,
+		"PROT_READ|PROT_WRITE: wrote and read 0x1122334455667789",
+		"munmap: read faults: true",
+		"pages 1-2 PROT_NONE: 1 fault fault 4",
+		"all PROT_READ: 1 2 3 4",
+		"page 1 unmapped: 1 fault 3 4",
+		"pages 2-3 MADV_DONTNEED: 1 fault 0 0",
+		"mprotect(unmapped): ENOMEM",
+		"munmap(misaligned): EINVAL",
+		"mprotect: done",
+	)
+	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
+		t.Logf("not comparing with a native run on %s/%s", runtime.GOOS, runtime.GOARCH)
+		return
+	}
+	native := runNative(t, prog)
+	got := strings.Split(strings.TrimSpace(r.Stdout), "\n")
+	want := strings.Split(strings.TrimSpace(native), "\n")
+	if len(got) != len(want) {
+		r.fatalf(t, "gobare printed %d lines, Linux %d:\n%s", len(got), len(want), native)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("line %d: gobare %q, Linux %q", i+1, got[i], want[i])
+		}
+	}
+}
+
+// runNative runs a test program on the host and returns its output.
+func runNative(t *testing.T, prog string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, prog).Output()
+	if err != nil {
+		t.Fatalf("native run of %s: %v\n%s", prog, err, out)
+	}
+	return string(out)
+}
+
+// kernelTargets are tests/programs/kernelmem's ranges of kernel memory,
+// and whether each lies below the program's floor (the kernel's image)
+// rather than above the user half.
+var kernelTargets = []struct {
+	name string
+	low  bool
+}{
+	{"null page", true},
+	{"image", true},
+	{"image page", true},
+	{"image's last page", true},
+	{"direct map", false},
+	{"direct map of the image", false},
+	{"kernel stacks", false},
+	{"kernel stack page", false},
+}
+
+// kernelPointerTargets are the kernel addresses kernelmem passes as
+// buffers, and kernelPointerCalls the calls it passes them to.
+var (
+	kernelPointerTargets = []string{"image page", "direct map of the image", "kernel stack page", "null page"}
+	kernelPointerCalls   = []string{
+		"write", "read(pipe)", "pread64(file)", "uname", "clock_gettime", "getrandom", "pipe2",
+		"rt_sigprocmask(oldset)", "rt_sigprocmask(set)", "rt_sigaction(oldact)", "rt_sigaction(act)",
+		"sigaltstack(old)", "sigaltstack(new)", "arch_prctl(ARCH_GET_FS)", "nanosleep", "clock_nanosleep",
+		"getcwd", "fstat", "newfstatat(statbuf)", "newfstatat(path)", "openat(path)", "readlinkat(buf)",
+		"getdents64", "prlimit64(old)", "sched_getaffinity", "futex(FUTEX_WAIT)", "epoll_ctl(event)",
+	}
+)
+
+// TestKernelMemory runs tests/programs/kernelmem: munmap, mprotect,
+// madvise, mmap(MAP_FIXED) and brk aimed at the kernel's image, its
+// stacks and the direct map are all refused with Linux's errors for the
+// same shape of arguments (the image is below the program's floor, as
+// Linux's mmap_min_addr; the rest above the user half, as Linux's own
+// kernel), every pointer into kernel memory is EFAULT, the kernel's
+// read-only image is unchanged, and the program runs to its end.
+func TestKernelMemory(t *testing.T) {
+	r := runMkimage(t, nil, "run", "-accel", "tcg", "-append", "quiet", "-timeout", bootTimeout.String(), testProgram(t, "kernelmem"))
+	var want []string
+	for _, k := range kernelTargets {
+		fixed := "ENOMEM" // past the user half (__get_unmapped_area)
+		if k.low {
+			fixed = "EPERM" // below the floor (security_mmap_addr)
+		}
+		want = append(want,
+			"munmap "+k.name+": EINVAL",
+			"mprotect(PROT_NONE) "+k.name+": ENOMEM",
+			"mprotect(PROT_READ|PROT_WRITE|PROT_EXEC) "+k.name+": ENOMEM",
+			"madvise(MADV_DONTNEED) "+k.name+": ENOMEM",
+			"madvise(MADV_FREE) "+k.name+": ENOMEM",
+			"mmap(MAP_FIXED) "+k.name+": "+fixed,
+			"mmap(MAP_FIXED_NOREPLACE) "+k.name+": "+fixed,
+			"mmap(hint) "+k.name+": placed in the program's part: true",
+		)
+	}
+	want = append(want,
+		"munmap image and program: EINVAL",
+		"mprotect(PROT_NONE) image and program: ENOMEM",
+		"mmap(MAP_FIXED) image and program: EPERM",
+		"program's first page unchanged: true",
+	)
+	for _, p := range kernelPointerTargets {
+		for _, c := range kernelPointerCalls {
+			want = append(want, fmt.Sprintf("%s %s: EFAULT", c, p))
+		}
+	}
+	want = append(want, "kernel image unchanged: true", "kernelmem: done")
+	if missing := missingLines(r.Stdout, want); len(missing) > 0 {
+		r.fatalf(t, "console lacks the lines %s", strings.Join(missing, ", "))
+	}
+	for _, target := range []string{"image", "direct map"} {
+		prefix := "brk " + target + ": "
+		found := false
+		for line := range strings.Lines(r.Stdout) {
+			if rest, ok := strings.CutPrefix(strings.TrimSuffix(line, "\n"), prefix); ok {
+				found = true
+				if !strings.HasPrefix(rest, "refused") {
+					r.fatalf(t, "brk into the kernel's %s: %s", target, rest)
+				}
+			}
+		}
+		if !found {
+			r.fatalf(t, "no %q line", prefix)
+		}
+	}
+	r.wantExit(t, 0)
+}
