@@ -7,20 +7,44 @@ GO      ?= go
 MKIMAGE := bin/mkimage
 DEMO    ?= ./tests/programs/demo
 
-# Debian packages the tools come from, and one command of each to test for.
-DEB_PACKAGES := qemu-system-x86 grub-pc-bin grub-common xorriso mtools
-NEEDED_TOOLS := qemu-system-x86_64 grub-mkrescue xorriso mformat
+# The packages the tools come from (Debian/Ubuntu, Homebrew on macOS,
+# Fedora), and one command of each to test for. grub-mkrescue is also found
+# as grub2-mkrescue (Fedora) or i686-elf-grub-mkrescue (Homebrew).
+# qemu-aarch64-static (qemu-user-static) runs the linux/arm64 mkimage in
+# tests/crossbuild_test.go; it is needed on Linux hosts only.
+DEB_PACKAGES  := qemu-system-x86 grub-pc-bin grub-common xorriso mtools qemu-user-static
+BREW_PACKAGES := qemu xorriso mtools i686-elf-grub
+DNF_PACKAGES  := qemu-system-x86 grub2-tools-extra grub2-pc-modules grub2-efi-x64-modules xorriso mtools qemu-user-static
+NEEDED_TOOLS  := qemu-system-x86_64 grub-mkrescue xorriso mformat
+LINUX_TOOLS   := qemu-aarch64-static
 
 .PHONY: all deps run test bench soak clean mkimage conformance fuzz
 
 all: mkimage
 
-# deps installs the missing tools with apt-get when running as root, and
-# otherwise prints the one command to run.
+# deps installs the missing tools with apt-get on Debian/Ubuntu when running
+# as root, and otherwise prints the one command to run: apt-get as root,
+# brew on macOS, dnf on Fedora.
 deps:
-	@missing=""; for t in $(NEEDED_TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	@os=$$(uname -s); tools="$(NEEDED_TOOLS)"; \
+	if [ "$$os" = Linux ]; then tools="$$tools $(LINUX_TOOLS)"; fi; \
+	missing=""; for t in $$tools; do \
+		alts=$$t; [ $$t = grub-mkrescue ] && alts="grub-mkrescue grub2-mkrescue i686-elf-grub-mkrescue x86_64-elf-grub-mkrescue"; \
+		found=""; for a in $$alts; do command -v $$a >/dev/null 2>&1 && found=1; done; \
+		[ -n "$$found" ] || missing="$$missing $$t"; \
+	done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	echo "make deps: missing:$$missing"; \
+	if [ "$$os" = Darwin ]; then \
+		echo "install them with Homebrew:  brew install $(BREW_PACKAGES)"; exit 1; \
+	fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+		if command -v dnf >/dev/null 2>&1; then \
+			echo "run as root:  dnf install -y $(DNF_PACKAGES)"; \
+		else \
+			echo "install QEMU (qemu-system-x86_64, qemu-aarch64-static), GRUB for BIOS PCs (grub-mkrescue), xorriso and mtools with your package manager"; \
+		fi; exit 1; \
+	fi; \
 	pkgs="$(DEB_PACKAGES)"; \
 	if [ "$$(id -u)" != 0 ]; then \
 		echo "run as root:  apt-get update && apt-get install -y $$pkgs grub-efi-amd64-bin"; exit 1; \

@@ -2,7 +2,10 @@ module github.com/gobare/gobare
 
 go 1.26.0
 
-require golang.org/x/arch v0.32.0
+require (
+	golang.org/x/arch v0.32.0
+	golang.org/x/sys v0.41.0
+)
 
 require (
 	github.com/dustin/go-humanize v1.0.1 // indirect
@@ -16,7 +19,6 @@ require (
 	golang.org/x/exp v0.0.0-20250305212735-054e65f0b394 // indirect
 	golang.org/x/mod v0.29.0 // indirect
 	golang.org/x/sync v0.18.0 // indirect
-	golang.org/x/sys v0.41.0 // indirect
 	golang.org/x/tools v0.38.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 	mvdan.cc/sh/v3 v3.11.0 // indirect

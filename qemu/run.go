@@ -11,7 +11,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-	"unsafe"
 )
 
 // stopGrace is how long QEMU gets to exit after SIGTERM (which lets it put a
@@ -255,7 +254,7 @@ func connectStdin(cmd *exec.Cmd, src io.Reader) (*stdinPipe, error) {
 	switch {
 	case src == nil:
 		// cmd.Stdin nil: QEMU reads /dev/null, the guest sees no input.
-	case isTerminal(src):
+	case IsTerminal(src):
 		cmd.Stdin = src
 	default:
 		r, w, err := os.Pipe()
@@ -266,18 +265,6 @@ func connectStdin(cmd *exec.Cmd, src io.Reader) (*stdinPipe, error) {
 		cmd.Stdin = r
 	}
 	return p, nil
-}
-
-// isTerminal reports whether r is a terminal: a file that answers the
-// TCGETS ioctl (which /dev/null, a pipe or a regular file do not).
-func isTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	var t syscall.Termios
-	_, _, e := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), syscall.TCGETS, uintptr(unsafe.Pointer(&t)))
-	return e == 0
 }
 
 // started closes our copy of the pipe's read end (QEMU has its own) and

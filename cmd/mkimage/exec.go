@@ -10,9 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
-	"unsafe"
 
 	"github.com/gobare/gobare/internal/cpioarchive"
 	"github.com/gobare/gobare/internal/image"
@@ -346,9 +344,7 @@ func goEnvGOROOT() string {
 // a file or a pipe, and an empty input (end of file at once) when it is a
 // terminal, as under go test, which gives test binaries /dev/null.
 func execStdin() io.Reader {
-	var t syscall.Termios
-	_, _, e := syscall.Syscall(syscall.SYS_IOCTL, os.Stdin.Fd(), syscall.TCGETS, uintptr(unsafe.Pointer(&t)))
-	if e == 0 {
+	if qemu.IsTerminal(os.Stdin) {
 		return strings.NewReader("")
 	}
 	return os.Stdin

@@ -35,8 +35,9 @@ func isoCmd(args []string) int {
 	if bf.out == "" {
 		return fatalf(exitUsage, "iso: -o FILE.iso is required")
 	}
-	if _, err := exec.LookPath("grub-mkrescue"); err != nil {
-		return fatalf(exitFailed, "iso: grub-mkrescue not found: install grub-common, grub-pc-bin and xorriso (make deps does it)")
+	mkrescue := findMkrescue()
+	if mkrescue == "" {
+		return fatalf(exitFailed, "iso: grub-mkrescue not found: install grub-common, grub-pc-bin and xorriso (make deps does it, or prints the command for Homebrew or dnf)")
 	}
 	img, _, err := makeImage(bf, fs.Args(), nil)
 	if err != nil {
@@ -56,10 +57,22 @@ func isoCmd(args []string) int {
 	if err := os.WriteFile(filepath.Join(tree, "boot", "grub", "grub.cfg"), []byte(grubConfig), 0o644); err != nil {
 		return fatalf(exitFailed, "%v", err)
 	}
-	out, err := exec.Command("grub-mkrescue", "-o", bf.out, tree).CombinedOutput()
+	out, err := exec.Command(mkrescue, "-o", bf.out, tree).CombinedOutput()
 	if err != nil {
-		return fatalf(exitFailed, "iso: grub-mkrescue: %v\n%s", err, out)
+		return fatalf(exitFailed, "iso: %s: %v\n%s", mkrescue, err, out)
 	}
 	fmt.Println(bf.out)
 	return 0
+}
+
+// findMkrescue returns GRUB's grub-mkrescue under the name the host gives
+// it: grub-mkrescue (Debian, Ubuntu), grub2-mkrescue (Fedora), or
+// Homebrew's cross builds for BIOS PCs on macOS; "" if there is none.
+func findMkrescue() string {
+	for _, name := range []string{"grub-mkrescue", "grub2-mkrescue", "i686-elf-grub-mkrescue", "x86_64-elf-grub-mkrescue"} {
+		if _, err := exec.LookPath(name); err == nil {
+			return name
+		}
+	}
+	return ""
 }

@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/gobare/gobare/internal/goabi"
+	"github.com/gobare/gobare/internal/imagefmt"
 	"github.com/gobare/gobare/kernel/elf"
-	"github.com/gobare/gobare/kernel/mem"
 )
 
 // program is a resolved PROGRAM argument.
@@ -37,7 +37,7 @@ func resolveProgram(arg, dir, rtMode, root string) (program, error) {
 			return p, err
 		}
 	}
-	prog, e := elf.Check(p.elf, mem.ProgramFloor)
+	prog, e := elf.Check(p.elf, imagefmt.ProgramFloor)
 	if e != elf.ErrNone {
 		return p, fmt.Errorf("%s", strings.TrimPrefix(elf.Describe(p.name, prog, e), "gobare: "))
 	}

@@ -9,10 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"unsafe"
 
-	"github.com/gobare/gobare/kernel"
-	"github.com/gobare/gobare/kernel/mem"
+	"github.com/gobare/gobare/internal/imagefmt"
 )
 
 // Module is gobare's Go module path.
@@ -21,16 +19,18 @@ const Module = "github.com/gobare/gobare"
 // KernelBuildArgs are the `go build` arguments that make the kernel ELF:
 // bounds checks off in kernel packages (a failed check would call into the
 // runtime, which never runs there), text linked one page above
-// mem.KernelBase so that the ELF header lands at KernelBase, and the
+// imagefmt.KernelBase so that the ELF header lands at KernelBase, and the
 // Multiboot entry as the ELF entry point.
 func KernelBuildArgs(out string) []string {
 	return []string{"build", "-trimpath",
 		"-gcflags=" + Module + "/...=-B",
-		fmt.Sprintf("-ldflags=-T %#x -E %s/boot.entry32", mem.KernelBase+mem.PageSize, Module),
+		fmt.Sprintf("-ldflags=-T %#x -E %s/boot.entry32", imagefmt.KernelBase+imagefmt.PageSize, Module),
 		"-o", out, "./cmd/kernel"}
 }
 
-// BuildKernel builds the kernel ELF from the gobare source tree at root.
+// BuildKernel builds the kernel ELF from the gobare source tree at root,
+// always for linux/amd64 whatever the host (GOOS and GOARCH are set here,
+// overriding the environment's).
 func BuildKernel(root, out string) error {
 	cmd := exec.Command("go", KernelBuildArgs(out)...)
 	cmd.Dir = root
@@ -83,8 +83,8 @@ func Make(kernelELF []byte, p Program) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if uint64(l.BSSEndAddr) > mem.ProgramFloor {
-		return nil, fmt.Errorf("kernel: its memory ends at %#x, above %#x where programs begin", l.BSSEndAddr, mem.ProgramFloor)
+	if uint64(l.BSSEndAddr) > imagefmt.ProgramFloor {
+		return nil, fmt.Errorf("kernel: its memory ends at %#x, above %#x where programs begin", l.BSSEndAddr, imagefmt.ProgramFloor)
 	}
 	img := bytes.Clone(kernelELF)
 	args, err := packArgs(p)
@@ -95,7 +95,7 @@ func Make(kernelELF []byte, p Program) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if string(img[descOff:descOff+8]) != kernel.EmbeddedMagic {
+	if string(img[descOff:descOff+8]) != imagefmt.MagicString {
 		return nil, fmt.Errorf("kernel: embedded-program descriptor not found")
 	}
 	var blobs [2][2]uint64 // address and size of the program and the files
@@ -109,7 +109,7 @@ func Make(kernelELF []byte, p Program) ([]byte, error) {
 			if blob == nil {
 				continue
 			}
-			off := (max(end, len(img)) + mem.PageSize - 1) &^ (mem.PageSize - 1)
+			off := (max(end, len(img)) + imagefmt.PageSize - 1) &^ (imagefmt.PageSize - 1)
 			img = append(img, make([]byte, off-len(img))...)
 			img = append(img, blob...)
 			blobs[i] = [2]uint64{uint64(l.LoadAddr) + uint64(off), uint64(len(blob))}
@@ -122,26 +122,27 @@ func Make(kernelELF []byte, p Program) ([]byte, error) {
 	}
 	d := img[descOff:]
 	le := binary.LittleEndian
-	le.PutUint64(d[8:], blobs[0][0])
-	le.PutUint64(d[16:], blobs[0][1])
-	le.PutUint64(d[24:], blobs[1][0])
-	le.PutUint64(d[32:], blobs[1][1])
-	copy(d[embeddedArgsOff:embeddedArgsOff+kernel.EmbeddedArgsSize], args)
+	le.PutUint64(d[imagefmt.OffAddr:], blobs[0][0])
+	le.PutUint64(d[imagefmt.OffSize:], blobs[0][1])
+	le.PutUint64(d[imagefmt.OffFilesAddr:], blobs[1][0])
+	le.PutUint64(d[imagefmt.OffFilesSize:], blobs[1][1])
+	copy(d[imagefmt.OffArgs:imagefmt.OffArgs+imagefmt.ArgsSize], args)
 	PutHeader(img, l)
 	return img, nil
 }
 
-// embeddedArgsOff is the offset of kernel.Embedded.Args.
-const embeddedArgsOff = int(unsafe.Offsetof(kernel.Embedded{}.Args))
-
-// embeddedOffset finds the file offset of kernel.embedded.
+// embeddedOffset finds the file offset of kernel.embedded (imagefmt.Symbol),
+// checking that the whole descriptor lies in the file.
 func embeddedOffset(f *elf.File) (int, error) {
 	syms, err := f.Symbols()
 	if err != nil {
 		return 0, fmt.Errorf("kernel: %v", err)
 	}
 	for _, s := range syms {
-		if s.Name == Module+"/kernel.embedded" {
+		if s.Name == imagefmt.Symbol {
+			if s.Size != imagefmt.DescriptorSize {
+				return 0, fmt.Errorf("kernel: %s is %d bytes, not %d: kernel and mkimage disagree", s.Name, s.Size, imagefmt.DescriptorSize)
+			}
 			for _, p := range f.Progs {
 				if p.Type == elf.PT_LOAD && s.Value >= p.Vaddr && s.Value+s.Size <= p.Vaddr+p.Filesz {
 					return int(s.Value - p.Vaddr + p.Off), nil
@@ -152,7 +153,8 @@ func embeddedOffset(f *elf.File) (int, error) {
 	return 0, fmt.Errorf("kernel: symbol kernel.embedded not found")
 }
 
-// packArgs lays out argv, env and kernel arguments as Embedded.Args wants.
+// packArgs lays out argv, env and kernel arguments as imagefmt.Embedded.Args
+// wants.
 func packArgs(p Program) ([]byte, error) {
 	var b []byte
 	for _, list := range [][]string{p.Argv, p.Env, p.KernelArgs} {
@@ -164,8 +166,8 @@ func packArgs(p Program) ([]byte, error) {
 		}
 		b = append(b, 0)
 	}
-	if len(b) > kernel.EmbeddedArgsSize {
-		return nil, fmt.Errorf("arguments and environment take %d bytes; at most %d fit", len(b), kernel.EmbeddedArgsSize)
+	if len(b) > imagefmt.ArgsSize {
+		return nil, fmt.Errorf("arguments and environment take %d bytes; at most %d fit", len(b), imagefmt.ArgsSize)
 	}
 	return b, nil
 }
