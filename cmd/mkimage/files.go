@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/gobare/gobare/internal/cpioarchive"
@@ -83,17 +82,4 @@ func addFiles(p *image.Program, spec string) error {
 	p.Files = archive
 	p.KernelArgs = append(p.KernelArgs, words...)
 	return nil
-}
-
-// absDir returns dir as an absolute, clean path with symbolic links
-// resolved where possible.
-func absDir(dir string) (string, error) {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return "", err
-	}
-	if real, err := filepath.EvalSymlinks(abs); err == nil {
-		abs = real
-	}
-	return abs, nil
 }

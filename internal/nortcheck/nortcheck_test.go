@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -61,7 +60,9 @@ func buildSynth(dir string) (string, error) {
 	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module synth\n\ngo 1.21\n"), 0o644); err != nil {
 		return "", err
 	}
-	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", "synth", "-gcflags=synth/good=-B", ".")
+	// The go command on $PATH, as everywhere else in the tests, held to
+	// its own toolchain (GOTOOLCHAIN=local).
+	cmd := exec.Command("go", "build", "-o", "synth", "-gcflags=synth/good=-B", ".")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOFLAGS=", "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64", "GOAMD64=v1")
 	if out, err := cmd.CombinedOutput(); err != nil {
