@@ -121,3 +121,13 @@ func trace(a string, x uint64, b string, y uint64) {
 	console.Dec(y)
 	console.Print("\n")
 }
+
+// indexByte returns the index of the first c in b, or len(b).
+func indexByte(b []byte, c byte) int {
+	for i := range b {
+		if b[i] == c {
+			return i
+		}
+	}
+	return len(b)
+}

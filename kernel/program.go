@@ -1,41 +1,31 @@
 package kernel
 
 import (
-	"unsafe"
-
 	"github.com/gobare/gobare/kernel/console"
-	"github.com/gobare/gobare/kernel/cpu"
-	"github.com/gobare/gobare/kernel/elf"
 	"github.com/gobare/gobare/kernel/fs/cpiofs"
 	"github.com/gobare/gobare/kernel/fs/devfs"
 	"github.com/gobare/gobare/kernel/fs/tmpfs"
-	"github.com/gobare/gobare/kernel/vfs"
 	"github.com/gobare/gobare/kernel/linux"
-	"github.com/gobare/gobare/kernel/mem"
 	"github.com/gobare/gobare/kernel/power"
-	"github.com/gobare/gobare/kernel/proc"
 	"github.com/gobare/gobare/kernel/sched"
+	"github.com/gobare/gobare/kernel/task"
 	"github.com/gobare/gobare/kernel/timer"
 	"github.com/gobare/gobare/kernel/trap"
-	"github.com/gobare/gobare/kernel/vdso"
-	"github.com/gobare/gobare/kernel/vm"
+	"github.com/gobare/gobare/kernel/vfs"
 )
 
 // ExitBadProgram is the exit status when the program cannot be loaded.
 const ExitBadProgram = 123
 
-// The program's address space and the strings for its stack.
+// The program's argument and environment strings, for its stack.
 var (
-	space     vm.Space
-	stackArgs [proc.MaxArgBytes]byte
-	stackBuf  [proc.MaxArgBytes + 8192]byte
-	vdsoPage  [vdso.Size]byte
+	stackArgs [task.MaxArgBytes]byte
 )
 
 // findProgram returns the program's ELF bytes and its argv/env: the
 // program mkimage embedded in the image, else the first Multiboot module,
 // whose string is its command line ("prog arg1 arg2").
-func findProgram() (file []byte, args proc.Args, ok bool) {
+func findProgram() (file []byte, args task.Args, ok bool) {
 	n := 0
 	appendString := func(s []byte) {
 		if n+len(s)+1 <= len(stackArgs) {
@@ -86,119 +76,32 @@ func findProgram() (file []byte, args proc.Args, ok bool) {
 	return file, args, args.Argc > 0
 }
 
-// loadProgram checks and loads the program, builds its stack and returns
-// the first thread's frame.
-func loadProgram(file []byte, args proc.Args) *trap.Frame {
-	name := args.Blob[:indexByte(args.Blob, 0)]
-	p, e := elf.Check(file, mem.ProgramFloor)
-	if e != elf.ErrNone {
-		var msg [512]byte
-		// A string header is a slice header's first two words: this views
-		// name as a string without copying (no allocation, no runtime call).
-		k := elf.Format(msg[:], *(*string)(unsafe.Pointer(&name)), &p, e)
-		console.Write(msg[:k])
-		console.Print("\n")
+// loadProgram loads the program into the process and returns the first
+// thread's frame; a program the kernel cannot run stops the machine.
+func loadProgram(file []byte, args task.Args) *trap.Frame {
+	f := trap.StackFrame()
+	auxc, err := task.Exec(file, args, task.ExecOptions{Kernel: &kernelSpace, VDSO: !hasKernelWord("novdso")}, f)
+	switch err {
+	case task.ExecBadProgram:
 		power.Exit(ExitBadProgram)
+	case task.ExecNoMemory:
+		fail("loading the program: ", "out of memory")
+	case task.ExecArgsTooBig:
+		fail("building the process stack: ", "arguments too long")
 	}
 	if !quiet {
 		console.Print("gobare: running ")
-		console.Write(name)
+		console.Write(task.Proc.Name)
 		if string(kernelOption("entry")) == "rt" {
 			console.Print(" via rt/'s rt0 (FS base by WRMSR), entry ")
 		} else {
 			console.Print(" via its own entry _rt0_amd64_linux, ")
 		}
-		console.Hex(p.Entry)
+		console.Hex(f.RIP)
 		console.Print("\n")
 	}
-	space.Init(&kernelSpace)
-	linux.Space = &space
-	linux.ProgramName = name
-	var phdrAddr uint64
-	for i := 0; i < p.NSegments; i++ {
-		s := p.Segments[i]
-		if !space.Load(uintptr(s.Vaddr), file[s.Offset:s.Offset+s.Filesz], uintptr(s.Memsz), segmentProt(s.Flags)) {
-			fail("loading the program: ", "out of memory")
-		}
-		if p.Phoff >= s.Offset && p.Phoff < s.Offset+s.Filesz {
-			phdrAddr = s.Vaddr + p.Phoff - s.Offset
-		}
-	}
-	// The stack: demand-paged, StackSize below StackTop.
-	space.Add(vm.StackTop-vm.StackSize, vm.StackTop, vm.ProtRead|vm.ProtWrite)
-	_, _, _, hwcap := cpu.Cpuid(1, 0)
-	aux := [...]proc.Aux{
-		{Type: proc.AT_PHDR, Value: phdrAddr},
-		{Type: proc.AT_PHENT, Value: uint64(p.Phentsize)},
-		{Type: proc.AT_PHNUM, Value: uint64(p.Phnum)},
-		{Type: proc.AT_PAGESZ, Value: mem.PageSize},
-		{Type: proc.AT_ENTRY, Value: p.Entry},
-		{Type: proc.AT_HWCAP, Value: uint64(hwcap)},
-		{Type: proc.AT_CLKTCK, Value: 100},
-		{Type: proc.AT_UID}, {Type: proc.AT_EUID}, {Type: proc.AT_GID}, {Type: proc.AT_EGID},
-		{Type: proc.AT_SECURE},
-		{}, // AT_SYSINFO_EHDR, when there is a vDSO
-	}
-	// The vDSO (kernel/vdso) makes clock_gettime a plain call; the kernel
-	// word novdso leaves it out, to compare.
-	n := len(aux) - 1
-	vdsoBase := uint64(uintptr(unsafe.Pointer(&vdsoPage)))
-	if !hasKernelWord("novdso") && vdso.Build(vdsoPage[:], vdsoBase, uint64(timer.VDSOClockGettimePC())) {
-		aux[n] = proc.Aux{Type: proc.AT_SYSINFO_EHDR, Value: vdsoBase}
-		n++
-	}
-	var random [16]byte
-	for random == [16]byte{} || hasZero(random[:]) {
-		linux.FillRandom(random[:])
-	}
-	l, ok := proc.Build(stackBuf[:], vm.StackTop, args, aux[:n], random)
-	if !ok || !space.CopyOut(uintptr(l.Bottom), stackBuf[len(stackBuf)-int(vm.StackTop-l.Bottom):]) {
-		fail("building the process stack: ", "arguments too long")
-	}
-	trace("boot: process stack argc=", uint64(args.Argc), " auxv=", uint64(l.Auxc))
-
-	f := trap.StackFrame()
-	*f = trap.Frame{}
-	sched.InitFX(f)
-	f.RIP = p.Entry
-	f.RSP = l.SP
-	f.RFLAGS = 0x202 // IF: the timer may interrupt the program
-	f.CS = trap.KernelCS
-	f.SS = trap.KernelSS
+	trace("boot: process stack argc=", uint64(args.Argc), " auxv=", uint64(auxc))
 	return f
-}
-
-// segmentProt turns ELF segment flags into mmap protection.
-func segmentProt(flags uint32) uint32 {
-	var prot uint32
-	if flags&4 != 0 {
-		prot |= vm.ProtRead
-	}
-	if flags&2 != 0 {
-		prot |= vm.ProtWrite
-	}
-	if flags&1 != 0 {
-		prot |= vm.ProtExec
-	}
-	return prot
-}
-
-func hasZero(b []byte) bool {
-	for _, c := range b {
-		if c == 0 {
-			return true
-		}
-	}
-	return false
-}
-
-func indexByte(b []byte, c byte) int {
-	for i := range b {
-		if b[i] == c {
-			return i
-		}
-	}
-	return len(b)
 }
 
 // setUpFiles builds the program's file system: the read-only archive —
@@ -256,7 +159,7 @@ var (
 func wallSeconds() int64 { return (timer.Nanotime() + timer.BootEpochNanos()) / 1e9 }
 
 // runProgram loads the program and runs its first thread; it never returns.
-func runProgram(file []byte, args proc.Args) {
+func runProgram(file []byte, args task.Args) {
 	setUpFiles()
 	f := loadProgram(file, args)
 	sched.Init()

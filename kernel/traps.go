@@ -8,6 +8,7 @@ import (
 	"github.com/gobare/gobare/kernel/mem"
 	"github.com/gobare/gobare/kernel/power"
 	"github.com/gobare/gobare/kernel/sched"
+	"github.com/gobare/gobare/kernel/task"
 	"github.com/gobare/gobare/kernel/timer"
 	"github.com/gobare/gobare/kernel/trap"
 	"github.com/gobare/gobare/kernel/vm"
@@ -101,7 +102,7 @@ const vectorPageFault = 14
 // pageFault handles a page fault in the program: demand paging, or
 // SIGSEGV when the access is not allowed.
 func pageFault(f *trap.Frame) {
-	switch space.HandleFault(uintptr(cpu.ReadCR2()), f.Error) {
+	switch task.Proc.Space.HandleFault(uintptr(cpu.ReadCR2()), f.Error) {
 	case vm.FaultHandled:
 		return
 	case vm.FaultNoMemory:
@@ -122,13 +123,4 @@ func programFault(f *trap.Frame) {
 	console.Print("\ngobare: unhandled ")
 	trap.Report(f)
 	power.Exit(trap.ExitKernelFault)
-}
-
-// waitForInterrupt lets one interrupt in while the kernel waits on the boot
-// stack (before any thread exists): interrupt entries build their frame on
-// the kernel stack, which is a different stack.
-func waitForInterrupt() {
-	trap.InKernel = false
-	cpu.EnableInterruptsAndHalt()
-	trap.InKernel = true
 }

@@ -55,8 +55,12 @@ func Ltr(selector uint16)
 // masked or handled (SDM Vol. 2A, HLT).
 func Halt()
 
-// DisableInterrupts clears RFLAGS.IF.
+// DisableInterrupts clears RFLAGS.IF; EnableInterrupts sets it.
 func DisableInterrupts()
+func EnableInterrupts()
+
+// Pause tells the CPU it is in a spin-wait loop.
+func Pause()
 
 // Breakpoint executes INT3.
 func Breakpoint()

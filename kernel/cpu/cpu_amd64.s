@@ -133,3 +133,11 @@ TEXT ·EnableInterruptsAndHalt(SB), NOSPLIT, $0-0
 	HLT
 	CLI
 	RET
+
+TEXT ·EnableInterrupts(SB), NOSPLIT, $0-0
+	STI
+	RET
+
+TEXT ·Pause(SB), NOSPLIT, $0-0
+	PAUSE	// a spin-wait hint (SDM Vol. 2B, PAUSE)
+	RET

@@ -10,9 +10,8 @@ package linux
 import (
 	"github.com/gobare/gobare/kernel/console"
 	"github.com/gobare/gobare/kernel/sched"
+	"github.com/gobare/gobare/kernel/task"
 	"github.com/gobare/gobare/kernel/trap"
-	"github.com/gobare/gobare/kernel/vfs"
-	"github.com/gobare/gobare/kernel/vm"
 )
 
 // call is one system call in progress. Handlers take it by value: a
@@ -44,16 +43,13 @@ func (c call) arg(i int) uintptr {
 
 // Process-wide state the calls share.
 var (
-	// Space is the program's address space.
-	Space *vm.Space
+	// Space is the program's address space, FDs its descriptor table.
+	Space = &task.Proc.Space
+	FDs   = &task.Proc.FDs
 	// Trace prints every call as "sys: name(args) = result".
 	Trace bool
-	// ProgramName is argv[0], for /proc/self/exe.
-	ProgramName []byte
 	// ExitHook stops the machine with the program's status.
 	ExitHook func(code int)
-	// FDs is the program's descriptor table.
-	FDs vfs.FDTable
 	// Counts counts the calls by number; the last slot counts all larger
 	// numbers (gobare's rt0_trace among them).
 	Counts [len(syscallNames) + 1]uint32

@@ -1,7 +1,7 @@
 package linux
 
 import (
-	"github.com/gobare/gobare/kernel/cpu"
+	"github.com/gobare/gobare/kernel/rand"
 )
 
 // arch_prctl codes (Linux uapi asm/prctl.h).
@@ -72,35 +72,13 @@ func sysGetrandom(c call) uintptr {
 	var chunk [64]byte
 	for done := uintptr(0); done < n; {
 		k := min(n-done, uintptr(len(chunk)))
-		FillRandom(chunk[:k])
+		rand.Fill(chunk[:k])
 		if !Space.CopyOut(buf+done, chunk[:k]) {
 			return errno(EFAULT)
 		}
 		done += k
 	}
 	return n
-}
-
-// rng is the fallback generator's state (xorshift64*), seeded from the TSC.
-var rng uint64
-
-// FillRandom fills b with random bytes.
-func FillRandom(b []byte) {
-	for i := 0; i < len(b); i += 8 {
-		v, ok := cpu.RandomUint64()
-		if !ok {
-			if rng == 0 {
-				rng = cpu.Rdtsc() | 1
-			}
-			rng ^= rng >> 12
-			rng ^= rng << 25
-			rng ^= rng >> 27
-			v = rng * 2685821657736338717
-		}
-		for j := 0; j < 8 && i+j < len(b); j++ {
-			b[i+j] = byte(v >> (8 * j))
-		}
-	}
 }
 
 // The program runs as root in the root group.

@@ -2,6 +2,7 @@ package linux
 
 import (
 	kerrno "github.com/gobare/gobare/kernel/errno"
+	"github.com/gobare/gobare/kernel/task"
 	"github.com/gobare/gobare/kernel/vfs"
 )
 
@@ -131,7 +132,7 @@ func readlink(dirfd int64, path, buf, size uintptr) uintptr {
 	}
 	target, lerr := vfs.Readlink(pDir, pName)
 	if string(pName) == "/proc/self/exe" {
-		target, lerr = ProgramName, 0
+		target, lerr = task.Proc.Name, 0
 	}
 	if lerr != 0 {
 		return errno(lerr)

@@ -1,9 +1,10 @@
-// Package proc owns the layout of a new process's stack, as the System V
-// x86-64 psABI (§3.4.1, "Initial Stack and Register State") and Linux's
-// binfmt_elf lay it out: argc, argv pointers, NULL, envp pointers, NULL,
-// the auxiliary vector, then the strings and random bytes they point to.
-// It is pure computation on a byte buffer, tested on the host.
-package proc
+package task
+
+// The layout of a new process's stack, as the System V x86-64 psABI
+// (§3.4.1, "Initial Stack and Register State") and Linux's binfmt_elf lay
+// it out: argc, argv pointers, NULL, envp pointers, NULL, the auxiliary
+// vector, then the strings and random bytes they point to. It is pure
+// computation on a byte buffer, tested on the host.
 
 // Auxiliary vector types (Linux uapi auxvec.h).
 const (

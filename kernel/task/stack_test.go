@@ -1,4 +1,4 @@
-package proc
+package task
 
 import (
 	"encoding/binary"
