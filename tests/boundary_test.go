@@ -10,8 +10,13 @@ package tests
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"runtime"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -161,4 +166,78 @@ func TestKernelMemory(t *testing.T) {
 		}
 	}
 	r.wantExit(t, 0)
+}
+
+// tableEntryRE matches one entry of the system call table
+// (kernel/linux/table.go): `22: {"pipe", sysPipe, ...}`, or in the
+// table's older form `22: sysPipe,`.
+var tableEntryRE = regexp.MustCompile(`(?m)^\s*(\d+):\s*(?:\{"([a-z0-9_]+)"|(sys\w+),)`)
+
+// implementedCalls reads the kernel's system call table from its source
+// and returns number → name.
+func implementedCalls(t *testing.T) map[int]string {
+	t.Helper()
+	path := filepath.Join(repoRoot(t), "kernel", "linux", "table.go")
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("reading the system call table: %v", err)
+	}
+	calls := make(map[int]string)
+	for _, m := range tableEntryRE.FindAllStringSubmatch(string(src), -1) {
+		nr, _ := strconv.Atoi(m[1])
+		calls[nr] = m[2] + m[3]
+	}
+	if len(calls) < 50 {
+		t.Fatalf("found only %d entries in %s: has the table's form changed?", len(calls), path)
+	}
+	return calls
+}
+
+// regsSkippable are the calls tests/programs/regs may skip: they do not
+// return to the instruction after SYSCALL.
+var regsSkippable = map[int]bool{15: true, 60: true, 231: true} // rt_sigreturn, exit, exit_group
+
+// regsLineRE matches one of tests/programs/regs's per-call lines.
+var regsLineRE = regexp.MustCompile(`(?m)^regs: (\d+) (\S+)[^:]*: (ok|FAIL|skipped)\b(.*)$`)
+
+// TestRegisters runs tests/programs/regs: every system call in the
+// kernel's table (read from kernel/linux/table.go, so a new call cannot
+// go untested) and a few unimplemented numbers are made with a sentinel
+// in every register but RAX, RCX and R11, and in X0-X15, and each must
+// keep them all, as Linux does; only the calls that do not return may be
+// skipped.
+func TestRegisters(t *testing.T) {
+	r := runMkimage(t, nil, "run", "-accel", "tcg", "-append", "quiet", "-timeout", bootTimeout.String(), testProgram(t, "regs"))
+	r.wantExit(t, 0)
+	seen := make(map[int]string)
+	var failed []string
+	for _, m := range regsLineRE.FindAllStringSubmatch(r.Stdout, -1) {
+		nr, _ := strconv.Atoi(m[1])
+		seen[nr] = m[3]
+		switch {
+		case m[3] == "FAIL":
+			failed = append(failed, fmt.Sprintf("%d %s:%s", nr, m[2], m[4]))
+		case m[3] == "skipped" && !regsSkippable[nr]:
+			failed = append(failed, fmt.Sprintf("%d %s: skipped, but it returns", nr, m[2]))
+		}
+	}
+	for nr, name := range implementedCalls(t) {
+		if _, ok := seen[nr]; !ok {
+			failed = append(failed, fmt.Sprintf("%d %s: in the kernel's table but not probed by tests/programs/regs", nr, name))
+		}
+	}
+	for _, nr := range []int{500, 1 << 20} { // not implemented: the ENOSYS path
+		if seen[nr] != "ok" {
+			failed = append(failed, fmt.Sprintf("%d (unimplemented): %q", nr, seen[nr]))
+		}
+	}
+	sort.Strings(failed)
+	if len(failed) > 0 {
+		r.fatalf(t, "registers not kept:\n\t%s", strings.Join(failed, "\n\t"))
+	}
+	summary := regexp.MustCompile(`(?m)^regs: (\d+) calls, (\d+) kept every register, 0 did not, 3 skipped$`).FindStringSubmatch(r.Stdout)
+	if summary == nil || summary[1] != summary[2] {
+		r.fatalf(t, "no summary line with every call passing")
+	}
+	t.Logf("%s calls kept every register", summary[1])
 }
