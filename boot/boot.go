@@ -9,10 +9,14 @@ package boot
 import "github.com/gobare/gobare/kernel"
 
 // Written by entry32: what the Multiboot loader left in EAX and EBX.
+//
+//lint:ignore U1000 used from assembly (multiboot_amd64.s)
 var multibootMagic, multibootInfo uint32
 
 // earlyTables holds the early PML4, PDPT and four page directories; one
 // spare page lets entry32 round the start up to a 4 KiB boundary.
+//
+//lint:ignore U1000 used from assembly (multiboot_amd64.s)
 var earlyTables [7 * 4096]byte
 
 // kernelG stands in for the runtime's g while kernel Go code runs. Go
@@ -22,16 +26,24 @@ var earlyTables [7 * 4096]byte
 // pages. kernelTLS[0] = &kernelG, and FS base = &kernelTLS[1], so that
 // %fs:-8 (where every ABI0-to-Go wrapper loads g from) finds kernelG.
 var (
-	kernelG   [4]uintptr
+	//lint:ignore U1000 used from assembly (multiboot_amd64.s)
+	kernelG [4]uintptr
+	//lint:ignore U1000 used from assembly (multiboot_amd64.s)
 	kernelTLS [2]uintptr
 )
 
 // entry32 is the Multiboot entry point; entry64 its 64-bit continuation.
+//
+//lint:ignore U1000 used from assembly (the Multiboot header points at it)
 func entry32()
+
+//lint:ignore U1000 used from assembly (entry32 jumps to it)
 func entry64()
 
 // start is called by entry64 on the boot stack, in 64-bit mode, with SSE
 // enabled and FS pointing at kernelTLS.
+//
+//lint:ignore U1000 used from assembly (entry64 calls it)
 func start() {
 	kernel.Main(multibootMagic, uintptr(multibootInfo))
 }

@@ -21,11 +21,11 @@ const (
 	ExitBootFailure = 122 // the machine could not be set up
 )
 
-// The kernel's memory: the frame allocator (with a bitmap for up to 64 GiB
-// of RAM), its page table, and the boot information.
+// The kernel's memory: the frame allocator (its bitmap lives in RAM the
+// kernel does not use, see placeBitmap), its page table, and the boot
+// information.
 var (
 	frames      mem.FrameAllocator
-	frameBitmap [mem.MaxRAM / mem.PageSize / 64]uint64
 	kernelSpace mem.PageTable
 	bootInfo    multiboot.Info
 	physMem     []byte

@@ -3,7 +3,6 @@ package symtab_test
 import (
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 
 	"github.com/gobare/gobare/internal/nortcheck"
@@ -18,7 +17,7 @@ func TestNoRuntime(t *testing.T) {
 	}
 	const pkg = "github.com/gobare/gobare/kernel/symtab"
 	exe := filepath.Join(t.TempDir(), "nort")
-	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", exe, "-gcflags="+pkg+"=-B", "./testdata/nort")
+	cmd := exec.Command("go", "build", "-o", exe, "-gcflags="+pkg+"=-B", "./testdata/nort")
 	cmd.Env = append(cmd.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64", "GOAMD64=v1")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)

@@ -96,7 +96,7 @@ func (e *buildError) Error() string {
 
 // goBinaries is the current go command plus any listed in GOBARE_SYMTAB_GO.
 func goBinaries() []string {
-	bins := []string{filepath.Join(runtime.GOROOT(), "bin", "go")}
+	bins := []string{"go"} // the go command on $PATH, as make test runs it
 	for _, b := range filepath.SplitList(os.Getenv("GOBARE_SYMTAB_GO")) {
 		if b != "" {
 			bins = append(bins, b)

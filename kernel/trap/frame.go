@@ -50,16 +50,27 @@ var kernelFSBase uint64
 // kernelStackTop is where entries put the Frame; syscallProgramSP holds the
 // program's RSP for the few instructions between SYSCALL and the push.
 var (
-	kernelStackTop   uintptr
+	kernelStackTop uintptr
+	//lint:ignore U1000 used from assembly (entry_amd64.s)
 	syscallProgramSP uint64
 )
 
 // InKernel is true while kernel code runs; a fault then is a kernel bug.
 var InKernel bool
 
+// The entry and exit code in entry_amd64.s and vectors_amd64.s, which the
+// IDT and the LSTAR MSR point at.
+//
+//lint:ignore U1000 used from assembly (vectors_amd64.s)
 func trapCommon()
+
+//lint:ignore U1000 used from assembly (LSTAR points at it)
 func syscallEntry()
+
+//lint:ignore U1000 used from assembly (entry_amd64.s)
 func frameSave()
+
+//lint:ignore U1000 used from assembly (entry_amd64.s)
 func frameExit()
 func enterFrame(f *Frame)
 func readFSBase() uint64
@@ -69,6 +80,8 @@ func readFSBase() uint64
 var KernelCycles uint64
 
 // dispatch is called by frameSave with the new frame.
+//
+//lint:ignore U1000 used from assembly (entry_amd64.s)
 func dispatch(f *Frame) {
 	if InKernel {
 		kernelFault(f)

@@ -34,6 +34,8 @@ func VectorName(v uint64) string {
 }
 
 // kernelFault reports an exception taken while kernel code ran and stops.
+//
+//lint:ignore U1000 used from assembly (entry_amd64.s)
 func kernelFault(f *Frame) {
 	console.Print("\nkernel fault: ")
 	Report(f)
