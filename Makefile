@@ -100,7 +100,7 @@ FUZZTIME ?= 30s
 FUZZ     ?= .
 fuzz:
 	@failed=""; \
-	for f in $$(grep -rl --include='*_test.go' '^func Fuzz' --exclude-dir=.git --exclude-dir=bin . | sort); do \
+	for f in $$(grep -rl --include='*_test.go' '^func Fuzz' --exclude-dir=.git --exclude-dir=bin --exclude-dir=testdata . | sort); do \
 		dir=$$(dirname $$f); \
 		for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
 			echo "$$dir $$t" | grep -Eq -- '$(FUZZ)' || continue; \
