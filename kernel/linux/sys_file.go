@@ -21,58 +21,68 @@ func wouldBlock(f vfs.File, err kerrno.Errno) bool {
 	return err == kerrno.EAGAIN && f.Desc().Status&vfs.Nonblock == 0
 }
 
-// read(fd, buf, count)
-func sysRead(c call) uintptr {
+// read(fd, buf, count) and write(fd, buf, count)
+func sysRead(c call) uintptr  { return readWrite(c, false) }
+func sysWrite(c call) uintptr { return readWrite(c, true) }
+
+// pread64(fd, buf, count, offset) and pwrite64(fd, buf, count, offset)
+func sysPread64(c call) uintptr  { return readWriteAt(c, false) }
+func sysPwrite64(c call) uintptr { return readWriteAt(c, true) }
+
+// readWrite moves bytes at the file's own position, blocking while the
+// file has none to give (or no room) unless the descriptor is O_NONBLOCK.
+func readWrite(c call, write bool) uintptr {
 	f := file(c.arg(0))
-	if f == nil || !f.Desc().Readable() {
+	if f == nil || !allowed(f, write) {
 		return errno(EBADF)
 	}
-	r, err := readTo(f, c.arg(1), c.arg(2), -1)
+	r, err := transfer(f, c.arg(1), c.arg(2), -1, write)
 	if wouldBlock(f, err) {
 		return c.block(f.WaitKey(), 0, 0)
 	}
 	return r
 }
 
-// pread64(fd, buf, count, offset)
-func sysPread64(c call) uintptr {
+// readWriteAt moves bytes at an explicit offset.
+func readWriteAt(c call, write bool) uintptr {
 	f := file(c.arg(0))
 	switch {
-	case f == nil || !f.Desc().Readable():
+	case f == nil || !allowed(f, write):
 		return errno(EBADF)
 	case int64(c.arg(3)) < 0:
 		return errno(EINVAL)
 	}
-	r, _ := readTo(f, c.arg(1), c.arg(2), int64(c.arg(3)))
+	r, _ := transfer(f, c.arg(1), c.arg(2), int64(c.arg(3)), write)
 	return r
 }
 
-// readTo reads up to n bytes of f into the program's buf, at off (or the
-// file's own position when off < 0). It stops at a short read; an error
-// after some bytes were read ends the read with those bytes.
-func readTo(f vfs.File, buf, n uintptr, off int64) (uintptr, kerrno.Errno) {
+// allowed checks the description's access mode for a read or a write.
+func allowed(f vfs.File, write bool) bool {
+	if write {
+		return f.Desc().Writable()
+	}
+	return f.Desc().Readable()
+}
+
+// transfer moves up to n bytes between f and the program's buf, at off
+// (or the file's own position when off < 0), a chunk at a time through a
+// buffer on the kernel stack. It stops at a short transfer; an error after
+// some bytes moved ends it with those bytes.
+func transfer(f vfs.File, buf, n uintptr, off int64, write bool) (uintptr, kerrno.Errno) {
 	var chunk [chunkSize]byte
 	done := uintptr(0)
 	for done < n {
 		want := min(n-done, chunkSize)
-		var k int
-		var err kerrno.Errno
-		if off < 0 {
-			k, err = vfs.Read(f, chunk[:want])
-		} else {
-			k, err = vfs.ReadAt(f, chunk[:want], off+int64(done))
+		p := chunk[:want]
+		if write && !Space.CopyIn(p, buf+done) {
+			return partial(done, EFAULT)
 		}
+		k, err := fileIO(f, p, off, done, write)
 		if err != 0 {
-			if done > 0 {
-				break
-			}
-			return errno(err), err
+			return partial(done, err)
 		}
-		if !Space.CopyOut(buf+done, chunk[:k]) {
-			if done > 0 {
-				break
-			}
-			return errno(EFAULT), EFAULT
+		if !write && !Space.CopyOut(buf+done, p[:k]) {
+			return partial(done, EFAULT)
 		}
 		done += uintptr(k)
 		if uintptr(k) < want {
@@ -82,63 +92,27 @@ func readTo(f vfs.File, buf, n uintptr, off int64) (uintptr, kerrno.Errno) {
 	return done, 0
 }
 
-// write(fd, buf, count)
-func sysWrite(c call) uintptr {
-	f := file(c.arg(0))
-	if f == nil || !f.Desc().Writable() {
-		return errno(EBADF)
-	}
-	r, err := writeFrom(f, c.arg(1), c.arg(2), -1)
-	if wouldBlock(f, err) {
-		return c.block(f.WaitKey(), 0, 0)
-	}
-	return r
-}
-
-// pwrite64(fd, buf, count, offset)
-func sysPwrite64(c call) uintptr {
-	f := file(c.arg(0))
+// fileIO does one chunk of a transfer: done bytes in, at off+done or the
+// file's own position.
+func fileIO(f vfs.File, p []byte, off int64, done uintptr, write bool) (int, kerrno.Errno) {
 	switch {
-	case f == nil || !f.Desc().Writable():
-		return errno(EBADF)
-	case int64(c.arg(3)) < 0:
-		return errno(EINVAL)
+	case off >= 0 && write:
+		return vfs.WriteAt(f, p, off+int64(done))
+	case off >= 0:
+		return vfs.ReadAt(f, p, off+int64(done))
+	case write:
+		return vfs.Write(f, p)
 	}
-	r, _ := writeFrom(f, c.arg(1), c.arg(2), int64(c.arg(3)))
-	return r
+	return vfs.Read(f, p)
 }
 
-// writeFrom writes n bytes of the program's buf to f, as readTo reads.
-func writeFrom(f vfs.File, buf, n uintptr, off int64) (uintptr, kerrno.Errno) {
-	var chunk [chunkSize]byte
-	done := uintptr(0)
-	for done < n {
-		want := min(n-done, chunkSize)
-		if !Space.CopyIn(chunk[:want], buf+done) {
-			if done > 0 {
-				break
-			}
-			return errno(EFAULT), EFAULT
-		}
-		var k int
-		var err kerrno.Errno
-		if off < 0 {
-			k, err = vfs.Write(f, chunk[:want])
-		} else {
-			k, err = vfs.WriteAt(f, chunk[:want], off+int64(done))
-		}
-		if err != 0 {
-			if done > 0 {
-				break
-			}
-			return errno(err), err
-		}
-		done += uintptr(k)
-		if uintptr(k) < want {
-			break
-		}
+// partial is a transfer's result after an error: the bytes already moved,
+// or the error when there were none.
+func partial(done uintptr, err kerrno.Errno) (uintptr, kerrno.Errno) {
+	if done > 0 {
+		return done, 0
 	}
-	return done, 0
+	return errno(err), err
 }
 
 // close(fd)

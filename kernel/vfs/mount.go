@@ -102,3 +102,12 @@ func isAbove(abs []byte) bool {
 	}
 	return false
 }
+
+// Unchangeable answers every change with EROFS; embed it in a file system
+// whose names cannot be made, removed or renamed.
+type Unchangeable struct{}
+
+func (*Unchangeable) Create([]byte, bool) (Node, errno.Errno) { return Node{}, errno.EROFS }
+func (*Unchangeable) Symlink(_, _ []byte) errno.Errno         { return errno.EROFS }
+func (*Unchangeable) Unlink([]byte, bool) errno.Errno         { return errno.EROFS }
+func (*Unchangeable) Rename(_, _ []byte) errno.Errno          { return errno.EROFS }

@@ -66,22 +66,37 @@ func create(found *Found, dir bool) (Node, errno.Errno) {
 		return Node{}, errno.EROFS
 	}
 	n, err := fs.Create(hide(found.Rel), dir)
+	return n, belowReadOnly(found, err)
+}
+
+// belowReadOnly turns a file system's ENOENT for a new name into EROFS
+// when the name's parent directory exists in a read-only mount below.
+func belowReadOnly(found *Found, err errno.Errno) errno.Errno {
 	if err == errno.ENOENT {
 		if p, perr := lookupAbs(Parent(found.Abs)); perr == 0 && p.Node.IsDir() {
-			return n, errno.EROFS
+			return errno.EROFS
 		}
 	}
-	return n, err
+	return err
+}
+
+// newName resolves a path that must not exist yet (mkdir, symlink).
+func newName(dir, path []byte, buf *[MaxPath]byte) (Found, errno.Errno) {
+	found, err := Resolve(dir, path, buf, false)
+	switch {
+	case err == 0:
+		return found, errno.EEXIST
+	case err != errno.ENOENT:
+		return found, err
+	}
+	return found, 0
 }
 
 // Mkdir makes a directory.
 func Mkdir(dir, path []byte) errno.Errno {
 	var buf [MaxPath]byte
-	found, err := Resolve(dir, path, &buf, false)
-	switch {
-	case err == 0:
-		return errno.EEXIST
-	case err != errno.ENOENT:
+	found, err := newName(dir, path, &buf)
+	if err != 0 {
 		return err
 	}
 	_, err = create(&found, true)
@@ -91,22 +106,14 @@ func Mkdir(dir, path []byte) errno.Errno {
 // Symlink makes a symbolic link at path pointing to target.
 func Symlink(target, dir, path []byte) errno.Errno {
 	var buf [MaxPath]byte
-	found, err := Resolve(dir, path, &buf, false)
+	found, err := newName(dir, path, &buf)
 	switch {
-	case err == 0:
-		return errno.EEXIST
-	case err != errno.ENOENT:
+	case err != 0:
 		return err
 	case found.FS() == nil:
 		return errno.EROFS
 	}
-	err = found.FS().Symlink(hide(found.Rel), hide(target))
-	if err == errno.ENOENT {
-		if p, perr := lookupAbs(Parent(found.Abs)); perr == 0 && p.Node.IsDir() {
-			return errno.EROFS
-		}
-	}
-	return err
+	return belowReadOnly(&found, found.FS().Symlink(hide(found.Rel), hide(target)))
 }
 
 // Unlink removes a file, or (dir) an empty directory.

@@ -79,3 +79,22 @@ func Relative(abs, mount []byte) (rel []byte, inside, above bool) {
 	}
 	return nil, false, false
 }
+
+// RelDir returns the directory part of a relative name ("" at the top).
+func RelDir(name []byte) []byte {
+	for i := len(name) - 1; i >= 0; i-- {
+		if name[i] == '/' {
+			return name[:i]
+		}
+	}
+	return name[:0]
+}
+
+// RelBase returns the last element of a relative name.
+func RelBase(name []byte) []byte {
+	d := RelDir(name)
+	if len(d) == 0 {
+		return name
+	}
+	return name[len(d)+1:]
+}

@@ -40,7 +40,10 @@ func archive(entries ...[3]string) []byte {
 
 type pages struct{ p [][4096]byte }
 
-func (p *pages) Alloc() (uintptr, bool) { p.p = append(p.p, [4096]byte{}); return uintptr(len(p.p)), true }
+func (p *pages) Alloc() (uintptr, bool) {
+	p.p = append(p.p, [4096]byte{})
+	return uintptr(len(p.p)), true
+}
 func (p *pages) FreeFrame(uintptr)      {}
 func (p *pages) Page(pg uintptr) []byte { return p.p[pg-1][:] }
 

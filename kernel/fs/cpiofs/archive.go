@@ -6,6 +6,8 @@
 // pure computation on byte slices, tested and fuzzed on the host.
 package cpiofs
 
+import "github.com/gobare/gobare/kernel/vfs"
+
 // The newc header: the magic "070701", then 13 fields of 8 hexadecimal
 // digits (cpio(5), "New ASCII Format"): ino, mode, uid, gid, nlink, mtime,
 // filesize, devmajor, devminor, rdevmajor, rdevminor, namesize, check.
@@ -143,30 +145,11 @@ func NextChild(a []byte, dir []byte, off int) (Entry, int, bool) {
 		if err != ErrNone || done {
 			return Entry{}, off, false
 		}
-		if len(e.Name) > 0 && string(parent(e.Name)) == string(dir) {
+		if len(e.Name) > 0 && string(vfs.RelDir(e.Name)) == string(dir) {
 			return e, next, true
 		}
 		off = next
 	}
-}
-
-// parent returns the directory part of a relative name ("" at the top).
-func parent(name []byte) []byte {
-	for i := len(name) - 1; i >= 0; i-- {
-		if name[i] == '/' {
-			return name[:i]
-		}
-	}
-	return name[:0]
-}
-
-// Base returns the last element of a relative name.
-func Base(name []byte) []byte {
-	p := parent(name)
-	if len(p) == 0 {
-		return name
-	}
-	return name[len(p)+1:]
 }
 
 // trimName removes a leading "./" or "/" and a trailing "/"; "." becomes "".

@@ -3,6 +3,7 @@ package cpiofs
 import (
 	"bytes"
 	"fmt"
+	"github.com/gobare/gobare/kernel/vfs"
 	"strings"
 	"testing"
 )
@@ -75,7 +76,7 @@ func TestNextChild(t *testing.T) {
 		if !ok {
 			break
 		}
-		names = append(names, string(Base(e.Name)))
+		names = append(names, string(vfs.RelBase(e.Name)))
 		off = next
 	}
 	if got := strings.Join(names, ","); got != "b.txt,deeper" {
@@ -87,7 +88,7 @@ func TestNextChild(t *testing.T) {
 		if !ok {
 			break
 		}
-		names = append(names, string(Base(e.Name)))
+		names = append(names, string(vfs.RelBase(e.Name)))
 		off = next
 	}
 	if got := strings.Join(names, ","); got != "a.txt,sub,link" {

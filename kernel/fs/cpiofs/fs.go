@@ -9,6 +9,7 @@ import (
 // entry's header offset; the root, which needs no entry of its own, is -1
 // when the archive has none.
 type FS struct {
+	vfs.Unchangeable
 	Archive []byte
 }
 
@@ -71,12 +72,8 @@ func (fs *FS) Stat(n vfs.Node, st *vfs.Stat) errno.Errno {
 	return 0
 }
 
-// Every change is refused: the archive is read-only.
-func (fs *FS) Create([]byte, bool) (vfs.Node, errno.Errno) { return vfs.Node{}, errno.EROFS }
-func (fs *FS) Symlink(_, _ []byte) errno.Errno             { return errno.EROFS }
-func (fs *FS) Unlink([]byte, bool) errno.Errno             { return errno.EROFS }
-func (fs *FS) Rename(_, _ []byte) errno.Errno              { return errno.EROFS }
-func (fs *FS) ReadOnly() bool                              { return true }
+// ReadOnly: every change is refused (vfs.Unchangeable).
+func (fs *FS) ReadOnly() bool { return true }
 
 func (f *file) Read(p []byte) (int, errno.Errno) {
 	n, err := f.ReadAt(p, f.Offset)
@@ -120,7 +117,7 @@ func (f *file) ReadDir(pos int64, d *vfs.Dirent) (bool, errno.Errno) {
 	if !ok {
 		return false, 0
 	}
-	*d = vfs.Dirent{Ino: child.Ino + 1, Mode: child.Mode, Name: Base(child.Name), Next: int64(next)}
+	*d = vfs.Dirent{Ino: child.Ino + 1, Mode: child.Mode, Name: vfs.RelBase(child.Name), Next: int64(next)}
 	return true, 0
 }
 

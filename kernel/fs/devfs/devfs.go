@@ -10,7 +10,7 @@ import (
 )
 
 // FS is /dev. Node IDs index devices.
-type FS struct{}
+type FS struct{ vfs.Unchangeable }
 
 // The devices, by node ID.
 const (
@@ -56,12 +56,9 @@ func (fs *FS) Stat(n vfs.Node, st *vfs.Stat) errno.Errno {
 	return 0
 }
 
-// Devices cannot be made or removed.
-func (fs *FS) Create([]byte, bool) (vfs.Node, errno.Errno) { return vfs.Node{}, errno.EACCES }
-func (fs *FS) Symlink(_, _ []byte) errno.Errno             { return errno.EACCES }
-func (fs *FS) Unlink([]byte, bool) errno.Errno             { return errno.EACCES }
-func (fs *FS) Rename(_, _ []byte) errno.Errno              { return errno.EACCES }
-func (fs *FS) ReadOnly() bool                              { return false }
+// ReadOnly: devices cannot be made or removed (vfs.Unchangeable), but
+// they can be written.
+func (fs *FS) ReadOnly() bool { return false }
 
 func (f *nullFile) Read([]byte) (int, errno.Errno)    { return 0, 0 }
 func (f *nullFile) Write(p []byte) (int, errno.Errno) { return len(p), 0 }

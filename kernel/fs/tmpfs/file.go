@@ -136,10 +136,10 @@ func (f *file) ReadDir(pos int64, d *vfs.Dirent) (bool, errno.Errno) {
 	}
 	for ; pos < MaxNodes; pos++ {
 		c := &f.fs.nodes[pos]
-		if !c.used || int(pos) == f.i || string(parent(c.name())) != string(n.name()) {
+		if !c.used || int(pos) == f.i || string(vfs.RelDir(c.name())) != string(n.name()) {
 			continue
 		}
-		*d = vfs.Dirent{Ino: uint64(1<<20 + pos), Mode: f.fs.mode(int(pos)), Name: base(c.name()), Next: pos + 1}
+		*d = vfs.Dirent{Ino: uint64(1<<20 + pos), Mode: f.fs.mode(int(pos)), Name: vfs.RelBase(c.name()), Next: pos + 1}
 		return true, 0
 	}
 	return false, 0

@@ -66,25 +66,6 @@ func (fs *FS) lookup(rel []byte) int {
 	return -1
 }
 
-// parent returns the directory part of a relative path ("" at the top).
-func parent(rel []byte) []byte {
-	for i := len(rel) - 1; i >= 0; i-- {
-		if rel[i] == '/' {
-			return rel[:i]
-		}
-	}
-	return rel[:0]
-}
-
-// base returns the last element of a relative path.
-func base(rel []byte) []byte {
-	p := len(parent(rel))
-	if p > 0 {
-		p++ // the slash
-	}
-	return rel[p:]
-}
-
 func (fs *FS) Lookup(rel []byte) (vfs.Node, errno.Errno) {
 	i := fs.lookup(rel)
 	if i < 0 {
@@ -119,7 +100,7 @@ func (fs *FS) create(rel []byte, dir bool) (int, errno.Errno) {
 	if len(rel) > MaxPath {
 		return -1, errno.ENAMETOOLONG
 	}
-	p := fs.lookup(parent(rel))
+	p := fs.lookup(vfs.RelDir(rel))
 	if p < 0 {
 		return -1, errno.ENOENT
 	}
@@ -200,7 +181,7 @@ func (fs *FS) remove(i int) {
 func (fs *FS) hasChildren(i int) bool {
 	dir := fs.nodes[i].name()
 	for j := range fs.nodes {
-		if fs.nodes[j].used && j != i && string(parent(fs.nodes[j].name())) == string(dir) {
+		if fs.nodes[j].used && j != i && string(vfs.RelDir(fs.nodes[j].name())) == string(dir) {
 			return true
 		}
 	}
@@ -243,7 +224,7 @@ func (fs *FS) Rename(from, to []byte) errno.Errno {
 			return errno.ENOTEMPTY
 		}
 		fs.remove(dst)
-	} else if p := fs.lookup(parent(to)); p < 0 || !fs.nodes[p].dir {
+	} else if p := fs.lookup(vfs.RelDir(to)); p < 0 || !fs.nodes[p].dir {
 		return errno.ENOENT
 	}
 	var old [MaxPath]byte
