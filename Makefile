@@ -12,7 +12,10 @@ DEMO    ?= ./tests/programs/demo
 # as grub2-mkrescue (Fedora) or i686-elf-grub-mkrescue (Homebrew).
 # qemu-aarch64-static (qemu-user-static) runs the linux/arm64 mkimage in
 # tests/crossbuild_test.go; it is needed on Linux hosts only.
-DEB_PACKAGES  := qemu-system-x86 grub-pc-bin grub-common xorriso mtools qemu-user-static
+# ovmf (UEFI firmware) and grub-efi-amd64-bin (GRUB's UEFI modules, added
+# below when the distribution has it) let tests/screen_test.go boot the
+# GRUB CD image under UEFI.
+DEB_PACKAGES  := qemu-system-x86 grub-pc-bin grub-common xorriso mtools qemu-user-static ovmf
 BREW_PACKAGES := qemu xorriso mtools i686-elf-grub
 DNF_PACKAGES  := qemu-system-x86 grub2-tools-extra grub2-pc-modules grub2-efi-x64-modules xorriso mtools qemu-user-static
 NEEDED_TOOLS  := qemu-system-x86_64 grub-mkrescue xorriso mformat
@@ -33,6 +36,10 @@ deps:
 		found=""; for a in $$alts; do command -v $$a >/dev/null 2>&1 && found=1; done; \
 		[ -n "$$found" ] || missing="$$missing $$t"; \
 	done; \
+	if [ "$$os" = Linux ]; then \
+		[ -e /usr/share/OVMF/OVMF_CODE.fd ] || [ -e /usr/share/ovmf/OVMF.fd ] || missing="$$missing OVMF"; \
+		[ -e /usr/lib/grub/x86_64-efi/multiboot.mod ] || missing="$$missing grub-x86_64-efi"; \
+	fi; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	echo "make deps: missing:$$missing"; \
 	if [ "$$os" = Darwin ]; then \

@@ -43,9 +43,13 @@ func SerialPutByte(port uint16, b byte) {
 }
 
 // SerialGetByte returns a received byte, if one is waiting (line status
-// bit 0).
+// bit 0). A line status of 0xFF means no UART answers at the port (QEMU
+// -serial none, a PC without COM1): the bus floats high, which a real
+// 16550 never shows with its FIFOs off (bit 7, "error in receiver FIFO",
+// is then always 0: PC16550D data sheet, Line Status Register), and would
+// otherwise read as an endless stream of 0xFF bytes.
 func SerialGetByte(port uint16) (byte, bool) {
-	if cpu.Inb(port+regLineStatus)&0x01 == 0 {
+	if lsr := cpu.Inb(port + regLineStatus); lsr&0x01 == 0 || lsr == 0xFF {
 		return 0, false
 	}
 	return cpu.Inb(port + regData), true

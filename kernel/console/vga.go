@@ -18,11 +18,25 @@ var (
 	vgaRow  int
 	vgaCol  int
 	vgaAttr uint16 = vgaAttrKernel
+
+	vgaCleared bool // SetVGABase has cleared the screen
 )
 
 // SetVGABase tells the console where the text buffer is mapped; 0 turns the
-// screen off.
-func SetVGABase(addr uintptr) { vgaBase = addr }
+// screen off. The first time, it clears the screen, where the firmware's
+// and the boot loader's messages still are.
+func SetVGABase(addr uintptr) {
+	vgaBase = addr
+	if addr != 0 && !vgaCleared {
+		vgaCleared = true
+		for row := 0; row < vgaRows; row++ {
+			for col := 0; col < vgaCols; col++ {
+				*vgaCell(row, col) = ' ' | vgaAttrKernel<<8
+			}
+		}
+		vgaRow, vgaCol = 0, 0
+	}
+}
 
 func vgaCell(row, col int) *uint16 {
 	return (*uint16)(unsafe.Pointer(vgaBase + uintptr(row*vgaCols+col)*2))
