@@ -69,8 +69,12 @@ const (
 	offFramebufferHeight = 104 // framebuffer_height: lines (or character rows)
 	offFramebufferBPP    = 108 // framebuffer_bpp: u8 bits per pixel
 	offFramebufferType   = 109 // framebuffer_type: u8, FramebufferIndexed/RGB/EGAText
-	offColorInfo         = 110 // color_info: for RGB, six u8: red position, red size, green..., blue...
-	framebufferInfoEnd   = 116 // the end of color_info for the RGB type
+	// color_info: for RGB, six u8: red position, red size, green..., blue.
+	// The spec's table puts it at 110, but its own multiboot.h (§4.3) makes
+	// it a union with the u32 palette address, aligned to 4: GRUB writes it
+	// at 112, and so does every loader built from that header.
+	offColorInfo       = 112
+	framebufferInfoEnd = 118 // the end of color_info for the RGB type
 )
 
 // Framebuffer types (spec §3.3, framebuffer_type).
