@@ -4,239 +4,161 @@
 // (§6.15; 8, 10-14, 17, 21, 29 and 30 push an error code themselves),
 // 32-47 the remapped 8259 PIC interrupt lines.
 //
-// The stubs are written out one by one because Go assembly has no loops.
+// The stubs are written out one by one because Go assembly has no loops;
+// two macros say the two shapes they come in.
 
 #include "textflag.h"
 
+// NO_ERROR_CODE(n): a vector whose exception pushes no error code (or an
+// interrupt): push a zero in its place, then the vector number.
+#define NO_ERROR_CODE(n) PUSHQ $0; PUSHQ $n; JMP ·trapCommon(SB)
+
+// ERROR_CODE(n): the CPU pushed an error code; push the vector number.
+#define ERROR_CODE(n) PUSHQ $n; JMP ·trapCommon(SB)
+
 TEXT ·vector0(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $0
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(0)
 
 TEXT ·vector1(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $1
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(1)
 
 TEXT ·vector2(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $2
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(2)
 
 TEXT ·vector3(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $3
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(3)
 
 TEXT ·vector4(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $4
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(4)
 
 TEXT ·vector5(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $5
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(5)
 
 TEXT ·vector6(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $6
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(6)
 
 TEXT ·vector7(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $7
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(7)
 
 TEXT ·vector8(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $8	// the CPU pushed an error code
-	JMP  ·trapCommon(SB)
+	ERROR_CODE(8)
 
 TEXT ·vector9(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $9
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(9)
 
 TEXT ·vector10(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $10	// the CPU pushed an error code
-	JMP  ·trapCommon(SB)
+	ERROR_CODE(10)
 
 TEXT ·vector11(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $11	// the CPU pushed an error code
-	JMP  ·trapCommon(SB)
+	ERROR_CODE(11)
 
 TEXT ·vector12(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $12	// the CPU pushed an error code
-	JMP  ·trapCommon(SB)
+	ERROR_CODE(12)
 
 TEXT ·vector13(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $13	// the CPU pushed an error code
-	JMP  ·trapCommon(SB)
+	ERROR_CODE(13)
 
 TEXT ·vector14(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $14	// the CPU pushed an error code
-	JMP  ·trapCommon(SB)
+	ERROR_CODE(14)
 
 TEXT ·vector15(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $15
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(15)
 
 TEXT ·vector16(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $16
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(16)
 
 TEXT ·vector17(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $17	// the CPU pushed an error code
-	JMP  ·trapCommon(SB)
+	ERROR_CODE(17)
 
 TEXT ·vector18(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $18
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(18)
 
 TEXT ·vector19(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $19
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(19)
 
 TEXT ·vector20(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $20
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(20)
 
 TEXT ·vector21(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $21	// the CPU pushed an error code
-	JMP  ·trapCommon(SB)
+	ERROR_CODE(21)
 
 TEXT ·vector22(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $22
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(22)
 
 TEXT ·vector23(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $23
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(23)
 
 TEXT ·vector24(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $24
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(24)
 
 TEXT ·vector25(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $25
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(25)
 
 TEXT ·vector26(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $26
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(26)
 
 TEXT ·vector27(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $27
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(27)
 
 TEXT ·vector28(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $28
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(28)
 
 TEXT ·vector29(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $29	// the CPU pushed an error code
-	JMP  ·trapCommon(SB)
+	ERROR_CODE(29)
 
 TEXT ·vector30(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $30	// the CPU pushed an error code
-	JMP  ·trapCommon(SB)
+	ERROR_CODE(30)
 
 TEXT ·vector31(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $31
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(31)
 
 TEXT ·vector32(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $32
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(32)
 
 TEXT ·vector33(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $33
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(33)
 
 TEXT ·vector34(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $34
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(34)
 
 TEXT ·vector35(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $35
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(35)
 
 TEXT ·vector36(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $36
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(36)
 
 TEXT ·vector37(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $37
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(37)
 
 TEXT ·vector38(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $38
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(38)
 
 TEXT ·vector39(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $39
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(39)
 
 TEXT ·vector40(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $40
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(40)
 
 TEXT ·vector41(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $41
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(41)
 
 TEXT ·vector42(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $42
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(42)
 
 TEXT ·vector43(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $43
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(43)
 
 TEXT ·vector44(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $44
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(44)
 
 TEXT ·vector45(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $45
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(45)
 
 TEXT ·vector46(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $46
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(46)
 
 TEXT ·vector47(SB), NOSPLIT|NOFRAME, $0
-	PUSHQ $0	// no error code for this vector: push a zero
-	PUSHQ $47
-	JMP  ·trapCommon(SB)
+	NO_ERROR_CODE(47)
 
 TEXT ·vectorOther(SB), NOSPLIT|NOFRAME, $0
 	PUSHQ $0
