@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gobare/gobare/internal/image"
+	"github.com/gobare/gobare/internal/nortcheck"
 	"github.com/gobare/gobare/qemu"
 )
 
@@ -58,5 +59,22 @@ func TestCPUMissingFeature(t *testing.T) {
 				r.fatalf(t, "the console should end with the one line %q", want)
 			}
 		})
+	}
+}
+
+// TestKernelBaselineInstructions disassembles the kernel: no instruction
+// beyond the x86-64 baseline (RDRAND, XSAVE, POPCNT, AVX, ...) may run
+// unless its function is listed in nortcheck.GuardedInstructions, with the
+// CPUID test that guards it.
+func TestKernelBaselineInstructions(t *testing.T) {
+	t.Parallel()
+	path, _ := kernel(t)
+	vs, err := nortcheck.CheckInstructions(path, []string{"github.com/gobare/gobare/kernel", "github.com/gobare/gobare/boot"},
+		nortcheck.GuardedInstructions, []string{"github.com/gobare/gobare/boot.entry32"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vs) > 0 {
+		t.Errorf("%d instructions beyond the x86-64 baseline without a feature test:%s", len(vs), nortcheck.FormatViolations(vs))
 	}
 }
