@@ -10,12 +10,16 @@ import (
 
 // grubConfig boots the image with GRUB's multiboot command and puts GRUB's
 // own terminal on the serial port, so a machine with only a serial line
-// (or QEMU with -serial stdio) shows everything.
+// (or QEMU with -serial stdio) shows everything. The video drivers
+// (all_video) let GRUB set the graphics mode the image's Multiboot header
+// asks for; under UEFI, without them, it finds "no suitable video mode"
+// and the kernel gets no screen.
 const grubConfig = `set timeout=0
 set default=0
 serial --unit=0 --speed=115200
 terminal_input serial console
 terminal_output serial console
+insmod all_video
 menuentry "gobare" {
 	multiboot /boot/gobare.img
 	boot
