@@ -20,6 +20,8 @@
 // fixed-size arrays.
 package acpi
 
+import "github.com/gobare/gobare/kernel/multiboot"
+
 // Err says why the tables could not be read. ErrNone means they could.
 type Err uint8
 
@@ -203,11 +205,19 @@ var (
 	Found   bool
 )
 
-// Init finds the RSDP in mem (see FindRSDP) and reads the tables into
-// Machine. The kernel calls it once at boot, while the tables are still
-// reachable through mem (boot's map of the first 4 GiB).
-func Init(mem []byte) Err {
+// Init finds the RSDP in mem, where a BIOS puts it (FindRSDP) or else in
+// the regions of the boot loader's memory map marked as ACPI memory
+// (FindRSDPIn), and reads the tables into Machine. The kernel calls it
+// once at boot, while the tables are still reachable through mem (boot's
+// map of the first 4 GiB).
+func Init(mem []byte, info *multiboot.Info) Err {
 	rsdp, e := FindRSDP(mem)
+	for i := 0; e != ErrNone && i < info.NRegions && i < multiboot.MaxRegions; i++ {
+		r := &info.Regions[i]
+		if r.Type == multiboot.RegionACPIReclaimable || r.Type == multiboot.RegionACPINVS {
+			rsdp, e = FindRSDPIn(mem, r.Base, r.End())
+		}
+	}
 	if e != ErrNone {
 		return e
 	}

@@ -3,6 +3,8 @@ package acpi
 import (
 	"encoding/binary"
 	"testing"
+
+	"github.com/gobare/gobare/kernel/multiboot"
 )
 
 // TestQEMUTables reads the tables QEMU's SeaBIOS built (see dump_test.go)
@@ -357,5 +359,32 @@ func TestFindS5(t *testing.T) {
 		if ok != tc.wantOK || (ok && (a != tc.a || b != tc.b)) {
 			t.Errorf("%s: FindS5 = %d, %d, %v; want %d, %d, %v", tc.name, a, b, ok, tc.a, tc.b, tc.wantOK)
 		}
+	}
+}
+
+// TestInitUEFI: with no RSDP in the BIOS areas (a UEFI machine), Init finds
+// it in a region the memory map marks as ACPI memory, and not in RAM.
+func TestInitUEFI(t *testing.T) {
+	m := newMachine()
+	dsdt := m.table("DSDT", 2, s5([]byte{0x0A, 0x05}, []byte{0x0A, 0x05}))
+	f := m.table("FACP", 1, fadt(116, uint32(dsdt), 0x404, 0, 0))
+	root := m.root(false, f)
+	inRAM := m.alloc(36)
+	m.rsdp(inRAM, uint32(root), 0)
+	var info multiboot.Info
+	info.Regions[0] = multiboot.Region{Base: 0, Length: inRAM + 64, Type: multiboot.RegionUsable}
+	info.NRegions = 1
+	Found = false
+	if e := Init(m.mem, &info); e != ErrNoRSDP || Found {
+		t.Fatalf("an RSDP in usable RAM was taken: %v", e)
+	}
+	m.next = 0x180000 // a page of its own
+	inACPI := m.alloc(36)
+	m.rsdp(inACPI, uint32(root), 0)
+	info.Regions[1] = multiboot.Region{Base: inACPI &^ 0xFFF, Length: 0x1000, Type: multiboot.RegionACPINVS}
+	info.Regions[2] = multiboot.Region{Base: 1 << 40, Length: 0x1000, Type: multiboot.RegionACPIReclaimable} // outside memory
+	info.NRegions = 3
+	if e := Init(m.mem, &info); e != ErrNone || !Found || Machine.RSDP != inACPI || !Machine.HasS5 || Machine.SLPTypA != 5 {
+		t.Fatalf("Init = %v, found %v, RSDP %#x (want %#x), S5 %v", e, Found, Machine.RSDP, inACPI, Machine.HasS5)
 	}
 }

@@ -20,6 +20,22 @@ func FindRSDP(mem []byte) (uint64, Err) {
 	return 0, ErrNoRSDP
 }
 
+// FindRSDPIn looks for a valid RSDP on the 16-byte boundaries of
+// [from, to), clipped to mem. On a UEFI machine the RSDP is found through
+// the EFI system table (ACPI 6.5 §5.2.5.2), which a Multiboot 1 loader
+// does not pass on; but the firmware keeps it with the tables, in memory
+// the memory map marks as ACPI (reclaimable or NVS), so the kernel scans
+// those regions with this when FindRSDP finds nothing.
+func FindRSDPIn(mem []byte, from, to uint64) (uint64, Err) {
+	if n := uint64(len(mem)); to > n {
+		to = n
+	}
+	if a, ok := scanRSDP(mem, from, to); ok {
+		return a, ErrNone
+	}
+	return 0, ErrNoRSDP
+}
+
 // scanRSDP checks every 16-byte boundary in [from, to) for a valid RSDP.
 func scanRSDP(mem []byte, from, to uint64) (uint64, bool) {
 	for a := from &^ 15; a < to; a += 16 {
