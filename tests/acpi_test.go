@@ -16,12 +16,16 @@ import (
 // found in the BIOS area, the FADT's PM1a_CNT, the DSDT's \_S5_). Had the
 // power-off failed, the kernel's fallback reset would boot it again and
 // again until the timeout, printing hello world each time.
+//
+// The uefi case boots the GRUB CD image under OVMF: UEFI firmware keeps no
+// RSDP in the BIOS areas, and GRUB's Multiboot 1 information does not
+// carry one, so the kernel finds it in the memory map's ACPI regions.
 func TestACPIPowerOff(t *testing.T) {
 	t.Parallel()
 	needQEMU(t)
 	img := writeImage(t, image.Program{})
 	hello := testProgram(t, "hello")
-	for _, machine := range []string{"pc", "q35"} {
+	for _, machine := range []string{"pc", "q35", "uefi"} {
 		t.Run(machine, func(t *testing.T) {
 			t.Parallel()
 			ctl := filepath.Join(t.TempDir(), "control")
@@ -31,7 +35,20 @@ func TestACPIPowerOff(t *testing.T) {
 				"-accel", "tcg", "-m", "64",
 				"-kernel", img, "-initrd", hello,
 			}
-			c := runCmd(cmdSpec{Label: "QEMU", Name: "qemu-system-x86_64", Args: args, Timeout: bootTimeout})
+			timeout := bootTimeout
+			if machine == "uefi" {
+				fw := ovmfFirmware(t)
+				iso := filepath.Join(t.TempDir(), "hello.iso")
+				runMkimage(t, nil, "iso", "-o", iso, hello).wantExit(t, 0)
+				args = []string{
+					"-M", "q35", "-drive", "if=pflash,format=raw,readonly=on,file=" + fw,
+					"-cdrom", iso, "-display", "none", "-monitor", "none",
+					"-serial", "stdio", "-serial", "file:" + ctl,
+					"-accel", "tcg", "-m", "256",
+				}
+				timeout = 2 * bootTimeout // the firmware and GRUB take their time under TCG
+			}
+			c := runCmd(cmdSpec{Label: "QEMU", Name: "qemu-system-x86_64", Args: args, Timeout: timeout})
 			control, _ := os.ReadFile(ctl)
 			r := plainRun{Args: args, Status: c.Code, Console: c.Stdout, Control: string(control), Stderr: c.Stderr, Err: c.Err, Wall: c.Wall}
 			if c.TimedOut {
