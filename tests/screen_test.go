@@ -110,7 +110,7 @@ func TestScreenVGAText(t *testing.T) {
 // line shows, and checks that the decoded screen has the wanted lines. On
 // a framebuffer (8-pixel cells) every cell must match a glyph; in QEMU's
 // pictures of VGA text mode (720 pixels wide, 9-pixel cells) some do not.
-func testScreen(t *testing.T, want []screenLine, machine ...string) {
+func testScreen(t *testing.T, want []screenLine, machine ...string) (width, height int) {
 	const timeout = 3 * time.Minute
 	dir := t.TempDir()
 	sock := filepath.Join(dir, "qmp")
@@ -165,6 +165,7 @@ func testScreen(t *testing.T, want []screenLine, machine ...string) {
 			cellWidth = 9
 		}
 		text = screen.Decode(img, cellWidth)
+		width, height = img.Width, img.Height
 		if strings.Contains(text.String(), "screen: ready") {
 			t.Logf("%dx%d screen after %v: %d glyph cells matched, %d blank, %d unmatched",
 				img.Width, img.Height, time.Since(start).Round(time.Millisecond), text.Matched, text.Blank, text.Unmatched)
@@ -191,7 +192,7 @@ func testScreen(t *testing.T, want []screenLine, machine ...string) {
 			t.Errorf("no line starting %q on the screen", w.line)
 			continue
 		}
-		if c, ok := text.FG(w.line); !ok || c != w.color {
+		if c, ok := text.FG(w.line); !ok || !nearColor(c, w.color) {
 			t.Errorf("%q is drawn in %06x (one colour: %v), want %06x", w.line, c, ok, w.color)
 		}
 	}
@@ -200,6 +201,65 @@ func testScreen(t *testing.T, want []screenLine, machine ...string) {
 	}
 	if t.Failed() {
 		t.Logf("the screen:\n%s", text.String())
+	}
+	return width, height
+}
+
+// nearColor reports whether c is want, give or take what a 16-bit pixel
+// (5:6:5) loses: up to 7 in each channel.
+func nearColor(c, want fb.Color) bool {
+	for shift := 0; shift < 24; shift += 8 {
+		d := int(c>>shift&0xFF) - int(want>>shift&0xFF)
+		if d < -7 || d > 7 {
+			return false
+		}
+	}
+	return true
+}
+
+// TestScreenDepths boots GRUB CD images whose grub.cfg sets an 800x600
+// mode of 16, 24 and 32 bits per pixel (gfxpayload overrides the Multiboot
+// header's 1024x768x32), to check the console's other pixel formats on
+// QEMU's VBE modes. Slow: run with GOBARE_MATRIX=1.
+func TestScreenDepths(t *testing.T) {
+	if os.Getenv("GOBARE_MATRIX") == "" {
+		t.Skip("set GOBARE_MATRIX=1 to boot GRUB in 16-, 24- and 32-bit graphics modes")
+	}
+	t.Parallel()
+	needQEMU(t)
+	if _, err := exec.LookPath("grub-mkrescue"); err != nil {
+		t.Fatalf("grub-mkrescue is missing; make deps installs it: %v", err)
+	}
+	img := filepath.Join(t.TempDir(), "gobare.img")
+	runMkimage(t, nil, "build", "-o", img, testProgram(t, "screen")).wantExit(t, 0)
+	kernelImage, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, depth := range []int{16, 24, 32} {
+		t.Run(fmt.Sprint(depth), func(t *testing.T) {
+			t.Parallel()
+			tree := t.TempDir()
+			// After the multiboot command, which sets gfxpayload from the
+			// image's header.
+			cfg := fmt.Sprintf("set timeout=0\ninsmod all_video\nmenuentry gobare {\n\tmultiboot /boot/gobare.img\n\tset gfxpayload=800x600x%d\n\tboot\n}\n", depth)
+			if err := os.MkdirAll(filepath.Join(tree, "boot", "grub"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(tree, "boot", "gobare.img"), kernelImage, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(tree, "boot", "grub", "grub.cfg"), []byte(cfg), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			iso := filepath.Join(t.TempDir(), "screen.iso")
+			if out, err := exec.Command("grub-mkrescue", "-o", iso, tree).CombinedOutput(); err != nil {
+				t.Fatalf("grub-mkrescue: %v\n%s", err, out)
+			}
+			if w, h := testScreen(t, screenWant, "-M", "pc", "-cdrom", iso); w != 800 || h != 600 {
+				t.Errorf("the screen is %dx%d, want GRUB's 800x600", w, h)
+			}
+		})
 	}
 }
 
