@@ -2,9 +2,12 @@
 // boot loader such as GRUB sets up when the Multiboot header asks for one
 // (Multiboot 0.6.96 §3.1.4), which is the only screen a UEFI machine has.
 // A Screen is a grid of 8x16 character cells drawn with the built-in
-// Latin-1 font (font.go): it clears itself, wraps long lines, scrolls by
-// moving the pixels up one cell row, and decodes UTF-8, drawing code points
-// above U+00FF as '?'. Pixels of 16, 24 or 32 bits are supported, in any
+// Latin-1 font (font.go): it clears itself, wraps long lines, scrolls, and
+// decodes UTF-8, drawing code points above U+00FF as '?'. It keeps the
+// characters and colours of every cell in its own memory and scrolls by
+// redrawing only the cells whose contents change: the framebuffer is only
+// ever written, never read, since reading video memory over the bus is
+// slow on real machines (it is mapped uncached or write-combining). Pixels of 16, 24 or 32 bits are supported, in any
 // red/green/blue field layout the loader reports (Multiboot §3.3,
 // color_info).
 //
@@ -20,6 +23,17 @@ const (
 	CellWidth  = 8
 	CellHeight = 16
 )
+
+// A screen has at most MaxCols x MaxRows cells (2048x2048 pixels); on a
+// larger framebuffer the text uses the top left part.
+const (
+	MaxCols = 256
+	MaxRows = 128
+)
+
+// maxAttrs is how many foreground/background pairs the cells can use at
+// once (the console uses two).
+const maxAttrs = 8
 
 // Color is a colour as 0xRRGGBB.
 type Color uint32
@@ -68,8 +82,19 @@ type Screen struct {
 	cols, rows int // character cells
 	row, col   int // the cursor
 
-	fg, bg       Color
-	fgPix, bgPix uint32 // fg and bg encoded in format
+	fg, bg Color
+	attr   uint8 // the index of fg, bg in attrs
+
+	// attrs are the colour pairs in use, encoded in format; nattrs of
+	// them are set.
+	attrs  [maxAttrs]struct{ fg, bg uint32 }
+	colors [maxAttrs]struct{ fg, bg Color }
+	nattrs int
+
+	// The cells' contents, row after row, cols to a row: a Latin-1
+	// character and an index into attrs.
+	chars [MaxCols * MaxRows]byte
+	cattr [MaxCols * MaxRows]uint8
 
 	// A UTF-8 sequence in progress: the code point so far and the
 	// continuation bytes still expected.
@@ -96,7 +121,7 @@ func (s *Screen) Init(pix []byte, width, height, pitch int, f Format) bool {
 		return false
 	}
 	s.pix, s.width, s.height, s.pitch, s.format = pix, width, height, pitch, f
-	s.cols, s.rows = width/CellWidth, height/CellHeight
+	s.cols, s.rows = min(width/CellWidth, MaxCols), min(height/CellHeight, MaxRows)
 	s.SetColors(Grey, Black)
 	s.Clear()
 	return true
@@ -117,10 +142,27 @@ func (s *Screen) Size() (cols, rows int) { return s.cols, s.rows }
 // Cursor returns the cursor's cell.
 func (s *Screen) Cursor() (col, row int) { return s.col, s.row }
 
-// SetColors sets the colours of the text drawn from now on.
+// SetColors sets the colours of the text drawn from now on. A pair not
+// seen before takes a free slot of the colour table; when none is left it
+// takes the last one, which recolours the cells using that slot when they
+// are next redrawn.
 func (s *Screen) SetColors(fg, bg Color) {
 	s.fg, s.bg = fg, bg
-	s.fgPix, s.bgPix = s.encode(fg), s.encode(bg)
+	for i := 0; i < s.nattrs; i++ {
+		if s.colors[i].fg == fg && s.colors[i].bg == bg {
+			s.attr = uint8(i)
+			return
+		}
+	}
+	i := s.nattrs
+	if i < maxAttrs {
+		s.nattrs++
+	} else {
+		i = maxAttrs - 1
+	}
+	s.colors[i].fg, s.colors[i].bg = fg, bg
+	s.attrs[i].fg, s.attrs[i].bg = s.encode(fg), s.encode(bg)
+	s.attr = uint8(i)
 }
 
 // Colors returns the current foreground and background colours.
@@ -133,25 +175,24 @@ func (s *Screen) encode(c Color) uint32 {
 	return (r>>(8-f.RedSize))<<f.RedPos | (g>>(8-f.GreenSize))<<f.GreenPos | (b>>(8-f.BlueSize))<<f.BluePos
 }
 
-// Clear fills the screen with the background colour and puts the cursor
-// in the top left cell.
+// Clear fills the whole framebuffer with the background colour, blanks
+// every cell and puts the cursor in the top left cell.
 func (s *Screen) Clear() {
 	if s.pix == nil {
 		return
 	}
+	bg := s.attrs[s.attr].bg
 	for y := 0; y < s.height; y++ {
-		s.fillLine(y)
+		p := y * s.pitch
+		for x := 0; x < s.width; x++ {
+			s.put(p, bg)
+			p += s.format.BytesPerPixel
+		}
+	}
+	for i := 0; i < s.cols*s.rows; i++ {
+		s.chars[i], s.cattr[i] = ' ', s.attr
 	}
 	s.row, s.col = 0, 0
-}
-
-// fillLine paints pixel line y in the background colour.
-func (s *Screen) fillLine(y int) {
-	p := y * s.pitch
-	for x := 0; x < s.width; x++ {
-		s.put(p, s.bgPix)
-		p += s.format.BytesPerPixel
-	}
 }
 
 // put stores pixel value v at byte offset p, little-endian.
@@ -253,16 +294,24 @@ func (s *Screen) glyph(c byte) {
 	if s.col >= s.cols {
 		s.newline()
 	}
-	s.DrawCell(s.col, s.row, c, s.fgPix, s.bgPix)
+	s.set(s.col, s.row, c, s.attr)
 	s.col++
 }
 
-// DrawCell draws Latin-1 character c in cell (col, row) with the given
-// encoded pixel values; a cell outside the screen is ignored.
-func (s *Screen) DrawCell(col, row int, c byte, fg, bg uint32) {
-	if col < 0 || row < 0 || col >= s.cols || row >= s.rows {
+// set puts character c with colour pair attr in cell (col, row) and draws
+// it, unless the cell already shows just that.
+func (s *Screen) set(col, row int, c byte, attr uint8) {
+	i := row*s.cols + col
+	if s.chars[i] == c && s.cattr[i] == attr {
 		return
 	}
+	s.chars[i], s.cattr[i] = c, attr
+	s.drawCell(col, row, c, s.attrs[attr].fg, s.attrs[attr].bg)
+}
+
+// drawCell draws Latin-1 character c in cell (col, row), which is on the
+// screen, with the given encoded pixel values.
+func (s *Screen) drawCell(col, row int, c byte, fg, bg uint32) {
 	g := &font[c]
 	bpp := s.format.BytesPerPixel
 	line := row*CellHeight*s.pitch + col*CellWidth*bpp
@@ -282,18 +331,23 @@ func (s *Screen) DrawCell(col, row int, c byte, fg, bg uint32) {
 }
 
 // newline moves the cursor to the start of the next line, scrolling the
-// screen up one cell row when it is on the last.
+// screen up one cell row when it is on the last: every cell takes the
+// contents of the one below it, the last row is blanked, and only the
+// cells that change are drawn.
 func (s *Screen) newline() {
 	s.col = 0
 	if s.row+1 < s.rows {
 		s.row++
 		return
 	}
-	// Move cell rows 1.. up by one and blank the last.
-	rowBytes := CellHeight * s.pitch
-	copy(s.pix[:(s.rows-1)*rowBytes], s.pix[rowBytes:s.rows*rowBytes])
-	for y := (s.rows - 1) * CellHeight; y < s.rows*CellHeight; y++ {
-		s.fillLine(y)
+	for row := 0; row+1 < s.rows; row++ {
+		below := (row + 1) * s.cols
+		for col := 0; col < s.cols; col++ {
+			s.set(col, row, s.chars[below+col], s.cattr[below+col])
+		}
+	}
+	for col := 0; col < s.cols; col++ {
+		s.set(col, s.rows-1, ' ', s.attr)
 	}
 }
 

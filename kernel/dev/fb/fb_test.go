@@ -116,3 +116,27 @@ func TestGlyph(t *testing.T) {
 		}
 	}
 }
+
+// TestColorTable: more colour pairs than the table holds reuse its last
+// slot; pairs already in it are found again.
+func TestColorTable(t *testing.T) {
+	pix := make([]byte, 64*32*4)
+	var s Screen
+	if !s.Init(pix, 64, 32, 64*4, XRGB8888) {
+		t.Fatal("Init failed")
+	}
+	for i := 0; i < 2*maxAttrs; i++ {
+		s.SetColors(Color(i), Black)
+		s.PutByte('x')
+		if int(s.attr) >= maxAttrs || s.nattrs > maxAttrs {
+			t.Fatalf("attr %d, %d in use", s.attr, s.nattrs)
+		}
+	}
+	s.SetColors(Grey, Black)
+	if s.attr != 0 {
+		t.Errorf("grey on black is slot %d, want 0 (set by Init)", s.attr)
+	}
+	if fg, bg := s.Colors(); fg != Grey || bg != Black {
+		t.Errorf("Colors = %06x, %06x", fg, bg)
+	}
+}
