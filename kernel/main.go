@@ -7,6 +7,7 @@ import (
 
 	"github.com/gobare/gobare/kernel/console"
 	"github.com/gobare/gobare/kernel/cpu"
+	"github.com/gobare/gobare/kernel/dev/uart"
 	"github.com/gobare/gobare/kernel/fs/devfs"
 	"github.com/gobare/gobare/kernel/linux"
 	"github.com/gobare/gobare/kernel/mem"
@@ -47,11 +48,11 @@ func Main(magic uint32, info uintptr) {
 	console.SetVGABase(mem.DirectMapBase + 0xB8000)
 	// A byte that arrived before we got here would be lost when the UART
 	// is reset: keep it for standard input.
-	if b, ok := console.SerialGetByte(console.COM1); ok {
+	if b, ok := uart.GetByte(uart.COM1); ok {
 		devfs.StdinPush(b)
 	}
-	console.InitSerial(console.COM1)
-	console.InitSerial(console.COM2)
+	uart.Init(uart.COM1)
+	uart.Init(uart.COM2)
 	// Ask the CPU what it has before using anything beyond the baseline
 	// (the kernel page table needs NX, the clock the TSC, ...).
 	cpu.Detect()

@@ -3,6 +3,8 @@ package kernel
 import (
 	"github.com/gobare/gobare/kernel/console"
 	"github.com/gobare/gobare/kernel/cpu"
+	"github.com/gobare/gobare/kernel/dev/pic"
+	"github.com/gobare/gobare/kernel/dev/ps2"
 	"github.com/gobare/gobare/kernel/fs/devfs"
 	"github.com/gobare/gobare/kernel/linux"
 	"github.com/gobare/gobare/kernel/mem"
@@ -41,18 +43,18 @@ func handleTrap(f *trap.Frame) {
 		linux.Syscall(f)
 	case f.Vector == vectorPageFault && sched.Current() != nil:
 		pageFault(f)
-	case f.Vector == timer.IRQBase+timer.IRQTimer:
+	case f.Vector == pic.IRQBase+pic.IRQTimer:
 		timer.Tick()
-		timer.EndOfInterrupt(timer.IRQTimer)
+		pic.EndOfInterrupt(pic.IRQTimer)
 		if sched.Current() != nil || sched.Live() > 0 {
 			sched.Tick(timer.Nanotime())
 		}
-	case f.Vector == timer.IRQBase+timer.IRQCOM1:
+	case f.Vector == pic.IRQBase+pic.IRQCOM1:
 		devfs.PollStdin()
-		timer.EndOfInterrupt(timer.IRQCOM1)
-	case f.Vector == timer.IRQBase+timer.IRQKeyboard:
+		pic.EndOfInterrupt(pic.IRQCOM1)
+	case f.Vector == pic.IRQBase+pic.IRQKeyboard:
 		for i := 0; i < 16; i++ { // a bounded drain: never spin on a stuck controller
-			c, pending, ok := console.KeyboardByte()
+			c, pending, ok := ps2.KeyboardByte()
 			if !pending {
 				break
 			}
@@ -61,9 +63,9 @@ func handleTrap(f *trap.Frame) {
 				devfs.StdinPush(c)
 			}
 		}
-		timer.EndOfInterrupt(timer.IRQKeyboard)
-	case f.Vector >= timer.IRQBase && f.Vector < timer.IRQBase+16:
-		timer.EndOfInterrupt(int(f.Vector - timer.IRQBase))
+		pic.EndOfInterrupt(pic.IRQKeyboard)
+	case f.Vector >= pic.IRQBase && f.Vector < pic.IRQBase+16:
+		pic.EndOfInterrupt(int(f.Vector - pic.IRQBase))
 	case f.Vector < 32 && sched.Current() != nil:
 		exceptionSignal(f)
 	default:

@@ -1,6 +1,12 @@
+// Package console owns where the kernel's text goes: COM1 and the screen
+// (the framebuffer when the loader set one up, else the VGA text buffer),
+// printed without fmt (kernel code cannot allocate).
 package console
 
-import "github.com/gobare/gobare/kernel/dev/fb"
+import (
+	"github.com/gobare/gobare/kernel/dev/fb"
+	"github.com/gobare/gobare/kernel/dev/uart"
+)
 
 // The console's print functions write to COM1 and the screen at once: the
 // framebuffer when UseFramebuffer found one, the VGA text buffer otherwise.
@@ -35,9 +41,15 @@ func WriteProgram(b []byte) {
 // PutByte prints one byte on the serial console and the screen.
 func PutByte(c byte) {
 	if c == '\n' {
-		SerialPutByte(COM1, '\r')
+		uart.PutByte(uart.COM1, '\r')
 	}
-	SerialPutByte(COM1, c)
+	uart.PutByte(uart.COM1, c)
+	EchoScreen(c)
+}
+
+// EchoScreen shows a byte on the screen only: a typed character, which the
+// serial line's terminal echoes for itself.
+func EchoScreen(c byte) {
 	if screen.On() {
 		screen.PutByte(c)
 	} else {

@@ -12,6 +12,7 @@ import (
 	"github.com/gobare/gobare/kernel/acpi"
 	"github.com/gobare/gobare/kernel/console"
 	"github.com/gobare/gobare/kernel/cpu"
+	"github.com/gobare/gobare/kernel/dev/uart"
 )
 
 // Exit stops the machine with the given status (0..255).
@@ -24,14 +25,14 @@ import (
 func Exit(code uint8) {
 	line := "gobare: exit "
 	for i := 0; i < len(line); i++ {
-		console.SerialPutByte(console.COM2, line[i])
+		uart.PutByte(uart.COM2, line[i])
 	}
 	var buf [20]byte
 	digits := console.FormatDec(buf[:], uint64(code))
 	for i := 0; i < len(digits); i++ {
-		console.SerialPutByte(console.COM2, digits[i])
+		uart.PutByte(uart.COM2, digits[i])
 	}
-	console.SerialPutByte(console.COM2, '\n')
+	uart.PutByte(uart.COM2, '\n')
 
 	// isa-debug-exit at port 0xf4 (QEMU -device isa-debug-exit,iobase=0xf4).
 	cpu.Outl(0xf4, uint32(code))

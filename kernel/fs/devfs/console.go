@@ -2,6 +2,7 @@ package devfs
 
 import (
 	"github.com/gobare/gobare/kernel/console"
+	"github.com/gobare/gobare/kernel/dev/uart"
 	"github.com/gobare/gobare/kernel/errno"
 	"github.com/gobare/gobare/kernel/vfs"
 )
@@ -49,7 +50,7 @@ func StdinPush(b byte) {
 // no further interrupt would come until someone reads it.
 func PollStdin() {
 	for {
-		b, ok := console.SerialGetByte(console.COM1)
+		b, ok := uart.GetByte(uart.COM1)
 		if !ok {
 			return
 		}
@@ -57,8 +58,10 @@ func PollStdin() {
 	}
 }
 
+// Write shows the program's output (white on the screen, where kernel
+// messages are grey).
 func (c *consoleFile) Write(p []byte) (int, errno.Errno) {
-	console.Write(p)
+	console.WriteProgram(p)
 	return len(p), 0
 }
 

@@ -1,4 +1,5 @@
-package console
+// Package ps2 reads the PS/2 keyboard through the 8042 controller.
+package ps2
 
 import "github.com/gobare/gobare/kernel/cpu"
 
@@ -44,7 +45,3 @@ func KeyboardByte() (c byte, pending, ok bool) {
 	}
 	return c, true, c != 0
 }
-
-// EchoScreen shows a typed character on the screen only (the serial line's
-// terminal echoes for itself).
-func EchoScreen(c byte) { vgaPutByte(c) }

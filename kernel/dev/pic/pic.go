@@ -1,7 +1,7 @@
-// Package timer owns time: the 8259 interrupt controllers, the 8254 PIT
-// that ticks the scheduler, and the time-stamp counter calibrated against
-// the PIT, from which the kernel reads nanoseconds.
-package timer
+// Package pic drives the two cascaded 8259A interrupt controllers of the
+// PC: it moves IRQs 0-15 to vectors 32-47, masks the lines nobody uses,
+// and acknowledges interrupts.
+package pic
 
 import "github.com/gobare/gobare/kernel/cpu"
 
@@ -22,9 +22,9 @@ const (
 	IRQCOM1     = 4 // serial port 1 received a byte
 )
 
-// initPIC remaps the PICs to vectors 32-47 and masks every line but the
+// Init remaps the PICs to vectors 32-47 and masks every line but the
 // ones in enabled (a bit per IRQ).
-func initPIC(enabled uint16) {
+func Init(enabled uint16) {
 	cpu.Outb(pic1Cmd, 0x11) // ICW1: initialise, ICW4 follows
 	cpu.Outb(pic2Cmd, 0x11)
 	cpu.Outb(pic1Data, IRQBase)   // ICW2: vector base

@@ -1,7 +1,7 @@
-// Package console owns the kernel's text output and input: the 16550 UARTs
-// COM1 (the console, 115200 8N1) and COM2 (the control line that reports the
-// exit status to the launcher), and the VGA text screen.
-package console
+// Package uart drives the PC's 16550 serial ports: COM1 (the console,
+// 115200 8N1) and COM2 (the control line that reports the exit status to
+// the launcher).
+package uart
 
 import "github.com/gobare/gobare/kernel/cpu"
 
@@ -21,9 +21,9 @@ const (
 	regLineStatus = 5 // line status: data ready, transmitter empty
 )
 
-// InitSerial sets a UART to 115200 baud, 8 data bits, no parity, one stop
+// Init sets a UART to 115200 baud, 8 data bits, no parity, one stop
 // bit, and the receive interrupt enabled.
-func InitSerial(port uint16) {
+func Init(port uint16) {
 	cpu.Outb(port+regIntEnable, 0x00) // interrupts off while programming
 	cpu.Outb(port+regLineCtl, 0x80)   // DLAB=1: the next two registers are the divisor
 	cpu.Outb(port+regData, 1)         // divisor 1: 115200 / 1 baud
@@ -34,21 +34,21 @@ func InitSerial(port uint16) {
 	cpu.Outb(port+regIntEnable, 0x01) // interrupt when a byte is received
 }
 
-// SerialPutByte waits until the transmitter holding register is empty
+// PutByte waits until the transmitter holding register is empty
 // (line status bit 5) and sends one byte.
-func SerialPutByte(port uint16, b byte) {
+func PutByte(port uint16, b byte) {
 	for cpu.Inb(port+regLineStatus)&0x20 == 0 {
 	}
 	cpu.Outb(port+regData, b)
 }
 
-// SerialGetByte returns a received byte, if one is waiting (line status
+// GetByte returns a received byte, if one is waiting (line status
 // bit 0). A line status of 0xFF means no UART answers at the port (QEMU
 // -serial none, a PC without COM1): the bus floats high, which a real
 // 16550 never shows with its FIFOs off (bit 7, "error in receiver FIFO",
 // is then always 0: PC16550D data sheet, Line Status Register), and would
 // otherwise read as an endless stream of 0xFF bytes.
-func SerialGetByte(port uint16) (byte, bool) {
+func GetByte(port uint16) (byte, bool) {
 	if lsr := cpu.Inb(port + regLineStatus); lsr&0x01 == 0 || lsr == 0xFF {
 		return 0, false
 	}

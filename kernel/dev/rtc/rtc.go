@@ -1,4 +1,5 @@
-package timer
+// Package rtc reads the wall-clock time from the PC's CMOS real-time clock.
+package rtc
 
 import "github.com/gobare/gobare/kernel/cpu"
 
@@ -9,19 +10,14 @@ const (
 	cmosData  = 0x71
 )
 
-var bootEpochNanos int64 // Unix time in ns when Nanotime was 0
-
-// BootEpochNanos returns the real time, in ns since 1970, at Nanotime 0.
-func BootEpochNanos() int64 { return bootEpochNanos }
-
 func cmos(reg uint8) uint8 {
 	cpu.Outb(cmosIndex, reg)
 	return cpu.Inb(cmosData)
 }
 
-// readRTC reads the clock as Unix seconds, waiting out an update in
+// ReadUnix reads the clock as Unix seconds, waiting out an update in
 // progress (status A bit 7) and reading twice until both reads agree.
-func readRTC() int64 {
+func ReadUnix() int64 {
 	var last int64 = -1
 	for {
 		for cmos(0x0A)&0x80 != 0 {
