@@ -21,7 +21,7 @@ DNF_PACKAGES  := qemu-system-x86 grub2-tools-extra grub2-pc-modules grub2-efi-x6
 NEEDED_TOOLS  := qemu-system-x86_64 grub-mkrescue xorriso mformat
 LINUX_TOOLS   := qemu-aarch64-static
 
-.PHONY: all deps run test lint bench soak clean mkimage conformance fuzz
+.PHONY: all deps run test lint bench soak clean mkimage conformance fuzz fuzz-syscalls
 
 all: mkimage
 
@@ -116,6 +116,34 @@ fuzz:
 		done; \
 	done; \
 	if [ -n "$$failed" ]; then echo "make fuzz: failed:$$failed"; exit 1; fi
+
+# fuzz-syscalls runs tests/programs/syscallfuzz in one guest for
+# FUZZ_SYSCALLS_TIME (90s, 30m, 2h): random system calls with adversarial
+# arguments (bad pointers, huge lengths, kernel addresses, closed
+# descriptors, random flags). SEED=N repeats a run. It fails if the kernel
+# faulted (status 125), the guest hung (124, the timeout being a tenth and
+# two minutes over the time), the program died or reported a finding of
+# its own (a "syscallfuzz: FINDING" line), or did not print its summary.
+# After a fault or a hang it replays the run from the last progress line
+# with every call printed, so that the last lines name the call.
+FUZZ_SYSCALLS_TIME ?= 30m
+fuzz-syscalls: deps mkimage
+	@d=$(FUZZ_SYSCALLS_TIME); \
+	case $$d in *h) s=$$(( $${d%h} * 3600 ));; *m) s=$$(( $${d%m} * 60 ));; *s) s=$${d%s};; \
+		*) echo "make fuzz-syscalls: FUZZ_SYSCALLS_TIME=$$d: write it as 90s, 30m or 2h"; exit 2;; esac; \
+	seed=$${SEED:-$$(date +%s)}; limit=$$(( s + s / 10 + 120 ))s; log=$$(mktemp); \
+	run="$(MKIMAGE) run -append quiet -timeout $$limit ./tests/programs/syscallfuzz -seed $$seed -duration $$d"; \
+	echo "make fuzz-syscalls: $$run (log $$log)"; \
+	{ $$run -progress 20000; echo $$? > $$log.status; } 2>&1 | tee $$log | grep -v '^gobare: unimplemented system call'; \
+	status=$$(cat $$log.status); rm -f $$log.status; \
+	if [ "$$status" = 0 ] && grep -q '^syscallfuzz: done:' $$log; then echo "make fuzz-syscalls: ok (seed $$seed)"; exit 0; fi; \
+	echo "make fuzz-syscalls: FAILED: exit status $$status, seed $$seed (log $$log)"; \
+	if [ "$$status" = 124 ] || [ "$$status" = 125 ]; then \
+		from=$$(sed -n 's/^syscallfuzz: progress: \([0-9]*\) calls.*/\1/p' $$log | tail -1); \
+		echo "make fuzz-syscalls: replaying from call $${from:-0} with every call printed; its last lines:"; \
+		$$run -verbose-from $${from:-0} 2>&1 | grep -v '^gobare: unimplemented system call' | tail -25; \
+	fi; \
+	exit 1
 
 clean:
 	rm -rf bin
