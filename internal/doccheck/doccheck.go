@@ -206,8 +206,21 @@ func checkRef(r Ref, lines []string) []Problem {
 			}
 			where = "it is at " + strings.Join(s, ", ")
 			if r.End > r.Start {
+				// The range moved as a block, most likely: keep its length
+				// and move it just far enough to reach the occurrence
+				// nearest to where it was.
+				near := at[0]
+				for _, l := range at {
+					if abs(l-r.Start) < abs(near-r.Start) {
+						near = l
+					}
+				}
+				start := near
+				if near > r.End {
+					start = near - (r.End - r.Start)
+				}
 				where += fmt.Sprintf(" (the range was %d lines long: %s:%d-%d?)",
-					r.End-r.Start+1, r.Path, at[0], at[0]+r.End-r.Start)
+					r.End-r.Start+1, r.Path, start, start+r.End-r.Start)
 			}
 		}
 		span := fmt.Sprintf("line %d", r.Start)
@@ -236,6 +249,13 @@ func hasWord(line, name string) bool {
 		}
 		off = i + 1
 	}
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
 
 func isWordRune(r rune) bool {

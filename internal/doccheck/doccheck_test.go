@@ -81,6 +81,7 @@ magicOK:
 		{"`k/main.go:4 (Mai)`", "Mai is not on line 4; it is nowhere in the file"},
 		{"`k/main.go:4 (Main, Frame)`", "Frame is not on line 4; it is at k/main.go:10"},
 		{"`k/main.go:9-10 (helper)`", "helper is not on lines 9-10; it is at k/main.go:8, k/main.go:5 (the range was 2 lines long: k/main.go:8-9?)"},
+		{"`k/main.go:1-2 (helper)`", "helper is not on lines 1-2; it is at k/main.go:8, k/main.go:5 (the range was 2 lines long: k/main.go:4-5?)"},
 		{"`k/main.go:4`", `no name: write k/main.go:4 (name), with a name that is on that line: "func Main() {"`},
 		{"`k/main.go:4` (Main)", "no name"},
 		{"k/main.go:4 (the entry)", `"the entry" is not a name`},
