@@ -134,7 +134,7 @@ fuzz-syscalls: deps mkimage
 	seed=$${SEED:-$$(date +%s)}; limit=$$(( s + s / 10 + 120 ))s; log=$$(mktemp); \
 	run="$(MKIMAGE) run -append quiet -timeout $$limit ./tests/programs/syscallfuzz -seed $$seed -duration $$d"; \
 	echo "make fuzz-syscalls: $$run (log $$log)"; \
-	{ $$run -progress 20000; echo $$? > $$log.status; } 2>&1 | tee $$log | grep -v '^gobare: unimplemented system call'; \
+	{ $$run -progress 20000; echo $$? > $$log.status; } 2>&1 | tee $$log | grep --line-buffered -v '^gobare: unimplemented system call'; \
 	status=$$(cat $$log.status); rm -f $$log.status; \
 	if [ "$$status" = 0 ] && grep -q '^syscallfuzz: done:' $$log; then echo "make fuzz-syscalls: ok (seed $$seed)"; exit 0; fi; \
 	echo "make fuzz-syscalls: FAILED: exit status $$status, seed $$seed (log $$log)"; \

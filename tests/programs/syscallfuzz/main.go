@@ -20,7 +20,9 @@
 //
 // Every line that starts with "syscallfuzz: FINDING" is a kernel bug the
 // program noticed by itself (a changed kernel image, a leaked descriptor,
-// an unimplemented number that answered); the status is then 1.
+// an unimplemented number that answered, a call that succeeded with a
+// buffer it could not have read or written: see oracle.go); the status is
+// then 1.
 //
 // What it never does, because it would end or wedge the program rather
 // than test the kernel: exit, exit_group, rt_sigreturn; clone that makes
@@ -96,6 +98,7 @@ type fuzzer struct {
 	byNr     map[uintptr]int // calls per number
 	byErrno  map[syscall.Errno]int
 	answered map[uintptr]bool // unimplemented numbers that answered something else than ENOSYS
+	wild     map[uintptr]int  // pointer findings per call (at most three reported each)
 	findings int
 	ring     [32]string // the last calls, for a panic report
 	start    time.Time
@@ -106,6 +109,7 @@ func (f *fuzzer) run() {
 	f.byNr = make(map[uintptr]int)
 	f.byErrno = make(map[syscall.Errno]int)
 	f.answered = make(map[uintptr]bool)
+	f.wild = make(map[uintptr]int)
 	f.start = time.Now()
 	image := imageSum()
 	for {
@@ -177,6 +181,10 @@ func (f *fuzzer) one() {
 	if s == nil && e != syscall.ENOSYS && !f.answered[nr] {
 		f.answered[nr] = true
 		f.finding("system call %d, not in the kernel's table as the fuzzer knows it, answered %s (call %d: %s)", nr, result(r, e), f.n, desc)
+	}
+	if i := checkPointers(nr, a, r, e); i >= 0 && s != nil && f.wild[nr] < 3 {
+		f.wild[nr]++
+		f.finding("%s succeeded (%s) with argument %d at %#x, where it cannot read or write (call %d: %s)", s.name, result(r, e), i+1, a[i], f.n, desc)
 	}
 	if s != nil && s.after != nil {
 		s.after(a, r, e)
