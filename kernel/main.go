@@ -5,6 +5,7 @@ package kernel
 import (
 	"unsafe"
 
+	"github.com/gobare/gobare/kernel/acpi"
 	"github.com/gobare/gobare/kernel/console"
 	"github.com/gobare/gobare/kernel/cpu"
 	"github.com/gobare/gobare/kernel/dev/uart"
@@ -69,6 +70,11 @@ func Main(magic uint32, info uintptr) {
 	if err != multiboot.ErrNone {
 		fail("bad Multiboot information: ", err.String())
 	}
+	// Before the kernel's own page table: the ACPI tables and the
+	// framebuffer lie outside the RAM its direct map covers, and boot's
+	// early map still reaches the first 4 GiB.
+	acpi.Init(physMem, &bootInfo)
+	console.UseFramebuffer(&bootInfo.Framebuffer, physMem)
 	tracing = hasKernelWord("trace")
 	quiet = hasKernelWord("quiet")
 	linux.Trace = tracing
@@ -126,6 +132,11 @@ func setUpMemory() {
 	kernelSpace, merr = mem.BuildKernelSpace(&frames, segs[:n], top)
 	if merr != mem.MapOK {
 		fail("page tables: ", merr.String())
+	}
+	if start, end, ok := console.FramebufferRange(); ok {
+		if merr := mem.MapDevice(&kernelSpace, start, end); merr != mem.MapOK {
+			fail("page tables: framebuffer: ", merr.String())
+		}
 	}
 	cpu.WriteCR3(uint64(kernelSpace.Root))
 	// CR4.PGE: the kernel's pages are marked Global, so they would survive

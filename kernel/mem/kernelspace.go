@@ -88,6 +88,23 @@ func BuildKernelSpace(frames *FrameAllocator, segs []KernelSegment, ramTop uint6
 	return pt, MapOK
 }
 
+// MapDevice maps the device memory [start, end) (a framebuffer, a local
+// APIC's registers) into the direct map, read/write and never executable,
+// like RAM: the memory type comes from the firmware's MTRRs, which mark
+// such ranges uncacheable or write-combining (SDM Vol. 3A §11.11), since
+// the page-attribute bits stay at their write-back default.
+func MapDevice(pt *PageTable, start, end uint64) MapErr {
+	for pa := uintptr(start) &^ (PageSize - 1); pa < uintptr(end); pa += PageSize {
+		if _, _, mapped := pt.Lookup(DirectMapBase + pa); mapped {
+			continue // RAM below the direct map's top, or mapped before
+		}
+		if err := pt.Map(DirectMapBase+pa, pa, Writable|NoExec|Global); err != MapOK {
+			return err
+		}
+	}
+	return MapOK
+}
+
 // MapStack maps pages fresh frames at the next free slot of the stack area
 // and returns the stack's top. The page below the stack stays unmapped.
 func MapStack(pt *PageTable, slot int, pages int) (top uintptr, err MapErr) {
