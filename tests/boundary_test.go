@@ -105,7 +105,8 @@ var (
 		"rt_sigprocmask(oldset)", "rt_sigprocmask(set)", "rt_sigaction(oldact)", "rt_sigaction(act)",
 		"sigaltstack(old)", "sigaltstack(new)", "arch_prctl(ARCH_GET_FS)", "nanosleep", "clock_nanosleep",
 		"getcwd", "fstat", "newfstatat(statbuf)", "newfstatat(path)", "openat(path)", "readlinkat(buf)",
-		"getdents64", "prlimit64(old)", "sched_getaffinity", "futex(FUTEX_WAIT)", "epoll_ctl(event)",
+		"getdents64", "prlimit64(old)", "prlimit64(new)", "chmod(path)", "fchmodat(path)", "fchownat(path)",
+		"utimensat(path)", "sched_getaffinity", "futex(FUTEX_WAIT)", "epoll_ctl(event)",
 	}
 )
 

@@ -180,11 +180,11 @@ func (f *fuzzer) one() {
 	}
 	if s == nil && e != syscall.ENOSYS && !f.answered[nr] {
 		f.answered[nr] = true
-		f.finding("system call %d, not in the kernel's table as the fuzzer knows it, answered %s (call %d: %s)", nr, result(r, e), f.n, desc)
+		f.finding("system call %d, not in the kernel's table as the fuzzer knows it, answered %s (%s)", nr, result(r, e), desc)
 	}
 	if i := checkPointers(nr, a, r, e); i >= 0 && s != nil && f.wild[nr] < 3 {
 		f.wild[nr]++
-		f.finding("%s succeeded (%s) with argument %d at %#x, where it cannot read or write (call %d: %s)", s.name, result(r, e), i+1, a[i], f.n, desc)
+		f.finding("%s succeeded (%s) with argument %d at %#x, where it cannot read or write (%s)", s.name, result(r, e), i+1, a[i], desc)
 	}
 	if s != nil && s.after != nil {
 		s.after(a, r, e)
