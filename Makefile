@@ -21,7 +21,7 @@ DNF_PACKAGES  := qemu-system-x86 grub2-tools-extra grub2-pc-modules grub2-efi-x6
 NEEDED_TOOLS  := qemu-system-x86_64 grub-mkrescue xorriso mformat
 LINUX_TOOLS   := qemu-aarch64-static
 
-.PHONY: all deps run test lint bench soak clean mkimage conformance fuzz fuzz-syscalls
+.PHONY: all deps run test lint bench soak matrix clean mkimage conformance fuzz fuzz-syscalls
 
 all: mkimage
 
@@ -89,6 +89,33 @@ bench: deps
 SOAK ?= 10m
 soak: deps
 	GOBARE_SOAK=$(SOAK) $(GO) test -count=1 -run TestSoak -timeout 30m -v ./tests/
+
+# matrix: proof on many machines. tests/matrix_test.go boots hello and
+# rtcheck on five QEMU CPU models, the pc and q35 machines, SeaBIOS -kernel,
+# the GRUB CD image on SeaBIOS and OVMF (UEFI), as a USB stick, and with no
+# serial port (the screen read back); tests/bochs_test.go boots the CD image
+# in Bochs; TestScreenDepths reads GRUB's 16/24/32-bit modes. About 140
+# boots under TCG: 15 to 30 minutes on 2 cores. It installs OVMF and Bochs
+# first (as root, with apt-get; otherwise it prints the command).
+# MATRIX_JOBS machines run at once.
+MATRIX_DEB_PACKAGES := ovmf bochs bochsbios vgabios bochs-term
+MATRIX_JOBS ?= 2
+matrix: deps
+	@missing=""; for p in $(MATRIX_DEB_PACKAGES); do \
+		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	echo "make matrix: missing:$$missing"; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+		echo "install OVMF (UEFI firmware for QEMU) and Bochs with its BIOS and VGA BIOS with your package manager"; exit 1; \
+	fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "run as root:  apt-get update && apt-get install -y$$missing"; exit 1; \
+	fi; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get update -qq && apt-get install -y -qq $$missing >/dev/null && echo "make matrix: installed$$missing"
+	GOBARE_MATRIX=1 GOBARE_BOCHS=1 GOBARE_MATRIX_JOBS=$(MATRIX_JOBS) $(GO) test -count=1 -parallel $(MATRIX_JOBS) \
+		-run 'TestMatrix|TestBochs|TestScreenDepths' -timeout 90m -v ./tests/
 
 # conformance runs the Go project's own tests inside gobare (cmd/conformance)
 # and writes docs/conformance.md. Long; CONFORMANCE_FLAGS="-resume", "-short",
