@@ -128,6 +128,8 @@ noLongMode:
 	// A 32-bit CPU: say so on the screen and COM1, then report status 122
 	// on COM2 and to isa-debug-exit as the kernel's power.Exit would, and
 	// halt. The text loop runs twice; BP says which pass this is.
+	// LAB 1 BEGIN: the message on a CPU without long mode (VGA, COM1), the exit line on COM2, isa-debug-exit
+	// LAB 1 STUB: JMP  halt
 	ABS32(·noLongModeText(SB), SI, DX)
 	MOVL $0xB8000, DI
 	MOVL $COM1, DX
@@ -169,6 +171,7 @@ reportExit:
 	MOVL $EXIT_BOOT_FAILURE, AX
 	OUTL	// OUT DX, EAX
 	JMP  halt
+	// LAB 1 END
 
 magicOK:
 	// Is this a 64-bit CPU? CPUID leaf 0x80000000 gives the highest

@@ -17,6 +17,8 @@
 	SYSCALL
 
 TEXT ·rt0(SB), NOSPLIT|NOFRAME|TOPFRAME, $0
+	// LAB 8 BEGIN: rt0_go step by step, one TRACE per step (argc/argv, g0 stack, CPUID, FS base, TLS check, g0/m0, check, args, osinit, schedinit, newproc, mstart)
+	// LAB 8 STUB: JMP _rt0_amd64_linux(SB)	// the stock entry: arch_prctl instead of WRMSR, no rt0: trace
 	// Step 1: argc and argv from the stack; keep them in the two words
 	// above the three argument slots the calls below use.
 	MOVQ 0(SP), R12	// argc
@@ -123,3 +125,4 @@ tlsok:
 	CALL runtime·mstart(SB)
 	CALL runtime·abort(SB)
 	RET
+	// LAB 8 END

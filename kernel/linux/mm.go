@@ -108,6 +108,8 @@ func fixedRange(addr, length uintptr) int {
 // the program's half, is EINVAL (do_vmi_munmap); so is a range reaching
 // into the kernel's image. Nothing mapped there is fine.
 func sysMunmap(c call) uintptr {
+	// LAB 6 BEGIN: check the range as Linux does, then remove it from the address space
+	// LAB 6 STUB: return errno(ENOSYS)
 	addr, length := c.arg(0), c.arg(1)
 	if !pageAligned(addr) || addr > vm.UserTop || length > vm.UserTop-addr {
 		return errno(EINVAL)
@@ -119,6 +121,7 @@ func sysMunmap(c call) uintptr {
 		return errno(ENOMEM) // the split would not fit in the region table
 	}
 	return 0
+	// LAB 6 END
 }
 
 // mprotect(addr, length, prot), in do_mprotect_pkey's order: bad GROWS
@@ -126,6 +129,8 @@ func sysMunmap(c call) uintptr {
 // ENOMEM, unknown prot bits EINVAL, then a hole (any address outside the
 // program's regions) ENOMEM.
 func sysMprotect(c call) uintptr {
+	// LAB 6 BEGIN: check the arguments in do_mprotect_pkey's order, then change the protection
+	// LAB 6 STUB: return errno(ENOSYS)
 	addr, length, prot := c.arg(0), c.arg(1), uint32(c.arg(2))
 	grows := prot & (protGrowsdown | protGrowsup)
 	prot &^= grows
@@ -152,6 +157,7 @@ func sysMprotect(c call) uintptr {
 		return errno(ENOMEM) // the splits would not fit in the region table
 	}
 	return 0
+	// LAB 6 END
 }
 
 // madvise advice values (Linux uapi mman-common.h).
@@ -199,6 +205,8 @@ func sysMadvise(c call) uintptr {
 	if advice == madvRemove && Space.Overlaps(addr, end) {
 		return errno(EINVAL) // only shared file mappings can be punched
 	}
+	// LAB 6 BEGIN: drop the pages for MADV_DONTNEED and MADV_FREE; ENOMEM for a hole
+	// LAB 6 STUB: return 0 // advice accepted and ignored
 	covered := Space.Covered(addr, end)
 	if discards(advice) {
 		Space.Discard(addr, end)
@@ -207,4 +215,5 @@ func sysMadvise(c call) uintptr {
 		return errno(ENOMEM)
 	}
 	return 0
+	// LAB 6 END
 }

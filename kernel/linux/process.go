@@ -43,6 +43,8 @@ func sysSchedGetaffinity(c call) uintptr {
 
 // uname(buf): struct utsname, six 65-byte strings.
 func sysUname(c call) uintptr {
+	// LAB 3 BEGIN: fill a struct utsname in the program's memory
+	// LAB 3 STUB: return errno(ENOSYS)
 	var u [6 * 65]byte
 	fields := [6]string{"Linux", "gobare", "6.1.0-gobare", "#1 gobare", "x86_64", "(none)"}
 	for i, s := range fields {
@@ -52,6 +54,7 @@ func sysUname(c call) uintptr {
 		return errno(EFAULT)
 	}
 	return 0
+	// LAB 3 END
 }
 
 // prlimit64(pid, resource, new, old): RLIMIT_NOFILE and the rest read as
@@ -68,6 +71,9 @@ func sysPrlimit64(c call) uintptr {
 // getrandom(buf, count, flags): RDRAND where the CPU has it, else the
 // kernel's TSC-seeded generator.
 func sysGetrandom(c call) uintptr {
+	// LAB 3 BEGIN: copy c.arg(1) random bytes to c.arg(0) in chunks, return the count
+	// LAB 3 STUB: _ = rand.Fill // kernel/rand makes the bytes
+	// LAB 3 STUB: return errno(ENOSYS)
 	buf, n := c.arg(0), c.arg(1)
 	var chunk [64]byte
 	for done := uintptr(0); done < n; {
@@ -79,6 +85,7 @@ func sysGetrandom(c call) uintptr {
 		done += k
 	}
 	return n
+	// LAB 3 END
 }
 
 // The program runs as root in the root group.

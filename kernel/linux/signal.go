@@ -201,10 +201,13 @@ func sysTkill(c call) uintptr { return signalThread(int32(c.arg(0)), int(c.arg(1
 
 // tgkill(tgid, tid, sig): how the runtime sends SIGURG to preempt.
 func sysTgkill(c call) uintptr {
+	// LAB 7 BEGIN: check the thread group, then make the signal pending on the thread
+	// LAB 7 STUB: return 0 // the signal is dropped
 	if c.arg(0) != 1 {
 		return errno(ESRCH)
 	}
 	return signalThread(int32(c.arg(1)), int(c.arg(2)))
+	// LAB 7 END
 }
 
 func signalThread(tid int32, sig int) uintptr {
@@ -345,6 +348,8 @@ func gregs(f *trap.Frame) [18]*uint64 {
 // deliver builds the signal frame for sig on t's stack and points f at the
 // handler. It returns false if the stack is not writable.
 func deliver(t *sched.Thread, f *trap.Frame, sig int, code int32, addr uint64) bool {
+	// LAB 7 BEGIN: build the rt_sigframe (FXSAVE image, ucontext, siginfo) and enter the handler
+	// LAB 7 STUB: return false // no frame: the program dies of the signal
 	act := sigactions[sig]
 	sp := f.RSP - redZone
 	if act.flags&saOnstack != 0 && sigs(t).AltSP != 0 && !onAltStack(t, f.RSP) {
@@ -398,6 +403,7 @@ func deliver(t *sched.Thread, f *trap.Frame, sig int, code int32, addr uint64) b
 	}
 	sigs(t).SigMask &^= unblockable
 	return true
+	// LAB 7 END
 }
 
 // rt_sigreturn(): the handler returned to sa_restorer, which popped
@@ -405,6 +411,9 @@ func deliver(t *sched.Thread, f *trap.Frame, sig int, code int32, addr uint64) b
 // (the handler may have changed it: the Go runtime does, to inject a call
 // to asyncPreempt).
 func sysRtSigreturn(c call) uintptr {
+	// LAB 7 BEGIN: restore the registers, FXSAVE image and mask from the ucontext at RSP
+	// LAB 7 STUB: killedBy(c.f, SIGSEGV, true)
+	// LAB 7 STUB: return 0
 	f, t := c.f, c.t
 	var uc [ucSize]byte
 	ucAddr := uintptr(f.RSP)
@@ -430,6 +439,7 @@ func sysRtSigreturn(c call) uintptr {
 	f.CS, f.SS = trap.KernelCS, trap.KernelSS
 	sigs(t).SigMask = get64(uc[ucSigmask:]) &^ unblockable
 	return uintptr(f.AX)
+	// LAB 7 END
 }
 
 func put64(b []byte, v uint64) {

@@ -96,6 +96,8 @@ func sysFutex(c call) uintptr {
 			return errno(EAGAIN)
 		}
 		var deadline int64
+		// LAB 5 BEGIN: the deadline: relative (FUTEX_WAIT) or absolute monotonic (FUTEX_WAIT_BITSET)
+		// LAB 5 STUB: _ = timeout // no timeout yet: wait until woken
 		if timeout != 0 && !c.retry {
 			ns, ok := readTimespec(timeout)
 			if !ok {
@@ -107,6 +109,7 @@ func sysFutex(c call) uintptr {
 				deadline = timer.Nanotime() + max(ns, 1)
 			}
 		}
+		// LAB 5 END
 		return c.block(ipc.FutexKey(addr), deadline, errno(ETIMEDOUT))
 	case futexWake, futexWakeBitset:
 		return uintptr(ipc.FutexWake(addr, int(val)))
@@ -116,16 +119,21 @@ func sysFutex(c call) uintptr {
 
 // nanosleep(req, rem)
 func sysNanosleep(c call) uintptr {
+	// LAB 5 BEGIN: block the thread until its deadline
+	// LAB 5 STUB: return 0 // returns at once
 	ns, ok := readTimespec(c.arg(0))
 	if !ok || ns < 0 {
 		return errno(EFAULT)
 	}
 	return c.block(0, timer.Nanotime()+max(ns, 1), 0)
+	// LAB 5 END
 }
 
 // clock_nanosleep(clock, flags, req, rem): relative, or absolute with
 // TIMER_ABSTIME (1) on the monotonic clock.
 func sysClockNanosleep(c call) uintptr {
+	// LAB 5 BEGIN: relative or TIMER_ABSTIME deadlines on the monotonic and real-time clocks
+	// LAB 5 STUB: return 0 // returns at once
 	ns, ok := readTimespec(c.arg(2))
 	if !ok || ns < 0 {
 		return errno(EFAULT)
@@ -138,6 +146,7 @@ func sysClockNanosleep(c call) uintptr {
 		}
 	}
 	return c.block(0, max(deadline, 1), 0)
+	// LAB 5 END
 }
 
 // readTimespec reads a struct timespec {tv_sec, tv_nsec int64} as ns.
@@ -161,6 +170,8 @@ const (
 // clock_gettime(clock, tp): every clock is the TSC-based monotonic time,
 // except the real-time clocks, which add the CMOS clock read at boot.
 func sysClockGettime(c call) uintptr {
+	// LAB 3 BEGIN: the time on the clock c.arg(0), written as a struct timespec at c.arg(1)
+	// LAB 3 STUB: return errno(ENOSYS)
 	ns := timer.Nanotime()
 	if clk := c.arg(0); clk == clockRealtime || clk == clockRealtimeCoarse {
 		ns += timer.BootEpochNanos()
@@ -169,4 +180,5 @@ func sysClockGettime(c call) uintptr {
 		return errno(EFAULT)
 	}
 	return 0
+	// LAB 3 END
 }

@@ -101,11 +101,16 @@ func (a *FrameAllocator) Alloc() (uintptr, bool) {
 
 // FreeFrame gives a frame back.
 func (a *FrameAllocator) FreeFrame(phys uintptr) {
+	// LAB 2 BEGIN: mark the frame free again; a frame out of range or already free must change nothing
+	// LAB 2 STUB: f := uint64(phys) / PageSize // naive: trusts its caller
+	// LAB 2 STUB: a.bitmap[f/64] |= 1 << (f % 64)
+	// LAB 2 STUB: a.free++
 	f := uint64(phys) / PageSize
 	if f < a.nframes && a.bitmap[f/64]&(1<<(f%64)) == 0 {
 		a.bitmap[f/64] |= 1 << (f % 64)
 		a.free++
 	}
+	// LAB 2 END
 }
 
 // Page returns the frame at phys as a byte slice through the offset mapping.

@@ -158,6 +158,8 @@ func (pt *PageTable) Lookup(virt uintptr) (phys uintptr, flags uint64, ok bool) 
 // Unmap removes the 4 KiB mapping at virt and returns the frame it mapped.
 // The caller flushes the TLB entry.
 func (pt *PageTable) Unmap(virt uintptr) (phys uintptr, ok bool) {
+	// LAB 2 BEGIN: find the leaf entry (without creating tables), clear it, return its frame
+	// LAB 2 STUB: return 0, false
 	e, err := pt.walk(virt&^(PageSize-1), 0, false)
 	if err != MapOK || e == nil || *e&Present == 0 {
 		return 0, false
@@ -165,14 +167,18 @@ func (pt *PageTable) Unmap(virt uintptr) (phys uintptr, ok bool) {
 	phys = uintptr(*e & addrMask)
 	*e = 0
 	return phys, true
+	// LAB 2 END
 }
 
 // SetFlags replaces the flags of the 4 KiB mapping at virt.
 func (pt *PageTable) SetFlags(virt uintptr, flags uint64) bool {
+	// LAB 2 BEGIN: replace the flags of a present 4 KiB leaf entry, keeping its frame
+	// LAB 2 STUB: return false
 	e, err := pt.walk(virt&^(PageSize-1), 0, false)
 	if err != MapOK || e == nil || *e&Present == 0 {
 		return false
 	}
 	*e = *e&addrMask | flags | Present
 	return true
+	// LAB 2 END
 }

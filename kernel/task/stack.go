@@ -89,6 +89,18 @@ func Build(buf []byte, top uint64, a Args, aux []Aux, random [16]byte) (Layout, 
 		}
 		w += 8
 	}
+	// LAB 4 BEGIN: argc, the argv pointers, NULL, the envp pointers, NULL
+	// LAB 4 STUB: put(uint64(a.Argc))
+	// LAB 4 STUB: addr := blobAddr
+	// LAB 4 STUB: for i := 0; i < a.Argc; i++ { // the arguments only: no environment yet
+	// LAB 4 STUB: 	put(addr)
+	// LAB 4 STUB: 	for buf[addr-base] != 0 {
+	// LAB 4 STUB: 		addr++
+	// LAB 4 STUB: 	}
+	// LAB 4 STUB: 	addr++
+	// LAB 4 STUB: }
+	// LAB 4 STUB: put(0)
+	// LAB 4 STUB: put(0)
 	put(uint64(a.Argc))
 	addr := blobAddr
 	for i := 0; i < a.Argc+a.Envc; i++ {
@@ -102,16 +114,20 @@ func Build(buf []byte, top uint64, a Args, aux []Aux, random [16]byte) (Layout, 
 		}
 	}
 	put(0) // end of envp
+	// LAB 4 END
 	for _, e := range aux {
 		put(e.Type)
 		put(e.Value)
 	}
+	// LAB 4 BEGIN: the entries Build adds itself: AT_RANDOM, AT_PLATFORM, AT_EXECFN
+	// LAB 4 STUB: _, _ = randomAddr, platformAddr
 	put(AT_RANDOM)
 	put(randomAddr)
 	put(AT_PLATFORM)
 	put(platformAddr)
 	put(AT_EXECFN)
 	put(blobAddr)
+	// LAB 4 END
 	put(AT_NULL)
 	put(0)
 	return l, true

@@ -46,6 +46,9 @@ func kernelFault(f *Frame) {
 // every register and the symbolised RIP.
 func Report(f *Frame) {
 	console.Print(VectorName(f.Vector))
+	// LAB 3 BEGIN: the error code, CR2 for a page fault, the RIP with its symbol, every register
+	// LAB 3 STUB: console.Print("\n")
+	// LAB 3 STUB: _ = cpu.ReadCR2 // the full report reads CR2
 	console.Print(" error=")
 	console.Hex(f.Error)
 	if f.Vector == 14 {
@@ -77,6 +80,7 @@ func Report(f *Frame) {
 			console.Print(" ")
 		}
 	}
+	// LAB 3 END
 }
 
 // PrintSymbol prints pc as function+offset, using the Go symbol table

@@ -24,6 +24,8 @@ const (
 // Init sets a UART to 115200 baud, 8 data bits, no parity, one stop
 // bit, and the receive interrupt enabled.
 func Init(port uint16) {
+	// LAB 1 BEGIN: program the UART (divisor, line format, FIFOs, modem control, receive interrupt)
+	// LAB 1 STUB: _ = port
 	cpu.Outb(port+regIntEnable, 0x00) // interrupts off while programming
 	cpu.Outb(port+regLineCtl, 0x80)   // DLAB=1: the next two registers are the divisor
 	cpu.Outb(port+regData, 1)         // divisor 1: 115200 / 1 baud
@@ -32,6 +34,7 @@ func Init(port uint16) {
 	cpu.Outb(port+regFIFO, 0x00)      // FIFOs off: switching them on would drop bytes already received
 	cpu.Outb(port+regModemCtl, 0x0B)  // DTR, RTS, OUT2 (lets the IRQ reach the PIC)
 	cpu.Outb(port+regIntEnable, 0x01) // interrupt when a byte is received
+	// LAB 1 END
 }
 
 // PutByte waits until the transmitter holding register is empty
@@ -49,8 +52,11 @@ func PutByte(port uint16, b byte) {
 // is then always 0: PC16550D data sheet, Line Status Register), and would
 // otherwise read as an endless stream of 0xFF bytes.
 func GetByte(port uint16) (byte, bool) {
+	// LAB 1 BEGIN: receive one byte if the line status says one is waiting
+	// LAB 1 STUB: return 0, false
 	if lsr := cpu.Inb(port + regLineStatus); lsr&0x01 == 0 || lsr == 0xFF {
 		return 0, false
 	}
 	return cpu.Inb(port + regData), true
+	// LAB 1 END
 }

@@ -1,0 +1,118 @@
+// Command sleeps is lab 5's program: threads that wait. It calls
+// nanosleep, clock_nanosleep (relative and TIMER_ABSTIME) and futex
+// (FUTEX_WAIT with a relative timeout, FUTEX_WAIT_BITSET with an absolute
+// one, and a wake from another thread) directly, and measures each wait
+// with the monotonic clock. One line per check, "sleeps: NAME: ok" or
+// "sleeps: NAME: FAIL: why", then "sleeps: done: N failed"; it exits 1
+// when a check failed. A watchdog ends it after 10 s, for a wait that never
+// ends.
+package main
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"syscall"
+	"time"
+	"unsafe"
+)
+
+var failed int
+
+func check(name string, ok bool, format string, args ...any) {
+	if ok {
+		fmt.Printf("sleeps: %s: ok\n", name)
+		return
+	}
+	failed++
+	fmt.Printf("sleeps: %s: FAIL: %s\n", name, fmt.Sprintf(format, args...))
+}
+
+const (
+	futexWait        = 0
+	futexWake        = 1
+	futexWaitBitset  = 9
+	futexPrivate     = 128
+	clockMonotonic   = 1
+	timerAbstime     = 1
+	sysClockNanoslp  = 230
+	futexBitsetMatch = 0xffffffff
+)
+
+// waited runs f and returns how long it took.
+func waited(f func()) time.Duration {
+	t := time.Now()
+	f()
+	return time.Since(t)
+}
+
+func monotonicNow() int64 {
+	var ts syscall.Timespec
+	syscall.Syscall(syscall.SYS_CLOCK_GETTIME, clockMonotonic, uintptr(unsafe.Pointer(&ts)), 0)
+	return ts.Nano()
+}
+
+func main() {
+	time.AfterFunc(10*time.Second, func() {
+		fmt.Println("sleeps: watchdog: FAIL: a wait did not end within 10 s")
+		os.Exit(1)
+	})
+	const want = 60 * time.Millisecond
+	ts := syscall.NsecToTimespec(int64(want))
+
+	var e syscall.Errno
+	d := waited(func() {
+		_, _, e = syscall.Syscall(syscall.SYS_NANOSLEEP, uintptr(unsafe.Pointer(&ts)), 0, 0)
+	})
+	check("nanosleep", e == 0 && d >= want-5*time.Millisecond && d < want+2*time.Second, "nanosleep(60ms) took %v (errno %v)", d, e)
+
+	d = waited(func() {
+		_, _, e = syscall.Syscall6(sysClockNanoslp, clockMonotonic, 0, uintptr(unsafe.Pointer(&ts)), 0, 0, 0)
+	})
+	check("clock_nanosleep-relative", e == 0 && d >= want-5*time.Millisecond && d < want+2*time.Second, "clock_nanosleep(MONOTONIC, 0, 60ms) took %v (errno %v)", d, e)
+
+	abs := syscall.NsecToTimespec(monotonicNow() + int64(want))
+	d = waited(func() {
+		_, _, e = syscall.Syscall6(sysClockNanoslp, clockMonotonic, timerAbstime, uintptr(unsafe.Pointer(&abs)), 0, 0, 0)
+	})
+	check("clock_nanosleep-abstime", e == 0 && d >= want-5*time.Millisecond && d < want+2*time.Second, "clock_nanosleep(MONOTONIC, TIMER_ABSTIME, now+60ms) took %v (errno %v)", d, e)
+
+	var word uint32 = 7
+	d = waited(func() {
+		_, _, e = syscall.Syscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(&word)), futexWait|futexPrivate, 7, uintptr(unsafe.Pointer(&ts)), 0, 0)
+	})
+	check("futex-wait-timeout", e == syscall.ETIMEDOUT && d >= want-5*time.Millisecond && d < want+2*time.Second, "FUTEX_WAIT(60ms) took %v, errno %v (want ETIMEDOUT)", d, e)
+
+	abs = syscall.NsecToTimespec(monotonicNow() + int64(want))
+	d = waited(func() {
+		_, _, e = syscall.Syscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(&word)), futexWaitBitset|futexPrivate, 7, uintptr(unsafe.Pointer(&abs)), 0, futexBitsetMatch)
+	})
+	check("futex-wait-bitset-abstime", e == syscall.ETIMEDOUT && d >= want-5*time.Millisecond && d < want+2*time.Second, "FUTEX_WAIT_BITSET(now+60ms) took %v, errno %v (want ETIMEDOUT)", d, e)
+
+	_, _, e = syscall.Syscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(&word)), futexWait|futexPrivate, 8, uintptr(unsafe.Pointer(&ts)), 0, 0)
+	check("futex-wait-changed", e == syscall.EAGAIN, "FUTEX_WAIT on a word that is not the expected value: errno %v, want EAGAIN", e)
+
+	// A wake from another thread ends a wait with no timeout.
+	var gate uint32
+	woke := make(chan syscall.Errno)
+	go func() {
+		runtime.LockOSThread()
+		_, _, e := syscall.Syscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(&gate)), futexWait|futexPrivate, 0, 0, 0, 0)
+		woke <- e
+	}()
+	time.Sleep(50 * time.Millisecond)
+	var n uintptr
+	for i := 0; i < 100 && n == 0; i++ {
+		n, _, _ = syscall.Syscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(&gate)), futexWake|futexPrivate, 1, 0, 0, 0)
+		if n == 0 {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	e = <-woke
+	check("futex-wake", n == 1 && e == 0, "FUTEX_WAKE woke %d, the waiter returned errno %v", n, e)
+
+	fmt.Printf("sleeps: done: %d failed\n", failed)
+	if failed > 0 {
+		os.Exit(1)
+	}
+}
