@@ -83,6 +83,7 @@ func Main(magic uint32, info uintptr) {
 	setUpTraps()
 	timer.Init()
 	devfs.PollStdin() // see PollStdin: re-arm the serial interrupt
+	startStreams()
 	printBanner()
 	file, args, ok := findProgram()
 	if !ok {

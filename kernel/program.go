@@ -143,9 +143,9 @@ func setUpFiles() {
 			vfs.SetCwd(p)
 		}
 	}
-	linux.FDs.Install(devfs.Console(), 0, false)
-	linux.FDs.Dup(0, 1, 0, false)
-	linux.FDs.Dup(0, 2, 0, false)
+	linux.FDs.Install(devfs.Stdio(0), 0, false)
+	linux.FDs.Install(devfs.Stdio(1), 1, false)
+	linux.FDs.Install(devfs.Stdio(2), 2, false)
 }
 
 // The file systems.

@@ -77,12 +77,18 @@ func Args(cfg Config, accel string, controlPath string) ([]string, error) {
 		return nil, fmt.Errorf("qemu: accelerator %q: want \"kvm\" or \"tcg\"", accel)
 	}
 
+	if cfg.Streams {
+		args = append(args, streamArgs(controlPath)...)
+	} else {
+		args = append(args,
+			// COM1 (I/O port 0x3f8, IRQ 4): the guest's console, wired to
+			// QEMU's stdin and stdout, which Run connects to Config.Stdin
+			// and Config.Stdout. When stdin is a terminal QEMU puts it in
+			// raw mode and Ctrl-C still stops QEMU.
+			"-serial", "stdio",
+		)
+	}
 	args = append(args,
-		// COM1 (I/O port 0x3f8, IRQ 4): the guest's console, wired to
-		// QEMU's stdin and stdout, which Run connects to Config.Stdin
-		// and Config.Stdout. When stdin is a terminal QEMU puts it in
-		// raw mode and Ctrl-C still stops QEMU.
-		"-serial", "stdio",
 		// COM2 (I/O port 0x2f8, IRQ 3): the control channel. The kernel
 		// writes "gobare: exit N" here before it exits (see exit.go);
 		// Run reads the file after QEMU ends. Keeping it off COM1 means

@@ -16,11 +16,19 @@ type Config struct {
 	Accel     string        // "auto" (default when empty), "kvm" or "tcg"
 	CPU       string        // QEMU CPU model (-cpu), e.g. "qemu64", "Haswell"; empty means "max" under TCG and QEMU's default under KVM
 	Timeout   time.Duration // 0 means no timeout
-	Stdin     io.Reader     // fed to the guest's COM1; nil means no input
-	Stdout    io.Writer     // the guest's COM1 output, streamed as it arrives
+	Stdin     io.Reader     // fed to the guest's COM1 (with Streams: the program's standard input); nil means no input
+	Stdout    io.Writer     // the guest's COM1 output, streamed as it arrives (with Streams: the program's standard output)
 	Stderr    io.Writer     // where launcher messages (GDB hint) go; nil = os.Stderr
-	GDB       bool          // start halted with the GDB stub on :1234 and print the gdb command line; disables Timeout
-	Extra     []string      // extra QEMU arguments
+	// Streams gives the program standard streams of its own on a virtio
+	// console (streams.go): Stdin is its standard input, whose end is the
+	// program's end of file; Stdout and ProgramStderr get its standard
+	// output and error byte for byte; Log gets the kernel's messages
+	// (COM1, each line ending "\r\n"). Nil writers discard.
+	Streams       bool
+	ProgramStderr io.Writer
+	Log           io.Writer
+	GDB           bool     // start halted with the GDB stub on :1234 and print the gdb command line; disables Timeout
+	Extra         []string // extra QEMU arguments
 }
 
 // Result is how a run ended.

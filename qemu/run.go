@@ -61,12 +61,21 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 
 	cmd := exec.Command(path, args...)
-	cmd.Stdout = cfg.Stdout // nil: /dev/null
 	qemuStderr := &limitedBuffer{max: 64 << 10}
 	cmd.Stderr = qemuStderr
-	stdin, err := connectStdin(cmd, cfg.Stdin)
-	if err != nil {
-		return res, err
+	var streams *streams
+	stdin := &stdinPipe{}
+	if cfg.Streams {
+		// QEMU's own stdin and stdout are not the guest's: /dev/null.
+		if streams, err = listenStreams(control.Name()); err != nil {
+			return res, err
+		}
+		defer streams.wait()
+	} else {
+		cmd.Stdout = cfg.Stdout // nil: /dev/null
+		if stdin, err = connectStdin(cmd, cfg.Stdin); err != nil {
+			return res, err
+		}
 	}
 	defer stdin.close()
 
@@ -85,6 +94,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		return res, fmt.Errorf("qemu: starting %s: %w", path, err)
 	}
 	stdin.started()
+	if streams != nil {
+		streams.start(cfg.Stdin, [3]io.Writer{cfg.Stdout, cfg.ProgramStderr, cfg.Log})
+	}
 	if cfg.GDB {
 		fmt.Fprintf(launcherOut, "qemu: the guest is halted before its first instruction, GDB stub on localhost:1234; attach with\n\t%s\n", gdbCommand(cfg))
 	}
@@ -108,6 +120,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		}
 	}
 	res.Elapsed = time.Since(start)
+	if streams != nil {
+		streams.wait() // the last bytes QEMU wrote before it exited
+	}
 
 	status, err := exitStatus(waitErr)
 	if err != nil {

@@ -175,17 +175,20 @@ func execRun(binary string, args []string) (int, error) {
 	if err := os.WriteFile(imgPath, img, 0o644); err != nil {
 		return 0, err
 	}
-	out := &crlfWriter{w: os.Stdout}
+	stderr := qemu.NewSharedStderr(os.Stderr, false)
 	res, err := qemu.Run(context.Background(), qemu.Config{
-		Kernel:    imgPath,
-		MemoryMiB: memMiB,
-		Accel:     accel,
-		Timeout:   timeout,
-		Stdin:     execStdin(),
-		Stdout:    out,
-		Stderr:    os.Stderr,
+		Kernel:        imgPath,
+		MemoryMiB:     memMiB,
+		Accel:         accel,
+		Timeout:       timeout,
+		Stdin:         execStdin(),
+		Stdout:        os.Stdout,
+		Stderr:        os.Stderr,
+		Streams:       true,
+		ProgramStderr: stderr.Program(),
+		Log:           stderr.Kernel(),
 	})
-	out.Flush()
+	stderr.Flush()
 	if errors.Is(err, qemu.ErrTimeout) {
 		fmt.Fprintf(os.Stderr, "mkimage: exec: %s: %v\n", prog.name, err)
 		return exitTimeout, nil
@@ -348,49 +351,4 @@ func execStdin() io.Reader {
 		return strings.NewReader("")
 	}
 	return os.Stdin
-}
-
-// crlfWriter turns the console's "\r\n" line ends back into "\n", so that
-// go test (and test2json) see the program's output as it wrote it. A
-// carriage return that ends one write is held until the next.
-type crlfWriter struct {
-	w       io.Writer
-	pending bool // a '\r' was held back
-	buf     []byte
-}
-
-func (c *crlfWriter) Write(p []byte) (int, error) {
-	c.buf = c.buf[:0]
-	for i, b := range p {
-		if c.pending {
-			c.pending = false
-			if b != '\n' {
-				c.buf = append(c.buf, '\r')
-			}
-		}
-		if b == '\r' {
-			if i+1 < len(p) {
-				if p[i+1] == '\n' {
-					continue
-				}
-				c.buf = append(c.buf, b)
-				continue
-			}
-			c.pending = true
-			continue
-		}
-		c.buf = append(c.buf, b)
-	}
-	if _, err := c.w.Write(c.buf); err != nil {
-		return 0, err
-	}
-	return len(p), nil
-}
-
-// Flush writes a held carriage return.
-func (c *crlfWriter) Flush() {
-	if c.pending {
-		c.pending = false
-		c.w.Write([]byte{'\r'})
-	}
 }

@@ -6,6 +6,8 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/gobare/gobare/qemu"
 )
@@ -40,17 +42,25 @@ func runCmd(args []string) int {
 	if err := os.WriteFile(imgPath, img, 0o644); err != nil {
 		return fatalf(exitFailed, "%v", err)
 	}
+	// The program's standard streams are mkimage's own, byte for byte;
+	// the kernel's messages go to stderr as "gobare: ..." lines, unless
+	// the kernel word quiet asks for only the program's output.
+	stderr := qemu.NewSharedStderr(os.Stderr, hasWord(bf.append, "quiet"))
 	res, err := qemu.Run(context.Background(), qemu.Config{
-		Kernel:    imgPath,
-		MemoryMiB: *memMiB,
-		Accel:     *accel,
-		CPU:       *cpuModel,
-		Timeout:   *timeout,
-		Stdin:     os.Stdin,
-		Stdout:    os.Stdout,
-		Stderr:    os.Stderr,
-		GDB:       *gdb,
+		Kernel:        imgPath,
+		MemoryMiB:     *memMiB,
+		Accel:         *accel,
+		CPU:           *cpuModel,
+		Timeout:       *timeout,
+		Stdin:         os.Stdin,
+		Stdout:        os.Stdout,
+		Stderr:        os.Stderr,
+		GDB:           *gdb,
+		Streams:       true,
+		ProgramStderr: stderr.Program(),
+		Log:           stderr.Kernel(),
 	})
+	stderr.Flush()
 	switch {
 	case errors.Is(err, qemu.ErrTimeout):
 		return fatalf(exitTimeout, "%v", err)
@@ -58,4 +68,9 @@ func runCmd(args []string) int {
 		return fatalf(exitFailed, "%v", err)
 	}
 	return res.ExitCode
+}
+
+// hasWord reports whether the kernel command line words include w.
+func hasWord(words, w string) bool {
+	return slices.Contains(strings.Fields(words), w)
 }

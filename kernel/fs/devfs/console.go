@@ -3,48 +3,73 @@ package devfs
 import (
 	"github.com/gobare/gobare/kernel/console"
 	"github.com/gobare/gobare/kernel/dev/uart"
+	virtcons "github.com/gobare/gobare/kernel/dev/virtio/console"
 	"github.com/gobare/gobare/kernel/errno"
 	"github.com/gobare/gobare/kernel/vfs"
 )
 
-// The console: what the program writes goes to the screen and the serial
-// line; what it reads comes from the bytes the serial port (and the PS/2
-// keyboard) received, which wait in a ring buffer until a read. Byte 0x04
-// (Ctrl-D, which the launcher sends when its own input ends) reads as end
-// of file, as on a terminal, and a read stops after a newline.
+// The standard streams: descriptors 0, 1 and 2 each have a description of
+// their own (Stdio). Where their bytes go depends on the machine:
+//
+//   - With a virtio console (what mkimage run gives the guest; see
+//     kernel/dev/virtio/console), each stream is a port of its own:
+//     standard output and standard error reach the host apart and byte
+//     for byte, and standard input is a plain byte stream that ends when
+//     the host's input does. Nothing is translated: the host's terminal,
+//     if any, does the line editing.
+//   - Without one (plain QEMU -serial stdio, a PC), the serial line and
+//     the screen are a terminal: output goes to both (each "\n" sent as
+//     "\r\n", see kernel/console), and input is what COM1 and the PS/2
+//     keyboard received, read as a terminal's line discipline would: a
+//     read stops after a newline, CR reads as LF, and Ctrl-D at the start
+//     of a read is end of file. Those bytes wait in a 4 KiB ring (a
+//     serial line has no flow control here: when the ring is full, bytes
+//     are lost).
 const (
 	stdinSize = 4096
 	ctrlD     = 0x04
 )
 
-type consoleFile struct{ vfs.Base }
+// stdioFile is the description of descriptor fd (0, 1 or 2). All three
+// can be read (standard input) and written (descriptor 2 to standard
+// error, the others to standard output), as on a terminal.
+type stdioFile struct {
+	vfs.Base
+	fd int
+}
 
 var (
-	consoleDesc         consoleFile
+	stdio               [3]stdioFile
 	stdinBuf            [stdinSize]byte
 	stdinHead, stdinLen int
 )
 
-// Console returns the console's description, claiming it on first use
-// (descriptors 0, 1 and 2 share it).
-func Console() vfs.File {
-	if consoleDesc.Free() {
-		consoleDesc.Base.Open(vfs.ReadWrite)
+// Stdio returns the description of standard stream fd (0, 1 or 2),
+// claiming it on first use.
+func Stdio(fd int) vfs.File {
+	f := &stdio[fd%3]
+	if f.Free() {
+		f.Base.Open(vfs.ReadWrite)
+		f.fd = fd % 3
 	}
-	return &consoleDesc
+	return f
 }
 
-// StdinPush queues a received byte (dropping it when the buffer is full)
-// and wakes a waiting reader.
+// stdinKey is the key readers of standard input wait on.
+func stdinKey() uintptr { return vfs.KeyOf(&stdio[0]) }
+
+// StdinPush queues a byte received on the serial line or typed on the
+// keyboard (dropping it when the ring is full) and wakes a waiting
+// reader.
 func StdinPush(b byte) {
 	if stdinLen < stdinSize {
 		stdinBuf[(stdinHead+stdinLen)%stdinSize] = b
 		stdinLen++
 	}
-	vfs.Changed(consoleDesc.WaitKey())
+	vfs.Changed(stdinKey())
 }
 
-// PollStdin moves bytes waiting in the UART into the buffer. The receive
+// PollStdin moves bytes waiting in the UART into the ring. The receive
 // interrupt is edge-triggered at the 8259: a byte that arrived while the
 // PIC was being set up raised its edge unseen and keeps the line high, so
 // no further interrupt would come until someone reads it.
@@ -58,19 +83,54 @@ func PollStdin() {
 	}
 }
 
-// Write shows the program's output (white on the screen, where kernel
+// Poll looks at the virtio console (no interrupts: the kernel calls this
+// on every entry) and wakes readers of standard input when it changed.
+func Poll() {
+	if virtcons.Poll() {
+		vfs.Changed(stdinKey())
+	}
+}
+
+// Write sends the program's output: to its port on the virtio console,
+// else to the serial line and the screen (white there, where kernel
 // messages are grey).
-func (c *consoleFile) Write(p []byte) (int, errno.Errno) {
+func (c *stdioFile) Write(p []byte) (int, errno.Errno) {
+	if virtcons.Up() {
+		port := virtcons.PortStdout
+		if c.fd == 2 {
+			port = virtcons.PortStderr
+		}
+		n, ok := virtcons.Write(port, p)
+		if !ok {
+			return 0, errno.EPIPE
+		}
+		return n, 0
+	}
 	console.WriteProgram(p)
 	return len(p), 0
 }
 
-// Read takes queued bytes, stopping after a newline as a terminal's line
-// discipline does; a leading Ctrl-D is end of file; EAGAIN when empty.
-func (c *consoleFile) Read(p []byte) (int, errno.Errno) {
+// Read takes standard input: from the virtio console as a pipe would (as
+// much as is there; 0 at its end), else from the serial ring as a
+// terminal would. EAGAIN when there is nothing yet.
+func (c *stdioFile) Read(p []byte) (int, errno.Errno) {
 	if len(p) == 0 {
 		return 0, 0
 	}
+	if virtcons.Up() {
+		n, eof := virtcons.Read(p)
+		if n == 0 && !eof {
+			return 0, errno.EAGAIN
+		}
+		return n, 0
+	}
+	return readTerminal(p)
+}
+
+// readTerminal takes queued serial or keyboard bytes, stopping after a
+// newline as a terminal's line discipline does; a leading Ctrl-D is end
+// of file.
+func readTerminal(p []byte) (int, errno.Errno) {
 	PollStdin()
 	if stdinLen == 0 {
 		return 0, errno.EAGAIN
@@ -100,17 +160,20 @@ func (c *consoleFile) Read(p []byte) (int, errno.Errno) {
 	return k, 0
 }
 
-func (c *consoleFile) Events() uint32 {
-	if stdinLen > 0 {
+// WaitKey: a reader of any of the three waits for standard input.
+func (c *stdioFile) WaitKey() uintptr { return stdinKey() }
+
+func (c *stdioFile) Events() uint32 {
+	if virtcons.Readable() || !virtcons.Up() && stdinLen > 0 {
 		return vfs.EventIn | vfs.EventOut
 	}
 	return vfs.EventOut
 }
 
-func (c *consoleFile) Stat(st *vfs.Stat) errno.Errno {
+func (c *stdioFile) Stat(st *vfs.Stat) errno.Errno {
 	*st = vfs.Stat{Ino: 1, Mode: vfs.ModeCharFile, Nlink: 1}
 	return 0
 }
 
 // Pollable: epoll may watch it.
-func (c *consoleFile) Pollable() bool { return true }
+func (c *stdioFile) Pollable() bool { return true }
