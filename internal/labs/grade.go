@@ -145,7 +145,8 @@ func runTest(t Test, tree string, env []string) Result {
 	start := time.Now()
 	err := cmd.Run()
 	r := Result{Test: t, Elapsed: time.Since(start)}
-	output := buf.String()
+	// Serial consoles end lines with "\r\n"; the patterns see "\n".
+	output := strings.ReplaceAll(buf.String(), "\r", "")
 	status := 0
 	var ee *exec.ExitError
 	switch {
