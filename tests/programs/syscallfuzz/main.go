@@ -21,8 +21,8 @@
 // Every line that starts with "syscallfuzz: FINDING" is a kernel bug the
 // program noticed by itself (a changed kernel image, a leaked descriptor,
 // an unimplemented number that answered, a call that succeeded with a
-// buffer it could not have read or written: see oracle.go); the status is
-// then 1.
+// buffer it could not have read or written or on a descriptor that is
+// not open: see oracle.go); the status is then 1.
 //
 // What it never does, because it would end or wedge the program rather
 // than test the kernel: exit, exit_group, rt_sigreturn; clone that makes
@@ -185,6 +185,10 @@ func (f *fuzzer) one() {
 	if i := checkPointers(nr, a, r, e); i >= 0 && s != nil && f.wild[nr] < 3 {
 		f.wild[nr]++
 		f.finding("%s succeeded (%s) with argument %d at %#x, where it cannot read or write (%s)", s.name, result(r, e), i+1, a[i], desc)
+	}
+	if checkFD(nr, a, e) && s != nil && f.wild[nr] < 3 {
+		f.wild[nr]++
+		f.finding("%s succeeded (%s) on descriptor %d, which is not open (%s)", s.name, result(r, e), int32(a[0]), desc)
 	}
 	if s != nil && s.after != nil {
 		s.after(a, r, e)

@@ -64,7 +64,29 @@ var rules = map[uintptr]rule{
 	302: {in: []int{2}, out: []int{3}, nullOK: true}, // prlimit64
 	316: {in: []int{1, 3}},                           // renameat2
 	318: {out: []int{0}, count: true},                // getrandom
+	280: {in: []int{1, 2}, nullOK: true},             // utimensat (a NULL path means the descriptor)
 	439: {in: []int{1}},                              // faccessat2
+}
+
+// fdCalls are the calls whose first argument is a descriptor they must
+// use: given one that is not open they fail with EBADF on Linux.
+var fdCalls = map[uintptr]bool{0: true, 1: true, 3: true, 5: true, 8: true, 16: true, 17: true, 18: true,
+	32: true, 33: true, 72: true, 74: true, 75: true, 77: true, 81: true, 91: true, 93: true, 217: true,
+	232: true, 233: true, 281: true, 292: true}
+
+// notOpen reports whether fd is a number the fuzzer knows is not open:
+// its closed dup2 targets, and numbers no descriptor can have (-1,
+// AT_FDCWD, INT_MIN, INT_MAX, 2^20). Linux reads descriptors as 32-bit
+// ints, so only these exact values are sure.
+func notOpen(fd uintptr) bool {
+	return fd >= uintptr(freeBase) && fd < uintptr(freeBase+16) ||
+		fd == ^uintptr(0) || fd == atFdcwd || fd == 1<<31 || fd == 1<<31-1 || fd == 1<<20
+}
+
+// checkFD reports whether a successful call used a descriptor that is not
+// open.
+func checkFD(nr uintptr, a [6]uintptr, e syscall.Errno) bool {
+	return e == 0 && fdCalls[nr] && notOpen(a[0])
 }
 
 // unreadable reports whether no access at p may succeed: the null page,
