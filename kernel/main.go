@@ -81,7 +81,8 @@ func Main(magic uint32, info uintptr) {
 	milestone("boot: long mode\n")
 	setUpMemory()
 	setUpTraps()
-	timer.Init()
+	timer.Init(pmTimerPort())
+	setUpInterrupts()
 	devfs.PollStdin() // see PollStdin: re-arm the serial interrupt
 	startStreams()
 	printBanner()

@@ -28,6 +28,7 @@ func printBanner() {
 	console.Dec(timer.TSCHz() / 1e6)
 	console.Print(" MHz\n")
 	printCPU()
+	printInterrupts()
 }
 
 // printCPU names the CPU's vendor and which optional features it has.

@@ -3,9 +3,11 @@ package kernel
 import (
 	"github.com/gobare/gobare/kernel/console"
 	"github.com/gobare/gobare/kernel/cpu"
+	"github.com/gobare/gobare/kernel/dev/lapic"
 	"github.com/gobare/gobare/kernel/dev/pic"
 	"github.com/gobare/gobare/kernel/dev/ps2"
 	"github.com/gobare/gobare/kernel/fs/devfs"
+	"github.com/gobare/gobare/kernel/irq"
 	"github.com/gobare/gobare/kernel/linux"
 	"github.com/gobare/gobare/kernel/mem"
 	"github.com/gobare/gobare/kernel/power"
@@ -45,13 +47,13 @@ func handleTrap(f *trap.Frame) {
 		pageFault(f)
 	case f.Vector == pic.IRQBase+pic.IRQTimer:
 		timer.Tick()
-		pic.EndOfInterrupt(pic.IRQTimer)
+		irq.EndOfInterrupt(pic.IRQTimer)
 		if sched.Current() != nil || sched.Live() > 0 {
 			sched.Tick(timer.Nanotime())
 		}
 	case f.Vector == pic.IRQBase+pic.IRQCOM1:
 		devfs.PollStdin()
-		pic.EndOfInterrupt(pic.IRQCOM1)
+		irq.EndOfInterrupt(pic.IRQCOM1)
 	case f.Vector == pic.IRQBase+pic.IRQKeyboard:
 		for i := 0; i < 16; i++ { // a bounded drain: never spin on a stuck controller
 			c, pending, ok := ps2.KeyboardByte()
@@ -63,9 +65,12 @@ func handleTrap(f *trap.Frame) {
 				devfs.StdinPush(c)
 			}
 		}
-		pic.EndOfInterrupt(pic.IRQKeyboard)
+		irq.EndOfInterrupt(pic.IRQKeyboard)
+	case f.Vector == lapic.SpuriousVector:
+		// A spurious APIC interrupt: nothing to do, and no EOI (SDM Vol.
+		// 3A §10.9).
 	case f.Vector >= pic.IRQBase && f.Vector < pic.IRQBase+16:
-		pic.EndOfInterrupt(int(f.Vector - pic.IRQBase))
+		irq.EndOfInterrupt(int(f.Vector - pic.IRQBase))
 	case f.Vector < 32 && sched.Current() != nil:
 		exceptionSignal(f)
 	default:

@@ -10,6 +10,9 @@ func Outb(port uint16, v uint8)
 // Inb reads a byte from an I/O port.
 func Inb(port uint16) uint8
 
+// Inl reads 32 bits from an I/O port.
+func Inl(port uint16) uint32
+
 // Outw writes 16 bits to an I/O port.
 func Outw(port uint16, v uint16)
 

@@ -141,3 +141,9 @@ TEXT ·EnableInterrupts(SB), NOSPLIT, $0-0
 TEXT ·Pause(SB), NOSPLIT, $0-0
 	PAUSE	// a spin-wait hint (SDM Vol. 2B, PAUSE)
 	RET
+
+TEXT ·Inl(SB), NOSPLIT, $0-12
+	MOVW port+0(FP), DX
+	INL	// IN EAX, DX
+	MOVL AX, ret+8(FP)
+	RET

@@ -52,13 +52,14 @@ var (
 	XSAVE        = Feature{"xsave", 1, ecx, 26}                 // else FXSAVE
 	AVX          = Feature{"avx", 1, ecx, 28}                   // else GOAMD64=v3 programs are refused by their runtime
 	PCID         = Feature{"pcid", 1, ecx, 17}                  // else full TLB flushes
-	X2APIC       = Feature{"x2apic", 1, ecx, 21}                // else the 8259 PIC
+	X2APIC       = Feature{"x2apic", 1, ecx, 21}                // else the xAPIC (memory-mapped)
 	TSCDeadline  = Feature{"tsc-deadline", 1, ecx, 24}          // else the PIT tick
+	APIC         = Feature{"apic", 1, edx, 9}                   // else the 8259 PICs and the PIT
 	Hypervisor   = Feature{"hypervisor", 1, ecx, 31}            // informational: running in a VM
 )
 
 // Optional is the list the banner and the trace print.
-var Optional = [...]*Feature{&RDRAND, &RDSEED, &FSGSBASE, &InvariantTSC, &XSAVE, &AVX, &PCID, &X2APIC, &TSCDeadline, &Hypervisor}
+var Optional = [...]*Feature{&APIC, &RDRAND, &RDSEED, &FSGSBASE, &InvariantTSC, &XSAVE, &AVX, &PCID, &X2APIC, &TSCDeadline, &Hypervisor}
 
 // The CPUID leaves Detect reads: the basic ones (1 and 7) and the extended
 // ones (0x80000001, 0x80000007), each as EAX, EBX, ECX, EDX.

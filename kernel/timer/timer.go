@@ -1,15 +1,17 @@
-// Package timer owns time: the time-stamp counter calibrated against the
-// PIT, from which the kernel reads nanoseconds; the wall clock read from
-// the CMOS clock at boot; and the periodic tick (PIT channel 0 through the
-// 8259) that drives sleeps and time slices.
+// Package timer owns time: the time-stamp counter, whose rate CPUID states
+// or the kernel measures against the ACPI PM timer or the PIT, and from
+// which it reads nanoseconds; the wall clock read from the CMOS clock at
+// boot; and the periodic tick (the local APIC timer, or PIT channel 0)
+// that drives sleeps and time slices.
 package timer
 
 import (
 	"math/bits"
 
 	"github.com/gobare/gobare/kernel/cpu"
-	"github.com/gobare/gobare/kernel/dev/pic"
+	"github.com/gobare/gobare/kernel/dev/lapic"
 	"github.com/gobare/gobare/kernel/dev/pit"
+	"github.com/gobare/gobare/kernel/dev/pmtimer"
 	"github.com/gobare/gobare/kernel/dev/rtc"
 )
 
@@ -27,13 +29,33 @@ var (
 	bootEpochNanos int64  // Unix time in ns when Nanotime was 0
 )
 
-// Init calibrates the TSC, starts the periodic tick and unmasks the IRQs.
-func Init() {
-	hz := calibrateTSC()
+// How the TSC's rate was found, and what drives the tick.
+const (
+	FromCPUID   = "CPUID leaf 15h"
+	FromPMTimer = "the ACPI PM timer"
+	FromPIT     = "the PIT"
+	TickAPIC    = "the local APIC timer"
+	TickPIT     = "the PIT"
+)
+
+var tscSource, tickSource string
+
+// Init finds the TSC's rate — from CPUID leaf 0x15 where the CPU states
+// it, else measured against the ACPI PM timer at pmPort (0: none), else
+// against the PIT — and reads the wall clock.
+func Init(pmPort uint16) {
+	hz, src := tscFromCPUID(), FromCPUID
+	switch {
+	case hz != 0:
+	case pmPort != 0:
+		hz, src = calibrate(func() uint64 { return pmtimer.MeasureTSC(pmPort, pmtimer.Hz*5/1000) }), FromPMTimer
+	default:
+		hz, src = calibrate(func() uint64 { return pit.MeasureTSC(pit.Hz * 5 / 1000) }), FromPIT
+	}
 	if hz == 0 { // no TSC progress: a broken clock; avoid dividing by zero
 		hz = 1
 	}
-	tscHz = hz
+	tscHz, tscSource = hz, src
 	nanosPerCycle = (1e9 << 32) / (hz | 1) // | 1: provably non-zero, so no divide check
 	// Nanotime counts from the kernel's first instruction (MarkBoot), so
 	// CLOCK_BOOTTIME in a program says how long the machine took to get
@@ -43,20 +65,48 @@ func Init() {
 		tscBoot = cpu.Rdtsc()
 	}
 	bootEpochNanos = wall*1e9 - Nanotime()
-	pit.StartPeriodic(pit.Hz / TickHz)
-	pic.Init(1<<pic.IRQTimer | 1<<pic.IRQKeyboard | 1<<pic.IRQCOM1)
 }
 
-// calibrateTSC counts TSC cycles while PIT channel 2 counts down 5 ms in
-// one-shot mode, five times, and keeps the smallest: being interrupted or
-// descheduled (a busy host, under QEMU) can only make a measurement longer.
-func calibrateTSC() uint64 {
-	const ms, runs = 5, 5
-	best := ^uint64(0)
-	for i := 0; i < runs; i++ {
-		best = min(best, pit.MeasureTSC(pit.Hz*ms/1000))
+// StartTick starts the periodic TickHz interrupt on vector: the local
+// APIC's timer when apic is set (its rate measured against the TSC), else
+// PIT channel 0.
+func StartTick(vector uint8, apic bool) {
+	if apic {
+		perTenMs := lapic.MeasureTimer(tscHz / 100)
+		lapic.StartTimer(vector, max(perTenMs/(TickHz/100), 1), true)
+		tickSource = TickAPIC
+		return
 	}
-	return best * (1000 / ms)
+	pit.StartPeriodic(pit.Hz / TickHz)
+	tickSource = TickPIT
+}
+
+// Sources says how the TSC was calibrated and what ticks.
+func Sources() (tsc, tick string) { return tscSource, tickSource }
+
+// tscFromCPUID returns the TSC rate that CPUID leaf 0x15 states (SDM Vol.
+// 2A, CPUID: TSC = crystal Hz * EBX / EAX), or 0 when the CPU does not
+// state both the ratio and the crystal's rate.
+func tscFromCPUID() uint64 {
+	if max, _, _, _ := cpu.Cpuid(0, 0); max < 0x15 {
+		return 0
+	}
+	denominator, numerator, crystalHz, _ := cpu.Cpuid(0x15, 0)
+	if denominator == 0 || numerator == 0 || crystalHz == 0 {
+		return 0
+	}
+	return uint64(crystalHz) * uint64(numerator) / uint64(denominator)
+}
+
+// calibrate runs a 5 ms measurement five times and keeps the smallest:
+// being interrupted or descheduled (a busy host, under QEMU) can only make
+// a measurement longer.
+func calibrate(measure5ms func() uint64) uint64 {
+	best := ^uint64(0)
+	for i := 0; i < 5; i++ {
+		best = min(best, measure5ms())
+	}
+	return best * 200
 }
 
 // MarkBoot records the TSC at kernel entry, the zero of Nanotime.
@@ -67,9 +117,6 @@ func TSCHz() uint64 { return tscHz }
 
 // BootEpochNanos returns the real time, in ns since 1970, at Nanotime 0.
 func BootEpochNanos() int64 { return bootEpochNanos }
-
-// EndOfInterrupt acknowledges an interrupt line so the next one comes.
-func EndOfInterrupt(irq int) { pic.EndOfInterrupt(irq) }
 
 // Tick counts a timer interrupt; the caller acknowledges it.
 func Tick() { ticks++ }

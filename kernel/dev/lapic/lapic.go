@@ -1,0 +1,87 @@
+// Package lapic drives the CPU's local APIC (Intel SDM Vol. 3A ch. 10, "the
+// xAPIC"): switching it on, acknowledging interrupts, and its timer, which
+// counts down at the bus clock divided by a power of two and interrupts
+// once or periodically.
+package lapic
+
+import "github.com/gobare/gobare/kernel/cpu"
+
+// IA32_APIC_BASE (SDM Vol. 3A §10.4.4): the registers' physical address in
+// bits 12-51, bit 11 the global enable.
+const (
+	msrAPICBase = 0x1B
+	baseEnable  = 1 << 11
+)
+
+// Register offsets from the base (SDM Vol. 3A Table 10-1).
+const (
+	regID           = 0x20
+	regEOI          = 0xB0
+	regSpurious     = 0xF0
+	regLVTTimer     = 0x320
+	regInitialCount = 0x380
+	regCurrentCount = 0x390
+	regDivide       = 0x3E0
+)
+
+// SpuriousVector is where the APIC sends an interrupt that went away before
+// it could be delivered (§10.9); it needs no EOI.
+const SpuriousVector = 0xFF
+
+// Timer modes in the LVT timer register (§10.5.4): bit 16 masks it, bit 17
+// makes it periodic.
+const (
+	timerMasked   = 1 << 16
+	timerPeriodic = 1 << 17
+)
+
+// regs is the registers' virtual address (the direct map), 0 until Enable.
+var regs uintptr
+
+// PhysBase returns the registers' physical address from IA32_APIC_BASE.
+func PhysBase() uint64 { return cpu.Rdmsr(msrAPICBase) & 0x000F_FFFF_FFFF_F000 }
+
+// Enable switches the local APIC on, with its registers mapped at virt: the
+// global enable in IA32_APIC_BASE, then the software enable (bit 8) in the
+// spurious-interrupt register with SpuriousVector (§10.4.3, §10.9).
+func Enable(virt uintptr) {
+	regs = virt
+	cpu.Wrmsr(msrAPICBase, cpu.Rdmsr(msrAPICBase)|baseEnable)
+	write(regSpurious, 1<<8|SpuriousVector)
+}
+
+// ID returns this CPU's local APIC ID (bits 24-31 of the ID register).
+func ID() uint8 { return uint8(read(regID) >> 24) }
+
+// EOI tells the APIC the current interrupt is handled (§10.8.5).
+func EOI() { write(regEOI, 0) }
+
+// StartTimer makes the timer interrupt on vector every count ticks of the
+// bus clock divided by 16 (or once, when periodic is false).
+func StartTimer(vector uint8, count uint32, periodic bool) {
+	write(regDivide, 0x3) // divide by 16 (§10.5.4, Figure 10-10)
+	lvt := uint32(vector)
+	if periodic {
+		lvt |= timerPeriodic
+	}
+	write(regLVTTimer, lvt)
+	write(regInitialCount, count)
+}
+
+// MeasureTimer returns how many timer ticks (bus clock / 16) pass while the
+// TSC counts cycles, with the timer masked so it interrupts no one.
+func MeasureTimer(cycles uint64) uint32 {
+	write(regDivide, 0x3)
+	write(regLVTTimer, timerMasked)
+	write(regInitialCount, 0xFFFF_FFFF)
+	end := cpu.Rdtsc() + cycles
+	for cpu.Rdtsc() < end {
+	}
+	elapsed := 0xFFFF_FFFF - read(regCurrentCount)
+	write(regInitialCount, 0) // stop it
+	return elapsed
+}
+
+func read(reg uintptr) uint32 { return *(*uint32)(ptr(regs + reg)) }
+
+func write(reg uintptr, v uint32) { *(*uint32)(ptr(regs + reg)) = v }
