@@ -50,7 +50,7 @@ func TestACPIPowerOff(t *testing.T) {
 			}
 			c := runCmd(cmdSpec{Label: "QEMU", Name: "qemu-system-x86_64", Args: args, Timeout: timeout})
 			control, _ := os.ReadFile(ctl)
-			r := plainRun{Args: args, Status: c.Code, Console: c.Stdout, Control: string(control), Stderr: c.Stderr, Err: c.Err, Wall: c.Wall}
+			r := plainRun{Args: args, Status: c.Code, Console: serialText(c.Stdout), Control: string(control), Stderr: c.Stderr, Err: c.Err, Wall: c.Wall}
 			if c.TimedOut {
 				r.fatalf(t, "QEMU did not exit by itself: the ACPI power-off did not work")
 			}

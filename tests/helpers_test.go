@@ -189,7 +189,7 @@ type cmdSpec struct {
 // cmdRun is one finished runCmd.
 type cmdRun struct {
 	Code     int    // exit status; -1 if the command did not exit by itself
-	Stdout   string // serialText: each "\r\n" turned back into "\n"
+	Stdout   string // exactly as written (serialText undoes a serial console's "\r\n")
 	Stderr   string
 	Err      error // a failure to start or wait for the command, or the timeout
 	Wall     time.Duration
@@ -223,19 +223,18 @@ func runCmd(c cmdSpec) cmdRun {
 	default:
 		r.Err = err
 	}
-	r.Stdout = serialText(stdout.String())
+	r.Stdout = stdout.String()
 	r.Stderr = stderr.String()
 	return r
 }
 
 // serialText undoes the one translation the serial console makes: the
 // kernel writes each "\n" as "\r\n" for terminals (kernel/console's
-// PutByte; mkimage exec undoes it the same way, cmd/mkimage's crlfWriter).
-// Only a "\r" right before a "\n" goes: any other carriage return, and
-// so a program's own "\r\n" (sent as "\r\r\n"), stays. Commands whose
-// output is not the guest's console (mkimage explain, build) print no
-// "\r\n", so runCmd applies it to every command's standard output.
-// TestConsoleBytes checks the raw bytes.
+// PutByte). Only a "\r" right before a "\n" goes: any other carriage
+// return, and so a program's own "\r\n" (sent as "\r\r\n"), stays. It
+// is for QEMU runs whose COM1 is the console (qemu.Run without Streams,
+// QEMU started by hand); mkimage run and exec pass the program's bytes
+// exactly (tests/streams_test.go). TestConsoleBytes checks the raw bytes.
 func serialText(s string) string {
 	return strings.ReplaceAll(s, "\r\n", "\n")
 }

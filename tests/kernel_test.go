@@ -55,7 +55,7 @@ func TestKernelBootsPlainQEMU(t *testing.T) {
 		"-accel", "tcg", "-cpu", "max",
 		"-kernel", img,
 	}})
-	r := bootRun{Console: c.Stdout, Err: c.Err, Wall: c.Wall}
+	r := bootRun{Console: serialText(c.Stdout), Err: c.Err, Wall: c.Wall}
 	r.Result.Accel, r.Result.Elapsed, r.Result.ExitCode = "tcg", r.Wall, c.Code
 	if c.TimedOut {
 		r.fatalf(t, "QEMU timed out after %v; stderr:\n%s", bootTimeout, c.Stderr)
@@ -208,8 +208,13 @@ func TestMkimageRun(t *testing.T) {
 			args := append([]string{"run", "-accel", "tcg", "-timeout", bootTimeout.String()}, tc.args...)
 			r := runMkimageOpts(t, mkimageOpts{Timeout: bootTimeout + 30*time.Second}, args...)
 			r.wantExit(t, tc.want)
-			if _, ok := parseBanner(r.Stdout); !ok {
-				mkimageErrorf(t, r, "mkimage run: no banner on standard output")
+			// The kernel's lines go to stderr, never into the
+			// program's standard output.
+			if _, ok := parseBanner(r.Kernel); !ok {
+				mkimageErrorf(t, r, "mkimage run: no banner among the kernel's lines on standard error")
+			}
+			if r.Stdout != "" {
+				mkimageErrorf(t, r, "mkimage run: standard output has %q; the kernel alone writes none", r.Stdout)
 			}
 		})
 	}

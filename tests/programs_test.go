@@ -182,11 +182,35 @@ func kernelOnlyImage(tb testing.TB) string {
 }
 
 // mkimageRun is one finished `mkimage ...` command: Code is mkimage's
-// exit status, Stdout the guest's console (COM1), Stderr mkimage's own
-// messages.
+// exit status; for mkimage run, Stdout is the program's standard output,
+// Stderr its standard error, mkimage's messages and the kernel's lines
+// ("gobare: ..."), and Kernel those lines as the kernel wrote them
+// (kernelText).
 type mkimageRun struct {
 	Args []string
 	cmdRun
+	Kernel string
+}
+
+// kernelText picks the kernel's lines out of mkimage run's stderr, as the
+// kernel wrote them: mkimage prefixes each with "gobare: " unless it
+// already starts so ("gobare: 127 MiB RAM, ..."), so a line "gobare: T:
+// ..." whose first word T ends in a colon ("boot:", "sys:", "rt0:") was
+// "T: ..." on the serial line. The program's own stderr lines, which do
+// not start "gobare: ", are left out.
+func kernelText(stderr string) string {
+	var b strings.Builder
+	for line := range strings.Lines(stderr) {
+		rest, ok := strings.CutPrefix(line, "gobare: ")
+		if !ok {
+			continue
+		}
+		if word, _, _ := strings.Cut(rest, " "); strings.HasSuffix(word, ":") && !strings.Contains(word[:len(word)-1], ":") {
+			line = rest
+		}
+		b.WriteString(line)
+	}
+	return b.String()
 }
 
 // mkimageOpts are the settings of runMkimageOpts; the zero value is
@@ -224,9 +248,11 @@ func runMkimageOpts(tb testing.TB, o mkimageOpts, args ...string) mkimageRun {
 	if o.Timeout == 0 {
 		o.Timeout = bootTimeout + 2*time.Minute
 	}
-	return mkimageRun{Args: args, cmdRun: runCmd(cmdSpec{
+	r := mkimageRun{Args: args, cmdRun: runCmd(cmdSpec{
 		Label: "mkimage", Name: tool, Args: args, Dir: o.Dir, Env: o.Env, Stdin: o.Stdin, Timeout: o.Timeout,
 	})}
+	r.Kernel = kernelText(r.Stderr)
+	return r
 }
 
 func (r mkimageRun) describe() string {
@@ -319,7 +345,7 @@ func runPlainQEMU(tb testing.TB, img, initrd string, extra ...string) plainRun {
 	}
 	args = append(args, extra...)
 	c := runCmd(cmdSpec{Label: "QEMU", Name: "qemu-system-x86_64", Args: args, Timeout: bootTimeout})
-	r := plainRun{Args: args, Status: c.Code, Console: c.Stdout, Stderr: c.Stderr, Err: c.Err, Wall: c.Wall}
+	r := plainRun{Args: args, Status: c.Code, Console: serialText(c.Stdout), Stderr: c.Stderr, Err: c.Err, Wall: c.Wall}
 	if b, err := os.ReadFile(ctl); err == nil {
 		r.Control = string(b)
 	}
@@ -631,7 +657,7 @@ func TestTraceHello(t *testing.T) {
 		`^sys: futex\(.*\) = .+$`,
 		`^sys: exit_group\(` + zero + `\)`,
 	} {
-		if !regexp.MustCompile(`(?m)` + re).MatchString(r.Stdout) {
+		if !regexp.MustCompile(`(?m)` + re).MatchString(r.Kernel) {
 			r.fatalf(t, "no trace line matching %s", re)
 		}
 	}

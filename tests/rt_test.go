@@ -59,7 +59,7 @@ func TestRTTrace(t *testing.T) {
 		t.Logf("mkimage run -trace, %s entry: %v", entry, r.Wall.Round(time.Millisecond))
 		r.wantExit(t, 0)
 		r.wantLines(t, "hello, world")
-		if !strings.Contains(r.Stdout, "\n"+rtBanner("hello", entry)) {
+		if !strings.Contains(r.Kernel, "\n"+rtBanner("hello", entry)) {
 			r.fatalf(t, "no banner line %q", rtBanner("hello", entry))
 		}
 		return r
@@ -68,14 +68,14 @@ func TestRTTrace(t *testing.T) {
 	t.Run("rt", func(t *testing.T) {
 		t.Parallel()
 		r := run(t, "rt")
-		if n := strings.Count(r.Stdout, "sys: arch_prctl"); n != 0 {
+		if n := strings.Count(r.Kernel, "sys: arch_prctl"); n != 0 {
 			r.fatalf(t, "%d sys: arch_prctl lines: rt/ must set the FS base with WRMSR, never arch_prctl", n)
 		}
 
 		// The rt0 lines, in order, each one step.
 		var rt0 []string
 		first, last, sysBetween := -1, -1, 0
-		lines := strings.Split(r.Stdout, "\n")
+		lines := strings.Split(r.Kernel, "\n")
 		for i, l := range lines {
 			if strings.HasPrefix(l, "rt0: ") {
 				rt0 = append(rt0, l)
@@ -124,13 +124,13 @@ func TestRTTrace(t *testing.T) {
 	t.Run("stock", func(t *testing.T) {
 		t.Parallel()
 		r := run(t, "stock")
-		if n := strings.Count(r.Stdout, "\nsys: arch_prctl("); n != 1 {
+		if n := strings.Count(r.Kernel, "\nsys: arch_prctl("); n != 1 {
 			r.fatalf(t, "%d sys: arch_prctl( lines, want 1 (runtime.settls)", n)
 		}
-		if !regexp.MustCompile(`(?m)^sys: arch_prctl\((ARCH_SET_FS|0x1002), 0x[0-9a-f]+\) = (0|0x0)$`).MatchString(r.Stdout) {
+		if !regexp.MustCompile(`(?m)^sys: arch_prctl\((ARCH_SET_FS|0x1002), 0x[0-9a-f]+\) = (0|0x0)$`).MatchString(r.Kernel) {
 			r.fatalf(t, "the arch_prctl line is not ARCH_SET_FS (0x1002) returning 0")
 		}
-		if strings.Contains(r.Stdout, "\nrt0: ") {
+		if strings.Contains(r.Kernel, "\nrt0: ") {
 			r.fatalf(t, "rt0: lines in the trace of a stock binary")
 		}
 	})
@@ -174,7 +174,7 @@ func main() {
 			r.wantExit(t, 0)
 			// mkimage names a directory program after its base name.
 			name := filepath.Base(dir)
-			if !strings.Contains(r.Stdout, "\n"+rtBanner(name, "rt")) {
+			if !strings.Contains(r.Kernel, "\n"+rtBanner(name, "rt")) {
 				r.fatalf(t, "no banner line %q", rtBanner(name, "rt"))
 			}
 			if !regexp.MustCompile(`(?m)^elsewhere: hello from \S+ with 2 args, go1\.\d+`).MatchString(r.Stdout) {

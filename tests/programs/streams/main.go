@@ -7,9 +7,12 @@
 //	                 bytes came (with sha256, their SHA-256 too, which
 //	                 costs more time than the reading under TCG)
 //	streams emit N   writes N bytes of a fixed pattern to standard output
+//	streams lines    reads standard input a line at a time and answers
+//	                 each with "got LINE" (quoted), then "eof"
 package main
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"fmt"
 	"io"
@@ -64,6 +67,18 @@ func main() {
 				os.Exit(1)
 			}
 			n -= k
+		}
+	case "lines":
+		in := bufio.NewReader(os.Stdin)
+		for {
+			line, err := in.ReadString('\n')
+			if line != "" {
+				fmt.Printf("got %q\n", line)
+			}
+			if err != nil {
+				fmt.Println("eof")
+				return
+			}
 		}
 	default:
 		os.Exit(2)
