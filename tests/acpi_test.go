@@ -57,7 +57,7 @@ func TestACPIPowerOff(t *testing.T) {
 			if c.Err != nil || c.Code != 0 {
 				r.fatalf(t, "QEMU exit status %d, want 0 (a guest power-off)", c.Code)
 			}
-			if n := strings.Count(c.Stdout, "hello, world\n"); n != 1 {
+			if n := strings.Count(r.Console, "hello, world\n"); n != 1 {
 				r.fatalf(t, "hello world printed %d times, want once (the machine was reset?)", n)
 			}
 			if !strings.Contains(string(control), "gobare: exit 0\n") {
