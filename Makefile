@@ -174,3 +174,40 @@ fuzz-syscalls: deps mkimage
 
 clean:
 	rm -rf bin
+
+# Kernel-course labs (labs/README.md, labs/TEACHING.md).
+#   make lab-start LAB=N DIR=../mylab   a student tree with lab N's solutions stubbed
+#   make grade LAB=N                     grade lab N in this tree (GRADEFLAGS=regexp picks
+#                                        tests, GRADE_JSON=file writes Gradescope's results,
+#                                        GRADE_HIDDEN=dir adds hidden tests; default labs/hidden)
+#   make grade-all SUBMISSIONS=dir       grade every tree in dir into GRADE_CSV (grades.csv)
+#   make qemu-gdb                        boot DEMO halted, for GDB (labs/gdbinit)
+# labs-deps is what make deps installs, and GDB (Debian's gdb package).
+LABS       := $(GO) run ./cmd/labs
+GRADE_CSV  ?= grades.csv
+.PHONY: labs-deps lab-start grade grade-all qemu-gdb
+
+labs-deps: deps
+	@command -v gdb >/dev/null 2>&1 && exit 0; \
+	if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gdb >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gdb >/dev/null; } && \
+		echo "make labs-deps: installed gdb"; \
+	else \
+		echo "make labs-deps: gdb is missing (for make qemu-gdb); as root: apt-get install -y gdb"; \
+	fi
+
+lab-start:
+	@if [ -z "$(LAB)" ] || [ -z "$(DIR)" ]; then echo "usage: make lab-start LAB=N DIR=path"; exit 2; fi
+	$(LABS) start -lab $(LAB) -dir $(DIR)
+
+grade: labs-deps
+	@$(LABS) grade $(if $(LAB),-lab $(LAB)) $(if $(GRADEFLAGS),-run '$(GRADEFLAGS)') \
+		$(if $(GRADE_JSON),-json '$(GRADE_JSON)') $(if $(GRADE_HIDDEN),-hidden '$(GRADE_HIDDEN)')
+
+grade-all: labs-deps
+	@if [ -z "$(SUBMISSIONS)" ]; then echo "usage: make grade-all SUBMISSIONS=dir [GRADE_CSV=file]"; exit 2; fi
+	$(LABS) grade-all -submissions '$(SUBMISSIONS)' -csv '$(GRADE_CSV)' $(if $(GRADE_HIDDEN),-hidden '$(GRADE_HIDDEN)')
+
+qemu-gdb: labs-deps mkimage
+	$(MKIMAGE) run -gdb -timeout 30m $(DEMO)

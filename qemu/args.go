@@ -128,9 +128,9 @@ func Args(cfg Config, accel string, controlPath string) ([]string, error) {
 	}
 
 	if cfg.GDB {
-		// -s: GDB stub on TCP port 1234 (short for -gdb tcp::1234).
-		// -S: do not start the CPU; it waits for GDB's "continue".
-		args = append(args, "-s", "-S")
+		// -gdb: the GDB stub on localhost only (-s would be tcp::1234, on
+		// every interface). -S: do not start the CPU; it waits for GDB.
+		args = append(args, "-gdb", fmt.Sprintf("tcp:localhost:%d", gdbPort(cfg)), "-S")
 	}
 
 	// Caller-supplied flags go last so they can add devices (-smp 2,

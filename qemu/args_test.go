@@ -123,11 +123,15 @@ func TestArgsModulesAndAppend(t *testing.T) {
 
 func TestArgsGDBAndExtra(t *testing.T) {
 	args := mustArgs(t, Config{Kernel: "k.bin", GDB: true, Extra: []string{"-smp", "2"}}, "tcg")
-	if !slices.Contains(args, "-s") || !slices.Contains(args, "-S") {
-		t.Errorf("GDB command line lacks -s -S: %q", args)
+	if flagValue(t, args, "-gdb") != "tcp:localhost:1234" || !slices.Contains(args, "-S") {
+		t.Errorf("GDB command line lacks -gdb tcp:localhost:1234 -S: %q", args)
 	}
 	if !slices.Equal(args[len(args)-2:], []string{"-smp", "2"}) {
 		t.Errorf("Extra not last: %q", args)
+	}
+	args = mustArgs(t, Config{Kernel: "k.bin", GDB: true, GDBPort: 4321}, "tcg")
+	if got := flagValue(t, args, "-gdb"); got != "tcp:localhost:4321" {
+		t.Errorf("-gdb %q with GDBPort 4321", got)
 	}
 }
 

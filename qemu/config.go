@@ -27,7 +27,10 @@ type Config struct {
 	Streams       bool
 	ProgramStderr io.Writer
 	Log           io.Writer
-	GDB           bool     // start halted with the GDB stub on :1234 and print the gdb command line; disables Timeout
+	GDB           bool     // start halted with the GDB stub and print the gdb command line; Timeout still applies (0: none)
+	GDBPort       int      // the stub's TCP port on localhost; 0: Run picks a free one
+	GDBSymbols    string   // the ELF file the printed gdb command loads (the kernel with its symbols); empty: Kernel
+	GDBCommands   []string // more commands for the printed gdb line (each an -ex), before "target remote"
 	Extra         []string // extra QEMU arguments
 }
 

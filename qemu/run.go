@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -55,6 +56,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	control.Close()
 	defer os.Remove(control.Name())
 
+	if cfg.GDB && cfg.GDBPort == 0 {
+		if cfg.GDBPort, err = freePort(); err != nil {
+			return res, err
+		}
+	}
 	args, err := Args(cfg, res.Accel, control.Name())
 	if err != nil {
 		return res, err
@@ -80,9 +86,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	defer stdin.close()
 
 	// The timeout is a context deadline whose cause is ErrTimeout, so it
-	// can be told apart from the caller cancelling ctx. A halted guest
-	// waiting for GDB must not time out.
-	if cfg.Timeout > 0 && !cfg.GDB {
+	// can be told apart from the caller cancelling ctx. It runs with GDB
+	// too (a forgotten debugging session ends): leave Timeout 0 for none.
+	if cfg.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, cfg.Timeout,
 			fmt.Errorf("%w after %v", ErrTimeout, cfg.Timeout))
@@ -98,7 +104,10 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		streams.start(cfg.Stdin, [3]io.Writer{cfg.Stdout, cfg.ProgramStderr, cfg.Log})
 	}
 	if cfg.GDB {
-		fmt.Fprintf(launcherOut, "qemu: the guest is halted before its first instruction, GDB stub on localhost:1234; attach with\n\t%s\n", gdbCommand(cfg))
+		fmt.Fprintf(launcherOut, "qemu: the guest is halted before its first instruction, GDB stub on localhost:%d; attach with\n\t%s\n", gdbPort(cfg), gdbCommand(cfg))
+		if cfg.Timeout > 0 {
+			fmt.Fprintf(launcherOut, "qemu: the guest is stopped after %v (-timeout), debugger or not\n", cfg.Timeout)
+		}
 	}
 
 	done := make(chan error, 1)
@@ -218,10 +227,33 @@ func exitStatus(waitErr error) (int, error) {
 // gdbCommand is the command line that attaches GDB to the stub.
 func gdbCommand(cfg Config) string {
 	cmd := "gdb"
-	if cfg.Kernel != "" {
+	if cfg.GDBSymbols != "" {
+		cmd += " " + shellQuote(cfg.GDBSymbols)
+	} else if cfg.Kernel != "" {
 		cmd += " " + shellQuote(cfg.Kernel)
 	}
-	return cmd + ` -ex "target remote localhost:1234"`
+	for _, c := range cfg.GDBCommands {
+		cmd += " -ex " + shellQuote(c)
+	}
+	return cmd + fmt.Sprintf(` -ex "target remote localhost:%d"`, gdbPort(cfg))
+}
+
+// gdbPort is the GDB stub's port: Config.GDBPort, else QEMU's usual 1234.
+func gdbPort(cfg Config) int {
+	if cfg.GDBPort != 0 {
+		return cfg.GDBPort
+	}
+	return 1234
+}
+
+// freePort returns a TCP port on localhost that nothing listens on now.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "localhost:0")
+	if err != nil {
+		return 0, fmt.Errorf("qemu: finding a free port for GDB: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // shellQuote quotes s for a POSIX shell when it needs it.

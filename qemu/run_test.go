@@ -297,15 +297,17 @@ func TestRunCancel(t *testing.T) {
 	}
 }
 
-// With GDB the guest waits for a debugger, the hint is printed and the
-// timeout is ignored; a minimal GDB remote-protocol client sends "continue"
-// and the guest runs to its exit.
+// With GDB the guest waits for a debugger on a free port, the hint names
+// the port and the symbol file; a minimal GDB remote-protocol client sends
+// "continue" and the guest runs to its exit within the timeout, which
+// still applies.
 func TestRunGDB(t *testing.T) {
 	needQEMU(t)
-	if c, err := net.Dial("tcp", "localhost:1234"); err == nil {
-		c.Close()
-		t.Skip("port 1234 is already in use")
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
 	}
+	addr := fmt.Sprintf("localhost:%d", port)
 	var g guest
 	g.exit(5)
 	kernel := g.write(t)
@@ -317,11 +319,13 @@ func TestRunGDB(t *testing.T) {
 	done := make(chan outcome, 1)
 	go func() {
 		res, err := Run(context.Background(), Config{
-			Kernel:  kernel,
-			Accel:   "tcg",
-			GDB:     true,
-			Timeout: time.Millisecond, // must be ignored
-			Stderr:  hint,
+			Kernel:     kernel,
+			Accel:      "tcg",
+			GDB:        true,
+			GDBPort:    port,
+			GDBSymbols: "/tmp/kernel.elf",
+			Timeout:    time.Minute,
+			Stderr:     hint,
 		})
 		done <- outcome{res, err}
 	}()
@@ -329,7 +333,7 @@ func TestRunGDB(t *testing.T) {
 	var conn net.Conn
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		var err error
-		if conn, err = net.Dial("tcp", "localhost:1234"); err == nil {
+		if conn, err = net.Dial("tcp", addr); err == nil {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -356,7 +360,7 @@ func TestRunGDB(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("guest did not exit after continue")
 	}
-	want := `gdb ` + kernel + ` -ex "target remote localhost:1234"`
+	want := `gdb /tmp/kernel.elf -ex "target remote ` + addr + `"`
 	if !strings.Contains(hint.String(), want) {
 		t.Errorf("hint %q does not contain %q", hint.String(), want)
 	}

@@ -2,7 +2,7 @@
 //
 //	labs list                                   the labs, their regions, lines and points
 //	labs start -lab N -dir DIR [-untracked]     write a student tree for lab N
-//	labs grade -lab N [-run REGEXP] [-json FILE] [-hidden DIR] [-quick] [-C TREE]
+//	labs grade -lab N [-run REGEXP] [-json FILE] [-hidden DIR] [-quick] [-C TREE] [-splice SUBMISSION]
 //	labs grade-all -submissions DIR [-csv FILE] [-lab N] [-trust] [-hidden DIR]
 //
 // The Makefile wraps them: make lab-start LAB=N DIR=..., make grade LAB=N
@@ -50,7 +50,7 @@ func usage() {
 	fmt.Fprint(os.Stderr, `usage:
   labs list
   labs start -lab N -dir DIR [-untracked]
-  labs grade -lab N [-run REGEXP] [-json FILE] [-hidden DIR] [-quick] [-C TREE]
+  labs grade -lab N [-run REGEXP] [-json FILE] [-hidden DIR] [-quick] [-C TREE] [-splice SUBMISSION]
   labs grade-all -submissions DIR [-csv FILE] [-lab N] [-trust] [-hidden DIR]
 `)
 	os.Exit(2)
@@ -150,6 +150,7 @@ func grade(args []string) int {
 	quick := fs.Bool("quick", false, "only the tests marked quick")
 	tree := fs.String("C", ".", "grade the tree in `DIR`")
 	labsDir := fs.String("labs", "", "take the tests from this labs/ `DIR` (default the tree's)")
+	splice := fs.String("splice", "", "grade the submission in `DIR`: this tree with the submission's files of the lab (as grade-all does)")
 	fs.Parse(args)
 	if *lab == 0 {
 		if n := labs.TreeLab(*tree); n != 0 {
@@ -167,6 +168,24 @@ func grade(args []string) int {
 	}
 	if *hidden == "" {
 		*hidden = defaultHidden(*tree)
+	}
+	if *splice != "" {
+		root, err := filepath.Abs(*tree)
+		if err != nil {
+			return fail("grade: %v", err)
+		}
+		tmp, err := os.MkdirTemp("", "labs-grade-")
+		if err != nil {
+			return fail("grade: %v", err)
+		}
+		defer os.RemoveAll(tmp)
+		if err := labs.Splice(root, *splice, tmp, *lab); err != nil {
+			return fail("grade: %v", err)
+		}
+		if *labsDir == "" {
+			*labsDir = filepath.Join(root, "labs")
+		}
+		*tree = tmp
 	}
 	rep, err := labs.Grade(labs.Options{Tree: *tree, Labs: *labsDir, Hidden: *hidden, Lab: *lab, Filter: filter, Quick: *quick, Out: os.Stdout})
 	if err != nil {

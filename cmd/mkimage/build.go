@@ -51,6 +51,9 @@ func buildCmd(args []string) int {
 	if err := os.WriteFile(out, img, 0o644); err != nil {
 		return fatalf(exitFailed, "%v", err)
 	}
+	if err := os.WriteFile(kernelELFPath(out), lastKernelELF, 0o644); err != nil {
+		return fatalf(exitFailed, "%v", err)
+	}
 	fmt.Println(out)
 	return 0
 }
@@ -107,7 +110,20 @@ func buildKernel(root, dir string) ([]byte, error) {
 	if err := image.BuildKernel(root, path); err != nil {
 		return nil, err
 	}
-	return os.ReadFile(path)
+	b, err := os.ReadFile(path)
+	lastKernelELF = b
+	return b, err
+}
+
+// lastKernelELF is the kernel ELF makeImage built last. build, iso and run
+// -gdb keep it beside the image (kernelELFPath): GDB reads its symbols, DWARF
+// and line tables, which the image's own unnamed sections do not carry.
+var lastKernelELF []byte
+
+// kernelELFPath is where the kernel ELF of the image at img is kept:
+// gobare.img -> gobare.kernel.elf.
+func kernelELFPath(img string) string {
+	return strings.TrimSuffix(img, filepath.Ext(img)) + ".kernel.elf"
 }
 
 // sourceRoot finds the gobare source tree, which the kernel is built from:

@@ -65,6 +65,9 @@ func isoCmd(args []string) int {
 	if err != nil {
 		return fatalf(exitFailed, "iso: %s: %v\n%s", mkrescue, err, out)
 	}
+	if err := os.WriteFile(kernelELFPath(bf.out), lastKernelELF, 0o644); err != nil {
+		return fatalf(exitFailed, "%v", err)
+	}
 	fmt.Println(bf.out)
 	return 0
 }

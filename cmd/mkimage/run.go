@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gobare/gobare/internal/image"
 	"github.com/gobare/gobare/qemu"
 )
 
@@ -21,7 +22,8 @@ func runCmd(args []string) int {
 	cpuModel := fs.String("cpu", "", "QEMU CPU `MODEL` (e.g. qemu64, Westmere, Haswell; default max under TCG)")
 	timeout := fs.Duration("timeout", 0, "stop the guest after `DUR` (e.g. 30s; 0: never)")
 	trace := fs.Bool("trace", false, "print each system call and boot step on the console")
-	gdb := fs.Bool("gdb", false, "start halted with QEMU's GDB stub on :1234")
+	gdb := fs.Bool("gdb", false, "start halted with QEMU's GDB stub on a free port and print the gdb command line (see labs/gdbinit)")
+	gdbPort := fs.Int("gdb-port", 0, "with -gdb, the stub's `PORT` on localhost (default: a free one)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -42,6 +44,13 @@ func runCmd(args []string) int {
 	if err := os.WriteFile(imgPath, img, 0o644); err != nil {
 		return fatalf(exitFailed, "%v", err)
 	}
+	var gdbSymbols string
+	var gdbCommands []string
+	if *gdb {
+		if gdbSymbols, gdbCommands, err = gdbSetup(imgPath); err != nil {
+			return fatalf(exitFailed, "%v", err)
+		}
+	}
 	// The program's standard streams are mkimage's own, byte for byte;
 	// the kernel's messages go to stderr as "gobare: ..." lines, unless
 	// the kernel word quiet asks for only the program's output.
@@ -56,6 +65,9 @@ func runCmd(args []string) int {
 		Stdout:        os.Stdout,
 		Stderr:        os.Stderr,
 		GDB:           *gdb,
+		GDBPort:       *gdbPort,
+		GDBSymbols:    gdbSymbols,
+		GDBCommands:   gdbCommands,
 		Streams:       true,
 		ProgramStderr: stderr.Program(),
 		Log:           stderr.Kernel(),
@@ -73,4 +85,37 @@ func runCmd(args []string) int {
 // hasWord reports whether the kernel command line words include w.
 func hasWord(words, w string) bool {
 	return slices.Contains(strings.Fields(words), w)
+}
+
+// gdbSetup keeps the kernel ELF beside the image at imgPath for GDB and
+// returns it with the commands that make GDB show kernel source lines: the
+// kernel is built with -trimpath, so its files are named by import path
+// (github.com/gobare/gobare/kernel/main.go), which substitute-path maps to
+// the source tree; and labs/gdbinit's commands when the tree has them.
+func gdbSetup(imgPath string) (string, []string, error) {
+	elfPath := kernelELFPath(imgPath)
+	if err := os.WriteFile(elfPath, lastKernelELF, 0o644); err != nil {
+		return "", nil, err
+	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		return "", nil, err
+	}
+	root, err := sourceRoot(cwd)
+	if err != nil {
+		return "", nil, err
+	}
+	if abs, err := filepath.Abs(root); err == nil {
+		root = abs
+	}
+	cmds := []string{"set substitute-path " + image.Module + " " + root}
+	if init := filepath.Join(root, "labs", "gdbinit"); fileExists(init) {
+		cmds = append(cmds, "source "+init)
+	}
+	return elfPath, cmds, nil
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular()
 }

@@ -103,7 +103,7 @@ func AllRegions(root string, files []string) ([]Region, error) {
 
 // Start writes a student tree for lab into dir: a copy of the tree's files
 // with the lab's regions stubbed, and MarkerFile. dir must not exist or be
-// empty. It returns the regions it stubbed.
+// empty. It returns the regions it stubbed. Lab 0 makes a plain copy.
 func Start(root, dir string, lab int, untracked bool) ([]Region, error) {
 	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
 		return nil, fmt.Errorf("%s exists and is not empty", dir)
@@ -145,6 +145,9 @@ func Start(root, dir string, lab int, untracked bool) ([]Region, error) {
 		if err := os.WriteFile(dst, data, st.Mode().Perm()); err != nil {
 			return nil, err
 		}
+	}
+	if lab == 0 {
+		return nil, nil
 	}
 	if len(stubbed) == 0 {
 		return nil, fmt.Errorf("lab %d has no solution regions", lab)
