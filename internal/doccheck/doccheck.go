@@ -21,8 +21,10 @@
 // GNUmakefile. A path directly preceded by "/", ":", "." or a letter, digit,
 // "_" or "-" is not a reference: that keeps absolute paths
 // (/usr/lib/go/src/runtime/proc.go:283 in a traceback) and URLs
-// (https://example.com:443) out. A line is a decimal number from 1; a range
-// N-M needs N <= M.
+// (https://example.com:443) out, and so is a path whose first segment is
+// ".." or "..." (a path outside the repository, or one whose start a tool's
+// output left out, as gdb's ".../boot/multiboot_amd64.s:91"). A line is a
+// decimal number from 1; a range N-M needs N <= M.
 //
 // A name is a run of letters, digits, "_", "·" (Go assembly's package
 // separator, as in ·entry32) and "." (a qualified name such as
@@ -106,6 +108,9 @@ func Parse(doc, text string) []Ref {
 					unicode.IsLetter(before) || unicode.IsDigit(before) {
 					continue
 				}
+			}
+			if path := line[m[4]:m[5]]; strings.HasPrefix(path, "../") || strings.HasPrefix(path, ".../") {
+				continue
 			}
 			start, _ := strconv.Atoi(line[m[6]:m[7]])
 			end := start

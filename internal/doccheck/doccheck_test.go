@@ -13,6 +13,7 @@ func TestParse(t *testing.T) {
 		"See `kernel/vfs/walk.go:52 (Resolve)` and boot/x_amd64.s:70-75 (·entry32, magicOK:).",
 		"A bare one: `kernel/main.go:44`, and Makefile:3 (test).",
 		"Not references: /usr/lib/go/src/runtime/proc.go:283, https://example.com:443/x, 10:45 UTC, §3.2, go1.26.8.",
+		"Nor: at .../boot/multiboot_amd64.s:91, ../other/x.go:3, …/kernel/main.go:47.",
 		"Split by a backtick: `a/b.go:7` (F).",
 		"(x.go:1 (the entry))",
 	}, "\n")
@@ -22,8 +23,8 @@ func TestParse(t *testing.T) {
 		{Doc: "d.md", DocLine: 1, Text: "boot/x_amd64.s:70-75 (·entry32, magicOK:)", Path: "boot/x_amd64.s", Start: 70, End: 75, Names: []string{"·entry32", "magicOK:"}},
 		{Doc: "d.md", DocLine: 2, Text: "kernel/main.go:44", Path: "kernel/main.go", Start: 44, End: 44},
 		{Doc: "d.md", DocLine: 2, Text: "Makefile:3 (test)", Path: "Makefile", Start: 3, End: 3, Names: []string{"test"}},
-		{Doc: "d.md", DocLine: 4, Text: "a/b.go:7", Path: "a/b.go", Start: 7, End: 7},
-		{Doc: "d.md", DocLine: 5, Text: "x.go:1 (the entry)", Path: "x.go", Start: 1, End: 1, Names: []string{"the entry"}},
+		{Doc: "d.md", DocLine: 5, Text: "a/b.go:7", Path: "a/b.go", Start: 7, End: 7},
+		{Doc: "d.md", DocLine: 6, Text: "x.go:1 (the entry)", Path: "x.go", Start: 1, End: 1, Names: []string{"the entry"}},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Parse:\n got %+v\nwant %+v", got, want)
