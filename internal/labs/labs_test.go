@@ -21,13 +21,16 @@ func TestParseAndStub(t *testing.T) {
 
 func f() int {
 	x := 1
-	// LAB 3 BEGIN: compute y
-	// LAB 3 STUB: return 0 // not yet
+	@@LAB 3 BEGIN: compute y
+	@@LAB 3 STUB: return 0 // not yet
 	y := x + 1
 	return y
-	// LAB 3 END
+	@@LAB 3 END
 }
 `
+	// The markers are written @@ here, or the tools would take this file's
+	// text for regions.
+	src = strings.ReplaceAll(src, "@@", "// ")
 	rs, err := ParseRegions("p.go", src)
 	if err != nil {
 		t.Fatal(err)
@@ -43,11 +46,12 @@ func f() int {
 
 func f() int {
 	x := 1
-	// LAB 3 BEGIN: compute y
+	@@LAB 3 BEGIN: compute y
 	return 0 // not yet
-	// LAB 3 END
+	@@LAB 3 END
 }
 `
+	want = strings.ReplaceAll(want, "@@", "// ")
 	if got != want {
 		t.Fatalf("stubbed:\n%s\nwant:\n%s", got, want)
 	}

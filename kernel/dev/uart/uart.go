@@ -24,8 +24,6 @@ const (
 // Init sets a UART to 115200 baud, 8 data bits, no parity, one stop
 // bit, and the receive interrupt enabled.
 func Init(port uint16) {
-	// LAB 1 BEGIN: program the UART (divisor, line format, FIFOs, modem control, receive interrupt)
-	// LAB 1 STUB: _ = port
 	cpu.Outb(port+regIntEnable, 0x00) // interrupts off while programming
 	cpu.Outb(port+regLineCtl, 0x80)   // DLAB=1: the next two registers are the divisor
 	cpu.Outb(port+regData, 1)         // divisor 1: 115200 / 1 baud
@@ -34,7 +32,6 @@ func Init(port uint16) {
 	cpu.Outb(port+regFIFO, 0x00)      // FIFOs off: switching them on would drop bytes already received
 	cpu.Outb(port+regModemCtl, 0x0B)  // DTR, RTS, OUT2 (lets the IRQ reach the PIC)
 	cpu.Outb(port+regIntEnable, 0x01) // interrupt when a byte is received
-	// LAB 1 END
 }
 
 // PutByte waits until the transmitter holding register is empty
