@@ -59,7 +59,19 @@ func sysUname(c call) uintptr {
 
 // prlimit64(pid, resource, new, old): RLIMIT_NOFILE and the rest read as
 // generous fixed limits; setting is accepted.
+// rlimNlimits is the number of resource limits (uapi asm-generic/resource.h).
+const rlimNlimits = 16
+
 func sysPrlimit64(c call) uintptr {
+	if c.arg(1) >= rlimNlimits {
+		return errno(EINVAL)
+	}
+	if newLimit := c.arg(2); newLimit != 0 {
+		var b [16]byte // struct rlimit64: accepted, not kept
+		if !Space.CopyIn(b[:], newLimit) {
+			return errno(EFAULT)
+		}
+	}
 	if old := c.arg(3); old != 0 {
 		if !Space.WriteUint64(old, 1024) || !Space.WriteUint64(old+8, 4096) {
 			return errno(EFAULT)

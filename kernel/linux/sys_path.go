@@ -276,3 +276,39 @@ func symlink(target uintptr, dirfd int64, path uintptr) uintptr {
 
 // link, linkat: hard links are not supported by any file system here.
 func sysLink(c call) uintptr { return errno(kerrno.EPERM) }
+
+// chmod(path, mode), fchmodat(dirfd, path, mode) and fchownat(dirfd, path,
+// uid, gid, flags): the name must exist; no file system keeps owners or
+// permission bits yet, so nothing changes.
+func sysChmod(c call) uintptr    { return mustExist(atFdcwd, c.arg(0)) }
+func sysFchmodat(c call) uintptr { return mustExist(int64(int32(c.arg(0))), c.arg(1)) }
+
+// utimensat(dirfd, path, times, flags): the name (or, with a NULL path,
+// the descriptor) must exist and times must be readable; no file system
+// keeps the times it would set yet.
+func sysUtimensat(c call) uintptr {
+	if times := c.arg(2); times != 0 {
+		var b [32]byte // two struct timespec
+		if !Space.CopyIn(b[:], times) {
+			return errno(EFAULT)
+		}
+	}
+	if c.arg(1) == 0 {
+		if file(c.arg(0)) == nil {
+			return errno(EBADF)
+		}
+		return 0
+	}
+	return mustExist(int64(int32(c.arg(0))), c.arg(1))
+}
+
+// mustExist checks that path names something.
+func mustExist(dirfd int64, path uintptr) uintptr {
+	var bufs pathBufs
+	name, dir, err := readPath(dirfd, path, &bufs)
+	if err != 0 {
+		return err
+	}
+	var st vfs.Stat
+	return errno(vfs.StatPath(dir, name, true, &st))
+}
