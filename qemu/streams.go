@@ -196,15 +196,21 @@ func (p programStderr) Write(b []byte) (int, error) {
 	if len(b) == 0 {
 		return 0, nil
 	}
-	n, err := s.w.Write(b)
-	if err != nil {
-		return n, err
-	}
-	s.midLine = b[len(b)-1] != '\n'
-	if !s.midLine && len(s.held) > 0 {
+	n := 0
+	if i := bytes.IndexByte(b, '\n'); i >= 0 && len(s.held) > 0 {
+		// The program's line ends here: the held kernel lines follow it.
+		k, err := s.w.Write(b[:i+1])
+		if n += k; err != nil {
+			return n, err
+		}
 		s.w.Write(s.held)
 		s.held = s.held[:0]
 	}
+	k, err := s.w.Write(b[n:])
+	if n += k; err != nil {
+		return n, err
+	}
+	s.midLine = b[len(b)-1] != '\n'
 	return n, nil
 }
 

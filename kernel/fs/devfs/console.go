@@ -22,9 +22,11 @@ import (
 //     "\r\n", see kernel/console), and input is what COM1 and the PS/2
 //     keyboard received, read as a terminal's line discipline would: a
 //     read stops after a newline, CR reads as LF, and Ctrl-D at the start
-//     of a read is end of file. Those bytes wait in a 4 KiB ring (a
-//     serial line has no flow control here: when the ring is full, bytes
-//     are lost).
+//     of a read is end of file. Those bytes wait in a 4 KiB ring. When it
+//     is full, PollStdin leaves the next byte in the UART, which makes
+//     QEMU stop reading its input until a read makes room (a full ring
+//     used to drop bytes: a program that started reading late lost part
+//     of a piped input). Typed keys have no such brake: they are dropped.
 const (
 	stdinSize = 4096
 	ctrlD     = 0x04
@@ -69,12 +71,16 @@ func StdinPush(b byte) {
 	vfs.Changed(stdinKey())
 }
 
-// PollStdin moves bytes waiting in the UART into the ring. The receive
-// interrupt is edge-triggered at the 8259: a byte that arrived while the
-// PIC was being set up raised its edge unseen and keeps the line high, so
-// no further interrupt would come until someone reads it.
+// PollStdin moves bytes waiting in the UART into the ring, as long as
+// there is room: a byte left in the UART holds the sender back (with its
+// FIFO off, the UART takes no second byte; QEMU waits to deliver it). The
+// receive interrupt is edge-triggered (an ISA line, at the 8259 or the
+// I/O APIC): a byte that arrived while the interrupts were being set up,
+// or that was left for want of room, keeps the line high, so no further
+// interrupt comes until someone reads it — a read of standard input
+// calls PollStdin first.
 func PollStdin() {
-	for {
+	for stdinLen < stdinSize {
 		b, ok := uart.GetByte(uart.COM1)
 		if !ok {
 			return

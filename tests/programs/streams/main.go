@@ -5,7 +5,8 @@
 //	streams cat      copies standard input to standard output until its end
 //	streams count    reads standard input to its end and prints how many
 //	                 bytes came (with sha256, their SHA-256 too, which
-//	                 costs more time than the reading under TCG)
+//	                 costs more time than the reading under TCG; with
+//	                 late, after sleeping a second first)
 //	streams emit N   writes N bytes of a fixed pattern to standard output
 //	streams lines    reads standard input a line at a time and answers
 //	                 each with "got LINE" (quoted), then "eof"
@@ -17,7 +18,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
+	"time"
 )
 
 func main() {
@@ -39,8 +42,11 @@ func main() {
 	case "count":
 		h := sha256.New()
 		var w io.Writer = h
-		if len(os.Args) < 3 || os.Args[2] != "sha256" {
+		if !slices.Contains(os.Args[2:], "sha256") {
 			w = io.Discard
+		}
+		if slices.Contains(os.Args[2:], "late") {
+			time.Sleep(time.Second)
 		}
 		n, err := io.CopyBuffer(w, os.Stdin, make([]byte, 256<<10))
 		if err != nil {
