@@ -134,7 +134,7 @@ func setUpFiles() {
 		archiveFS.Archive = archive
 		vfs.Mount(mountPath, &archiveFS, false)
 	}
-	tmpFS.Init(&frames, wallSeconds)
+	tmpFS.Init(&frames, wallNanos)
 	vfs.Mount([]byte("/tmp"), &tmpFS, true)
 	vfs.Mount([]byte("/dev"), &devFS, true)
 	vfs.SetCwd(mountPath)
@@ -155,8 +155,8 @@ var (
 	devFS     devfs.FS
 )
 
-// wallSeconds is the time of day in seconds since 1970, for file times.
-func wallSeconds() int64 { return (timer.Nanotime() + timer.BootEpochNanos()) / 1e9 }
+// wallNanos is the time of day in nanoseconds since 1970, for file times.
+func wallNanos() int64 { return timer.Nanotime() + timer.BootEpochNanos() }
 
 // runProgram loads the program and runs its first thread; it never returns.
 func runProgram(file []byte, args task.Args) {

@@ -103,8 +103,5 @@ func sysGetrandom(c call) uintptr {
 // The program runs as root in the root group.
 func sysGetZero(c call) uintptr { return 0 }
 
-// umask(mask): the previous mask.
-func sysUmask(c call) uintptr { return 0o022 }
-
 // Changing owners, modes and times is accepted and has no effect.
 func sysAcceptNoop(c call) uintptr { return 0 }

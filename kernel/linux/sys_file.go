@@ -172,13 +172,23 @@ func writeStat(addr uintptr, st *vfs.Stat) uintptr {
 	var b [144]byte
 	put64(b[0:], 0x67)   // st_dev
 	put64(b[8:], st.Ino) // st_ino
-	put64(b[16:], uint64(max(st.Nlink, 1)))
+	put64(b[16:], uint64(st.Nlink))
 	putLE32(b[24:], st.Mode)       // st_mode
 	put64(b[48:], uint64(st.Size)) // st_size
 	put64(b[56:], 4096)            // st_blksize
-	put64(b[64:], (uint64(st.Size)+511)/512)
-	for _, off := range [3]int{72, 88, 104} { // atime, mtime, ctime
-		put64(b[off:], uint64(st.Mtime))
+	put64(b[64:], uint64(st.Blocks))
+	if st.Blocks == 0 {
+		put64(b[64:], (uint64(st.Size)+511)/512)
+	}
+	atime, atimeNsec, ctime, ctimeNsec := st.Atime, st.AtimeNsec, st.Ctime, st.CtimeNsec
+	if atime == 0 && atimeNsec == 0 { // a file system that keeps only mtime
+		atime, atimeNsec = st.Mtime, st.MtimeNsec
+	}
+	if ctime == 0 && ctimeNsec == 0 {
+		ctime, ctimeNsec = st.Mtime, st.MtimeNsec
+	}
+	for i, t := range [6]int64{atime, atimeNsec, st.Mtime, st.MtimeNsec, ctime, ctimeNsec} {
+		put64(b[72+8*i:], uint64(t))
 	}
 	if !Space.CopyOut(addr, b[:]) {
 		return errno(EFAULT)
@@ -279,8 +289,9 @@ const (
 	oCloexec      = 0o2000000
 )
 
-// fcntl(fd, cmd, arg): duplicate, the descriptor flag close-on-exec, and
-// the description's status flags (access mode, O_NONBLOCK, O_APPEND).
+// fcntl(fd, cmd, arg): duplicate, the descriptor flag close-on-exec, the
+// description's status flags (access mode, O_NONBLOCK, O_APPEND), and
+// record locks (sys_lock.go).
 func sysFcntl(c call) uintptr {
 	fd := c.arg(0)
 	f := file(fd)
@@ -304,6 +315,8 @@ func sysFcntl(c call) uintptr {
 		return uintptr(f.Desc().Access | f.Desc().Status)
 	case fSetfl:
 		f.Desc().Status = uint32(c.arg(2)) & (vfs.Nonblock | vfs.Append)
+	case fGetlk, fSetlk, fSetlkw, fOfdGetlk, fOfdSetlk, fOfdSetlkw:
+		return fcntlLock(c, f, c.arg(1))
 	default:
 		return errno(EINVAL)
 	}

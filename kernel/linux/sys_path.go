@@ -1,7 +1,6 @@
 package linux
 
 import (
-	kerrno "github.com/gobare/gobare/kernel/errno"
 	"github.com/gobare/gobare/kernel/task"
 	"github.com/gobare/gobare/kernel/vfs"
 )
@@ -15,6 +14,7 @@ const (
 	atFdcwd           = -100
 	atSymlinkNofollow = 0x100
 	atRemovedir       = 0x200
+	atSymlinkFollow   = 0x400
 	atEmptyPath       = 0x1000
 )
 
@@ -69,18 +69,21 @@ func readCString(addr uintptr, buf []byte) (int, bool) {
 }
 
 // openat(dirfd, path, flags, mode)
-func sysOpenat(c call) uintptr { return open(int64(int32(c.arg(0))), c.arg(1), uint32(c.arg(2))) }
+func sysOpenat(c call) uintptr {
+	return open(int64(int32(c.arg(0))), c.arg(1), uint32(c.arg(2)), uint32(c.arg(3)))
+}
 
 // open(path, flags, mode)
-func sysOpen(c call) uintptr { return open(atFdcwd, c.arg(0), uint32(c.arg(1))) }
+func sysOpen(c call) uintptr { return open(atFdcwd, c.arg(0), uint32(c.arg(1)), uint32(c.arg(2))) }
 
-func open(dirfd int64, path uintptr, flags uint32) uintptr {
+// open opens a file; one it creates gets mode less the umask.
+func open(dirfd int64, path uintptr, flags, mode uint32) uintptr {
 	var pBufs pathBufs
 	pName, pDir, err := readPath(dirfd, path, &pBufs)
 	if err != 0 {
 		return err
 	}
-	f, oerr := vfs.Open(pDir, pName, flags)
+	f, oerr := vfs.OpenPerm(pDir, pName, flags, mode&vfs.ModePerm&^umask)
 	if oerr != 0 {
 		return errno(oerr)
 	}
@@ -203,17 +206,17 @@ func access(dirfd int64, path, mode uintptr) uintptr {
 }
 
 // mkdirat(dirfd, path, mode), mkdir(path, mode)
-func sysMkdirat(c call) uintptr { return mkdir(int64(int32(c.arg(0))), c.arg(1)) }
+func sysMkdirat(c call) uintptr { return mkdir(int64(int32(c.arg(0))), c.arg(1), uint32(c.arg(2))) }
 
-func sysMkdir(c call) uintptr { return mkdir(atFdcwd, c.arg(0)) }
+func sysMkdir(c call) uintptr { return mkdir(atFdcwd, c.arg(0), uint32(c.arg(1))) }
 
-func mkdir(dirfd int64, path uintptr) uintptr {
+func mkdir(dirfd int64, path uintptr, mode uint32) uintptr {
 	var pBufs pathBufs
 	pName, pDir, err := readPath(dirfd, path, &pBufs)
 	if err != 0 {
 		return err
 	}
-	return errno(vfs.Mkdir(pDir, pName))
+	return errno(vfs.Mkdir(pDir, pName, mode&vfs.ModePerm&^umask))
 }
 
 // unlinkat(dirfd, path, flags): AT_REMOVEDIR removes an empty directory.
@@ -274,33 +277,129 @@ func symlink(target uintptr, dirfd int64, path uintptr) uintptr {
 	return errno(vfs.Symlink(tName, pDir, pName))
 }
 
-// link, linkat: hard links are not supported by any file system here.
-func sysLink(c call) uintptr { return errno(kerrno.EPERM) }
-
-// chmod(path, mode), fchmodat(dirfd, path, mode) and fchownat(dirfd, path,
-// uid, gid, flags): the name must exist; no file system keeps owners or
-// permission bits yet, so nothing changes.
-func sysChmod(c call) uintptr    { return mustExist(atFdcwd, c.arg(0)) }
-func sysFchmodat(c call) uintptr { return mustExist(int64(int32(c.arg(0))), c.arg(1)) }
-
-// utimensat(dirfd, path, times, flags): the name (or, with a NULL path,
-// the descriptor) must exist and times must be readable; no file system
-// keeps the times it would set yet.
-func sysUtimensat(c call) uintptr {
-	if times := c.arg(2); times != 0 {
-		var b [32]byte // two struct timespec
-		if !Space.CopyIn(b[:], times) {
-			return errno(EFAULT)
-		}
+// linkat(olddirfd, old, newdirfd, new, flags): AT_SYMLINK_FOLLOW links
+// what a final symbolic link names; link(old, new).
+func sysLinkat(c call) uintptr {
+	if c.arg(4)&^atSymlinkFollow != 0 {
+		return errno(EINVAL)
 	}
-	if c.arg(1) == 0 {
-		if file(c.arg(0)) == nil {
+	return link(int64(int32(c.arg(0))), c.arg(1), int64(int32(c.arg(2))), c.arg(3), c.arg(4)&atSymlinkFollow != 0)
+}
+
+func sysLink(c call) uintptr { return link(atFdcwd, c.arg(0), atFdcwd, c.arg(1), false) }
+
+func link(olddirfd int64, oldpath uintptr, newdirfd int64, newpath uintptr, follow bool) uintptr {
+	var fromBufs, toBufs pathBufs
+	fromName, fromDir, err := readPath(olddirfd, oldpath, &fromBufs)
+	if err != 0 {
+		return err
+	}
+	toName, toDir, err := readPath(newdirfd, newpath, &toBufs)
+	if err != 0 {
+		return err
+	}
+	return errno(vfs.Link(fromDir, fromName, toDir, toName, follow))
+}
+
+// umask is the process's file mode creation mask: open, mkdir and mknod
+// clear its bits from the mode they are given.
+var umask uint32 = 0o022
+
+// umask(mask): sets the mask, returns the previous one.
+func sysUmask(c call) uintptr {
+	old := umask
+	umask = uint32(c.arg(0)) & 0o777
+	return uintptr(old)
+}
+
+// chmod(path, mode), fchmodat(dirfd, path, mode): the permission bits.
+func sysChmod(c call) uintptr { return chmod(atFdcwd, c.arg(0), c.arg(1)) }
+
+func sysFchmodat(c call) uintptr { return chmod(int64(int32(c.arg(0))), c.arg(1), c.arg(2)) }
+
+func chmod(dirfd int64, path, mode uintptr) uintptr {
+	var pBufs pathBufs
+	pName, pDir, err := readPath(dirfd, path, &pBufs)
+	if err != 0 {
+		return err
+	}
+	return errno(vfs.SetAttrPath(pDir, pName, true, vfs.Attr{Set: vfs.SetMode, Mode: uint32(mode) & vfs.ModePerm}))
+}
+
+// fchmod(fd, mode)
+func sysFchmod(c call) uintptr {
+	f := file(c.arg(0))
+	if f == nil {
+		return errno(EBADF)
+	}
+	return errno(f.SetAttr(vfs.Attr{Set: vfs.SetMode, Mode: uint32(c.arg(1)) & vfs.ModePerm}))
+}
+
+// utimensat's special nanosecond values (uapi stat.h).
+const (
+	utimeNow  = 1<<30 - 1
+	utimeOmit = 1<<30 - 2
+)
+
+// utimensat(dirfd, path, times, flags): the access and modification times
+// (NULL times: now); a NULL path is futimens on dirfd.
+func sysUtimensat(c call) uintptr {
+	a, err := readTimes(c.arg(2))
+	switch {
+	case err != 0:
+		return err
+	case c.arg(3)&^atSymlinkNofollow != 0:
+		return errno(EINVAL)
+	case c.arg(1) == 0:
+		f := file(c.arg(0))
+		if f == nil {
 			return errno(EBADF)
 		}
-		return 0
+		return errno(f.SetAttr(a))
 	}
-	return mustExist(int64(int32(c.arg(0))), c.arg(1))
+	var pBufs pathBufs
+	pName, pDir, err := readPath(int64(int32(c.arg(0))), c.arg(1), &pBufs)
+	if err != 0 {
+		return err
+	}
+	return errno(vfs.SetAttrPath(pDir, pName, c.arg(3)&atSymlinkNofollow == 0, a))
 }
+
+// readTimes reads utimensat's two struct timespec (or none: now) as an
+// Attr.
+func readTimes(addr uintptr) (vfs.Attr, uintptr) {
+	if addr == 0 {
+		return vfs.Attr{Set: vfs.SetAtimeNow | vfs.SetMtimeNow}, 0
+	}
+	var b [32]byte
+	if !Space.CopyIn(b[:], addr) {
+		return vfs.Attr{}, errno(EFAULT)
+	}
+	var a vfs.Attr
+	for i, bits := range [2][2]uint32{{vfs.SetAtime, vfs.SetAtimeNow}, {vfs.SetMtime, vfs.SetMtimeNow}} {
+		t := vfs.Time{Sec: int64(get64(b[16*i:])), Nsec: int64(get64(b[16*i+8:]))}
+		switch {
+		case t.Nsec == utimeOmit:
+			continue
+		case t.Nsec == utimeNow:
+			a.Set |= bits[1]
+		case t.Nsec < 0 || t.Nsec > 999999999:
+			return vfs.Attr{}, errno(EINVAL)
+		default:
+			a.Set |= bits[0]
+		}
+		if i == 0 {
+			a.Atime = t
+		} else {
+			a.Mtime = t
+		}
+	}
+	return a, 0
+}
+
+// fchownat(dirfd, path, uid, gid, flags): the name must exist; no file
+// system keeps owners (the program is root), so nothing changes.
+func sysFchownat(c call) uintptr { return mustExist(int64(int32(c.arg(0))), c.arg(1)) }
 
 // mustExist checks that path names something.
 func mustExist(dirfd int64, path uintptr) uintptr {

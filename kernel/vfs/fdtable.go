@@ -72,6 +72,7 @@ func (t *FDTable) Close(fd int) errno.Errno {
 	}
 	f := t.slots[fd].file
 	t.slots[fd] = fdSlot{}
+	dropProcessLocks(f)
 	Put(f)
 	return 0
 }
@@ -82,6 +83,7 @@ func Put(f File) {
 	d.refs--
 	if d.refs <= 0 {
 		d.refs = 0
+		dropOwned(f)
 		f.Release()
 	}
 }

@@ -40,6 +40,8 @@ type File interface {
 	ReadDir(pos int64, d *Dirent) (ok bool, err errno.Errno)
 	// Truncate sets a regular file's length.
 	Truncate(size int64) errno.Errno
+	// SetAttr changes the permission bits or times (fchmod, futimens).
+	SetAttr(a Attr) errno.Errno
 	// Events reports readiness as epoll event bits (EventIn, ...).
 	Events() uint32
 	// Pollable reports whether epoll may watch it (Linux refuses
@@ -107,11 +109,12 @@ func (b *Base) ReadAt(p []byte, _ int64) (int, errno.Errno)  { return 0, errno.E
 func (b *Base) WriteAt(p []byte, _ int64) (int, errno.Errno) { return 0, errno.ESPIPE }
 func (b *Base) Size() (int64, bool)                          { return 0, false }
 func (b *Base) Stat(st *Stat) errno.Errno {
-	*st = Stat{Mode: 0o600} // an anonymous file (eventfd, epoll)
+	*st = Stat{Mode: 0o600, Nlink: 1} // an anonymous file (eventfd, epoll)
 	return 0
 }
 func (b *Base) ReadDir(int64, *Dirent) (bool, errno.Errno) { return false, errno.ENOTDIR }
 func (b *Base) Truncate(int64) errno.Errno                 { return errno.EINVAL }
+func (b *Base) SetAttr(Attr) errno.Errno                   { return 0 } // accepted, kept nowhere
 func (b *Base) Events() uint32                             { return EventIn | EventOut }
 func (b *Base) Pollable() bool                             { return false }
 func (b *Base) Path([]byte) ([]byte, errno.Errno)          { return nil, errno.ENOTDIR }

@@ -18,8 +18,13 @@ type FS interface {
 	Symlink(rel, target []byte) errno.Errno
 	// Unlink removes a file, or (dir) an empty directory.
 	Unlink(rel []byte, dir bool) errno.Errno
-	// Rename moves from to to within this file system.
+	// Rename moves from to to within this file system, replacing what to
+	// names in one step.
 	Rename(from, to []byte) errno.Errno
+	// Link makes to a second name (a hard link) of the file from names.
+	Link(from, to []byte) errno.Errno
+	// SetAttr changes a node's permission bits or times.
+	SetAttr(n Node, a Attr) errno.Errno
 	// ReadOnly reports whether every change is refused with EROFS.
 	ReadOnly() bool
 }
@@ -111,3 +116,5 @@ func (*Unchangeable) Create([]byte, bool) (Node, errno.Errno) { return Node{}, e
 func (*Unchangeable) Symlink(_, _ []byte) errno.Errno         { return errno.EROFS }
 func (*Unchangeable) Unlink([]byte, bool) errno.Errno         { return errno.EROFS }
 func (*Unchangeable) Rename(_, _ []byte) errno.Errno          { return errno.EROFS }
+func (*Unchangeable) Link(_, _ []byte) errno.Errno            { return errno.EROFS }
+func (*Unchangeable) SetAttr(Node, Attr) errno.Errno          { return errno.EROFS }

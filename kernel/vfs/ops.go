@@ -19,13 +19,19 @@ const (
 )
 
 // Open opens path (relative to dir, nil for the working directory) with
-// open(2)'s flags, creating a regular file with O_CREAT.
+// open(2)'s flags, creating a regular file with O_CREAT (rw-r--r--).
 func Open(dir, path []byte, flags uint32) (File, errno.Errno) {
+	return OpenPerm(dir, path, flags, 0o644)
+}
+
+// OpenPerm is Open with the permission bits a created file gets (the
+// caller has applied the umask).
+func OpenPerm(dir, path []byte, flags, perm uint32) (File, errno.Errno) {
 	var buf [MaxPath]byte
 	found, err := Resolve(dir, path, &buf, flags&Nofollow == 0)
 	switch {
 	case err == errno.ENOENT && flags&Creat != 0:
-		found.Node, err = create(&found, false)
+		found.Node, err = create(&found, false, perm)
 		if err != 0 {
 			return nil, err
 		}
@@ -60,13 +66,19 @@ func Open(dir, path []byte, flags uint32) (File, errno.Errno) {
 // A file system that has no parent directory for it answers ENOENT; if the
 // parent is in a file system below (the archive's directories under /tmp),
 // the answer is EROFS: that directory cannot be written.
-func create(found *Found, dir bool) (Node, errno.Errno) {
+func create(found *Found, dir bool, perm uint32) (Node, errno.Errno) {
 	fs := found.FS()
 	if fs == nil {
 		return Node{}, errno.EROFS
 	}
 	n, err := fs.Create(hide(found.Rel), dir)
-	return n, belowReadOnly(found, err)
+	if err != 0 {
+		return n, belowReadOnly(found, err)
+	}
+	if err := fs.SetAttr(hideNode(n), Attr{Set: SetMode, Mode: perm}); err == 0 {
+		n.Mode = n.Mode&ModeType | perm&ModePerm
+	}
+	return n, 0
 }
 
 // belowReadOnly turns a file system's ENOENT for a new name into EROFS
@@ -92,14 +104,14 @@ func newName(dir, path []byte, buf *[MaxPath]byte) (Found, errno.Errno) {
 	return found, 0
 }
 
-// Mkdir makes a directory.
-func Mkdir(dir, path []byte) errno.Errno {
+// Mkdir makes a directory with permission bits perm.
+func Mkdir(dir, path []byte, perm uint32) errno.Errno {
 	var buf [MaxPath]byte
 	found, err := newName(dir, path, &buf)
 	if err != 0 {
 		return err
 	}
-	_, err = create(&found, true)
+	_, err = create(&found, true, perm)
 	return err
 }
 
@@ -149,7 +161,44 @@ func Rename(olddir, oldpath, newdir, newpath []byte) errno.Errno {
 	case from.Mount != to.Mount:
 		return errno.EXDEV
 	}
-	return from.FS().Rename(hide(from.Rel), hide(to.Rel))
+	return belowReadOnly(&to, from.FS().Rename(hide(from.Rel), hide(to.Rel)))
+}
+
+// Link makes newpath a hard link to what oldpath names (following a final
+// symbolic link when follow is set, AT_SYMLINK_FOLLOW), within one file
+// system.
+func Link(olddir, oldpath, newdir, newpath []byte, follow bool) errno.Errno {
+	var obuf, nbuf [MaxPath]byte
+	from, err := Resolve(olddir, oldpath, &obuf, follow)
+	if err != 0 {
+		return err
+	}
+	to, err := newName(newdir, newpath, &nbuf)
+	switch {
+	case err != 0:
+		return err
+	case from.Above || from.Node.IsDir():
+		return errno.EPERM
+	case to.Mount < 0:
+		return errno.EROFS
+	case from.Mount != to.Mount:
+		return errno.EXDEV
+	}
+	return belowReadOnly(&to, from.FS().Link(hide(from.Rel), hide(to.Rel)))
+}
+
+// SetAttrPath changes the permission bits or times of what path names
+// (chmod, utimensat), following a final symbolic link when follow is set.
+func SetAttrPath(dir, path []byte, follow bool, a Attr) errno.Errno {
+	var buf [MaxPath]byte
+	found, err := Resolve(dir, path, &buf, follow)
+	switch {
+	case err != 0:
+		return err
+	case found.Above:
+		return errno.EROFS
+	}
+	return found.FS().SetAttr(hideNode(found.Node), a)
 }
 
 // Stat describes what path names (following a final symbolic link when

@@ -38,10 +38,12 @@ func archive(entries ...[3]string) []byte {
 	return b.Bytes()
 }
 
-type pages struct{ p [][4096]byte }
+// pages hands out pages from Go memory, each its own allocation (the
+// tmpfs keeps pointers into them).
+type pages struct{ p []*[4096]byte }
 
 func (p *pages) Alloc() (uintptr, bool) {
-	p.p = append(p.p, [4096]byte{})
+	p.p = append(p.p, new([4096]byte))
 	return uintptr(len(p.p)), true
 }
 func (p *pages) FreeFrame(uintptr)      {}
@@ -140,10 +142,10 @@ func TestWhereWritesGo(t *testing.T) {
 			vfs.Put(f)
 		}
 	}
-	if err := vfs.Mkdir(nil, []byte("/tmp/d")); err != 0 {
+	if err := vfs.Mkdir(nil, []byte("/tmp/d"), 0o755); err != 0 {
 		t.Fatal(err)
 	}
-	if err := vfs.Mkdir(nil, []byte("/tmp/d")); err != errno.EEXIST {
+	if err := vfs.Mkdir(nil, []byte("/tmp/d"), 0o755); err != errno.EEXIST {
 		t.Errorf("mkdir twice = %v", err)
 	}
 	if err := vfs.Rename(nil, []byte("/tmp/d"), nil, []byte("/moved")); err != errno.EXDEV {
@@ -218,4 +220,115 @@ func TestDescriptors(t *testing.T) {
 	if err := fds.Close(wfd); err != errno.EBADF {
 		t.Errorf("closing twice = %v", err)
 	}
+}
+
+func openTmp(t *testing.T, path string, flags uint32) vfs.File {
+	t.Helper()
+	f, err := vfs.Open(nil, []byte(path), flags|vfs.Creat)
+	if err != 0 {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	return f
+}
+
+// flock locks belong to the description: two opens of one file conflict,
+// a dup shares the lock, and the last close of the description drops it.
+func TestFlock(t *testing.T) {
+	setUp(t, "/")
+	vfs.ResetLocks()
+	var fds vfs.FDTable
+	a := openTmp(t, "/tmp/db", vfs.ReadWrite)
+	b := openTmp(t, "/tmp/db", vfs.ReadWrite)
+	other := openTmp(t, "/tmp/other", vfs.ReadWrite)
+	afd, _ := fds.Install(a, 0, false)
+	dup, _ := fds.Dup(uintptr(afd), -1, 0, false)
+	bfd, _ := fds.Install(b, 0, false)
+	if err := vfs.Flock(a, vfs.LockWrite); err != 0 {
+		t.Fatal(err)
+	}
+	if err := vfs.Flock(b, vfs.LockRead); err != errno.EAGAIN {
+		t.Errorf("LOCK_SH beside another description's LOCK_EX = %v, want EAGAIN", err)
+	}
+	if err := vfs.Flock(other, vfs.LockWrite); err != 0 {
+		t.Errorf("LOCK_EX on another file = %v", err)
+	}
+	if err := vfs.Flock(fds.Get(uintptr(dup)), vfs.LockWrite); err != 0 {
+		t.Errorf("LOCK_EX again through a dup = %v (the lock is the description's)", err)
+	}
+	fds.Close(afd)
+	if err := vfs.Flock(b, vfs.LockRead); err != errno.EAGAIN {
+		t.Errorf("after closing one of two descriptors: %v, want EAGAIN (the dup holds it)", err)
+	}
+	fds.Close(dup)
+	if err := vfs.Flock(b, vfs.LockRead); err != 0 {
+		t.Errorf("after the last close: LOCK_SH = %v, want 0", err)
+	}
+	c := openTmp(t, "/tmp/db", vfs.ReadOnly)
+	if err := vfs.Flock(c, vfs.LockRead); err != 0 {
+		t.Errorf("two LOCK_SH = %v", err)
+	}
+	if err := vfs.Flock(b, vfs.LockWrite); err != errno.EAGAIN {
+		t.Errorf("upgrading beside another LOCK_SH = %v, want EAGAIN", err)
+	}
+	vfs.Flock(c, vfs.LockUnlock)
+	if err := vfs.Flock(b, vfs.LockWrite); err != 0 {
+		t.Errorf("upgrading alone = %v", err)
+	}
+	fds.Close(bfd)
+	vfs.Put(c)
+	vfs.Put(other)
+}
+
+// Record locks: the process's (POSIX) never conflict with each other and
+// go when any descriptor of the file closes; OFD locks belong to the
+// description and conflict with other descriptions and the process.
+func TestRecordLocks(t *testing.T) {
+	setUp(t, "/")
+	vfs.ResetLocks()
+	var fds vfs.FDTable
+	a := openTmp(t, "/tmp/db", vfs.ReadWrite)
+	b := openTmp(t, "/tmp/db", vfs.ReadWrite)
+	afd, _ := fds.Install(a, 0, false)
+	bfd, _ := fds.Install(b, 0, false)
+	p := uintptr(vfs.ProcessOwner)
+	if err := vfs.SetLock(a, p, vfs.LockWrite, 0, 100); err != 0 {
+		t.Fatal(err)
+	}
+	if err := vfs.SetLock(b, p, vfs.LockWrite, 50, 150); err != 0 {
+		t.Errorf("the process locks again through another descriptor: %v", err)
+	}
+	if l := vfs.GetLock(b, p, vfs.LockWrite, 0, vfs.OffsetMax); l.Type != vfs.LockUnlock {
+		t.Errorf("F_GETLK for the process's own locks = %+v, want F_UNLCK", l)
+	}
+	oa, ob := vfs.OwnerOf(a), vfs.OwnerOf(b)
+	if err := vfs.SetLock(b, ob, vfs.LockRead, 120, 130); err != errno.EAGAIN {
+		t.Errorf("an OFD read lock over the process's write lock = %v, want EAGAIN", err)
+	}
+	if l := vfs.GetLock(b, ob, vfs.LockRead, 0, vfs.OffsetMax); l.Type != vfs.LockWrite || l.Owner != p || l.Start != 0 {
+		t.Errorf("F_OFD_GETLK = %+v, want the process's write lock at 0", l)
+	}
+	// Unlocking the middle splits the process's lock in two.
+	vfs.SetLock(a, p, vfs.LockUnlock, 20, 40)
+	if err := vfs.SetLock(b, ob, vfs.LockWrite, 20, 40); err != 0 {
+		t.Errorf("an OFD lock in the hole = %v", err)
+	}
+	if err := vfs.SetLock(a, oa, vfs.LockWrite, 30, 31); err != errno.EAGAIN {
+		t.Errorf("two descriptions' OFD locks = %v, want EAGAIN", err)
+	}
+	if err := vfs.SetLock(a, oa, vfs.LockRead, 200, 300); err != 0 {
+		t.Fatal(err)
+	}
+	// Closing any descriptor of the file drops the process's locks, not
+	// the descriptions' own.
+	fds.Close(afd)
+	if l := vfs.GetLock(b, ob, vfs.LockWrite, 0, 20); l.Type != vfs.LockUnlock {
+		t.Errorf("after close: the process's lock is still there: %+v", l)
+	}
+	if l := vfs.GetLock(b, ob, vfs.LockWrite, 200, 201); l.Type != vfs.LockUnlock {
+		t.Errorf("after the last close of a: its OFD lock is still there: %+v", l)
+	}
+	if l := vfs.GetLock(b, p, vfs.LockWrite, 0, 100); l.Type != vfs.LockWrite || l.Start != 20 || l.End != 40 {
+		t.Errorf("b's OFD lock seen by the process = %+v, want a write lock on [20, 40)", l)
+	}
+	fds.Close(bfd)
 }

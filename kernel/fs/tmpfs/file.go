@@ -5,32 +5,57 @@ import (
 	"github.com/gobare/gobare/kernel/vfs"
 )
 
-// file is an open tmpfs file or directory.
+// MaxFileSize is the largest file: what a page index of full height holds
+// (512^4 pages).
+const MaxFileSize = int64(1) << 48
+
+// file is an open tmpfs file or directory: a description of inode ino,
+// which stays while the description is open, even without a name.
 type file struct {
 	vfs.Base
-	fs *FS
-	i  int // the node
+	fs  *FS
+	ino uint64
 }
 
 var files [vfs.MaxFDs]file
 
 func (fs *FS) Open(n vfs.Node, flags uint32) (vfs.File, errno.Errno) {
-	nd := &fs.nodes[n.ID]
-	if !nd.dir && flags&vfs.Trunc != 0 && flags&vfs.AccMode != vfs.ReadOnly {
-		fs.truncate(nd, 0)
-	}
+	in := fs.inode(uint64(n.ID))
 	for i := range files {
 		f := &files[i]
 		if f.Free() {
+			if in.mode&vfs.ModeType == vfs.ModeRegular && flags&vfs.Trunc != 0 && flags&vfs.AccMode != vfs.ReadOnly {
+				fs.truncate(in, 0)
+			}
 			f.Base.Open(flags)
-			f.fs, f.i = fs, int(n.ID)
+			f.fs, f.ino = fs, uint64(n.ID)
+			in.opens++
 			return f, 0
 		}
 	}
 	return nil, errno.ENFILE
 }
 
-func (f *file) node() *node { return &f.fs.nodes[f.i] }
+// Release drops the description's hold on the inode.
+func (f *file) Release() {
+	f.node().opens--
+	f.fs.release(f.ino)
+}
+
+func (f *file) node() *inode { return f.fs.inode(f.ino) }
+
+// truncate sets a file's size: pages past it are freed, and the bytes
+// past it in its last page cleared, so that growing it again reads zeroes.
+func (fs *FS) truncate(in *inode, size int64) {
+	in.pages -= fs.trim(&in.data, (size+PageSize-1)/PageSize)
+	if size < in.size && size%PageSize != 0 {
+		if pg, _ := fs.pageAt(&in.data, size/PageSize, false); pg != 0 {
+			clear(fs.pages.Page(pg)[size%PageSize:])
+		}
+	}
+	in.size = size
+	fs.touch(in)
+}
 
 func (f *file) Read(p []byte) (int, errno.Errno) {
 	n, err := f.ReadAt(p, f.Offset)
@@ -49,9 +74,9 @@ func (f *file) Write(p []byte) (int, errno.Errno) {
 
 // ReadAt copies file data at off; pages never written read as zeroes.
 func (f *file) ReadAt(p []byte, off int64) (int, errno.Errno) {
-	n := f.node()
+	in := f.node()
 	switch {
-	case n.dir:
+	case in.isDir():
 		return 0, errno.EISDIR
 	case !f.Readable():
 		return 0, errno.EBADF
@@ -59,11 +84,11 @@ func (f *file) ReadAt(p []byte, off int64) (int, errno.Errno) {
 		return 0, errno.EINVAL
 	}
 	done := 0
-	for done < len(p) && off < n.size {
-		pg, in := off/PageSize, off%PageSize
-		k := min(int64(len(p)-done), PageSize-in, n.size-off)
-		if n.pages[pg] != 0 {
-			copy(p[done:], f.fs.pages.Page(n.pages[pg])[in:in+k])
+	for done < len(p) && off < in.size {
+		pg, at := off/PageSize, off%PageSize
+		k := min(int64(len(p)-done), PageSize-at, in.size-off)
+		if page, _ := f.fs.pageAt(&in.data, pg, false); page != 0 {
+			copy(p[done:], f.fs.pages.Page(page)[at:at+k])
 		} else {
 			clear(p[done : done+int(k)])
 		}
@@ -73,81 +98,93 @@ func (f *file) ReadAt(p []byte, off int64) (int, errno.Errno) {
 	return done, 0
 }
 
-// WriteAt copies data into the file at off, growing it.
+// WriteAt copies data into the file at off, growing it; a write that runs
+// out of pages stops short (ENOSPC when nothing was written).
 func (f *file) WriteAt(p []byte, off int64) (int, errno.Errno) {
-	n := f.node()
+	in := f.node()
 	switch {
-	case n.dir:
+	case in.isDir():
 		return 0, errno.EISDIR
 	case !f.Writable():
 		return 0, errno.EBADF
 	case off < 0:
 		return 0, errno.EINVAL
+	case off > MaxFileSize-int64(len(p)):
+		return 0, errno.EFBIG
 	}
 	done := 0
 	for done < len(p) {
-		pg, in := off/PageSize, off%PageSize
-		if pg >= MaxPages {
+		page, err := f.fs.dataPage(in, off/PageSize)
+		if err != 0 {
 			if done > 0 {
 				break
 			}
-			return 0, errno.EFBIG
+			return 0, err
 		}
-		if n.pages[pg] == 0 {
-			page, ok := f.fs.pages.Alloc()
-			if !ok {
-				if done > 0 {
-					break
-				}
-				return 0, errno.ENOSPC
-			}
-			n.pages[pg] = page
-		}
-		k := copy(f.fs.pages.Page(n.pages[pg])[in:], p[done:])
+		k := copy(f.fs.pages.Page(page)[off%PageSize:], p[done:])
 		done += k
 		off += int64(k)
-		n.size = max(n.size, off)
+		in.size = max(in.size, off)
 	}
-	n.mtime = f.fs.now()
+	f.fs.touch(in)
 	return done, 0
+}
+
+// dataPage returns data page pg of in, made when missing.
+func (fs *FS) dataPage(in *inode, pg int64) (uintptr, errno.Errno) {
+	if page, _ := fs.pageAt(&in.data, pg, false); page != 0 {
+		return page, 0
+	}
+	page, err := fs.pageAt(&in.data, pg, true)
+	if err == 0 {
+		in.pages++
+	}
+	return page, err
 }
 
 func (f *file) Size() (int64, bool) { return f.node().size, true }
 
-func (f *file) Stat(st *vfs.Stat) errno.Errno { return f.fs.Stat(vfs.Node{ID: int64(f.i)}, st) }
+func (f *file) Stat(st *vfs.Stat) errno.Errno {
+	f.fs.stat(f.ino, st)
+	return 0
+}
+
+func (f *file) SetAttr(a vfs.Attr) errno.Errno {
+	f.fs.setAttr(f.node(), a)
+	return 0
+}
 
 func (f *file) Truncate(size int64) errno.Errno {
 	switch {
-	case f.node().dir:
+	case f.node().isDir():
 		return errno.EISDIR
-	case size < 0 || size > MaxPages*PageSize:
+	case size < 0:
 		return errno.EINVAL
+	case size > MaxFileSize:
+		return errno.EFBIG
 	}
 	f.fs.truncate(f.node(), size)
 	return 0
 }
 
-// ReadDir lists a directory: the nodes whose parent it is; a position is
-// the node index to scan from.
+// ReadDir lists a directory: position pos is the entry slot to look from.
 func (f *file) ReadDir(pos int64, d *vfs.Dirent) (bool, errno.Errno) {
-	n := f.node()
-	if !n.dir {
+	in := f.node()
+	if !in.isDir() {
 		return false, errno.ENOTDIR
 	}
-	for ; pos < MaxNodes; pos++ {
-		c := &f.fs.nodes[pos]
-		if !c.used || int(pos) == f.i || string(vfs.RelDir(c.name())) != string(n.name()) {
-			continue
+	for ; pos < in.size; pos++ {
+		if e := f.fs.entry(in, pos); e.ino != 0 {
+			*d = vfs.Dirent{Ino: e.ino, Mode: f.fs.inode(e.ino).mode, Name: e.Name(), Next: pos + 1}
+			return true, 0
 		}
-		*d = vfs.Dirent{Ino: uint64(1<<20 + pos), Mode: f.fs.mode(int(pos)), Name: vfs.RelBase(c.name()), Next: pos + 1}
-		return true, 0
 	}
 	return false, 0
 }
 
 func (f *file) Path(buf []byte) ([]byte, errno.Errno) {
-	if !f.node().dir {
+	if !f.node().isDir() {
 		return nil, errno.ENOTDIR
 	}
-	return buf[:copy(buf, f.node().name())], 0
+	return f.fs.path(f.ino, buf)
 }

@@ -1,248 +1,174 @@
-// Package tmpfs owns a small writable file system in RAM, mounted at /tmp,
-// where os.TempDir and t.TempDir put their files. Each file or directory is
-// a node named by its full path below the mount; a file's data lives in
-// pages from a page allocator (the kernel's frame allocator), at most
-// MaxPages of them.
+// Package tmpfs owns the writable file system in RAM: /tmp, and the upper
+// layer where the overlay (kernel/fs/overlayfs) keeps what a program
+// writes beside its packed files. It is a real tree: inodes with
+// permission bits, three times and a link count; directories holding
+// entries (names up to 255 bytes) that point at inodes, so a file may have
+// several names (hard links) and keeps its data while it is open after its
+// last name is gone, as on Linux. Everything — file data, directory
+// entries, the inode table — lives in pages from the kernel's frame
+// allocator, found through page indexes (index.go), so the only limit is
+// RAM.
 package tmpfs
 
 import (
+	"unsafe"
+
 	"github.com/gobare/gobare/kernel/errno"
 	"github.com/gobare/gobare/kernel/vfs"
 )
 
-// Limits of this small file system.
-const (
-	MaxNodes = 512
-	MaxPath  = 192
-	MaxPages = 64 // 256 KiB per file
-	PageSize = 4096
-)
+// PageSize is the size of the pages everything is kept in.
+const PageSize = 4096
 
-// Pages gives and takes the pages file data lives in (*mem.FrameAllocator;
-// a slice-backed fake in host tests).
+// Pages gives and takes the pages everything lives in (*mem.FrameAllocator;
+// a fake in host tests). Alloc returns a zeroed page; page numbers are
+// never 0.
 type Pages interface {
 	Alloc() (uintptr, bool)
 	FreeFrame(page uintptr)
 	Page(page uintptr) []byte
 }
 
-// node is a file, directory or symbolic link (whose target is its data).
-type node struct {
-	used    bool
-	dir     bool
-	link    bool
-	path    [MaxPath]byte // relative to the mount; "" for the root
-	pathLen int
-	size    int64
+// inode is a file, directory, symbolic link (its target is its data) or
+// whiteout (a character device, for the overlay). It holds no Go
+// pointers: it lives in the inode table's pages.
+type inode struct {
+	mode    uint32 // type and permission bits; 0: a free inode
+	nlink   uint32 // names (for a directory: 2 + subdirectories)
+	opens   uint32 // open descriptions
+	opaque  uint32 // the overlay hides the lower directory
+	parent  uint64 // a directory's parent
+	size    int64  // bytes; for a directory, entry slots used
+	entries int64  // a directory's entries
+	pages   int64  // data pages held
+	atime   int64  // nanoseconds since 1970
 	mtime   int64
-	pages   [MaxPages]uintptr // 0 where nothing was written yet
+	ctime   int64
+	data    index
 }
 
-func (n *node) name() []byte { return n.path[:n.pathLen] }
+const (
+	inodeSize = unsafe.Sizeof(inode{})
+	perPage   = PageSize / uint64(inodeSize)
+	rootIno   = 1
+)
 
-// FS is the file system; nodes[0] is its root.
+// FS is one tmpfs.
 type FS struct {
-	pages Pages
-	now   func() int64 // seconds since 1970, for mtime
-	nodes [MaxNodes]node
+	pages   Pages
+	now     func() int64 // nanoseconds since 1970
+	itable  index        // the inode table: inode i is in page i/perPage
+	ninodes uint64       // inode numbers handed out so far (0 is never used)
+	hint    uint64       // no inode below it is free
 }
 
-// Init empties the file system, with the root directory.
+// Init makes an empty file system with its root directory; now tells the
+// time in nanoseconds since 1970.
 func (fs *FS) Init(pages Pages, now func() int64) {
-	fs.pages, fs.now = pages, now
-	for i := range fs.nodes {
-		fs.remove(i)
-	}
-	fs.nodes[0] = node{used: true, dir: true, mtime: now()}
+	*fs = FS{pages: pages, now: now, ninodes: rootIno, hint: rootIno}
+	fs.newInode(vfs.ModeDir | 0o1777)
+	fs.inode(rootIno).parent = rootIno
 }
 
-// lookup returns the index of the node at rel, or -1.
-func (fs *FS) lookup(rel []byte) int {
-	for i := range fs.nodes {
-		if fs.nodes[i].used && string(fs.nodes[i].name()) == string(rel) {
-			return i
+// inode returns inode ino (which must have been handed out).
+func (fs *FS) inode(ino uint64) *inode {
+	pg, _ := fs.pageAt(&fs.itable, int64(ino/perPage), false)
+	b := fs.pages.Page(pg)
+	return (*inode)(unsafe.Pointer(&b[(ino%perPage)*uint64(inodeSize)]))
+}
+
+// newInode hands out a free inode with mode, one link and the current
+// times; 0 when no page is left for the table.
+func (fs *FS) newInode(mode uint32) uint64 {
+	ino := fs.hint
+	for ; ino < fs.ninodes; ino++ {
+		if fs.inode(ino).mode == 0 {
+			break
 		}
 	}
-	return -1
-}
-
-func (fs *FS) Lookup(rel []byte) (vfs.Node, errno.Errno) {
-	i := fs.lookup(rel)
-	if i < 0 {
-		return vfs.Node{}, errno.ENOENT
-	}
-	n := vfs.Node{ID: int64(i), Mode: fs.mode(i)}
-	if fs.nodes[i].link {
-		n.Link = fs.linkTarget(&fs.nodes[i])
-	}
-	return n, 0
-}
-
-func (fs *FS) mode(i int) uint32 {
-	switch {
-	case fs.nodes[i].dir:
-		return vfs.ModeDir | 0o755
-	case fs.nodes[i].link:
-		return vfs.ModeSymlink | 0o777
-	}
-	return vfs.ModeRegular | 0o644
-}
-
-func (fs *FS) Stat(n vfs.Node, st *vfs.Stat) errno.Errno {
-	i := int(n.ID)
-	nd := &fs.nodes[i]
-	*st = vfs.Stat{Ino: uint64(1<<20 + i), Mode: fs.mode(i), Nlink: 1, Size: nd.size, Mtime: nd.mtime}
-	return 0
-}
-
-// create makes a node at rel, whose parent must be a directory here.
-func (fs *FS) create(rel []byte, dir bool) (int, errno.Errno) {
-	if len(rel) > MaxPath {
-		return -1, errno.ENAMETOOLONG
-	}
-	p := fs.lookup(vfs.RelDir(rel))
-	if p < 0 {
-		return -1, errno.ENOENT
-	}
-	if !fs.nodes[p].dir {
-		return -1, errno.ENOTDIR
-	}
-	for i := range fs.nodes {
-		if !fs.nodes[i].used {
-			fs.nodes[i] = node{used: true, dir: dir, mtime: fs.now()}
-			fs.nodes[i].pathLen = copy(fs.nodes[i].path[:], rel)
-			return i, 0
+	if ino == fs.ninodes {
+		if _, err := fs.pageAt(&fs.itable, int64(ino/perPage), true); err != 0 {
+			return 0
 		}
+		fs.ninodes++
 	}
-	return -1, errno.ENOSPC
+	fs.hint = ino + 1
+	t := fs.now()
+	*fs.inode(ino) = inode{mode: mode, nlink: 1, atime: t, mtime: t, ctime: t}
+	if mode&vfs.ModeType == vfs.ModeDir {
+		fs.inode(ino).nlink = 2
+	}
+	return ino
 }
 
-func (fs *FS) Create(rel []byte, dir bool) (vfs.Node, errno.Errno) {
-	i, err := fs.create(rel, dir)
-	if err != 0 {
-		return vfs.Node{}, err
+// release frees an inode's data and the inode once it has neither a name
+// nor an open description.
+func (fs *FS) release(ino uint64) {
+	in := fs.inode(ino)
+	if in.nlink > 0 || in.opens > 0 {
+		return
 	}
-	return vfs.Node{ID: int64(i), Mode: fs.mode(i)}, 0
+	fs.trim(&in.data, 0)
+	*in = inode{}
+	fs.hint = min(fs.hint, ino)
 }
+
+// touch sets the modification and change times of an inode to now.
+func (fs *FS) touch(in *inode) {
+	in.mtime = fs.now()
+	in.ctime = in.mtime
+}
+
+func (in *inode) isDir() bool     { return in.mode&vfs.ModeType == vfs.ModeDir }
+func (in *inode) isSymlink() bool { return in.mode&vfs.ModeType == vfs.ModeSymlink }
 
 func (fs *FS) ReadOnly() bool { return false }
 
-// Symlink keeps the target in the link's first page.
-func (fs *FS) Symlink(rel, target []byte) errno.Errno {
-	if len(target) == 0 || len(target) > PageSize {
-		return errno.ENOENT
-	}
-	i, err := fs.create(rel, false)
-	if err != 0 {
-		return err
-	}
-	page, ok := fs.pages.Alloc()
-	if !ok {
-		fs.remove(i)
-		return errno.ENOSPC
-	}
-	n := &fs.nodes[i]
-	n.link = true
-	n.pages[0] = page
-	n.size = int64(copy(fs.pages.Page(page), target))
+// Stat describes inode n.ID.
+func (fs *FS) Stat(n vfs.Node, st *vfs.Stat) errno.Errno {
+	fs.stat(uint64(n.ID), st)
 	return 0
 }
 
-func (fs *FS) linkTarget(n *node) []byte {
-	if n.pages[0] == 0 {
-		return nil
+func (fs *FS) stat(ino uint64, st *vfs.Stat) {
+	in := fs.inode(ino)
+	size := in.size
+	if in.isDir() {
+		size = (in.entries + 2) * 20 // as Linux's tmpfs counts
 	}
-	return fs.pages.Page(n.pages[0])[:n.size]
+	a, m, c := vfs.TimeOf(in.atime), vfs.TimeOf(in.mtime), vfs.TimeOf(in.ctime)
+	*st = vfs.Stat{Ino: ino, Mode: in.mode, Nlink: in.nlink, Size: size,
+		Atime: a.Sec, AtimeNsec: a.Nsec, Mtime: m.Sec, MtimeNsec: m.Nsec, Ctime: c.Sec, CtimeNsec: c.Nsec,
+		Blocks: in.pages * (PageSize / 512)}
 }
 
-// truncate frees the pages beyond size bytes and sets the size.
-func (fs *FS) truncate(n *node, size int64) {
-	for pg := (size + PageSize - 1) / PageSize; pg < MaxPages; pg++ {
-		if n.pages[pg] != 0 {
-			fs.pages.FreeFrame(n.pages[pg])
-			n.pages[pg] = 0
-		}
-	}
-	if size < n.size && size%PageSize != 0 && n.pages[size/PageSize] != 0 {
-		clear(fs.pages.Page(n.pages[size/PageSize])[size%PageSize:])
-	}
-	n.size = size
+// SetAttr changes the permission bits and times of inode n.ID.
+func (fs *FS) SetAttr(n vfs.Node, a vfs.Attr) errno.Errno {
+	fs.setAttr(fs.inode(uint64(n.ID)), a)
+	return 0
 }
 
-// remove deletes a node: its pages go back to the allocator.
-func (fs *FS) remove(i int) {
-	if fs.nodes[i].used {
-		fs.truncate(&fs.nodes[i], 0)
+func (fs *FS) setAttr(in *inode, a vfs.Attr) {
+	now := fs.now()
+	if a.Set&vfs.SetMode != 0 {
+		in.mode = in.mode&vfs.ModeType | a.Mode&vfs.ModePerm
 	}
-	fs.nodes[i] = node{}
-}
-
-// hasChildren reports whether directory node i is not empty.
-func (fs *FS) hasChildren(i int) bool {
-	dir := fs.nodes[i].name()
-	for j := range fs.nodes {
-		if fs.nodes[j].used && j != i && string(vfs.RelDir(fs.nodes[j].name())) == string(dir) {
-			return true
-		}
-	}
-	return false
-}
-
-func (fs *FS) Unlink(rel []byte, dir bool) errno.Errno {
-	i := fs.lookup(rel)
 	switch {
-	case i < 0:
-		return errno.ENOENT
-	case i == 0:
-		return errno.EBUSY // the mount point
-	case fs.nodes[i].dir != dir && dir:
-		return errno.ENOTDIR
-	case fs.nodes[i].dir != dir:
-		return errno.EISDIR
-	case dir && fs.hasChildren(i):
-		return errno.ENOTEMPTY
+	case a.Set&vfs.SetAtimeNow != 0:
+		in.atime = now
+	case a.Set&vfs.SetAtime != 0:
+		in.atime = a.Atime.Nanos()
 	}
-	fs.remove(i)
-	return 0
+	switch {
+	case a.Set&vfs.SetMtimeNow != 0:
+		in.mtime = now
+	case a.Set&vfs.SetMtime != 0:
+		in.mtime = a.Mtime.Nanos()
+	}
+	in.ctime = now
 }
 
-// Rename renames the node and everything below it (paths are full names).
-// An existing target is replaced, unless it is a non-empty directory.
-func (fs *FS) Rename(from, to []byte) errno.Errno {
-	src := fs.lookup(from)
-	if src < 0 {
-		return errno.ENOENT
-	}
-	if len(to) > MaxPath {
-		return errno.ENAMETOOLONG
-	}
-	if dst := fs.lookup(to); dst >= 0 {
-		if dst == src {
-			return 0
-		}
-		if fs.nodes[dst].dir && fs.hasChildren(dst) {
-			return errno.ENOTEMPTY
-		}
-		fs.remove(dst)
-	} else if p := fs.lookup(vfs.RelDir(to)); p < 0 || !fs.nodes[p].dir {
-		return errno.ENOENT
-	}
-	var old [MaxPath]byte
-	oldLen := copy(old[:], fs.nodes[src].name())
-	for j := range fs.nodes {
-		n := &fs.nodes[j]
-		name := n.name()
-		if !n.used || len(name) < oldLen || string(name[:oldLen]) != string(old[:oldLen]) ||
-			len(name) > oldLen && name[oldLen] != '/' {
-			continue
-		}
-		var tail [MaxPath]byte
-		tl := copy(tail[:], name[oldLen:])
-		if len(to)+tl > MaxPath {
-			return errno.ENAMETOOLONG
-		}
-		n.pathLen = copy(n.path[:], to)
-		n.pathLen += copy(n.path[n.pathLen:], tail[:tl])
-	}
-	return 0
-}
+// Opaque reports and SetOpaque sets the overlay's mark on a directory:
+// the lower layer's directory of the same name is hidden.
+func (fs *FS) Opaque(n vfs.Node) bool { return fs.inode(uint64(n.ID)).opaque != 0 }
+func (fs *FS) SetOpaque(n vfs.Node)   { fs.inode(uint64(n.ID)).opaque = 1 }
