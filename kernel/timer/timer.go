@@ -48,9 +48,9 @@ func Init(pmPort uint16) {
 	switch {
 	case hz != 0:
 	case pmPort != 0:
-		hz, src = calibrate(func() uint64 { return pmtimer.MeasureTSC(pmPort, pmtimer.Hz*5/1000) }), FromPMTimer
+		hz, src = pmtimer.TSCHz(pmPort, pmtimer.Hz*10/1000), FromPMTimer // 10 ms
 	default:
-		hz, src = calibrate(func() uint64 { return pit.MeasureTSC(pit.Hz * 5 / 1000) }), FromPIT
+		hz, src = calibratePIT(), FromPIT
 	}
 	if hz == 0 { // no TSC progress: a broken clock; avoid dividing by zero
 		hz = 1
@@ -98,13 +98,13 @@ func tscFromCPUID() uint64 {
 	return uint64(crystalHz) * uint64(numerator) / uint64(denominator)
 }
 
-// calibrate runs a 5 ms measurement five times and keeps the smallest:
-// being interrupted or descheduled (a busy host, under QEMU) can only make
-// a measurement longer.
-func calibrate(measure5ms func() uint64) uint64 {
+// calibratePIT counts TSC cycles while PIT channel 2 counts down 5 ms,
+// five times, and keeps the smallest: being interrupted or descheduled (a
+// busy host, under QEMU) can only make a measurement longer.
+func calibratePIT() uint64 {
 	best := ^uint64(0)
 	for i := 0; i < 5; i++ {
-		best = min(best, measure5ms())
+		best = min(best, pit.MeasureTSC(pit.Hz*5/1000))
 	}
 	return best * 200
 }
