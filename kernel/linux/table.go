@@ -71,7 +71,7 @@ var table = [...]syscall{
 	89:          {"readlink", sysReadlink, "sxu", ""},
 	90:          {"chmod", sysChmod, "sx", ""},
 	91:          {"fchmod", sysFchmod, "fx", ""},
-	93:          {"fchown", sysAcceptNoop, "", "accepted, no effect"},
+	93:          {"fchown", sysFchown, "fdd", "the descriptor must be open; no owners are kept"},
 	95:          {"umask", sysUmask, "x", ""},
 	102:         {"getuid", sysGetZero, "", "always 0 (root)"},
 	104:         {"getgid", sysGetZero, "", "always 0"},
