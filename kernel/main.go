@@ -15,6 +15,7 @@ import (
 	"github.com/gobare/gobare/kernel/multiboot"
 	"github.com/gobare/gobare/kernel/power"
 	"github.com/gobare/gobare/kernel/timer"
+	"github.com/gobare/gobare/kernel/trap"
 )
 
 // Exit statuses of the kernel itself (a program's own status is 0..255 too;
@@ -59,6 +60,11 @@ func Main(magic uint32, info uintptr) {
 	cpu.Detect()
 	if f := cpu.MissingRequired(); f != "" {
 		fail("this CPU lacks a feature gobare needs: ", f)
+	}
+	// The FP state every entry saves: XSAVE with AVX (and AVX-512) where
+	// the CPU has it, so programs built for GOAMD64=v3 and v4 run.
+	if mask, size, ok := cpu.EnableXSAVE(trap.FPAreaSize); ok {
+		trap.UseXSAVE(mask, size)
 	}
 
 	if err := multiboot.CheckMagic(magic); err != multiboot.ErrNone {
@@ -155,7 +161,7 @@ func setUpMemory() {
 func placeBitmap(top, kernelEnd uint64) ([]uint64, uint64) {
 	words := mem.BitmapWords(top)
 	used := kernelEnd
-	used = max(used, embedded.Addr+embedded.Size, embedded.FilesAddr+embedded.FilesSize)
+	used = max(used, embedded.Addr+embedded.Size, embedded.FilesAddr+embedded.FilesSize, embedded.EtcAddr+embedded.EtcSize)
 	for i := 0; i < bootInfo.NModules; i++ {
 		used = max(used, uint64(bootInfo.Modules[i].End))
 	}
@@ -195,6 +201,9 @@ func reserveBootInfo() {
 	}
 	if embedded.FilesAddr != 0 {
 		frames.Reserve(embedded.FilesAddr, embedded.FilesAddr+embedded.FilesSize)
+	}
+	if embedded.EtcAddr != 0 {
+		frames.Reserve(embedded.EtcAddr, embedded.EtcAddr+embedded.EtcSize)
 	}
 	reserveBytes(bootInfo.Cmdline)
 	reserveBytes(bootInfo.BootloaderName)

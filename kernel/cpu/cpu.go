@@ -34,6 +34,9 @@ func WriteCR3(v uint64)
 func ReadCR4() uint64
 func WriteCR4(v uint64)
 
+// Xsetbv writes XCR0 (only after CR4.OSXSAVE is set: see EnableXSAVE).
+func Xsetbv(v uint64)
+
 // Invlpg drops the TLB entry for one virtual address (SDM Vol. 3A §4.10.4.1).
 func Invlpg(addr uintptr)
 

@@ -147,3 +147,14 @@ TEXT ·Inl(SB), NOSPLIT, $0-12
 	INL	// IN EAX, DX
 	MOVL AX, ret+8(FP)
 	RET
+
+// Xsetbv writes XCR0, the extended control register that enables XSAVE
+// state components (SDM Vol. 2C, XSETBV). The Go assembler has no
+// mnemonic for it: 0F 01 D1.
+TEXT ·Xsetbv(SB), NOSPLIT, $0-8
+	MOVQ v+0(FP), AX
+	MOVQ AX, DX
+	SHRQ $32, DX
+	XORL CX, CX	// XCR0
+	BYTE $0x0F; BYTE $0x01; BYTE $0xD1
+	RET

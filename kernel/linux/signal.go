@@ -334,8 +334,12 @@ const (
 	siginfoOff   = ucOff + ucSize
 	siginfoSize  = 128
 	sigframeSize = siginfoOff + siginfoSize
-	fpstateSize  = 512 // FXSAVE image
-	redZone      = 128 // psABI §3.2.2: below RSP, off-limits to the kernel
+	fpMaxSize    = trap.FPAreaSize + 4 // the FP image and FP_XSTATE_MAGIC2 after it
+	redZone      = 128                 // psABI §3.2.2: below RSP, off-limits to the kernel
+
+	fpXstateMagic1 = 0x46505853 // "FPXS": the FP image is an XSAVE area
+	fpXstateMagic2 = 0x46505845 // "FPXE": its end
+	ucFPXstate     = 1          // uc_flags: UC_FP_XSTATE
 )
 
 // gregs returns pointers to the frame's registers in sigcontext order:
@@ -355,7 +359,8 @@ func deliver(t *sched.Thread, f *trap.Frame, sig int, code int32, addr uint64) b
 	if act.flags&saOnstack != 0 && sigs(t).AltSP != 0 && !onAltStack(t, f.RSP) {
 		sp = sigs(t).AltSP + sigs(t).AltSize
 	}
-	fpAddr := (sp - fpstateSize) &^ 63
+	fpSize, xsave := trap.FPState()
+	fpAddr := (sp - uint64(fpSize) - 4) &^ 63
 	frame := ((fpAddr - sigframeSize) &^ 15) - 8 // RSP ≡ 8 mod 16 at handler entry, as after a CALL
 
 	var b [sigframeSize]byte
@@ -387,7 +392,21 @@ func deliver(t *sched.Thread, f *trap.Frame, sig int, code int32, addr uint64) b
 	} else {
 		put64(info[16:], addr) // si_addr
 	}
-	if !Space.CopyOut(uintptr(fpAddr), f.FX[:]) || !Space.CopyOut(uintptr(frame), b[:]) {
+	var fx [fpMaxSize]byte
+	n := copy(fx[:fpSize], f.FX[:])
+	if xsave != 0 {
+		// Linux's extended frame (arch/x86/include/uapi/asm/sigcontext.h):
+		// struct _fpx_sw_bytes in the FXSAVE image's software-reserved
+		// bytes 464-511, and FP_XSTATE_MAGIC2 right after the XSAVE area.
+		putLE32(fx[464:], fpXstateMagic1)
+		putLE32(fx[468:], fpSize+4) // extended_size
+		put64(fx[472:], xsave)      // xfeatures
+		putLE32(fx[480:], fpSize)   // xstate_size
+		putLE32(fx[n:], fpXstateMagic2)
+		n += 4
+		put64(uc[0:], ucFPXstate) // uc_flags
+	}
+	if !Space.CopyOut(uintptr(fpAddr), fx[:n]) || !Space.CopyOut(uintptr(frame), b[:]) {
 		return false
 	}
 	f.RIP = act.handler
@@ -420,14 +439,13 @@ func sysRtSigreturn(c call) uintptr {
 	if !Space.CopyIn(uc[:], ucAddr) {
 		killedBy(f, SIGSEGV, true)
 	}
-	var fx [fpstateSize]byte
 	if fp := uintptr(get64(uc[ucFpstate:])); fp != 0 {
-		if !Space.CopyIn(fx[:], fp) {
+		fpSize, _ := trap.FPState()
+		var fx [trap.FPAreaSize]byte
+		if !Space.CopyIn(fx[:fpSize], fp) {
 			killedBy(f, SIGSEGV, true)
 		}
-		// MXCSR's reserved bits must be zero or FXRSTOR faults.
-		fx[26], fx[27] = 0, 0
-		fx[24] &^= 0x40
+		trap.SanitizeFPState(fx[:fpSize]) // or XRSTOR would fault in the kernel
 		f.FX = fx
 	}
 	for i, r := range gregs(f) {

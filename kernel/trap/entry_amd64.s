@@ -11,6 +11,7 @@
 #define KERNEL_CS 0x08
 #define KERNEL_SS 0x10
 #define VECTOR_SYSCALL 256
+#define FP_AREA 2752	// Frame.FX: trap.FPAreaSize
 
 // trapCommon: the CPU has switched to the vector's IST stack (the kernel
 // stack top for everything but NMI, #DF and #MC) and pushed SS, RSP,
@@ -57,13 +58,22 @@ TEXT ·syscallEntry(SB), NOSPLIT|NOFRAME, $0
 // dispatch(frame).
 TEXT ·frameSave(SB), NOSPLIT|NOFRAME, $0
 	SUBQ $16, SP	// FSBase and padding
-	SUBQ $512, SP	// FXSAVE area; SP is 16-byte aligned here
+	SUBQ $FP_AREA, SP	// the FP state's area, 64-byte aligned here
+	CMPB ·useXSAVE(SB), $0
+	JEQ  fxsave
+	// XSAVE the components in EDX:EAX (= XCR0) (SDM Vol. 1 §13.7).
+	MOVL ·xsaveMask(SB), AX
+	MOVL ·xsaveMask+4(SB), DX
+	XSAVE64 (SP)
+	JMP  fpsaved
+fxsave:
 	FXSAVE64 (SP)	// x87, MXCSR and XMM0-15 (SDM Vol. 1 §10.5)
+fpsaved:
 	MOVL $MSR_FS_BASE, CX
 	RDMSR
 	SHLQ $32, DX
 	ORQ  DX, AX
-	MOVQ AX, 512(SP)	// Frame.FSBase
+	MOVQ AX, FP_AREA(SP)	// Frame.FSBase
 	MOVQ ·kernelFSBase(SB), AX
 	MOVQ AX, DX
 	SHRQ $32, DX
@@ -80,13 +90,21 @@ TEXT ·frameSave(SB), NOSPLIT|NOFRAME, $0
 // registers, then IRETQ. dispatch may have replaced the frame's contents
 // with another thread's: that is how threads switch.
 TEXT ·frameExit(SB), NOSPLIT|NOFRAME, $0
-	MOVQ 512(SP), AX	// Frame.FSBase
+	MOVQ FP_AREA(SP), AX	// Frame.FSBase
 	MOVQ AX, DX
 	SHRQ $32, DX
 	MOVL $MSR_FS_BASE, CX
 	WRMSR
+	CMPB ·useXSAVE(SB), $0
+	JEQ  fxrstor
+	MOVL ·xsaveMask(SB), AX
+	MOVL ·xsaveMask+4(SB), DX
+	XRSTOR64 (SP)
+	JMP  fprestored
+fxrstor:
 	FXRSTOR64 (SP)
-	ADDQ $528, SP
+fprestored:
+	ADDQ $(FP_AREA+16), SP
 	POPQ R15
 	POPQ R14
 	POPQ R13

@@ -22,7 +22,7 @@ const VectorSyscall = 256
 // Frame is the saved state of interrupted code, lowest address first, in
 // the order entry_amd64.s builds it.
 type Frame struct {
-	FX     [512]byte // FXSAVE image: x87, MXCSR, XMM0-XMM15 (SDM Vol. 1 §10.5.1)
+	FX     [FPAreaSize]byte // XSAVE (or FXSAVE) image: x87, SSE, AVX, AVX-512 state (SDM Vol. 1 §13.4)
 	FSBase uint64    // IA32_FS_BASE: the thread's TLS pointer
 	_      uint64
 
@@ -36,9 +36,58 @@ type Frame struct {
 	RIP, CS, RFLAGS, RSP, SS uint64
 }
 
-// FrameSize is the Frame's size in bytes; a multiple of 16 so that the FX
-// area stays 16-byte aligned.
+// FrameSize is the Frame's size in bytes. The fields after FX take 192
+// bytes and FPAreaSize is a multiple of 64, so with the Frame at the top of
+// a page-aligned stack the FX area is 64-byte aligned, as XSAVE requires.
 const FrameSize = unsafe.Sizeof(Frame{})
+
+// FPAreaSize is the room for the FP state: enough for x87, SSE, AVX and
+// AVX-512 in XSAVE's standard format (2,696 bytes on CPUs with AVX-512,
+// rounded up to 64).
+const FPAreaSize = 2752
+
+// The FP state's format, set once at boot by UseXSAVE: FXSAVE's 512 bytes
+// until then. useXSAVE and xsaveMask are read by entry_amd64.s.
+var (
+	useXSAVE  uint8
+	xsaveMask uint64
+	fpSize    uint32 = 512
+)
+
+// UseXSAVE makes every entry save, and every exit restore, the FP state
+// with XSAVE/XRSTOR for the components in mask (XCR0), whose save area
+// takes size bytes.
+func UseXSAVE(mask uint64, size uint32) {
+	xsaveMask, fpSize, useXSAVE = mask, size, 1
+}
+
+// FPState returns the FP state's size and, with XSAVE, its components (0
+// for FXSAVE).
+func FPState() (size uint32, xsave uint64) {
+	if useXSAVE == 0 {
+		return fpSize, 0
+	}
+	return fpSize, xsaveMask
+}
+
+// SanitizeFPState makes an FP image from the program (a signal frame being
+// returned from) safe to restore: reserved MXCSR bits clear, and in the
+// XSAVE header only enabled components, the standard format (XCOMP_BV 0)
+// and zero reserved bytes (SDM Vol. 1 §13.8: XRSTOR faults otherwise).
+func SanitizeFPState(fx []byte) {
+	if len(fx) < 512 {
+		return
+	}
+	fx[26], fx[27] = 0, 0 // MXCSR bits 16-31
+	fx[24] &^= 0x40       // DAZ, which some CPUs lack
+	if useXSAVE == 0 || len(fx) < 576 {
+		return
+	}
+	for i := 0; i < 8; i++ {
+		fx[512+i] &= byte(xsaveMask >> (8 * i)) // XSTATE_BV
+	}
+	clear(fx[520:576]) // XCOMP_BV and the reserved bytes
+}
 
 // Handler is called for every entry with the frame on the kernel stack.
 // Kernel.Main sets it before interrupts are enabled.
