@@ -72,6 +72,7 @@ func findProgram() (file []byte, args task.Args, ok bool) {
 			args.Envc++
 		}
 	})
+	n, args.Envc = addDefaultEnv(stackArgs[:], n, args.Argc, args.Envc)
 	args.Blob = stackArgs[:n]
 	return file, args, args.Argc > 0
 }
@@ -106,9 +107,9 @@ func loadProgram(file []byte, args task.Args) *trap.Frame {
 
 // setUpFiles builds the program's file system: the read-only archive —
 // embedded by mkimage, or the second Multiboot module — mounted where the
-// kernel word mount= says (default /), the tmpfs at /tmp and the devices
-// at /dev; the working directory from cwd= (default the mount point); and
-// descriptors 0, 1 and 2 on the console.
+// kernel word mount= says (default /), tmpfs at /tmp, devices at /dev,
+// /proc, /sys, /etc and /bin (environ.go); the working directory from cwd=
+// (default the mount point); and descriptors 0, 1 and 2 on the console.
 func setUpFiles() {
 	var archive []byte
 	switch {
@@ -137,6 +138,7 @@ func setUpFiles() {
 	tmpFS.Init(&frames, wallNanos)
 	vfs.Mount([]byte("/tmp"), &tmpFS, true)
 	vfs.Mount([]byte("/dev"), &devFS, true)
+	mountSystemFiles()
 	vfs.SetCwd(mountPath)
 	if cwd := kernelOption("cwd"); cwd != nil {
 		if p, ok := vfs.Clean(buf[:], nil, cwd); ok {
@@ -162,6 +164,7 @@ func wallNanos() int64 { return timer.Nanotime() + timer.BootEpochNanos() }
 func runProgram(file []byte, args task.Args) {
 	setUpFiles()
 	f := loadProgram(file, args)
+	describeProcess(file, args)
 	sched.Init()
 	linux.ExitHook = exitProgram
 	t := sched.New(f)

@@ -167,6 +167,7 @@ func execRun(binary string, args []string) (int, error) {
 		Env:        execEnv(cwd),
 		KernelArgs: words,
 	}
+	addEtc(&p)
 	img, err := image.Make(kernel, p)
 	if err != nil {
 		return 0, err

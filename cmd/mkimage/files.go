@@ -65,9 +65,11 @@ func packDir(dir, mount string) ([]byte, []string, error) {
 }
 
 // addFiles handles the -files flag for build, run and iso: it packs the
-// directory into p.Files and adds the mount words to p.KernelArgs. An
-// empty spec does nothing.
+// directory into p.Files and adds the mount words to p.KernelArgs (an
+// empty spec packs nothing). It also adds the files under /etc
+// (environ.go).
 func addFiles(p *image.Program, spec string) error {
+	addEtc(p)
 	if spec == "" {
 		return nil
 	}

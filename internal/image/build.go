@@ -68,6 +68,7 @@ func FindRoot(dir string) (string, error) {
 type Program struct {
 	ELF        []byte   // the program's ELF file; nil for a kernel-only image
 	Files      []byte   // a cpio (newc) archive for the read-only file system, or nil
+	Etc        []byte   // a cpio (newc) archive of files shown under /etc (zoneinfo/, localtime), or nil
 	Argv       []string // argv, argv[0] first
 	Env        []string // KEY=VALUE
 	KernelArgs []string // words for the kernel command line
@@ -98,14 +99,14 @@ func Make(kernelELF []byte, p Program) ([]byte, error) {
 	if string(img[descOff:descOff+8]) != imagefmt.MagicString {
 		return nil, fmt.Errorf("kernel: embedded-program descriptor not found")
 	}
-	var blobs [2][2]uint64 // address and size of the program and the files
-	if p.ELF != nil || p.Files != nil {
+	var blobs [3][2]uint64 // address and size of the program, the files, /etc's files
+	if p.ELF != nil || p.Files != nil || p.Etc != nil {
 		// The image becomes the kernel's memory image (its bss as zeros),
 		// then the program and the files, each on a page boundary; the
 		// loader loads it all.
 		img = img[:l.LoadEndAddr-l.LoadAddr]
 		end := int(l.BSSEndAddr - l.LoadAddr)
-		for i, blob := range [][]byte{p.ELF, p.Files} {
+		for i, blob := range [][]byte{p.ELF, p.Files, p.Etc} {
 			if blob == nil {
 				continue
 			}
@@ -126,6 +127,8 @@ func Make(kernelELF []byte, p Program) ([]byte, error) {
 	le.PutUint64(d[imagefmt.OffSize:], blobs[0][1])
 	le.PutUint64(d[imagefmt.OffFilesAddr:], blobs[1][0])
 	le.PutUint64(d[imagefmt.OffFilesSize:], blobs[1][1])
+	le.PutUint64(d[imagefmt.OffEtcAddr:], blobs[2][0])
+	le.PutUint64(d[imagefmt.OffEtcSize:], blobs[2][1])
 	copy(d[imagefmt.OffArgs:imagefmt.OffArgs+imagefmt.ArgsSize], args)
 	PutHeader(img, l)
 	return img, nil

@@ -45,6 +45,12 @@ type Embedded struct {
 	// (each list ends with an empty string). Every string is non-empty and
 	// contains no NUL; the rest of Args is zero.
 	Args [ArgsSize]byte
+	// EtcAddr and EtcSize locate a second cpio (newc) archive: the files
+	// mkimage adds under /etc (the time-zone database as zoneinfo/, the
+	// host's zone as localtime), which the kernel shows at /etc below its
+	// own files; 0 if none.
+	EtcAddr uint64
+	EtcSize uint64
 }
 
 // Byte offsets of Embedded's fields in the image file.
@@ -55,8 +61,10 @@ const (
 	OffFilesAddr = 24
 	OffFilesSize = 32
 	OffArgs      = 40
+	OffEtcAddr   = OffArgs + ArgsSize
+	OffEtcSize   = OffEtcAddr + 8
 	// Size of the whole descriptor.
-	DescriptorSize = OffArgs + ArgsSize
+	DescriptorSize = OffEtcSize + 8
 )
 
 // Addresses both sides use. They equal the kernel's own constants in

@@ -24,6 +24,8 @@ func TestLayout(t *testing.T) {
 		{"FilesAddr", unsafe.Offsetof(e.FilesAddr), imagefmt.OffFilesAddr},
 		{"FilesSize", unsafe.Offsetof(e.FilesSize), imagefmt.OffFilesSize},
 		{"Args", unsafe.Offsetof(e.Args), imagefmt.OffArgs},
+		{"EtcAddr", unsafe.Offsetof(e.EtcAddr), imagefmt.OffEtcAddr},
+		{"EtcSize", unsafe.Offsetof(e.EtcSize), imagefmt.OffEtcSize},
 		{"sizeof", unsafe.Sizeof(e), imagefmt.DescriptorSize},
 	} {
 		if c.got != c.want {

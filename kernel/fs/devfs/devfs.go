@@ -1,7 +1,8 @@
 // Package devfs owns the device files: the console (standard input, output
 // and error, which descriptors 0, 1 and 2 refer to at start) and the
-// files under /dev (/dev/null). As a vfs.FS it is mounted at /dev; names it
-// does not have fall through to the archive below.
+// files under /dev (null, zero, full, random, urandom: special.go). As a
+// vfs.FS it is mounted at /dev; names it does not have fall through to the
+// archive below.
 package devfs
 
 import (
@@ -15,13 +16,24 @@ type FS struct{ vfs.Unchangeable }
 // The devices, by node ID.
 const (
 	devNull = iota
+	devZero
+	devFull
+	devRandom
+	devURandom
 	numDevices
 )
 
-var deviceNames = [numDevices]string{devNull: "null"}
+var deviceNames = [numDevices]string{
+	devNull: "null", devZero: "zero", devFull: "full", devRandom: "random", devURandom: "urandom",
+}
 
-// nullFile is an open /dev/null: reads see end of file, writes vanish.
-type nullFile struct{ vfs.Base }
+// nullFile is an open /dev/null, /dev/zero, /dev/full, /dev/random or
+// /dev/urandom (dev says which): reads see end of file, zeros or random
+// bytes; writes vanish, or fail with ENOSPC on /dev/full.
+type nullFile struct {
+	vfs.Base
+	dev int64
+}
 
 var nullFiles [vfs.MaxFDs]nullFile
 
@@ -45,6 +57,7 @@ func (fs *FS) Open(n vfs.Node, flags uint32) (vfs.File, errno.Errno) {
 		f := &nullFiles[i]
 		if f.Free() {
 			f.Base.Open(flags)
+			f.dev = n.ID
 			return f, 0
 		}
 	}
@@ -60,9 +73,7 @@ func (fs *FS) Stat(n vfs.Node, st *vfs.Stat) errno.Errno {
 // they can be written.
 func (fs *FS) ReadOnly() bool { return false }
 
-func (f *nullFile) Read([]byte) (int, errno.Errno)    { return 0, 0 }
-func (f *nullFile) Write(p []byte) (int, errno.Errno) { return len(p), 0 }
 func (f *nullFile) Stat(st *vfs.Stat) errno.Errno {
-	*st = vfs.Stat{Ino: devNull + 2, Mode: vfs.ModeCharFile, Nlink: 1}
+	*st = vfs.Stat{Ino: uint64(f.dev) + 2, Mode: vfs.ModeCharFile, Nlink: 1}
 	return 0
 }
