@@ -21,8 +21,13 @@ const (
 // stack and FS base = tls.
 func sysClone(c call) uintptr {
 	flags, stack, ptid, ctid, tls := c.arg(0), c.arg(1), c.arg(2), c.arg(3), c.arg(4)
-	if flags&(cloneVM|cloneThread) != cloneVM|cloneThread {
+	switch {
+	case flags&cloneThread != 0 && flags&cloneVM == 0:
+		return errno(EINVAL) // as Linux: a thread shares the address space
+	case flags&cloneVM == 0:
 		return errno(ENOSYS) // fork: one address space only
+	case flags&cloneThread == 0:
+		return errno(ENOSYS) // a process sharing memory (vfork-like): not supported
 	}
 	child := *c.f
 	child.AX = 0
@@ -99,14 +104,14 @@ func sysFutex(c call) uintptr {
 		// LAB 5 BEGIN: the deadline: relative (FUTEX_WAIT) or absolute monotonic (FUTEX_WAIT_BITSET)
 		// LAB 5 STUB: _ = timeout // no timeout yet: wait until woken
 		if timeout != 0 && !c.retry {
-			ns, ok := readTimespec(timeout)
-			if !ok {
-				return errno(EFAULT)
+			ns, err := readTimespec(timeout)
+			if err != 0 {
+				return err
 			}
 			if op == futexWaitBitset { // absolute, monotonic
-				deadline = max(ns-timer.Nanotime(), 1) + timer.Nanotime()
+				deadline = max(ns, timer.Nanotime()+1)
 			} else {
-				deadline = timer.Nanotime() + max(ns, 1)
+				deadline = after(max(ns, 1))
 			}
 		}
 		// LAB 5 END
@@ -121,11 +126,11 @@ func sysFutex(c call) uintptr {
 func sysNanosleep(c call) uintptr {
 	// LAB 5 BEGIN: block the thread until its deadline
 	// LAB 5 STUB: return 0 // returns at once
-	ns, ok := readTimespec(c.arg(0))
-	if !ok || ns < 0 {
-		return errno(EFAULT)
+	ns, err := readTimespec(c.arg(0))
+	if err != 0 {
+		return err
 	}
-	return c.block(0, timer.Nanotime()+max(ns, 1), 0)
+	return c.block(0, after(max(ns, 1)), 0)
 	// LAB 5 END
 }
 
@@ -134,11 +139,11 @@ func sysNanosleep(c call) uintptr {
 func sysClockNanosleep(c call) uintptr {
 	// LAB 5 BEGIN: relative or TIMER_ABSTIME deadlines on the monotonic and real-time clocks
 	// LAB 5 STUB: return 0 // returns at once
-	ns, ok := readTimespec(c.arg(2))
-	if !ok || ns < 0 {
-		return errno(EFAULT)
+	ns, err := readTimespec(c.arg(2))
+	if err != 0 {
+		return err
 	}
-	deadline := timer.Nanotime() + ns
+	deadline := after(ns)
 	if c.arg(1)&1 != 0 {
 		deadline = ns
 		if clk := c.arg(0); clk == clockRealtime {
@@ -149,11 +154,32 @@ func sysClockNanosleep(c call) uintptr {
 	// LAB 5 END
 }
 
-// readTimespec reads a struct timespec {tv_sec, tv_nsec int64} as ns.
-func readTimespec(addr uintptr) (int64, bool) {
+// readTimespec reads a struct timespec {tv_sec, tv_nsec int64} as ns:
+// EFAULT when it cannot be read, EINVAL for a negative time or tv_nsec
+// outside [0, 1e9), as Linux answers. A time too long for an int64 of
+// nanoseconds (292 years) is cut to the longest one.
+func readTimespec(addr uintptr) (int64, uintptr) {
 	sec, ok1 := Space.ReadUint64(addr)
 	nsec, ok2 := Space.ReadUint64(addr + 8)
-	return int64(sec)*1e9 + int64(nsec), ok1 && ok2
+	switch {
+	case !ok1 || !ok2:
+		return 0, errno(EFAULT)
+	case int64(sec) < 0 || nsec >= 1e9:
+		return 0, errno(EINVAL)
+	case sec > (1<<63-1)/1_000_000_000-1:
+		return 1<<63 - 1, 0
+	}
+	return int64(sec)*1e9 + int64(nsec), 0
+}
+
+// after returns the deadline ns from now, the farthest one when that would
+// overflow.
+func after(ns int64) int64 {
+	now := timer.Nanotime()
+	if ns > 1<<63-1-now {
+		return 1<<63 - 1
+	}
+	return now + ns
 }
 
 // writeTimespec writes ns as a struct timespec.
