@@ -63,6 +63,9 @@ func sysUname(c call) uintptr {
 const rlimNlimits = 16
 
 func sysPrlimit64(c call) uintptr {
+	if pid := c.arg(0); pid != 0 && pid != 1 {
+		return errno(ESRCH) // the program is process 1
+	}
 	if c.arg(1) >= rlimNlimits {
 		return errno(EINVAL)
 	}
