@@ -88,9 +88,10 @@ func Grade(opts Options) (Report, error) {
 	fmt.Fprintf(out, "grading lab %d (%s) in %s\n", lab.Number, lab.Name, tree)
 
 	// One build of the tool for every test; the kernel and programs it
-	// builds share Go's build cache.
+	// builds share Go's build cache. -trimpath (as for the kernel) keeps
+	// the cache's entries the same from one tree to the next.
 	if !opts.NoBuild {
-		build := exec.Command("go", "build", "-o", filepath.Join("bin", "mkimage"), "./cmd/mkimage")
+		build := exec.Command("go", "build", "-trimpath", "-o", filepath.Join("bin", "mkimage"), "./cmd/mkimage")
 		build.Dir = tree
 		if b, err := build.CombinedOutput(); err != nil {
 			rep.BuildErr = "the tree does not build: go build ./cmd/mkimage: " + err.Error() + "\n" + string(b)
