@@ -166,17 +166,18 @@ func describeProcess(file []byte, args task.Args) {
 }
 
 // mountSystemFiles mounts /proc, /sys, /etc and /bin. /etc shows the
-// archive of files mkimage adds (embedded, or the third Multiboot module)
-// below the kernel's own; /bin shows the program's file above what the
-// archive has there.
+// archive of files mkimage adds below the kernel's own: the third
+// Multiboot module when the program is a module and there is one, else
+// the archive embedded in the image; /bin shows the program's file above
+// what the archive has there.
 func mountSystemFiles() {
 	var etc []byte
 	switch {
-	case embedded.EtcAddr != 0:
-		etc = physMem[embedded.EtcAddr : embedded.EtcAddr+embedded.EtcSize]
 	case embedded.Addr == 0 && bootInfo.NModules > 2:
 		m := bootInfo.Modules[2]
 		etc = physMem[m.Start:m.End]
+	case embedded.EtcAddr != 0:
+		etc = physMem[embedded.EtcAddr : embedded.EtcAddr+embedded.EtcSize]
 	}
 	procFS.Src, procFS.Pages, binFS.Src = &procSrc, &frames, &procSrc
 	etcFS.Files, sysFS.Files = etcfs.Etc, etcfs.Sys

@@ -7,14 +7,17 @@ package tests
 // host and compare.
 
 import (
+	"archive/zip"
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/gobare/gobare/internal/cpioarchive"
 	"github.com/gobare/gobare/internal/image"
 )
 
@@ -29,16 +32,22 @@ func envLines(out string) map[string]string {
 	return m
 }
 
+// zoneinfoZip is the toolchain's time-zone database, which mkimage packs.
+func zoneinfoZip(t *testing.T) string {
+	t.Helper()
+	goroot, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		t.Fatalf("go env GOROOT: %v", err)
+	}
+	return filepath.Join(strings.TrimSpace(string(goroot)), "lib", "time", "zoneinfo.zip")
+}
+
 // envNative runs the env program on the host with the zone database
 // gobare gets (the toolchain's zoneinfo.zip) and TZ=tz.
 func envNative(t *testing.T, prog, tz string, args ...string) map[string]string {
 	t.Helper()
 	cmd := exec.Command(prog, args...)
-	goroot, err := exec.Command("go", "env", "GOROOT").Output()
-	if err != nil {
-		t.Fatalf("go env GOROOT: %v", err)
-	}
-	cmd.Env = append(os.Environ(), "TZ="+tz, "ZONEINFO="+filepath.Join(strings.TrimSpace(string(goroot)), "lib", "time", "zoneinfo.zip"))
+	cmd.Env = append(os.Environ(), "TZ="+tz, "ZONEINFO="+zoneinfoZip(t))
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("%s on the host: %v\n%s", prog, err, out)
@@ -181,4 +190,61 @@ func builtProgram(tb testing.TB, name string, args ...string) string {
 		all := append([]string{"-trimpath", "-o", out}, args...)
 		return out, goBuild(root, staticEnv, all...)
 	})
+}
+
+// TestEnvironmentPlainQEMUEtcModule gives plain QEMU the files under /etc
+// as a third module ("prog,files.cpio,etc.cpio"), made here with one zone
+// and localtime linking to it: the module wins over what the image
+// carries, so the local zone is that one, and a zone it lacks is missing.
+func TestEnvironmentPlainQEMUEtcModule(t *testing.T) {
+	prog := testProgram(t, "env")
+	zr, err := zip.OpenReader(zoneinfoZip(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	rc, err := zr.Open("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokyo := new(strings.Builder)
+	if _, err := io.Copy(tokyo, rc); err != nil {
+		t.Fatal(err)
+	}
+	rc.Close()
+	dir := t.TempDir()
+	etc, files := filepath.Join(dir, "etc"), filepath.Join(dir, "files")
+	for _, d := range []string{filepath.Join(etc, "zoneinfo", "Asia"), files} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(etc, "zoneinfo", "Asia", "Tokyo"), []byte(tokyo.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("zoneinfo/Asia/Tokyo", filepath.Join(etc, "localtime")); err != nil {
+		t.Fatal(err)
+	}
+	for name, d := range map[string]string{"etc.cpio": etc, "files.cpio": files} {
+		a, err := cpioarchive.Pack(d, cpioarchive.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), a, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := runPlainQEMU(t, kernelOnlyImage(t), prog+" x,"+filepath.Join(dir, "files.cpio")+","+filepath.Join(dir, "etc.cpio"), "-m", "128")
+	r.wantExit(t, 0)
+	got := envLines(r.Console)
+	native := envNative(t, prog, "Asia/Tokyo")
+	if got["local"] != native["local"] || !strings.Contains(got["local"], "JST") {
+		t.Errorf("local: gobare says %q, the host with TZ=Asia/Tokyo %q", got["local"], native["local"])
+	}
+	if !strings.HasPrefix(got["berlin"], "error: ") {
+		t.Errorf("berlin: %q; the module has no such zone", got["berlin"])
+	}
+	if t.Failed() {
+		t.Logf("console:\n%s", r.Console)
+	}
 }
