@@ -133,7 +133,7 @@ func setUpFiles() {
 			fail("file system archive: ", err.String())
 		}
 		archiveFS.Archive = archive
-		vfs.Mount(mountPath, &archiveFS, false)
+		mountArchive(mountPath) // overlay.go
 	}
 	tmpFS.Init(&frames, wallNanos)
 	vfs.Mount([]byte("/tmp"), &tmpFS, true)

@@ -81,10 +81,10 @@ func TestExecStdlib(t *testing.T) {
 }
 
 // TestExecTestdata runs tests/programs/readfiles, whose tests read their
-// testdata/ through the read-only file system, check the working
-// directory and that writes fail with EROFS.
+// testdata/ through the read-only file system (GOBARE_FILES_RO=1), check
+// the working directory and that writes fail with EROFS.
 func TestExecTestdata(t *testing.T) {
-	out, code := goTestExec(t, []string{"GOBARE_READFILES_GUEST=1", "GOBARE_PASSENV=GOBARE_READFILES_GUEST"},
+	out, code := goTestExec(t, []string{"GOBARE_FILES_RO=1", "GOBARE_READFILES_GUEST=1", "GOBARE_PASSENV=GOBARE_READFILES_GUEST"},
 		"-v", "./tests/programs/readfiles")
 	if code != 0 {
 		t.Fatalf("exit status %d, want 0; output:\n%s", code, out)

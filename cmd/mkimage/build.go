@@ -16,7 +16,7 @@ type buildFlags struct {
 	env    listFlag
 	append string
 	rt     string
-	files  string // -files DIR[:/MOUNT] (files.go)
+	files  string // -files DIR[:/MOUNT][:rw] (files.go)
 }
 
 // listFlag is a repeatable string flag.
@@ -29,7 +29,7 @@ func (b *buildFlags) register(fs *flag.FlagSet) {
 	fs.Var(&b.env, "env", "environment variable `K=V` for the program (repeatable)")
 	fs.StringVar(&b.append, "append", "", "kernel command-line `words` (e.g. trace)")
 	fs.StringVar(&b.rt, "rt", "auto", "link gobare's rt0 into programs built from source: auto, on or off")
-	fs.StringVar(&b.files, "files", "", "serve `DIR[:/MOUNT]` read-only to the program at MOUNT (default /), its working directory")
+	fs.StringVar(&b.files, "files", "", "serve `DIR[:/MOUNT][:rw]` to the program at MOUNT (default /), its working directory: read-only, or with :rw writable in RAM (an overlay; the host's files never change)")
 }
 
 func buildCmd(args []string) int {

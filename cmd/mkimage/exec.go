@@ -23,8 +23,10 @@ import (
 //
 // go test runs it in the package's source directory with the test binary
 // and its flags. exec packs that directory (testdata included) into the
-// image's read-only file system at the same absolute path, which is the
-// program's working directory, with a few more files tests expect
+// image's file system at the same absolute path, which is the program's
+// working directory — writable through the kernel's overlay, so tests
+// that write beside their sources pass, unless GOBARE_FILES_RO=1 — with
+// a few more files tests expect
 // (execArchive), boots the binary with its arguments (argv[0] is the
 // binary's absolute path, as under go test) and a copy of the environment
 // the test needs (execEnvVars, $GOBARE_PASSENV), streams the console to
@@ -53,9 +55,10 @@ const (
 const execUsage = `usage: mkimage exec BINARY [ARGS...]
 
 Boot BINARY, a static linux/amd64 Go program (a test binary from go test),
-with ARGS in QEMU, serving the current directory read-only at its own path
-as the program's working directory; exit with the program's status. Also
-served, read-only at their own paths: the testdata directories above the
+with ARGS in QEMU, serving the current directory at its own path as the
+program's working directory, writable in the guest's RAM (an overlay: the
+host's files never change); exit with the program's status. Also served
+at their own paths: the testdata directories above the
 current one up to the module root (for ../testdata), BINARY itself (its
 argv[0]), $GOROOT/lib/time/zoneinfo.zip, and $GOBARE_FILES. Made for
 go test:
@@ -73,6 +76,7 @@ Environment:
   GOBARE_FILES    comma-separated host files and directories to serve too
   GOBARE_APPEND   more kernel command-line words (e.g. trace)
   GOBARE_QUIET=0  keep the kernel's own boot lines (quiet by default)
+  GOBARE_FILES_RO=1  serve the files read-only (writes fail with EROFS)
   GOBARE_ROOT     the gobare source tree (default: found above the current
                   directory or above the mkimage binary)
 
@@ -158,6 +162,9 @@ func execRun(binary string, args []string) (int, error) {
 		words = append(words, "quiet")
 	}
 	words = append(words, "mount=/", "cwd="+cwd)
+	if os.Getenv("GOBARE_FILES_RO") != "1" {
+		words = append(words, overlayWord) // tests may write beside their sources
+	}
 	words = append(words, "entry="+prog.entry)
 	words = append(words, strings.Fields(os.Getenv("GOBARE_APPEND"))...)
 	p := image.Program{

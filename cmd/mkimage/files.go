@@ -9,22 +9,42 @@ import (
 	"github.com/gobare/gobare/internal/image"
 )
 
-// The read-only file system: `-files DIR[:/MOUNT]` (build, run, iso) and
-// `mkimage exec` pack a host directory into a cpio newc archive
+// The packed file system: `-files DIR[:/MOUNT][:rw]` (build, run, iso)
+// and `mkimage exec` pack a host directory into a cpio newc archive
 // (internal/cpioarchive) that the image carries as image.Program.Files.
 // The kernel serves it at MOUNT (the kernel word mount=MOUNT) and starts
-// the program in MOUNT (cwd=MOUNT); everything in it is read-only
-// (writes fail with EROFS).
+// the program in MOUNT (cwd=MOUNT). It is read-only (writes fail with
+// EROFS), or with :rw writable through an overlay (the kernel word
+// overlay): changes stay in the guest's RAM, the host's files never
+// change.
+
+// rwSuffix asks for the writable overlay.
+const rwSuffix = ":rw"
+
+// overlayWord is the kernel word that mounts the archive under a writable
+// overlay (kernel/overlay.go).
+const overlayWord = "overlay"
 
 // filesLimit is the largest archive mkimage makes: the archive is loaded
 // into the guest's RAM with the image.
 const filesLimit = cpioarchive.DefaultLimit
 
-// parseFilesFlag splits a -files value, DIR or DIR:/MOUNT, into the
-// directory and the mount point ("/" when none is given). The mount point
-// is what follows the last colon when that starts with "/", so DIR may
-// contain colons as long as no mount point is meant.
-func parseFilesFlag(v string) (dir, mount string, err error) {
+// parseFilesFlag splits a -files value, DIR or DIR:/MOUNT, either
+// followed by :rw, into the directory, the mount point ("/" when none is
+// given) and whether it is writable. The mount point is what follows the
+// last colon when that starts with "/", so DIR may contain colons as long
+// as no mount point is meant.
+func parseFilesFlag(spec string) (dir, mount string, rw bool, err error) {
+	dir, mount, err = parseFilesDir(spec)
+	if err != nil && strings.HasSuffix(spec, rwSuffix) {
+		rw = true
+		dir, mount, err = parseFilesDir(strings.TrimSuffix(spec, rwSuffix))
+	}
+	return dir, mount, rw, err
+}
+
+// parseFilesDir splits DIR or DIR:/MOUNT.
+func parseFilesDir(v string) (dir, mount string, err error) {
 	dir, mount = v, "/"
 	if i := strings.LastIndexByte(v, ':'); i >= 0 && strings.HasPrefix(v[i+1:], "/") {
 		dir, mount = v[:i], v[i+1:]
@@ -65,7 +85,8 @@ func packDir(dir, mount string) ([]byte, []string, error) {
 }
 
 // addFiles handles the -files flag for build, run and iso: it packs the
-// directory into p.Files and adds the mount words to p.KernelArgs (an
+// directory into p.Files and adds the mount words (and overlay, for
+// :rw) to p.KernelArgs (an
 // empty spec packs nothing). It also adds the files under /etc
 // (environ.go).
 func addFiles(p *image.Program, spec string) error {
@@ -73,13 +94,16 @@ func addFiles(p *image.Program, spec string) error {
 	if spec == "" {
 		return nil
 	}
-	dir, mount, err := parseFilesFlag(spec)
+	dir, mount, rw, err := parseFilesFlag(spec)
 	if err != nil {
 		return err
 	}
 	archive, words, err := packDir(dir, mount)
 	if err != nil {
 		return err
+	}
+	if rw {
+		words = append(words, overlayWord)
 	}
 	p.Files = archive
 	p.KernelArgs = append(p.KernelArgs, words...)

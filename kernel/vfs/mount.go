@@ -55,7 +55,7 @@ type mount struct {
 func (m *mount) Path() []byte { return m.path[:m.plen] }
 
 // maxMounts bounds the mount table.
-const maxMounts = 8
+const maxMounts = 16
 
 var (
 	mounts  [maxMounts]mount

@@ -54,3 +54,15 @@ func PathOf(f File, buf []byte) ([]byte, errno.Errno) { return f.Path(hide(buf))
 func hideNode(n Node) Node {
 	return Node{ID: n.ID, Mode: n.Mode, Link: hide(n.Link)}
 }
+
+// LookupIn, StatIn and OpenIn call a file system's Lookup, Stat and Open
+// (a file system that serves another's files, the overlay, passes them
+// names and buffers of its own stack).
+func LookupIn(fs FS, rel []byte) (Node, errno.Errno) {
+	n, err := fs.Lookup(hide(rel))
+	return hideNode(n), err
+}
+func StatIn(fs FS, n Node, st *Stat) errno.Errno {
+	return fs.Stat(hideNode(n), (*Stat)(noescape(unsafe.Pointer(st))))
+}
+func OpenIn(fs FS, n Node, flags uint32) (File, errno.Errno) { return fs.Open(hideNode(n), flags) }

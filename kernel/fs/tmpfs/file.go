@@ -175,7 +175,7 @@ func (f *file) ReadDir(pos int64, d *vfs.Dirent) (bool, errno.Errno) {
 	}
 	for ; pos < in.size; pos++ {
 		if e := f.fs.entry(in, pos); e.ino != 0 {
-			*d = vfs.Dirent{Ino: e.ino, Mode: f.fs.inode(e.ino).mode, Name: e.Name(), Next: pos + 1}
+			*d = vfs.Dirent{Ino: f.fs.InoBase + e.ino, Mode: f.fs.inode(e.ino).mode, Name: e.Name(), Next: pos + 1}
 			return true, 0
 		}
 	}

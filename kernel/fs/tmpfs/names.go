@@ -226,3 +226,30 @@ func (fs *FS) replace(tp uint64, tslot int64, src, dst uint64) errno.Errno {
 	fs.unref(tin, dst)
 	return 0
 }
+
+// WhiteoutMode is the mode of the overlay's whiteouts: a character device
+// (0, 0), as Linux's overlayfs marks a name deleted from the lower layer.
+const WhiteoutMode = vfs.ModeCharDev
+
+// OnlyWhiteouts reports whether directory n holds nothing but whiteouts.
+func (fs *FS) OnlyWhiteouts(n vfs.Node) bool {
+	dir := fs.inode(uint64(n.ID))
+	for i := int64(0); i < dir.size; i++ {
+		if e := fs.entry(dir, i); e.ino != 0 && fs.inode(e.ino).mode != WhiteoutMode {
+			return false
+		}
+	}
+	return true
+}
+
+// ClearWhiteouts removes the whiteouts in directory n.
+func (fs *FS) ClearWhiteouts(n vfs.Node) {
+	dir := fs.inode(uint64(n.ID))
+	for i := int64(0); i < dir.size; i++ {
+		if e := fs.entry(dir, i); e.ino != 0 && fs.inode(e.ino).mode == WhiteoutMode {
+			ino := e.ino
+			fs.removeEntry(dir, i)
+			fs.unref(dir, ino)
+		}
+	}
+}

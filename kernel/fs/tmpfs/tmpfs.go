@@ -55,6 +55,9 @@ const (
 
 // FS is one tmpfs.
 type FS struct {
+	// InoBase is added to the inode numbers stat and directory listings
+	// report (the overlay sets it apart from its lower layer's).
+	InoBase uint64
 	pages   Pages
 	now     func() int64 // nanoseconds since 1970
 	itable  index        // the inode table: inode i is in page i/perPage
@@ -65,7 +68,7 @@ type FS struct {
 // Init makes an empty file system with its root directory; now tells the
 // time in nanoseconds since 1970.
 func (fs *FS) Init(pages Pages, now func() int64) {
-	*fs = FS{pages: pages, now: now, ninodes: rootIno, hint: rootIno}
+	*fs = FS{InoBase: fs.InoBase, pages: pages, now: now, ninodes: rootIno, hint: rootIno}
 	fs.newInode(vfs.ModeDir | 0o1777)
 	fs.inode(rootIno).parent = rootIno
 }
@@ -137,7 +140,7 @@ func (fs *FS) stat(ino uint64, st *vfs.Stat) {
 		size = (in.entries + 2) * 20 // as Linux's tmpfs counts
 	}
 	a, m, c := vfs.TimeOf(in.atime), vfs.TimeOf(in.mtime), vfs.TimeOf(in.ctime)
-	*st = vfs.Stat{Ino: ino, Mode: in.mode, Nlink: in.nlink, Size: size,
+	*st = vfs.Stat{Ino: fs.InoBase + ino, Mode: in.mode, Nlink: in.nlink, Size: size,
 		Atime: a.Sec, AtimeNsec: a.Nsec, Mtime: m.Sec, MtimeNsec: m.Nsec, Ctime: c.Sec, CtimeNsec: c.Nsec,
 		Blocks: in.pages * (PageSize / 512)}
 }
@@ -166,6 +169,11 @@ func (fs *FS) setAttr(in *inode, a vfs.Attr) {
 		in.mtime = a.Mtime.Nanos()
 	}
 	in.ctime = now
+}
+
+// NodePath writes directory n's path relative to the root into buf.
+func (fs *FS) NodePath(n vfs.Node, buf []byte) ([]byte, errno.Errno) {
+	return fs.path(uint64(n.ID), buf)
 }
 
 // Opaque reports and SetOpaque sets the overlay's mark on a directory:

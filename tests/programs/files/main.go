@@ -2,9 +2,12 @@
 // and prints one line per observation: permission bits and the umask,
 // timestamps, hard links, atomic rename, a file open after its last name
 // is gone, a file larger than memory pages would make a toy, and advisory
-// locks (flock, fcntl record locks, OFD locks). tests/files_test.go runs
-// it natively and inside gobare and wants the same lines. It prints
-// nothing that differs between two Linux systems (inode numbers, times).
+// locks (flock, fcntl record locks, OFD locks). With the argument
+// "beside" it changes the files in its working directory instead (a
+// packed directory served writable: mkimage run -files DIR:/MOUNT:rw).
+// tests/files_test.go runs it natively and inside gobare and wants the
+// same lines. It prints nothing that differs between two Linux systems
+// (inode numbers, times).
 package main
 
 import (
@@ -18,6 +21,13 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "beside" {
+		if err := beside(); err != nil {
+			fmt.Println("beside: FAIL:", err)
+		}
+		fmt.Println("done")
+		return
+	}
 	dir, err := os.MkdirTemp("", "files")
 	if err != nil {
 		fmt.Println("mkdirtemp:", err)
@@ -244,5 +254,53 @@ func records(dir string) error {
 	}
 	b.Close()
 	say("records: closing b releases it: %v", <-done)
+	return nil
+}
+
+// beside changes the files of the working directory: appends to one,
+// replaces one by rename, removes one, makes a directory with a file and
+// lists the result.
+func beside() error {
+	f, err := os.OpenFile("hello.txt", os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return err
+	}
+	f.WriteString("appended\n")
+	f.Close()
+	data, _ := os.ReadFile("hello.txt")
+	say("beside: hello.txt %q", data)
+	if err := os.WriteFile("new.txt", []byte("new"), 0o600); err != nil {
+		return err
+	}
+	if err := os.Rename("new.txt", "sub/lines.txt"); err != nil {
+		return err
+	}
+	data, _ = os.ReadFile("sub/lines.txt")
+	say("beside: sub/lines.txt replaced: %q", data)
+	if err := os.Remove("link.txt"); err != nil {
+		return err
+	}
+	if err := os.MkdirAll("made/deeper", 0o755); err != nil {
+		return err
+	}
+	os.WriteFile("made/deeper/f", []byte("f"), 0o644)
+	err = filepath.WalkDir(".", func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, _ := d.Info()
+		if d.IsDir() { // directory sizes differ between file systems
+			say("beside: %s %v", p, info.Mode())
+		} else {
+			say("beside: %s %v %d", p, info.Mode(), info.Size())
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	os.Chmod("hello.txt", 0o600)
+	st, _ := os.Stat("hello.txt")
+	say("beside: chmod hello.txt: %v", st.Mode())
 	return nil
 }

@@ -13,8 +13,9 @@ import (
 )
 
 // These tests run inside gobare under `go test -exec "mkimage exec"`,
-// which serves this directory read-only at its own path. They also pass
-// on the host (except the read-only checks, which are skipped there).
+// which serves this directory at its own path: writable in the guest's
+// RAM, or read-only with GOBARE_FILES_RO=1. They also pass on the host
+// (except the guest-only checks, which are skipped there).
 
 func TestReadFile(t *testing.T) {
 	b, err := os.ReadFile("testdata/hello.txt")
@@ -173,6 +174,48 @@ func TestReadOnly(t *testing.T) {
 	}
 	if err := os.Mkdir("testdata/dir", 0o755); !errors.Is(err, syscall.EROFS) {
 		t.Errorf("mkdir: %v, want EROFS", err)
+	}
+}
+
+// TestWriteBeside changes this directory through the overlay mkimage
+// exec serves it with: the writes show inside the guest, and
+// tests/files_test.go checks that the host's files did not change.
+func TestWriteBeside(t *testing.T) {
+	if !strings.HasSuffix(os.Args[0], ".test") || os.Getenv("GOBARE_READFILES_RW") == "" {
+		t.Skip("changes the package's own files inside gobare; set GOBARE_READFILES_RW (and pass it with GOBARE_PASSENV)")
+	}
+	if err := os.WriteFile("testdata/new.txt", []byte("new"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile("testdata/hello.txt", os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("more\n")
+	f.Close()
+	if err := os.Remove("testdata/sub/lines.txt"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir("testdata/made", 0o700); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile("testdata/hello.txt")
+	if err != nil || string(b) != "hello from testdata\nmore\n" {
+		t.Errorf("hello.txt after appending: %q, %v", b, err)
+	}
+	entries, _ := os.ReadDir("testdata")
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if want := []string{"hello.txt", "link.txt", "made", "new.txt", "sub"}; !slices.Equal(names, want) {
+		t.Errorf("ReadDir(testdata) = %v, want %v", names, want)
+	}
+	if sub, _ := os.ReadDir("testdata/sub"); len(sub) != 0 {
+		t.Errorf("testdata/sub still lists %v after its only file was removed", sub)
+	}
+	if st, err := os.Stat("testdata/made"); err != nil || st.Mode() != fs.ModeDir|0o700 {
+		t.Errorf("the new directory: %v, %v", st, err)
 	}
 }
 
