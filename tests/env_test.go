@@ -70,7 +70,7 @@ func fileSum(t *testing.T, path string) string {
 // memory devices, and a fixed instant in Berlin.
 var sameAsNative = []string{
 	"executable abs", "cmdline args", "cmdline argv0 base", "environ matches", "status",
-	"maps has stack", "fd has 0 1 2", "/proc/cpuinfo nonempty", "/proc/meminfo nonempty",
+	"maps has stack", "cwd link matches", "fd has 0 1 2", "/proc/cpuinfo nonempty", "/proc/meminfo nonempty",
 	"/proc/stat nonempty", "/proc/uptime nonempty", "/sys/devices/system/cpu/online nonempty",
 	"passwd root", "/etc/group nonempty", "/etc/hosts nonempty", "/etc/hostname nonempty",
 	"zero", "urandom",

@@ -1,9 +1,10 @@
 // Package procfs owns the files through which the kernel describes the
 // process and the machine, as Linux's /proc does: /proc/self (a symbolic
-// link to /proc/1, the one process) with cmdline, environ, status, maps,
-// exe and fd/, and /proc/cpuinfo, meminfo, stat and uptime; and the
-// program's own file (Bin, mounted at /bin), which /proc/self/exe points
-// to, so that os.Executable names a file that opens.
+// link to /proc/1, the one process) with cmdline, environ, status, stat,
+// maps, exe, cwd, root and fd/; /proc/cpuinfo, meminfo, stat, uptime,
+// loadavg and version; and the program's own file (Bin, mounted at /bin),
+// which /proc/self/exe points to, so that os.Executable names a file that
+// opens.
 //
 // A generated file is written when it is opened, into pages from the
 // kernel's frame allocator (Text), and read from there until it is closed:
@@ -97,6 +98,8 @@ var entries = [...]entry{
 	{"1/stat", kGen, genPidStat},
 	{"1/maps", kGen, genMaps},
 	{"1/exe", kLink, nil},
+	{"1/cwd", kLink, nil},
+	{"1/root", kLink, nil},
 	{"1/fd", kFDDir, nil},
 	{"cpuinfo", kGen, genCPUInfo},
 	{"meminfo", kGen, genMeminfo},
@@ -111,7 +114,8 @@ const (
 	idCmdline = 3
 	idEnviron = 4
 	idExe     = 8
-	idFD      = 9
+	idCwd     = 9
+	idRoot    = 10
 )
 
 // file is an open /proc file or directory.
@@ -150,6 +154,10 @@ func (fs *FS) node(id int64) vfs.Node {
 		return vfs.Node{ID: id, Mode: vfs.ModeSymlink | 0o777, Link: bytesOf("1")}
 	case idExe:
 		return vfs.Node{ID: id, Mode: vfs.ModeSymlink | 0o777, Link: fs.Src.Exe}
+	case idCwd:
+		return vfs.Node{ID: id, Mode: vfs.ModeSymlink | 0o777, Link: vfs.Cwd()}
+	case idRoot:
+		return vfs.Node{ID: id, Mode: vfs.ModeSymlink | 0o777, Link: bytesOf("/")}
 	}
 	if k := entries[id].kind; k == kDir || k == kFDDir {
 		return vfs.Node{ID: id, Mode: vfs.ModeDir | 0o555}

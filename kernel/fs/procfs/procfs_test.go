@@ -197,6 +197,11 @@ func TestLinksAndDirectories(t *testing.T) {
 	if err != 0 || !n.IsSymlink() || string(n.Link) != "/bin/prog" {
 		t.Errorf("exe = %+v, %v", n, err)
 	}
+	vfs.SetCwd([]byte("/work/dir"))
+	n, err = fs.Lookup([]byte("1/cwd"))
+	if err != 0 || !n.IsSymlink() || string(n.Link) != "/work/dir" {
+		t.Errorf("cwd = %+v, %v", n, err)
+	}
 	n, err = fs.Lookup([]byte("1/fd/4"))
 	if err != 0 || string(n.Link) != "pipe:[7]" {
 		t.Errorf("fd/4 = %q, %v", n.Link, err)
@@ -212,7 +217,7 @@ func TestLinksAndDirectories(t *testing.T) {
 	if got := list(t, fs, ""); got != "self 1 cpuinfo meminfo stat uptime loadavg version" {
 		t.Errorf("/proc lists %q", got)
 	}
-	if got := list(t, fs, "1"); got != "cmdline environ status stat maps exe fd" {
+	if got := list(t, fs, "1"); got != "cmdline environ status stat maps exe cwd root fd" {
 		t.Errorf("/proc/1 lists %q", got)
 	}
 	n, _ = fs.Lookup([]byte("1/status"))

@@ -98,6 +98,12 @@ func main() {
 	} else {
 		line("maps has stack", nil, err)
 	}
+	if link, err := os.Readlink("/proc/self/cwd"); err == nil {
+		wd, _ := os.Getwd()
+		line("cwd link matches", link == wd, nil)
+	} else {
+		line("cwd link matches", nil, err)
+	}
 	if ents, err := os.ReadDir("/proc/self/fd"); err == nil {
 		names := map[string]bool{}
 		for _, e := range ents {
