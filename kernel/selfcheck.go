@@ -75,17 +75,20 @@ func selfCheck() {
 	}
 }
 
-// timerTicks waits, with interrupts on, until the timer has ticked n times
-// or the TSC has counted cycles (about a second), and reports whether it
-// ticked: a dead timer fails the check instead of hanging the machine.
+// timerTicks arms the timer 1 ms ahead n times and waits, with interrupts
+// on, until it has fired each time or the TSC has counted cycles (about a
+// second): a dead timer fails the check instead of hanging the machine.
 func timerTicks(n, cycles uint64) bool {
 	start, deadline := timer.Ticks(), cpu.Rdtsc()+cycles
 	trap.InKernel = false // interrupt entries may now come in
-	cpu.EnableInterrupts()
-	for timer.Ticks() < start+n && cpu.Rdtsc() < deadline {
-		cpu.Pause()
+	for i := uint64(1); i <= n && cpu.Rdtsc() < deadline; i++ {
+		timer.Arm(timer.Nanotime() + 1e6) // nothing with the PIT, which ticks anyway
+		cpu.EnableInterrupts()
+		for timer.Ticks() < start+i && cpu.Rdtsc() < deadline {
+			cpu.Pause()
+		}
+		cpu.DisableInterrupts()
 	}
-	cpu.DisableInterrupts()
 	trap.InKernel = true
 	return timer.Ticks() >= start+n
 }

@@ -47,6 +47,7 @@ func handleTrap(f *trap.Frame) {
 		pageFault(f)
 	case f.Vector == pic.IRQBase+pic.IRQTimer:
 		timer.Tick()
+		timer.Disarm()
 		irq.EndOfInterrupt(pic.IRQTimer)
 		if sched.Current() != nil || sched.Live() > 0 {
 			sched.Tick(timer.Nanotime())
@@ -80,6 +81,7 @@ func handleTrap(f *trap.Frame) {
 	if sched.Live() > 0 {
 		sched.Schedule(f)
 		linux.DeliverPending(f)
+		timer.Arm(sched.NextDeadline(timer.Nanotime()))
 	}
 }
 

@@ -45,7 +45,7 @@ type Thread struct {
 	WakeAt    int64   // monotonic deadline in ns; 0: none
 	TimeoutAX uintptr // the result if WakeAt passes first
 	retry     Retry
-	Slice     int // timer ticks run since it was last scheduled
+	SliceEnd  int64 // when its time slice ends (monotonic ns); 0 until NextDeadline sets it
 }
 
 // ByTID returns the live thread with the given TID, or nil.
@@ -82,9 +82,9 @@ var (
 // Created counts the threads made since boot, the first included.
 var Created int
 
-// TimeSlice is how many timer ticks a thread runs before another runnable
-// thread gets the CPU.
-const TimeSlice = 10
+// TimeSlice is how long a thread runs before another runnable thread gets
+// the CPU, in nanoseconds.
+const TimeSlice = 10e6
 
 // Init prepares the idle frame: RIP at the idle loop, its own small stack.
 func Init() {
@@ -157,8 +157,7 @@ func Tick(now int64) {
 		}
 	}
 	if t := Current(); t != nil {
-		t.Slice++
-		if t.Slice >= TimeSlice {
+		if t.SliceEnd != 0 && now >= t.SliceEnd {
 			resched = true
 		}
 	} else {
@@ -189,13 +188,43 @@ func Schedule(f *trap.Frame) {
 		if threads[n].State == Runnable {
 			current = n
 			threads[n].State = Running
-			threads[n].Slice = 0
+			threads[n].SliceEnd = 0
 			*f = threads[n].Frame
 			return
 		}
 	}
 	current = idle
 	*f = idleFrm
+}
+
+// NextDeadline returns when the timer must next interrupt (monotonic ns),
+// 0 for never: the earliest deadline of a blocked thread, and the end of
+// the running thread's time slice when another thread is waiting for the
+// CPU. With nothing due, the machine sleeps until a device interrupts.
+func NextDeadline(now int64) int64 {
+	var next int64
+	earlier := func(d int64) {
+		if d != 0 && (next == 0 || d < next) {
+			next = d
+		}
+	}
+	waiting := false
+	for i := range threads {
+		t := &threads[i]
+		switch t.State {
+		case Blocked:
+			earlier(t.WakeAt)
+		case Runnable:
+			waiting = true
+		}
+	}
+	if t := Current(); t != nil && waiting {
+		if t.SliceEnd == 0 {
+			t.SliceEnd = now + TimeSlice
+		}
+		earlier(t.SliceEnd)
+	}
+	return next
 }
 
 // idleLoopPC and idleStackTop return the idle loop's entry and stack.

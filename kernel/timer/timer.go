@@ -67,19 +67,58 @@ func Init(pmPort uint16) {
 	bootEpochNanos = wall*1e9 - Nanotime()
 }
 
-// StartTick starts the periodic TickHz interrupt on vector: the local
-// APIC's timer when apic is set (its rate measured against the TSC), else
-// PIT channel 0.
+// StartTick starts the timer interrupt on vector. With the local APIC
+// (apic set) the kernel is tickless: the APIC timer, its rate measured
+// against the TSC, runs in one-shot mode and Arm programs it for the next
+// deadline only, so an idle machine takes no interrupts at all. Without it
+// PIT channel 0 ticks TickHz times a second and Arm does nothing.
 func StartTick(vector uint8, apic bool) {
 	if apic {
-		perTenMs := lapic.MeasureTimer(tscHz / 100)
-		lapic.StartTimer(vector, max(perTenMs/(TickHz/100), 1), true)
+		apicPerSecond := uint64(lapic.MeasureTimer(tscHz/100)) * 100
+		apicPerNano = (apicPerSecond << 32) / 1e9
+		lapic.StartTimer(vector, 0, false)
 		tickSource = TickAPIC
 		return
 	}
 	pit.StartPeriodic(pit.Hz / TickHz)
 	tickSource = TickPIT
 }
+
+// apicPerNano is the APIC timer's ticks per nanosecond as a 32.32 fixed
+// point number; 0 while the PIT ticks.
+var (
+	apicPerNano uint64
+	armed       int64 // the deadline the APIC timer is set for; 0: none
+)
+
+// Arm makes the timer interrupt at deadline (monotonic ns; 0: never),
+// unless it is already set for that moment. The count is rounded up, so
+// the interrupt never comes before the deadline.
+func Arm(deadline int64) {
+	if apicPerNano == 0 || deadline == armed {
+		return
+	}
+	armed = deadline
+	if deadline == 0 {
+		lapic.SetTimerCount(0)
+		return
+	}
+	wait := deadline - Nanotime()
+	if wait <= 0 {
+		lapic.SetTimerCount(1)
+		return
+	}
+	hi, lo := bits.Mul64(uint64(wait), apicPerNano)
+	count := hi<<32 | lo>>32
+	if hi>>32 != 0 || count >= 1<<32-1 {
+		count = 1<<32 - 2 // the longest the timer can wait; Arm is called again then
+	}
+	lapic.SetTimerCount(uint32(count) + 1)
+}
+
+// Disarm forgets the armed deadline after the timer fired (a one-shot
+// timer stops by itself).
+func Disarm() { armed = 0 }
 
 // Sources says how the TSC was calibrated and what ticks.
 func Sources() (tsc, tick string) { return tscSource, tickSource }

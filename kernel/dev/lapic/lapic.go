@@ -68,6 +68,10 @@ func StartTimer(vector uint8, count uint32, periodic bool) {
 	write(regInitialCount, count)
 }
 
+// SetTimerCount restarts the timer, in the mode StartTimer chose, to
+// interrupt after count ticks; 0 stops it (§10.5.4).
+func SetTimerCount(count uint32) { write(regInitialCount, count) }
+
 // MeasureTimer returns how many timer ticks (bus clock / 16) pass while the
 // TSC counts cycles, with the timer masked so it interrupts no one.
 func MeasureTimer(cycles uint64) uint32 {
