@@ -142,3 +142,29 @@ func TestScheduleRoundRobin(t *testing.T) {
 		t.Fatalf("all blocked: current is TID %d, want idle", Current().TID)
 	}
 }
+
+// NextDeadline is the earliest sleeper's deadline, or the running thread's
+// slice end when another thread waits for the CPU; 0 when nothing is due.
+func TestNextDeadline(t *testing.T) {
+	reset()
+	a := spawn(t)
+	if d := NextDeadline(100); d != 0 {
+		t.Fatalf("one running thread, nothing waiting: deadline %d, want 0", d)
+	}
+	b := spawn(t)
+	block(b, 0x1000, 1e9, 0, nil)
+	SetCurrent(a)
+	if d := NextDeadline(100); d != 1e9 {
+		t.Fatalf("a sleeper until 1e9: deadline %d", d)
+	}
+	c := spawn(t)
+	c.State = Runnable
+	SetCurrent(a)
+	if d := NextDeadline(100); d != 100+TimeSlice {
+		t.Fatalf("a runnable thread waits: deadline %d, want the running thread's slice end %d", d, 100+TimeSlice)
+	}
+	Tick(a.SliceEnd)
+	if !resched {
+		t.Fatal("the slice ended but no switch was asked for")
+	}
+}
