@@ -84,7 +84,7 @@ var Created int
 
 // TimeSlice is how long a thread runs before another runnable thread gets
 // the CPU, in nanoseconds.
-const TimeSlice = 10e6
+const TimeSlice int64 = 10e6
 
 // Init prepares the idle frame: RIP at the idle loop, its own small stack.
 func Init() {
