@@ -161,8 +161,6 @@ func describeProcess(file []byte, args task.Args) {
 		n += copy(exePath[n:], procSrc.Name)
 		procSrc.Exe = exePath[:n]
 	}
-	// readlink("/proc/self/exe") answers task.Proc.Name (kernel/linux).
-	task.Proc.Name = procSrc.Exe
 }
 
 // mountSystemFiles mounts /proc, /sys, /etc and /bin. /etc shows the

@@ -1,7 +1,6 @@
 package linux
 
 import (
-	"github.com/gobare/gobare/kernel/task"
 	"github.com/gobare/gobare/kernel/vfs"
 )
 
@@ -119,8 +118,8 @@ func statPath(dirfd int64, path, addr uintptr, follow bool) uintptr {
 	return writeStat(addr, &st)
 }
 
-// readlinkat(dirfd, path, buf, size): symbolic links, and /proc/self/exe,
-// which names the program.
+// readlinkat(dirfd, path, buf, size): symbolic links (/proc/self/exe is
+// one: kernel/fs/procfs).
 func sysReadlinkat(c call) uintptr {
 	return readlink(int64(int32(c.arg(0))), c.arg(1), c.arg(2), c.arg(3))
 }
@@ -134,9 +133,6 @@ func readlink(dirfd int64, path, buf, size uintptr) uintptr {
 		return err
 	}
 	target, lerr := vfs.Readlink(pDir, pName)
-	if string(pName) == "/proc/self/exe" {
-		target, lerr = task.Proc.Name, 0
-	}
 	if lerr != 0 {
 		return errno(lerr)
 	}

@@ -16,7 +16,7 @@ import (
 type Process struct {
 	Space vm.Space    // the address space
 	FDs   vfs.FDTable // the descriptor table
-	Name  []byte      // argv[0], what /proc/self/exe names
+	Name  []byte      // argv[0] (/proc/self/exe is kernel/fs/procfs's)
 }
 
 // Proc is the one process.
