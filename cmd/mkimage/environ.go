@@ -69,7 +69,8 @@ func readZones(zipPath string) (map[string][]byte, error) {
 }
 
 // hostZone is the host's time zone as a name in zones, or "" for UTC: $TZ
-// when it names a zone ("Europe/Berlin" or ":Europe/Berlin"), else where
+// when it names a zone ("Europe/Berlin", ":Europe/Berlin" or a path
+// ending in zoneinfo/Europe/Berlin), else where
 // /etc/localtime links to (.../zoneinfo/NAME), else /etc/timezone
 // (Debian), else the zone whose data equals /etc/localtime's.
 func hostZone(zones map[string][]byte) string {
@@ -78,7 +79,11 @@ func hostZone(zones map[string][]byte) string {
 
 // findZone is hostZone with the places to look given.
 func findZone(zones map[string][]byte, tz, localtime, timezone string) string {
-	if name := strings.TrimPrefix(tz, ":"); zones[name] != nil {
+	name := strings.TrimPrefix(tz, ":")
+	if i := strings.LastIndex(name, "zoneinfo/"); i >= 0 {
+		name = name[i+len("zoneinfo/"):] // TZ=/usr/share/zoneinfo/Asia/Tokyo
+	}
+	if zones[name] != nil {
 		return name
 	}
 	if target, err := os.Readlink(localtime); err == nil {
