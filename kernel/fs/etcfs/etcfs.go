@@ -74,7 +74,9 @@ type file struct {
 	below vfs.File // Below's open file, or for the root Below's root
 }
 
-var files [vfs.MaxFDs]file
+// files is the pool of open /etc and /sys names (few are open at once;
+// a program that opens more gets ENFILE).
+var files [16]file
 
 func (fs *FS) Lookup(rel []byte) (vfs.Node, errno.Errno) {
 	if len(rel) == 0 {
