@@ -1,0 +1,516 @@
+// Command bench (make bench) compares gobare with what a user would run
+// instead: a Linux guest in the same QEMU machine with the same static Go
+// binary as its /init. It runs bench/program under both, alternating, and
+// natively on the host, and writes the medians to docs/performance.md.
+//
+// The Linux guest is Debian's cloud kernel (the package
+// linux-image-cloud-amd64 depends on), fetched with apt-get download and
+// unpacked with dpkg-deb under bin/bench/linux the first time; the
+// initramfs is a newc cpio (u-root's pkg/cpio) with /init, /dev/console and
+// /tmp. Both systems boot in the same machine: plain qemu-system-x86_64,
+// TCG, -cpu max, -m 256, the console on COM1 (-serial stdio).
+//
+//	go run ./bench [-runs N] [-mem=false] [-out docs/performance.md]
+//
+// BENCH_RUNS sets the default of -runs.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/u-root/u-root/pkg/cpio"
+)
+
+// stdinSize must match bench/program's.
+const stdinSize = 16 << 10
+
+// memMiB is the guest RAM of every run but the memory bisection.
+const memMiB = 256
+
+func main() {
+	log.SetFlags(0)
+	log.SetPrefix("bench: ")
+	runs := 3
+	if s := os.Getenv("BENCH_RUNS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			log.Fatalf("BENCH_RUNS=%q: want a count of at least 1", s)
+		}
+		runs = n
+	}
+	flag.IntVar(&runs, "runs", runs, "runs of each system, alternated (BENCH_RUNS)")
+	mem := flag.Bool("mem", true, "bisect the smallest -m that runs hello on each system")
+	out := flag.String("out", "docs/performance.md", "the document to add the results to (\"\" for none)")
+	dir := flag.String("dir", "bin/bench", "where the kernel, the images and the program are kept")
+	mkimage := flag.String("mkimage", "bin/mkimage", "the mkimage binary")
+	flag.Parse()
+
+	b := &bench{dir: *dir}
+	if err := os.MkdirAll(b.dir, 0o755); err != nil {
+		log.Fatal(err)
+	}
+	b.must(b.fetchKernel())
+	b.must(b.buildProgram(*mkimage))
+	b.must(b.writeInitramfs())
+	b.info = machineInfo(b.kernelPackage)
+	log.Printf("%s; %s; %s", b.info.cpu, b.info.qemu, b.info.load)
+
+	res := results{}
+	for i := range runs {
+		order := []string{"gobare", "linux"}
+		if i%2 == 1 {
+			order = []string{"linux", "gobare"}
+		}
+		log.Printf("run %d of %d", i+1, runs)
+		res.add("floor", "qemu", b.qemuFloor())
+		for _, sys := range order {
+			for _, mode := range []string{"hello", "full"} {
+				s, err := b.guest(sys, mode, memMiB)
+				if err != nil {
+					log.Print(err)
+				}
+				res.merge(sys, s)
+			}
+		}
+		res.merge("native", b.native("hello"))
+		res.merge("native", b.native("full"))
+	}
+	minMem := map[string]int{}
+	if *mem {
+		for _, sys := range []string{"gobare", "linux"} {
+			minMem[sys] = b.bisectMemory(sys)
+			log.Printf("%s: smallest -m that runs hello: %d MiB", sys, minMem[sys])
+		}
+	}
+	b.info.loadEnd = loadAverage()
+	doc := b.table(res, minMem, runs)
+	fmt.Print(doc)
+	if *out != "" {
+		b.must(addToDoc(*out, doc))
+		log.Printf("wrote %s", *out)
+	}
+}
+
+type bench struct {
+	dir           string
+	vmlinuz       string
+	kernelPackage string
+	program       string
+	image         string
+	initrd        string
+	info          info
+}
+
+func (b *bench) must(err error) {
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+// fetchKernel makes sure bin/bench/linux holds an unpacked Debian cloud
+// kernel: linux-image-cloud-amd64 is a metapackage, so the package it
+// depends on (linux-image-6.x-cloud-amd64) is the one downloaded.
+func (b *bench) fetchKernel() error {
+	kdir := filepath.Join(b.dir, "linux")
+	b.vmlinuz = filepath.Join(kdir, "vmlinuz")
+	pkgFile := filepath.Join(kdir, "PACKAGE")
+	if _, err := os.Stat(b.vmlinuz); err == nil {
+		p, err := os.ReadFile(pkgFile)
+		b.kernelPackage = strings.TrimSpace(string(p))
+		return err
+	}
+	for _, tool := range []string{"apt-get", "apt-cache", "dpkg-deb"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return fmt.Errorf("the Linux guest's kernel comes from Debian's linux-image-cloud-amd64 with %s, which this host does not have; put a bzImage at %s and a line naming it in %s", tool, b.vmlinuz, pkgFile)
+		}
+	}
+	depends := func() (string, error) {
+		out, err := exec.Command("apt-cache", "depends", "linux-image-cloud-amd64").Output()
+		if err != nil {
+			return "", err
+		}
+		for _, line := range strings.Split(string(out), "\n") {
+			f := strings.Fields(line)
+			if len(f) == 2 && f[0] == "Depends:" && strings.HasPrefix(f[1], "linux-image-") {
+				return f[1], nil
+			}
+		}
+		return "", errors.New("apt-cache depends linux-image-cloud-amd64 names no linux-image-* package")
+	}
+	pkg, err := depends()
+	if err != nil && os.Getuid() == 0 {
+		log.Printf("apt-get update (no linux-image-cloud-amd64 in the package lists)")
+		cmd := exec.Command("apt-get", "update", "-qq")
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("apt-get update: %v", err)
+		}
+		pkg, err = depends()
+	}
+	if err != nil {
+		return fmt.Errorf("finding the real package behind linux-image-cloud-amd64: %v (as root: apt-get update)", err)
+	}
+	tmp, err := os.MkdirTemp(b.dir, "download")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	// apt-get download writes to the working directory. As root, apt
+	// downloads as the _apt user, which cannot write to this private
+	// directory (apt then warns and downloads as root): ask for root.
+	log.Printf("apt-get download %s", pkg)
+	args := []string{"download", "-qq", pkg}
+	if os.Getuid() == 0 {
+		args = append([]string{"-o", "APT::Sandbox::User=root"}, args...)
+	}
+	cmd := exec.Command("apt-get", args...)
+	cmd.Dir = tmp
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("apt-get download %s: %v", pkg, err)
+	}
+	debs, _ := filepath.Glob(filepath.Join(tmp, "*.deb"))
+	if len(debs) != 1 {
+		return fmt.Errorf("apt-get download %s: %d .deb files", pkg, len(debs))
+	}
+	root := filepath.Join(tmp, "root")
+	if out, err := exec.Command("dpkg-deb", "-x", debs[0], root).CombinedOutput(); err != nil {
+		return fmt.Errorf("dpkg-deb -x %s: %v\n%s", debs[0], err, out)
+	}
+	vm, _ := filepath.Glob(filepath.Join(root, "boot", "vmlinuz-*"))
+	if len(vm) != 1 {
+		return fmt.Errorf("%s: %d boot/vmlinuz-* files", debs[0], len(vm))
+	}
+	if err := os.MkdirAll(kdir, 0o755); err != nil {
+		return err
+	}
+	for _, name := range []string{"config", "System.map"} {
+		if m, _ := filepath.Glob(filepath.Join(root, "boot", name+"-*")); len(m) == 1 {
+			_ = os.Rename(m[0], filepath.Join(kdir, name))
+		}
+	}
+	b.kernelPackage = strings.TrimSuffix(filepath.Base(debs[0]), ".deb")
+	if err := os.WriteFile(pkgFile, []byte(b.kernelPackage+"\n"), 0o644); err != nil {
+		return err
+	}
+	// Last, so that an interrupted fetch is done again.
+	return os.Rename(vm[0], b.vmlinuz)
+}
+
+// buildProgram builds bench/program (static) and the gobare image that
+// carries it.
+func (b *bench) buildProgram(mkimage string) error {
+	abs, err := filepath.Abs(b.dir)
+	if err != nil {
+		return err
+	}
+	b.program = filepath.Join(abs, "benchprog")
+	cmd := exec.Command("go", "build", "-o", b.program, "./bench/program")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("go build ./bench/program: %v", err)
+	}
+	b.image = filepath.Join(b.dir, "gobare.img")
+	cmd = exec.Command(mkimage, "build", "-o", b.image, b.program)
+	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s build: %v (make mkimage builds it)", mkimage, err)
+	}
+	return nil
+}
+
+// writeInitramfs writes the Linux guest's initramfs: /init is the program,
+// /dev/console the console (the kernel opens it for init's descriptors 0,
+// 1 and 2), /tmp a directory of the root file system (a tmpfs).
+func (b *bench) writeInitramfs() error {
+	prog, err := os.ReadFile(b.program)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	w := cpio.Newc.Writer(&buf)
+	recs := []cpio.Record{
+		cpio.Directory("dev", 0o755),
+		cpio.CharDev("dev/console", 0o600, 5, 1),
+		cpio.Directory("tmp", 0o1777),
+		cpio.StaticFile("init", string(prog), 0o755),
+	}
+	for _, r := range recs {
+		r = cpio.MakeReproducible(r)
+		if err := w.WriteRecord(r); err != nil {
+			return err
+		}
+	}
+	if err := cpio.WriteTrailer(w); err != nil {
+		return err
+	}
+	b.initrd = filepath.Join(b.dir, "init.cpio")
+	return os.WriteFile(b.initrd, buf.Bytes(), 0o644)
+}
+
+// A sample is one boot's (or one native run's) figures by key.
+type sample map[string]float64
+
+// qemuArgs is the machine both systems boot in.
+func qemuArgs(mem int) []string {
+	return []string{
+		"-M", "pc", "-nodefaults", "-no-reboot", "-display", "none", "-monitor", "none",
+		"-m", strconv.Itoa(mem), "-rtc", "base=utc",
+		"-accel", "tcg", "-cpu", "max",
+		"-serial", "stdio", "-serial", "null",
+		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+	}
+}
+
+// guest boots sys ("gobare" or "linux") in mode ("hello" or "full").
+func (b *bench) guest(sys, mode string, mem int) (sample, error) {
+	env := "BENCH_SYSTEM=" + sys
+	if mode == "hello" {
+		env += " BENCH_MODE=hello"
+	}
+	args := qemuArgs(mem)
+	if sys == "gobare" {
+		args = append(args, "-kernel", b.image, "-append", "quiet "+env)
+	} else {
+		args = append(args, "-kernel", b.vmlinuz, "-initrd", b.initrd,
+			"-append", "console=ttyS0 quiet panic=-1 "+env)
+	}
+	timeout := 10 * time.Minute
+	if mode == "hello" {
+		timeout = 2 * time.Minute
+	}
+	s, err := run(exec.Command("qemu-system-x86_64", args...), timeout, sys == "gobare")
+	if err != nil {
+		err = fmt.Errorf("%s %s (-m %d): %v", sys, mode, mem, err)
+	}
+	return s, err
+}
+
+// native runs the program on the host, on one P like the guests'
+// one CPU.
+func (b *bench) native(mode string) sample {
+	cmd := exec.Command(b.program)
+	cmd.Env = append(os.Environ(), "BENCH_SYSTEM=native", "GOMAXPROCS=1")
+	if mode == "hello" {
+		cmd.Env = append(cmd.Env, "BENCH_MODE=hello")
+	} else {
+		cmd.Dir = os.TempDir()
+	}
+	s, err := run(cmd, 5*time.Minute, false)
+	if err != nil {
+		log.Printf("native %s: %v", mode, err)
+	}
+	// The host's boot clock is not a boot of this program.
+	delete(s, "main_boottime_ms")
+	return s
+}
+
+// run starts cmd, reads its "BENCH key value" lines, feeds its standard
+// input when it asks, and times the first line and the exit from the
+// start (host side, in ms: first_line_ms, exit_ms).
+func run(cmd *exec.Cmd, timeout time.Duration, gobare bool) (sample, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	s := sample{}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return s, err
+	}
+	go func() {
+		<-ctx.Done()
+		if ctx.Err() == context.DeadlineExceeded {
+			cmd.Process.Kill()
+		}
+	}()
+	var tail []string
+	sc := bufio.NewScanner(stdout)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimRight(sc.Text(), "\r")
+		if !strings.HasPrefix(line, "BENCH ") {
+			if !strings.HasPrefix(line, "....") {
+				tail = append(tail, line)
+				if len(tail) > 20 {
+					tail = tail[1:]
+				}
+			}
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) != 3 {
+			continue
+		}
+		v, err := strconv.ParseFloat(f[2], 64)
+		if err != nil {
+			continue
+		}
+		if _, ok := s["first_line_ms"]; !ok {
+			s["first_line_ms"] = ms(time.Since(start))
+		}
+		s[f[1]] = v
+		if f[1] == "stdin_ready" {
+			go feed(stdin)
+		}
+	}
+	err = cmd.Wait()
+	s["exit_ms"] = ms(time.Since(start))
+	stdin.Close()
+	if ctx.Err() == context.DeadlineExceeded {
+		return s, fmt.Errorf("timed out after %v; last lines:\n%s", timeout, strings.Join(tail, "\n"))
+	}
+	// gobare exits through isa-debug-exit: status (0<<1)|1.
+	var ee *exec.ExitError
+	if gobare && errors.As(err, &ee) && ee.ExitCode() == 1 {
+		err = nil
+	}
+	if err != nil {
+		return s, fmt.Errorf("%v; stderr: %s; last lines:\n%s", err, strings.TrimSpace(stderr.String()), strings.Join(tail, "\n"))
+	}
+	if _, ok := s["main_boottime_ms"]; !ok {
+		return s, fmt.Errorf("no result lines; last lines:\n%s", strings.Join(tail, "\n"))
+	}
+	return s, nil
+}
+
+// feed writes the standard-input row's bytes: 64-byte lines.
+func feed(w io.Writer) {
+	line := strings.Repeat("x", 63) + "\n"
+	data := []byte(strings.Repeat(line, stdinSize/len(line)))
+	w.Write(data)
+}
+
+func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
+
+// qemuFloor times QEMU itself: the same machine, started halted (-S) and
+// told to quit by its monitor, running no guest code.
+func (b *bench) qemuFloor() float64 {
+	args := qemuArgs(memMiB)
+	for i, a := range args {
+		if a == "-monitor" {
+			args[i+1] = "stdio"
+		}
+		if a == "stdio" && args[i-1] == "-serial" {
+			args[i] = "null"
+		}
+	}
+	cmd := exec.Command("qemu-system-x86_64", append(args, "-S")...)
+	cmd.Stdin = strings.NewReader("quit\n")
+	start := time.Now()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		log.Printf("QEMU floor: %v\n%s", err, out)
+	}
+	return ms(time.Since(start))
+}
+
+// bisectMemory finds the smallest -m (MiB) with which sys runs hello.
+func (b *bench) bisectMemory(sys string) int {
+	ok := func(m int) bool {
+		_, err := b.guest(sys, "hello", m)
+		log.Printf("%s hello -m %d: ran: %v", sys, m, err == nil)
+		return err == nil
+	}
+	lo, hi := 1, memMiB // lo fails (assumed), hi runs
+	if !ok(hi) {
+		return 0
+	}
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		if ok(mid) {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	return hi
+}
+
+// results holds every sample by system and key.
+type results map[string]map[string][]float64
+
+func (r results) add(sys, key string, v float64) {
+	if r[sys] == nil {
+		r[sys] = map[string][]float64{}
+	}
+	r[sys][key] = append(r[sys][key], v)
+}
+
+// merge adds a sample; the hello boot's host timings get their own keys.
+func (r results) merge(sys string, s sample) {
+	hello := len(s) > 0 && s["done"] == 0
+	for k, v := range s {
+		if hello && (k == "first_line_ms" || k == "exit_ms" || k == "main_boottime_ms") {
+			k = "hello_" + k
+		}
+		r.add(sys, k, v)
+	}
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+type info struct {
+	cpu, cores, qemu, goVersion, host, kernel, load, loadEnd string
+}
+
+func machineInfo(kernelPackage string) info {
+	in := info{cores: strconv.Itoa(runtime.NumCPU()), goVersion: runtime.Version(), kernel: kernelPackage, load: loadAverage()}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				in.cpu = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if out, err := exec.Command("qemu-system-x86_64", "--version").Output(); err == nil {
+		in.qemu, _, _ = strings.Cut(string(out), "\n")
+	}
+	if out, err := exec.Command("uname", "-sr").Output(); err == nil {
+		in.host = strings.TrimSpace(string(out))
+	}
+	return in
+}
+
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
