@@ -273,6 +273,10 @@ func matrixBoot(tb testing.TB, c matrixBootConfig) matrixRun {
 		"-monitor", "none",
 		// -S: the CPU waits for QMP's "cont", so no event is missed.
 		"-S", "-qmp", "unix:" + sock + ",server=on,wait=off",
+		// One stderr line per shutdown request with its cause, so that a
+		// machine that was reset can be told apart from one that asked
+		// for S5 and then reset before QEMU acted on it.
+		"-trace", "qemu_system_shutdown_request",
 	}
 	if c.Path.Screen {
 		// No COM1 at all; COM2 (0x2f8) still carries the exit line.
@@ -391,7 +395,14 @@ func matrixCheck(tb testing.TB, r matrixRun, path matrixPath, prog matrixProgram
 		// "guest-reset": ACPI S5 did not turn the machine off and the
 		// kernel fell back to a reset (-no-reboot stops QEMU then), or
 		// the machine triple-faulted.
-		fail("reset, not ACPI off", "the guest did not power the machine off: SHUTDOWN reason %q, want \"guest-shutdown\" (ACPI S5)", r.Shutdown)
+		if strings.Contains(r.Stderr, qemuS5Request) {
+			// The S5 write reached QEMU, whose main loop had not yet
+			// stopped the machine when the kernel's fallback reset
+			// came and replaced the cause.
+			fail("S5, then reset", "the guest asked for S5 (QEMU traced %q) but reset the machine before QEMU had turned it off: SHUTDOWN reason %q (power.PowerOff's wait before falling back to a reset is too short here)", qemuS5Request, r.Shutdown)
+		} else {
+			fail("reset, not ACPI off", "the guest did not power the machine off: SHUTDOWN reason %q, want \"guest-shutdown\" (ACPI S5), and QEMU traced no S5 request", r.Shutdown)
+		}
 	}
 	if status, ok := matrixControlStatus(r.Control); !ok {
 		fail("no exit line", "COM2 has no %q line", "gobare: exit N")
@@ -422,6 +433,10 @@ func matrixCheck(tb testing.TB, r matrixRun, path matrixPath, prog matrixProgram
 	tb.Errorf("%s\n%s", strings.Join(problems, "\n"), r.describe())
 	return strings.Join(notes, ", ")
 }
+
+// qemuS5Request is QEMU's trace line for a guest's power-off request
+// (ShutdownCause SHUTDOWN_CAUSE_GUEST_SHUTDOWN, 6, in QEMU 7.2 to 9).
+const qemuS5Request = "qemu_system_shutdown_request reason=6"
 
 // matrixControlRE is the kernel's report on COM2. GRUB and OVMF also
 // write their consoles there (GRUB ends its lines with "\n\r", so the
