@@ -1,6 +1,7 @@
 package linux
 
 import (
+	kerrno "github.com/gobare/gobare/kernel/errno"
 	"github.com/gobare/gobare/kernel/vfs"
 )
 
@@ -322,13 +323,42 @@ func chmod(dirfd int64, path, mode uintptr) uintptr {
 	return errno(vfs.SetAttrPath(pDir, pName, true, vfs.Attr{Set: vfs.SetMode, Mode: uint32(mode) & vfs.ModePerm}))
 }
 
+// fchmodat2(dirfd, path, mode, flags): fchmodat with AT_SYMLINK_NOFOLLOW
+// (a symbolic link's own mode cannot change: EOPNOTSUPP, as on Linux)
+// and AT_EMPTY_PATH (the descriptor itself).
+func sysFchmodat2(c call) uintptr {
+	flags := c.arg(3)
+	switch {
+	case flags&^(atSymlinkNofollow|atEmptyPath) != 0:
+		return errno(EINVAL)
+	case flags&atEmptyPath != 0:
+		var b [1]byte
+		if Space.CopyIn(b[:], c.arg(1)) && b[0] == 0 {
+			return fchmod(c.arg(0), c.arg(2))
+		}
+	}
+	var pBufs pathBufs
+	pName, pDir, err := readPath(int64(int32(c.arg(0))), c.arg(1), &pBufs)
+	if err != 0 {
+		return err
+	}
+	follow := flags&atSymlinkNofollow == 0
+	var st vfs.Stat
+	if !follow && vfs.StatPath(pDir, pName, false, &st) == 0 && st.Mode&vfs.ModeType == vfs.ModeSymlink {
+		return errno(kerrno.EOPNOTSUPP)
+	}
+	return errno(vfs.SetAttrPath(pDir, pName, follow, vfs.Attr{Set: vfs.SetMode, Mode: uint32(c.arg(2)) & vfs.ModePerm}))
+}
+
 // fchmod(fd, mode)
-func sysFchmod(c call) uintptr {
-	f := file(c.arg(0))
+func sysFchmod(c call) uintptr { return fchmod(c.arg(0), c.arg(1)) }
+
+func fchmod(fd, mode uintptr) uintptr {
+	f := file(fd)
 	if f == nil {
 		return errno(EBADF)
 	}
-	return errno(f.SetAttr(vfs.Attr{Set: vfs.SetMode, Mode: uint32(c.arg(1)) & vfs.ModePerm}))
+	return errno(f.SetAttr(vfs.Attr{Set: vfs.SetMode, Mode: uint32(mode) & vfs.ModePerm}))
 }
 
 // utimensat's special nanosecond values (uapi stat.h).

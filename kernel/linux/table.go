@@ -114,5 +114,6 @@ var table = [...]syscall{
 	316:         {"renameat2", sysRenameat, "fsfsx", "flags ignored"},
 	318:         {"getrandom", sysGetrandom, "xux", "RDRAND when the CPU has it, else a TSC-seeded generator (not for keys)"},
 	439:         {"faccessat2", sysFaccessat, "", "flags ignored"},
+	452:         {"fchmodat2", sysFchmodat2, "fsxx", ""},
 	SysRt0Trace: {"rt0_trace", sysRt0Trace, "dd", "gobare's own: rt/'s bootstrap trace"},
 }

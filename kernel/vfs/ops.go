@@ -28,7 +28,8 @@ func Open(dir, path []byte, flags uint32) (File, errno.Errno) {
 // caller has applied the umask).
 func OpenPerm(dir, path []byte, flags, perm uint32) (File, errno.Errno) {
 	var buf [MaxPath]byte
-	found, err := Resolve(dir, path, &buf, flags&Nofollow == 0)
+	excl := flags&(Creat|Excl) == Creat|Excl // a final symbolic link is not followed
+	found, err := Resolve(dir, path, &buf, flags&Nofollow == 0 && !excl)
 	switch {
 	case err == errno.ENOENT && flags&Creat != 0:
 		found.Node, err = create(&found, false, perm)
@@ -132,9 +133,14 @@ func Symlink(target, dir, path []byte) errno.Errno {
 func Unlink(dir, path []byte, rmdir bool) errno.Errno {
 	var buf [MaxPath]byte
 	found, err := Resolve(dir, path, &buf, false)
+	last := LastElem(path)
 	switch {
 	case err != 0:
 		return err
+	case rmdir && string(last) == ".":
+		return errno.EINVAL
+	case rmdir && string(last) == "..":
+		return errno.ENOTEMPTY
 	case found.Above || len(found.Rel) == 0:
 		return errno.EBUSY // a mount point or a directory above one
 	case found.Node.IsDir() && !rmdir:
@@ -148,6 +154,9 @@ func Unlink(dir, path []byte, rmdir bool) errno.Errno {
 // Rename moves oldpath to newpath, within one file system (EXDEV across).
 func Rename(olddir, oldpath, newdir, newpath []byte) errno.Errno {
 	var obuf, nbuf [MaxPath]byte
+	if endsAsDot(oldpath) || endsAsDot(newpath) {
+		return errno.EBUSY
+	}
 	from, err := Resolve(olddir, oldpath, &obuf, false)
 	if err != 0 {
 		return err
@@ -162,6 +171,12 @@ func Rename(olddir, oldpath, newdir, newpath []byte) errno.Errno {
 		return errno.EXDEV
 	}
 	return belowReadOnly(&to, from.FS().Rename(hide(from.Rel), hide(to.Rel)))
+}
+
+// endsAsDot reports whether path's last element is "." or "..".
+func endsAsDot(path []byte) bool {
+	last := LastElem(path)
+	return string(last) == "." || string(last) == ".."
 }
 
 // Link makes newpath a hard link to what oldpath names (following a final

@@ -332,3 +332,43 @@ func TestRecordLocks(t *testing.T) {
 	}
 	fds.Close(bfd)
 }
+
+// Names that can only be directories, and "." and ".." as last elements,
+// as Linux treats them.
+func TestDirectoryNames(t *testing.T) {
+	setUp(t, "/")
+	vfs.Mkdir(nil, []byte("/tmp/d"), 0o755)
+	f := openTmp(t, "/tmp/d/f", vfs.WriteOnly)
+	vfs.Put(f)
+	for _, p := range []string{"/tmp/d/f/", "/tmp/d/f/.", "a.txt/"} {
+		if _, err := vfs.Open(nil, []byte(p), vfs.ReadOnly); err != errno.ENOTDIR {
+			t.Errorf("open %q = %v, want ENOTDIR", p, err)
+		}
+	}
+	if g, err := vfs.Open(nil, []byte("/tmp/d/."), vfs.ReadOnly); err != 0 {
+		t.Errorf("open /tmp/d/. = %v", err)
+	} else {
+		vfs.Put(g)
+	}
+	if err := vfs.Unlink(nil, []byte("/tmp/d/."), true); err != errno.EINVAL {
+		t.Errorf("rmdir /tmp/d/. = %v, want EINVAL", err)
+	}
+	if err := vfs.Rename(nil, []byte("/tmp/d/.."), nil, []byte("/tmp/x")); err != errno.EBUSY {
+		t.Errorf("rename of .. = %v, want EBUSY", err)
+	}
+	// O_CREAT|O_EXCL does not follow a final symbolic link, even a
+	// dangling one; O_CREAT alone creates its target.
+	vfs.Symlink([]byte("target"), nil, []byte("/tmp/dangling"))
+	if _, err := vfs.Open(nil, []byte("/tmp/dangling"), vfs.Creat|vfs.Excl|vfs.WriteOnly); err != errno.EEXIST {
+		t.Errorf("O_CREAT|O_EXCL on a dangling link = %v, want EEXIST", err)
+	}
+	g, err := vfs.Open(nil, []byte("/tmp/dangling"), vfs.Creat|vfs.WriteOnly)
+	if err != 0 {
+		t.Fatalf("O_CREAT through a dangling link = %v", err)
+	}
+	vfs.Put(g)
+	var st vfs.Stat
+	if err := vfs.StatPath(nil, []byte("/tmp/target"), false, &st); err != 0 || st.Mode&vfs.ModeType != vfs.ModeRegular {
+		t.Errorf("the link's target after O_CREAT: %o, %v", st.Mode, err)
+	}
+}

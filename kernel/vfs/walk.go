@@ -52,9 +52,38 @@ func Resolve(dir, path []byte, buf *[MaxPath]byte, follow bool) (Found, errno.Er
 	if !ok {
 		return Found{Mount: -1}, errno.ENAMETOOLONG
 	}
-	if path[len(path)-1] == '/' {
+	mustDir := endsAsDir(path)
+	if mustDir {
 		follow = true // "link/" names what the link points to
 	}
+	f, err := resolve(abs, buf, follow)
+	if err == 0 && mustDir && !f.Above && !f.Node.IsDir() {
+		return f, errno.ENOTDIR // "file/", "file/."
+	}
+	return f, err
+}
+
+// endsAsDir reports whether path can only name a directory: it ends with
+// a slash, "." or "..".
+func endsAsDir(path []byte) bool {
+	last := LastElem(path)
+	return path[len(path)-1] == '/' || string(last) == "." || string(last) == ".."
+}
+
+// LastElem returns the last element of path as written ("" after a
+// trailing slash).
+func LastElem(path []byte) []byte {
+	for i := len(path) - 1; i >= 0; i-- {
+		if path[i] == '/' {
+			return path[i+1:]
+		}
+	}
+	return path
+}
+
+// resolve is Resolve after cleaning: it follows symbolic links in the
+// middle of abs and, when follow is set, at its end.
+func resolve(abs []byte, buf *[MaxPath]byte, follow bool) (Found, errno.Errno) {
 	for links := 0; ; links++ {
 		// A symbolic link in the middle of the path: replace that prefix
 		// by the link's target and start over.

@@ -45,6 +45,7 @@ var specs = []spec{
 	{nr: 62, name: "kill", args: []kind{kPid, kSig}},
 	{nr: 63, name: "uname", args: []kind{kPtrOut}},
 	{nr: 72, name: "fcntl", args: []kind{kFd, kSmall, kInt}, fix: fixFcntl, after: afterFcntl},
+	{nr: 73, name: "flock", args: []kind{kFdAny, kSmall}, fix: fixFlock},
 	{nr: 74, name: "fsync", args: []kind{kFdAny}},
 	{nr: 75, name: "fdatasync", args: []kind{kFdAny}},
 	{nr: 77, name: "ftruncate", args: []kind{kFd, kLen}, fix: fixTruncate},
@@ -90,6 +91,7 @@ var specs = []spec{
 	{nr: 266, name: "symlinkat", args: []kind{kPath, kAtFd, kPath}},
 	{nr: 267, name: "readlinkat", args: []kind{kAtFd, kPath, kPtrOut, kLen}},
 	{nr: 268, name: "fchmodat", args: []kind{kAtFd, kPath, kMode}},
+	{nr: 452, name: "fchmodat2", args: []kind{kAtFd, kPath, kMode, kAtFlags}},
 	{nr: 269, name: "faccessat", args: []kind{kAtFd, kPath, kSmall}},
 	{nr: 280, name: "utimensat", args: []kind{kAtFd, kPath, kPtrIn, kAtFlags}},
 	{nr: 281, name: "epoll_pwait", args: []kind{kFd, kPtrOut, kSmall, kTimeoutMs, kSigset, kSmall}},
@@ -178,6 +180,9 @@ func fixFcntl(f *fuzzer, a *[6]uintptr) {
 	a[1] = pick[uintptr](f, syscall.F_DUPFD, syscall.F_GETFD, syscall.F_SETFD, syscall.F_GETFL, syscall.F_SETFL,
 		syscall.F_GETLK, syscall.F_SETLK, 1030 /* F_DUPFD_CLOEXEC */, 1031 /* F_SETPIPE_SZ */, 1032, a[1], f.u())
 	switch a[1] {
+	case syscall.F_SETLKW, 38: // F_OFD_SETLKW would wait for ever on a lock another description holds
+		a[1]--
+		a[2] = f.ptr(true)
 	case syscall.F_SETFL:
 		a[2] |= syscall.O_NONBLOCK
 	case syscall.F_GETLK, syscall.F_SETLK:
@@ -186,6 +191,10 @@ func fixFcntl(f *fuzzer, a *[6]uintptr) {
 		a[2] = pick[uintptr](f, 0, 3, uintptr(freeBase), 1<<20, ^uintptr(0))
 	}
 }
+
+// fixFlock never waits: a lock another description holds would wedge
+// the fuzzer.
+func fixFlock(f *fuzzer, a *[6]uintptr) { a[1] |= syscall.LOCK_NB }
 
 // afterFcntl closes a descriptor F_DUPFD made.
 func afterFcntl(a [6]uintptr, r uintptr, e syscall.Errno) {
