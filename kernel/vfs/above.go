@@ -11,7 +11,9 @@ type aboveDir struct {
 	plen int
 }
 
-var aboveDirs [MaxFDs]aboveDir
+// aboveDirs is small: a program opens the directories above its files
+// rarely (a walk up to "/"), and each holds a whole path.
+var aboveDirs [8]aboveDir
 
 // openAbove opens the directory abs above a mount point.
 func openAbove(abs []byte, flags uint32) (File, errno.Errno) {

@@ -46,13 +46,16 @@ func (n Node) IsSymlink() bool { return n.Mode&ModeType == ModeSymlink }
 // up in the mount underneath (the archive's files under /tmp show through
 // the tmpfs there).
 type mount struct {
-	path  [MaxPath]byte
+	path  [maxMountPath]byte
 	plen  int
 	fs    FS
 	below bool
 }
 
 func (m *mount) Path() []byte { return m.path[:m.plen] }
+
+// maxMountPath bounds a mount point's path (Mount refuses longer ones).
+const maxMountPath = 1024
 
 // maxMounts bounds the mount table.
 const maxMounts = 16
