@@ -115,9 +115,13 @@ func (s *streams) start(stdin io.Reader, outs [3]io.Writer) {
 		}
 		// The end of the input: QEMU reads what is left, then sees
 		// the end and closes the guest's port. Only the sending side
-		// is shut: a full close could make QEMU see a hang-up before
-		// it read everything.
+		// is shut: a full close makes QEMU see a hang-up (POLLHUP) and
+		// disconnect at once, dropping what it had not read yet. So
+		// the connection stays open (and referenced: a collected
+		// net.Conn is closed by its finalizer) until QEMU closes it.
 		c.CloseWrite()
+		io.Copy(io.Discard, c)
+		c.Close()
 	}()
 	for i, w := range outs {
 		s.done.Add(1)

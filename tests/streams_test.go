@@ -147,6 +147,19 @@ func TestStreamsStdin(t *testing.T) {
 		// Ctrl-D, CR LF, a lone CR: data in a pipe, not a terminal's.
 		catExact(t, []byte("a\x04b\r\nc\rd\x04\x00\n\x04"), bootTimeout)
 	})
+	// A short input is written and ended before the guest is up: it must
+	// still arrive, then its end (a socket closed too early once made
+	// QEMU drop both, and the reader waited forever).
+	for i := range 3 {
+		t.Run(fmt.Sprintf("short-%d", i), func(t *testing.T) {
+			t.Parallel()
+			r := runStreams(t, strings.NewReader("hello gobare\n"), bootTimeout, []string{"-append", "quiet"}, "lines")
+			r.wantExit(t, 0)
+			if want := "got \"hello gobare\\n\"\neof\n"; r.Stdout != want {
+				r.fatalf(t, "standard output %q, want %q", r.Stdout, want)
+			}
+		})
+	}
 	t.Run("empty", func(t *testing.T) {
 		t.Parallel()
 		r := runStreams(t, strings.NewReader(""), bootTimeout, []string{"-append", "quiet"}, "count")

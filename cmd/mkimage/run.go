@@ -5,9 +5,11 @@ import (
 	"errors"
 	"flag"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/gobare/gobare/internal/image"
 	"github.com/gobare/gobare/qemu"
@@ -55,6 +57,11 @@ func runCmd(args []string) int {
 	// the kernel's messages go to stderr as "gobare: ..." lines, unless
 	// the kernel word quiet asks for only the program's output.
 	stderr := qemu.NewSharedStderr(os.Stderr, hasWord(bf.append, "quiet"))
+	// A reader that goes away (| head) makes the copy of the program's
+	// output fail with EPIPE instead of killing mkimage: the guest's port
+	// closes, the program's next write gets EPIPE (and its SIGPIPE), and
+	// mkimage still cleans up and exits with the program's status.
+	signal.Ignore(syscall.SIGPIPE)
 	res, err := qemu.Run(context.Background(), qemu.Config{
 		Kernel:        imgPath,
 		MemoryMiB:     *memMiB,

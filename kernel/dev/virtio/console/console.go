@@ -9,8 +9,11 @@
 // 1 standard input, 2 standard output, 3 standard error. Port 0 is
 // QEMU's reserved console port and is not used.
 //
-// Writes are synchronous: a buffer is offered and the driver waits until
-// the device has used it, so nothing is in flight when the program exits.
+// Output goes out a page at a time, up to outPages pages in flight per
+// port; Poll, at the end of every kernel entry, waits until the device has
+// used them all, so a write system call is complete (the bytes are with
+// the host) before the program runs on, and nothing is in flight when it
+// exits.
 // Reads come from a ring of receive buffers the device fills; no byte is
 // ever dropped: when the buffers are full the device (QEMU) stops reading
 // from the host. There are no interrupts: Poll looks at the used rings on
@@ -60,6 +63,7 @@ func txQueue(port int) uint16 { return uint16(3 + 2*port) }
 // is cut at the slot's end).
 const (
 	stdinBuffers = 32
+	outPages     = 16
 	ctrlMsgSize  = 64
 	ctrlRxSlots  = 16
 )
@@ -79,12 +83,17 @@ var (
 	inOff, inLen int
 	inSeen       uint16 // used entries seen by Poll
 	outTx        [numPorts]virtio.Queue
-	outPage      [numPorts][]byte
-	outPhys      [numPorts]uint64
+	outPage      [numPorts][outPages][]byte
+	outPhys      [numPorts][outPages]uint64
+	outFree      [numPorts][outPages]uint16 // a stack of the pages not in flight
+	outNFree     [numPorts]int
+	outCount     [numPorts]int // the port's pages
 	ready        [numPorts]bool
 	// closed: the host closed the port (PORT_OPEN 0). For standard
 	// input that is its end; output to a closed port fails (EPIPE).
 	closed [numPorts]bool
+	// opened: the host side was connected (PORT_OPEN 1) at some point.
+	opened [numPorts]bool
 )
 
 // Init looks for a virtio console on the PCI bus and brings it up with
@@ -114,15 +123,29 @@ func Init(frames *mem.FrameAllocator, space *mem.PageTable) (bool, string) {
 	// the device announce each port (DEVICE_ADD); pollControl answers
 	// each with PORT_READY and PORT_OPEN, and the device tells whether
 	// the host side is connected (PORT_OPEN).
-	sendControl(0, eventDeviceReady, 1)
+	if !sendControl(0, eventDeviceReady, 1) {
+		dev.Fail()
+		return false, "the device does not take control messages"
+	}
 	for i := 0; i < 1_000_000 && !(ready[PortStdin] && ready[PortStdout] && ready[PortStderr]); i++ {
 		pollControl()
 		cpu.Pause()
 	}
 	if !(ready[PortStdin] && ready[PortStdout] && ready[PortStderr]) {
+		dev.Fail()
 		return false, "the device has no ports 1, 2 and 3"
 	}
 	pollControl() // the answers to the last PORT_READY
+	// The device answers PORT_READY with PORT_OPEN 1 when the host side
+	// is connected, before it takes the next message. A port that got
+	// none has no host: standard input is at its end at once (a host
+	// that went away before the driver was up would otherwise leave a
+	// reader waiting forever), output to it fails.
+	for _, port := range [3]int{PortStdin, PortStdout, PortStderr} {
+		if !opened[port] {
+			closed[port] = true
+		}
+	}
 	inSeen = inRx.UsedIndex()
 	up = true
 	return true, ""
@@ -162,11 +185,16 @@ func setUp() string {
 		inRx.Offer(uint16(i))
 	}
 	for _, port := range [2]int{PortStdout, PortStderr} {
-		p, ok := frames.Alloc()
-		if !ok {
-			return "out of frames"
+		for i := 0; i < outPages && i < int(outTx[port].Size()); i++ {
+			p, ok := frames.Alloc()
+			if !ok {
+				return "out of frames"
+			}
+			outPage[port][i], outPhys[port][i] = frames.Page(p), uint64(p)
+			outFree[port][i] = uint16(i)
+			outNFree[port]++
+			outCount[port]++
 		}
-		outPage[port], outPhys[port] = frames.Page(p), uint64(p)
 	}
 	return ""
 }
@@ -176,8 +204,9 @@ func Up() bool { return up }
 
 // sendControl sends a control message (struct virtio_console_control:
 // le32 id, le16 event, le16 value; §5.3.6.2) and waits until the device
-// has taken it.
-func sendControl(id uint32, event, value uint16) {
+// has taken it; false when it does not within a bounded wait (a broken
+// device must not hang the boot).
+func sendControl(id uint32, event, value uint16) bool {
 	slot := ctrlRxSlots * ctrlMsgSize
 	m := ctrlPage[slot : slot+8]
 	m[0], m[1], m[2], m[3] = byte(id), byte(id>>8), byte(id>>16), byte(id>>24)
@@ -185,10 +214,14 @@ func sendControl(id uint32, event, value uint16) {
 	ctrlTx.SetBuffer(0, ctrlPhys+uint64(slot), 8, false)
 	ctrlTx.Offer(0)
 	dev.Notify(&ctrlTx)
-	for !ctrlTx.HasUsed() {
+	for i := 0; !ctrlTx.HasUsed(); i++ {
+		if i > 10_000_000 {
+			return false
+		}
 		cpu.Pause()
 	}
 	ctrlTx.Used()
+	return true
 }
 
 // pollControl handles the control messages the device sent. It reports
@@ -231,18 +264,21 @@ func handleControl(id uint32, event, value uint16) bool {
 	case eventPortOpen:
 		if id < numPorts {
 			closed[id] = value == 0
+			opened[id] = opened[id] || value != 0
 			return id == PortStdin
 		}
 	}
 	return false
 }
 
-// Poll handles what the device did since the last Poll and reports
-// whether standard input changed: new bytes, or its end.
+// Poll waits for the output in flight (see Write), handles what the
+// device did since the last Poll and reports whether standard input
+// changed: new bytes, or its end.
 func Poll() bool {
 	if !up {
 		return false
 	}
+	flush()
 	changed := pollControl()
 	if u := inRx.UsedIndex(); u != inSeen {
 		inSeen = u
@@ -290,27 +326,53 @@ func Read(p []byte) (n int, eof bool) {
 }
 
 // Write sends p on an output port (PortStdout or PortStderr), a page at
-// a time, each page offered to the device and waited for. ok is false
-// when the host closed the port: the bytes go nowhere (EPIPE).
+// a time: each page is copied into a free buffer and offered to the
+// device; when every buffer is in flight, Write waits for one. ok is
+// false when the host closed the port: the bytes go nowhere (EPIPE).
 func Write(port int, p []byte) (n int, ok bool) {
 	if port != PortStdout && port != PortStderr {
 		return 0, false
 	}
 	q := &outTx[port]
 	for n < len(p) {
-		if closed[port] {
+		reclaim(port)
+		for outNFree[port] == 0 { // every page in flight: wait for the device
+			cpu.Pause()
+			reclaim(port)
+		}
+		if pollControl(); closed[port] {
 			return n, n > 0
 		}
-		k := copy(outPage[port], p[n:])
-		q.SetBuffer(0, outPhys[port], uint32(k), false)
-		q.Offer(0)
+		outNFree[port]--
+		i := outFree[port][outNFree[port]]
+		k := copy(outPage[port][i], p[n:])
+		q.SetBuffer(i, outPhys[port][i], uint32(k), false)
+		q.Offer(i)
 		dev.Notify(q)
-		for !q.HasUsed() { // the device has written it to the host
-			cpu.Pause()
-		}
-		q.Used()
 		n += k
-		pollControl()
 	}
 	return n, true
+}
+
+// reclaim takes back the output pages the device is done with.
+func reclaim(port int) {
+	for {
+		i, _, ok := outTx[port].Used()
+		if !ok {
+			return
+		}
+		outFree[port][outNFree[port]] = i
+		outNFree[port]++
+	}
+}
+
+// flush waits until the device has used every output page: the host has
+// all the program wrote. A closed port's pages come back too (the device
+// drops their bytes).
+func flush() {
+	for _, port := range [2]int{PortStdout, PortStderr} {
+		for reclaim(port); outNFree[port] < outCount[port]; reclaim(port) {
+			cpu.Pause()
+		}
+	}
 }
