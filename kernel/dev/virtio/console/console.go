@@ -224,10 +224,11 @@ func sendControl(id uint32, event, value uint16) bool {
 	return true
 }
 
-// pollControl handles the control messages the device sent. It reports
-// whether standard input's state changed (its host side closed).
-func pollControl() bool {
-	changed, any := false, false
+// pollControl handles the control messages the device sent. A change of
+// standard input's state (its host side closed) is kept in stdinChanged
+// for Poll, whoever called pollControl (Read, Write, Init).
+func pollControl() {
+	any := false
 	for {
 		i, n, ok := ctrlRx.Used()
 		if !ok {
@@ -239,7 +240,9 @@ func pollControl() bool {
 			id := uint32(m[0]) | uint32(m[1])<<8 | uint32(m[2])<<16 | uint32(m[3])<<24
 			event := uint16(m[4]) | uint16(m[5])<<8
 			value := uint16(m[6]) | uint16(m[7])<<8
-			changed = handleControl(id, event, value) || changed
+			if handleControl(id, event, value) {
+				stdinChanged = true
+			}
 		}
 		ctrlRx.SetBuffer(i, ctrlPhys+uint64(i)*ctrlMsgSize, ctrlMsgSize, true)
 		ctrlRx.Offer(i) // give the slot back
@@ -247,8 +250,11 @@ func pollControl() bool {
 	if any {
 		dev.Notify(&ctrlRx)
 	}
-	return changed
 }
+
+// stdinChanged: a control message changed standard input's state since
+// the last Poll.
+var stdinChanged bool
 
 // handleControl acts on one control message from the device.
 func handleControl(id uint32, event, value uint16) bool {
@@ -279,7 +285,9 @@ func Poll() bool {
 		return false
 	}
 	flush()
-	changed := pollControl()
+	pollControl()
+	changed := stdinChanged
+	stdinChanged = false
 	if u := inRx.UsedIndex(); u != inSeen {
 		inSeen = u
 		changed = true
