@@ -372,3 +372,36 @@ func TestDirectoryNames(t *testing.T) {
 		t.Errorf("the link's target after O_CREAT: %o, %v", st.Mode, err)
 	}
 }
+
+// ".." after a symbolic link leaves the link's target, not the link: the
+// walk replaces each link before it goes on, as Linux's does. A link whose
+// target ends with a slash names only a directory.
+func TestDotDotAfterSymlink(t *testing.T) {
+	setUp(t, "/")
+	for _, d := range []string{"/tmp/a", "/tmp/a/b", "/tmp/c"} {
+		vfs.Mkdir(nil, []byte(d), 0o755)
+	}
+	f := openTmp(t, "/tmp/a/target", vfs.WriteOnly)
+	f.Write([]byte("in a"))
+	vfs.Put(f)
+	g := openTmp(t, "/tmp/target", vfs.WriteOnly)
+	g.Write([]byte("in tmp"))
+	vfs.Put(g)
+	vfs.Symlink([]byte("a/b"), nil, []byte("/tmp/c/link")) // /tmp/c/a/b: dangling
+	vfs.Symlink([]byte("/tmp/a/b"), nil, []byte("/tmp/abs"))
+	vfs.Symlink([]byte("target/"), nil, []byte("/tmp/slash"))
+	for _, c := range []struct {
+		path, want string
+		err        errno.Errno
+	}{
+		{"/tmp/abs/../target", "in a", 0}, // .. of /tmp/a/b, not of /tmp
+		{"/tmp/c/link/../x", "", errno.ENOENT},
+		{"/tmp/slash", "", errno.ENOTDIR},
+		{"/tmp/a/b/../../target", "in tmp", 0},
+	} {
+		got, err := readAll(t, c.path)
+		if got != c.want || err != c.err {
+			t.Errorf("read %q = %q, %v; want %q, %v", c.path, got, err, c.want, c.err)
+		}
+	}
+}

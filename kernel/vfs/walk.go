@@ -5,8 +5,9 @@ import "github.com/gobare/gobare/kernel/errno"
 // The path walk: from a program's path to a Node in a mounted file system,
 // following symbolic links (at most maxSymlinks, else ELOOP).
 
-// maxSymlinks bounds how many symbolic links one lookup follows.
-const maxSymlinks = 8
+// maxSymlinks bounds how many symbolic links one lookup follows (Linux's
+// MAXSYMLINKS).
+const maxSymlinks = 40
 
 // Found is a resolved path. With ENOENT, Mount and Rel say where the name
 // would be created.
@@ -38,9 +39,12 @@ func Cwd() []byte { return cwd[:cwdLen] }
 // SetCwd sets the working directory to the clean absolute path p.
 func SetCwd(p []byte) { cwdLen = copy(cwd[:], p) }
 
-// Resolve cleans path relative to dir (an absolute path; the working
-// directory when nil) into buf and finds what it names, following a
-// symbolic link at the end when follow is set.
+// Resolve finds what path names, relative to dir (an absolute, clean
+// path; the working directory when nil), element by element as Linux
+// walks it: a symbolic link met on the way is replaced by its target
+// before the walk goes on, so ".." after it leaves the target's directory,
+// not the link's; a final link is followed when follow is set. The clean
+// absolute path of what it found goes into buf (Found.Abs).
 func Resolve(dir, path []byte, buf *[MaxPath]byte, follow bool) (Found, errno.Errno) {
 	if len(path) == 0 {
 		return Found{Mount: -1}, errno.ENOENT
@@ -48,19 +52,134 @@ func Resolve(dir, path []byte, buf *[MaxPath]byte, follow bool) (Found, errno.Er
 	if dir == nil {
 		dir = Cwd()
 	}
-	abs, ok := Clean(buf[:], dir, path)
-	if !ok {
-		return Found{Mount: -1}, errno.ENAMETOOLONG
+	var rest [MaxPath]byte // what is left to walk
+	r := rest[:copy(rest[:], path)]
+	n := 1
+	buf[0] = '/'
+	if path[0] != '/' {
+		n = copy(buf[:], dir)
 	}
 	mustDir := endsAsDir(path)
-	if mustDir {
-		follow = true // "link/" names what the link points to
+	follow = follow || mustDir // "link/" names what the link points to
+	for links := 0; ; {
+		var elem []byte
+		elem, r = nextElem(r)
+		switch {
+		case len(elem) == 0:
+			return found(buf[:n], mustDir)
+		case string(elem) == ".":
+			continue
+		case string(elem) == "..":
+			n = len(Parent(buf[:n]))
+			continue
+		}
+		var ok bool
+		if n, ok = pushElem(buf, n, elem); !ok {
+			return Found{Mount: -1}, errno.ENAMETOOLONG
+		}
+		last := !hasElem(r)
+		if last && !follow {
+			return found(buf[:n], mustDir)
+		}
+		f, err := lookupAbs(buf[:n])
+		switch {
+		case err != 0 && last:
+			return f, err
+		case err != 0:
+			return lexical(buf, n, r) // where a create would put it
+		case f.Node.IsSymlink():
+			if links++; links > maxSymlinks {
+				return Found{Mount: -1}, errno.ELOOP
+			}
+			mustDir = mustDir || last && endsAsDir(f.Node.Link)
+			if r, ok = joinRest(&rest, f.Node.Link, r); !ok {
+				return Found{Mount: -1}, errno.ENAMETOOLONG
+			}
+			n = len(Parent(buf[:n])) // the target is relative to the link's directory
+			if f.Node.Link[0] == '/' {
+				n = 1
+			}
+		case !last && !f.Above && !f.Node.IsDir():
+			return Found{Mount: -1}, errno.ENOTDIR
+		}
 	}
-	f, err := resolve(abs, buf, follow)
+}
+
+// found looks up the walked path abs; ENOTDIR when only a directory would
+// do.
+func found(abs []byte, mustDir bool) (Found, errno.Errno) {
+	f, err := lookupAbs(abs)
 	if err == 0 && mustDir && !f.Above && !f.Node.IsDir() {
 		return f, errno.ENOTDIR // "file/", "file/."
 	}
 	return f, err
+}
+
+// lexical looks up the walked prefix buf[:n] with the rest r appended as
+// written: the answer (ENOENT, ENOTDIR) for a path whose directory is
+// missing, with where the file system would create it.
+func lexical(buf *[MaxPath]byte, n int, r []byte) (Found, errno.Errno) {
+	for len(r) > 0 && r[0] == '/' {
+		r = r[1:] // relative to buf[:n]
+	}
+	abs, ok := Clean(buf[:], buf[:n], r)
+	if !ok {
+		return Found{Mount: -1}, errno.ENAMETOOLONG
+	}
+	return lookupAbs(abs)
+}
+
+// nextElem returns the first element of p and what follows it.
+func nextElem(p []byte) (elem, rest []byte) {
+	i := 0
+	for i < len(p) && p[i] == '/' {
+		i++
+	}
+	j := i
+	for j < len(p) && p[j] != '/' {
+		j++
+	}
+	return p[i:j], p[j:]
+}
+
+// hasElem reports whether p holds an element other than ".".
+func hasElem(p []byte) bool {
+	for len(p) > 0 {
+		var e []byte
+		e, p = nextElem(p)
+		if len(e) > 0 && string(e) != "." {
+			return true
+		}
+	}
+	return false
+}
+
+// pushElem appends elem to the absolute path buf[:n].
+func pushElem(buf *[MaxPath]byte, n int, elem []byte) (int, bool) {
+	if n > 1 {
+		if n == len(buf) {
+			return n, false
+		}
+		buf[n] = '/'
+		n++
+	}
+	if n+len(elem) > len(buf) {
+		return n, false
+	}
+	return n + copy(buf[n:], elem), true
+}
+
+// joinRest makes a link's target followed by the rest r the new rest.
+func joinRest(rest *[MaxPath]byte, target, r []byte) ([]byte, bool) {
+	var joined [MaxPath]byte
+	if len(target)+1+len(r) > len(joined) {
+		return nil, false
+	}
+	k := copy(joined[:], target)
+	joined[k] = '/'
+	k++
+	k += copy(joined[k:], r)
+	return rest[:copy(rest[:], joined[:k])], true
 }
 
 // endsAsDir reports whether path can only name a directory: it ends with
@@ -79,57 +198,6 @@ func LastElem(path []byte) []byte {
 		}
 	}
 	return path
-}
-
-// resolve is Resolve after cleaning: it follows symbolic links in the
-// middle of abs and, when follow is set, at its end.
-func resolve(abs []byte, buf *[MaxPath]byte, follow bool) (Found, errno.Errno) {
-	for links := 0; ; links++ {
-		// A symbolic link in the middle of the path: replace that prefix
-		// by the link's target and start over.
-		if i, target := linkPrefix(abs); i > 0 {
-			if links == maxSymlinks {
-				return Found{Mount: -1}, errno.ELOOP
-			}
-			var t, joined [MaxPath]byte
-			tp, ok := Clean(t[:], abs[:max(lastSlash(abs[:i]), 1)], target)
-			if !ok || len(tp)+len(abs)-i > len(joined) {
-				return Found{Mount: -1}, errno.ENAMETOOLONG
-			}
-			k := copy(joined[:], tp)
-			k += copy(joined[k:], abs[i:])
-			abs = buf[:copy(buf[:], joined[:k])]
-			continue
-		}
-		f, err := lookupAbs(abs)
-		if err != 0 || !follow || !f.Node.IsSymlink() {
-			return f, err
-		}
-		if links == maxSymlinks {
-			return Found{Mount: -1}, errno.ELOOP
-		}
-		// The link's target, relative to the directory holding the link.
-		var tmp [MaxPath]byte
-		target, ok := Clean(tmp[:], abs[:max(lastSlash(abs), 1)], f.Node.Link)
-		if !ok {
-			return Found{Mount: -1}, errno.ENAMETOOLONG
-		}
-		abs = buf[:copy(buf[:], target)]
-	}
-}
-
-// linkPrefix returns the length of the shortest proper prefix of abs
-// (ending before a '/') that names a symbolic link, and the link's
-// target; 0 if there is none.
-func linkPrefix(abs []byte) (int, []byte) {
-	for i := 1; i < len(abs); i++ {
-		if abs[i] == '/' {
-			if f, err := lookupAbs(abs[:i]); err == 0 && f.Node.IsSymlink() {
-				return i, f.Node.Link
-			}
-		}
-	}
-	return 0, nil
 }
 
 func lastSlash(p []byte) int {
