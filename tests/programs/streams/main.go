@@ -10,6 +10,10 @@
 //	streams emit N   writes N bytes of a fixed pattern to standard output
 //	streams lines    reads standard input a line at a time and answers
 //	                 each with "got LINE" (quoted), then "eof"
+//
+// cat, count and emit end by printing on standard error how long the
+// bytes took, from the first byte read (or before the first write) to
+// the end: "streams: N bytes in SECONDS s".
 package main
 
 import (
@@ -35,10 +39,13 @@ func main() {
 		os.Stdout.Write(out[256:])
 		os.Stderr.Write(errOut)
 	case "cat":
-		if _, err := io.CopyBuffer(os.Stdout, os.Stdin, make([]byte, 256<<10)); err != nil {
+		t := &timedReader{r: os.Stdin}
+		n, err := io.CopyBuffer(os.Stdout, t, make([]byte, 256<<10))
+		if err != nil {
 			fmt.Fprintln(os.Stderr, "cat:", err)
 			os.Exit(1)
 		}
+		t.report(n)
 	case "count":
 		h := sha256.New()
 		var w io.Writer = h
@@ -48,11 +55,13 @@ func main() {
 		if slices.Contains(os.Args[2:], "late") {
 			time.Sleep(time.Second)
 		}
-		n, err := io.CopyBuffer(w, os.Stdin, make([]byte, 256<<10))
+		t := &timedReader{r: os.Stdin}
+		n, err := io.CopyBuffer(w, t, make([]byte, 256<<10))
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "count:", err)
 			os.Exit(1)
 		}
+		defer t.report(n)
 		if w == h {
 			fmt.Printf("%d %x\n", n, h.Sum(nil))
 		} else {
@@ -67,9 +76,12 @@ func main() {
 		for i := range buf {
 			buf[i] = byte(i * 7)
 		}
+		t := &timedReader{start: time.Now()}
+		defer t.report(int64(n))
 		for n > 0 {
 			k := min(n, len(buf))
 			if _, err := os.Stdout.Write(buf[:k]); err != nil {
+				fmt.Fprintln(os.Stderr, "emit:", err)
 				os.Exit(1)
 			}
 			n -= k
@@ -100,4 +112,27 @@ func Expected() (stdout, stderr []byte) {
 	stdout = append(stdout, "\nline one\nline two\r\nno newline at the end\r"...)
 	stderr = []byte("to stderr: \x00\x04\r\n\xff\nsecond line\n")
 	return stdout, stderr
+}
+
+// timedReader notes when its first byte came.
+type timedReader struct {
+	r     io.Reader
+	start time.Time
+}
+
+func (t *timedReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if n > 0 && t.start.IsZero() {
+		t.start = time.Now()
+	}
+	return n, err
+}
+
+// report prints how long n bytes took since the first one.
+func (t *timedReader) report(n int64) {
+	d := 0.0
+	if !t.start.IsZero() {
+		d = time.Since(t.start).Seconds()
+	}
+	fmt.Fprintf(os.Stderr, "streams: %d bytes in %.6f s\n", n, d)
 }
