@@ -6,9 +6,11 @@
 //   - the QEMU command line (Args), with a comment on every flag;
 //   - choosing the accelerator: KVM when it really works here (KVMWorks),
 //     TCG otherwise;
-//   - the serial ports: COM1 is the guest's console, wired to the caller's
-//     Stdin and Stdout; COM2 is a private control channel written to a
-//     temporary file;
+//   - the guest's console: COM1 wired to the caller's Stdin and Stdout,
+//     or, with Config.Streams, the program's standard streams on a
+//     virtio-serial device, apart and byte for byte, and the kernel's
+//     messages on COM1 (streams.go); COM2 is a private control channel
+//     written to a temporary file;
 //   - the exit protocol that turns the guest's exit status into Result.ExitCode
 //     (see exit.go);
 //   - timeouts, cancellation and the GDB stub.

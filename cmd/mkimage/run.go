@@ -23,7 +23,7 @@ func runCmd(args []string) int {
 	accel := fs.String("accel", "auto", "accelerator: auto, kvm or tcg")
 	cpuModel := fs.String("cpu", "", "QEMU CPU `MODEL` (e.g. qemu64, Westmere, Haswell; default max under TCG)")
 	timeout := fs.Duration("timeout", 0, "stop the guest after `DUR` (e.g. 30s; 0: never)")
-	trace := fs.Bool("trace", false, "print each system call and boot step on the console")
+	trace := fs.Bool("trace", false, "print each system call and boot step (kernel lines, on stderr)")
 	gdb := fs.Bool("gdb", false, "start halted with QEMU's GDB stub on a free port and print the gdb command line (see labs/gdbinit)")
 	gdbPort := fs.Int("gdb-port", 0, "with -gdb, the stub's `PORT` on localhost (default: a free one)")
 	if err := fs.Parse(args); err != nil {
