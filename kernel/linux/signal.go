@@ -201,13 +201,10 @@ func sysTkill(c call) uintptr { return signalThread(int32(c.arg(0)), int(c.arg(1
 
 // tgkill(tgid, tid, sig): how the runtime sends SIGURG to preempt.
 func sysTgkill(c call) uintptr {
-	// LAB 7 BEGIN: check the thread group, then make the signal pending on the thread
-	// LAB 7 STUB: return 0 // the signal is dropped
 	if c.arg(0) != 1 {
 		return errno(ESRCH)
 	}
 	return signalThread(int32(c.arg(1)), int(c.arg(2)))
-	// LAB 7 END
 }
 
 func signalThread(tid int32, sig int) uintptr {
@@ -353,7 +350,9 @@ func gregs(f *trap.Frame) [18]*uint64 {
 // handler. It returns false if the stack is not writable.
 func deliver(t *sched.Thread, f *trap.Frame, sig int, code int32, addr uint64) bool {
 	// LAB 7 BEGIN: build the rt_sigframe (FXSAVE image, ucontext, siginfo) and enter the handler
-	// LAB 7 STUB: return false // no frame: the program dies of the signal
+	// LAB 7 STUB: // No frame yet: a signal sent with tgkill is dropped (a system call
+	// LAB 7 STUB: // it interrupted returns EINTR), and a fault kills the program.
+	// LAB 7 STUB: return code == siTkill
 	act := sigactions[sig]
 	sp := f.RSP - redZone
 	if act.flags&saOnstack != 0 && sigs(t).AltSP != 0 && !onAltStack(t, f.RSP) {
