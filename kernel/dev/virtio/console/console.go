@@ -14,6 +14,7 @@
 // used them all, so a write system call is complete (the bytes are with
 // the host) before the program runs on, and nothing is in flight when it
 // exits.
+//
 // Reads come from a ring of receive buffers the device fills; no byte is
 // ever dropped: when the buffers are full the device (QEMU) stops reading
 // from the host. There are no interrupts: Poll looks at the used rings on
@@ -58,7 +59,7 @@ func rxQueue(port int) uint16 { return uint16(2 + 2*port) }
 func txQueue(port int) uint16 { return uint16(3 + 2*port) }
 
 // Buffers: stdinBuffers pages that the device fills with standard input,
-// one page per output port, and control messages in ctrlMsgSize slots of
+// outPages pages per output port, and control messages in ctrlMsgSize slots of
 // one page (a control message is 8 bytes; PORT_NAME adds the name, which
 // is cut at the slot's end).
 const (
