@@ -316,16 +316,21 @@ func isDefinition(line, name string) bool {
 }
 
 // Docs lists the Markdown documents under root, slash-separated and
-// relative to it, skipping hidden directories, testdata and bin.
+// relative to it, skipping hidden directories, testdata, bin, vendor and
+// node_modules, and any directory whose go.mod declares root's own module:
+// a copy of the tree (a lab's student tree made inside it), whose
+// references are to its own files.
 func Docs(root string) ([]string, error) {
 	var docs []string
+	module := moduleLine(root)
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		name := d.Name()
 		if d.IsDir() {
-			if path != root && (strings.HasPrefix(name, ".") || name == "testdata" || name == "bin" || name == "node_modules" || name == "vendor") {
+			if path != root && (strings.HasPrefix(name, ".") || name == "testdata" || name == "bin" || name == "node_modules" || name == "vendor" ||
+				module != "" && moduleLine(path) == module) {
 				return filepath.SkipDir
 			}
 			return nil
@@ -340,4 +345,14 @@ func Docs(root string) ([]string, error) {
 		return nil
 	})
 	return docs, err
+}
+
+// moduleLine returns the module line of dir's go.mod, or "".
+func moduleLine(dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+	if err != nil {
+		return ""
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	return strings.TrimSpace(line)
 }

@@ -98,15 +98,22 @@ magicOK:
 		doc.WriteString("- " + b.ref + "\n")
 	}
 	write("docs/a.md", doc.String())
+	// A copy of the tree inside it (same module) is not checked; a nested
+	// module of its own is.
+	write("go.mod", "module example.com/tree\n")
+	write("student/go.mod", "module example.com/tree\n")
+	write("student/docs/a.md", "`k/gone.go:1 (Main)`\n")
+	write("sub/go.mod", "module example.com/tree/sub\n")
+	write("sub/README.md", "`k/main.go:4 (Main)`\n")
 	docs, err := Docs(root)
-	if err != nil || !reflect.DeepEqual(docs, []string{"docs/a.md"}) {
+	if err != nil || !reflect.DeepEqual(docs, []string{"docs/a.md", "sub/README.md"}) {
 		t.Fatalf("Docs = %v, %v", docs, err)
 	}
 	refs, problems, err := Check(root, docs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := 2*len(good) - 3 + len(bad); len(refs) != n {
+	if n := 2*len(good) - 3 + len(bad) + 1; len(refs) != n {
 		t.Errorf("found %d references, want %d: %+v", len(refs), n, refs)
 	}
 	if len(problems) != len(bad) {
