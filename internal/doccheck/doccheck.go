@@ -16,9 +16,9 @@
 // code span the whole reference, names included, goes between the same pair
 // of backticks (`kernel/main.go:44 (Main)`).
 //
-// The path is one or more segments separated by "/", the last of which has
-// an extension (main.go, entry_amd64.s, design.md) or is Makefile or
-// GNUmakefile. A path directly preceded by "/", ":", "." or a letter, digit,
+// The path is one or more segments separated by "/": with a directory, any
+// file name (kernel/main.go, labs/gdbinit); without one, a name with an
+// extension (go.mod) or Makefile or GNUmakefile. A path directly preceded by "/", ":", "." or a letter, digit,
 // "_" or "-" is not a reference: that keeps absolute paths
 // (/usr/lib/go/src/runtime/proc.go:283 in a traceback) and URLs
 // (https://example.com:443) out, and so is a path whose first segment is
@@ -27,10 +27,11 @@
 // decimal number from 1; a range N-M needs N <= M.
 //
 // A name is a run of letters, digits, "_", "·" (Go assembly's package
-// separator, as in ·entry32) and "." (a qualified name such as
-// runtime·rt0_go or trap.Frame is looked for as written), optionally ending
-// in ":" (an assembly label such as magicOK:, or a Makefile target written
-// test:). Several names are separated by ", ". Each name must occur on the
+// separator, as in ·entry32), "." (a qualified name such as runtime·rt0_go
+// or trap.Frame is looked for as written) and "-" (a Makefile target such
+// as lab-start, a gdb command), starting with a letter, "_" or "·" and
+// optionally ending in ":" (an assembly label such as magicOK:, or a
+// Makefile target written test:). Several names are separated by ", ". Each name must occur on the
 // line, or on one of the lines of the range, as a whole word: not preceded
 // or followed by a letter, digit or "_" ("·" counts as a separator, so
 // entry32 matches TEXT ·entry32(SB)). What the name is (a Go function,
@@ -87,13 +88,13 @@ func (p Problem) String() string {
 // of the line) and checked in Parse.
 var refRE = regexp.MustCompile(
 	`(?:^|(.))` + // 1: the character before, if any
-		`((?:[A-Za-z0-9_.+-]+/)*(?:[A-Za-z0-9_+-][A-Za-z0-9_.+-]*\.[A-Za-z0-9]+|Makefile|GNUmakefile))` + // 2: path
+		`((?:[A-Za-z0-9_.+-]+/)+[A-Za-z0-9_+-][A-Za-z0-9_.+-]*|[A-Za-z0-9_+-][A-Za-z0-9_.+-]*\.[A-Za-z0-9]+|Makefile|GNUmakefile)` + // 2: path
 		`:([0-9]+)(?:-([0-9]+))?` + // 3, 4: lines
 		`(?: \(([^()]*)\))?`) // 5: names
 
 // nameRE is one name: an identifier with "·" and "." allowed inside,
 // optionally a trailing ":".
-var nameRE = regexp.MustCompile(`^[\p{L}_·][\p{L}\p{N}_·.]*:?$`)
+var nameRE = regexp.MustCompile(`^[\p{L}_·][\p{L}\p{N}_·.-]*:?$`)
 
 // Parse returns the references in one document's text. Malformed ones (a
 // range running backwards, a name that is not an identifier) come back
@@ -190,7 +191,7 @@ func checkRef(r Ref, lines []string) []Problem {
 	var out []Problem
 	for _, n := range r.Names {
 		if !nameRE.MatchString(n) {
-			out = append(out, Problem{Ref: r, Msg: fmt.Sprintf("%q is not a name (an identifier, ·sym, a.b, or label:)", n)})
+			out = append(out, Problem{Ref: r, Msg: fmt.Sprintf("%q is not a name (an identifier, ·sym, a.b, lab-start, or label:)", n)})
 			continue
 		}
 		found := false

@@ -16,6 +16,7 @@ func TestParse(t *testing.T) {
 		"Nor: at .../boot/multiboot_amd64.s:91, ../other/x.go:3, …/kernel/main.go:47.",
 		"Split by a backtick: `a/b.go:7` (F).",
 		"(x.go:1 (the entry))",
+		"labs/gdbinit:38 (gobare-sysregs), but not gdbinit:38 or 10:45.",
 	}, "\n")
 	got := Parse("d.md", text)
 	want := []Ref{
@@ -25,6 +26,7 @@ func TestParse(t *testing.T) {
 		{Doc: "d.md", DocLine: 2, Text: "Makefile:3 (test)", Path: "Makefile", Start: 3, End: 3, Names: []string{"test"}},
 		{Doc: "d.md", DocLine: 5, Text: "a/b.go:7", Path: "a/b.go", Start: 7, End: 7},
 		{Doc: "d.md", DocLine: 6, Text: "x.go:1 (the entry)", Path: "x.go", Start: 1, End: 1, Names: []string{"the entry"}},
+		{Doc: "d.md", DocLine: 7, Text: "labs/gdbinit:38 (gobare-sysregs)", Path: "labs/gdbinit", Start: 38, End: 38, Names: []string{"gobare-sysregs"}},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Parse:\n got %+v\nwant %+v", got, want)
@@ -65,13 +67,13 @@ TEXT ·entry32(SB), NOSPLIT, $0
 magicOK:
 	RET
 `)
-	write("Makefile", "all:\n\ttrue\n\ntest: all\n\tgo test ./...\n")
+	write("Makefile", "all:\n\ttrue\n\ntest: all\n\tgo test ./...\n\nlab-start:\n\ttrue\n")
 	good := []string{
 		"`k/main.go:4 (Main)`",
 		"k/main.go:3-5 (Main, helper)", // Main on 3 and 4, helper on 5
 		"`boot/e_amd64.s:3 (·entry32)` and boot/e_amd64.s:3 (entry32)",
 		"`boot/e_amd64.s:7 (magicOK:)`, boot/e_amd64.s:4-7 (magicOK)",
-		"`Makefile:4 (test:)`, Makefile:4 (test)",
+		"`Makefile:4 (test:)`, Makefile:4 (test), Makefile:7 (lab-start:)",
 		"`k/main.go:10 (Frame, AX)`",
 	}
 	bad := []struct{ ref, msg string }{
@@ -86,6 +88,7 @@ magicOK:
 		{"`k/main.go:4`", `no name: write k/main.go:4 (name), with a name that is on that line: "func Main() {"`},
 		{"`k/main.go:4` (Main)", "no name"},
 		{"k/main.go:4 (the entry)", `"the entry" is not a name`},
+		{"k/main.go:4 (-Main)", `"-Main" is not a name`},
 		{"`boot/e_amd64.s:4 (magicOK:)`", "magicOK: is not on line 4; it is at boot/e_amd64.s:7"},
 		{"`Makefile:1 (test)`", "test is not on line 1; it is at Makefile:4"},
 	}
@@ -113,7 +116,7 @@ magicOK:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := 2*len(good) - 3 + len(bad) + 1; len(refs) != n {
+	if n := 2*len(good) - 2 + len(bad) + 1; len(refs) != n {
 		t.Errorf("found %d references, want %d: %+v", len(refs), n, refs)
 	}
 	if len(problems) != len(bad) {
