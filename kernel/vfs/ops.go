@@ -133,7 +133,7 @@ func Symlink(target, dir, path []byte) errno.Errno {
 func Unlink(dir, path []byte, rmdir bool) errno.Errno {
 	var buf [MaxPath]byte
 	found, err := Resolve(dir, path, &buf, false)
-	last := LastElem(path)
+	last := lastName(path)
 	switch {
 	case err != 0:
 		return err
@@ -173,9 +173,17 @@ func Rename(olddir, oldpath, newdir, newpath []byte) errno.Errno {
 	return belowReadOnly(&to, from.FS().Rename(hide(from.Rel), hide(to.Rel)))
 }
 
+// lastName returns path's last element, trailing slashes aside.
+func lastName(path []byte) []byte {
+	for len(path) > 1 && path[len(path)-1] == '/' {
+		path = path[:len(path)-1]
+	}
+	return LastElem(path)
+}
+
 // endsAsDot reports whether path's last element is "." or "..".
 func endsAsDot(path []byte) bool {
-	last := LastElem(path)
+	last := lastName(path)
 	return string(last) == "." || string(last) == ".."
 }
 

@@ -356,6 +356,12 @@ func TestDirectoryNames(t *testing.T) {
 	if err := vfs.Rename(nil, []byte("/tmp/d/.."), nil, []byte("/tmp/x")); err != errno.EBUSY {
 		t.Errorf("rename of .. = %v, want EBUSY", err)
 	}
+	if err := vfs.Rename(nil, []byte("/tmp/d/./"), nil, []byte("/tmp/x")); err != errno.EBUSY {
+		t.Errorf("rename of ./ = %v, want EBUSY", err)
+	}
+	if err := vfs.Unlink(nil, []byte("/tmp/d/./"), true); err != errno.EINVAL {
+		t.Errorf("rmdir /tmp/d/./ = %v, want EINVAL", err)
+	}
 	// O_CREAT|O_EXCL does not follow a final symbolic link, even a
 	// dangling one; O_CREAT alone creates its target.
 	vfs.Symlink([]byte("target"), nil, []byte("/tmp/dangling"))
