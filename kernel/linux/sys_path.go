@@ -323,6 +323,16 @@ func chmod(dirfd int64, path, mode uintptr) uintptr {
 	return errno(vfs.SetAttrPath(pDir, pName, true, vfs.Attr{Set: vfs.SetMode, Mode: uint32(mode) & vfs.ModePerm}))
 }
 
+// truncate(path, length)
+func sysTruncate(c call) uintptr {
+	var pBufs pathBufs
+	pName, pDir, err := readPath(atFdcwd, c.arg(0), &pBufs)
+	if err != 0 {
+		return err
+	}
+	return errno(vfs.Truncate(pDir, pName, int64(c.arg(1))))
+}
+
 // fchmodat2(dirfd, path, mode, flags): fchmodat with AT_SYMLINK_NOFOLLOW
 // (a symbolic link's own mode cannot change: EOPNOTSUPP, as on Linux)
 // and AT_EMPTY_PATH (the descriptor itself).

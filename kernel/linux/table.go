@@ -58,6 +58,7 @@ var table = [...]syscall{
 	73:          {"flock", sysFlock, "fx", ""},
 	74:          {"fsync", sysFsync, "", "nothing to write back"},
 	75:          {"fdatasync", sysFsync, "", "nothing to write back"},
+	76:          {"truncate", sysTruncate, "sd", ""},
 	77:          {"ftruncate", sysFtruncate, "fd", ""},
 	79:          {"getcwd", sysGetcwd, "xu", ""},
 	80:          {"chdir", sysChdir, "s", ""},

@@ -210,6 +210,21 @@ func Link(olddir, oldpath, newdir, newpath []byte, follow bool) errno.Errno {
 	return belowReadOnly(&to, from.FS().Link(hide(from.Rel), hide(to.Rel)))
 }
 
+// Truncate sets the length of the regular file path names (truncate),
+// through a description opened for writing and dropped again.
+func Truncate(dir, path []byte, size int64) errno.Errno {
+	if size < 0 {
+		return errno.EINVAL
+	}
+	f, err := Open(dir, path, WriteOnly)
+	if err != 0 {
+		return err
+	}
+	err = f.Truncate(size)
+	Put(f)
+	return err
+}
+
 // SetAttrPath changes the permission bits or times of what path names
 // (chmod, utimensat), following a final symbolic link when follow is set.
 func SetAttrPath(dir, path []byte, follow bool, a Attr) errno.Errno {

@@ -154,6 +154,15 @@ func TestWhereWritesGo(t *testing.T) {
 	if err := vfs.Access(nil, []byte("/a.txt"), 2); err != errno.EROFS {
 		t.Errorf("access(W_OK) on the archive = %v", err)
 	}
+	if err := vfs.Truncate(nil, []byte("/tmp/new.txt"), 3000); err != 0 {
+		t.Errorf("truncate in /tmp = %v", err)
+	}
+	if err := vfs.Truncate(nil, []byte("/a.txt"), 1); err != errno.EROFS {
+		t.Errorf("truncate on the archive = %v, want EROFS", err)
+	}
+	if err := vfs.Truncate(nil, []byte("/tmp/d"), 1); err != errno.EISDIR {
+		t.Errorf("truncate of a directory = %v, want EISDIR", err)
+	}
 	if err := vfs.Access(nil, []byte("/tmp/d"), 2); err != 0 {
 		t.Errorf("access(W_OK) in /tmp = %v", err)
 	}

@@ -192,6 +192,9 @@ func large(dir string) error {
 	f.Truncate(1000)
 	st, _ = f.Stat()
 	say("large: truncated to %d", st.Size())
+	err = os.Truncate(p, 2000)
+	st, _ = f.Stat()
+	say("large: truncate(2) by name to %d: %v", st.Size(), err)
 	return nil
 }
 

@@ -48,6 +48,7 @@ var specs = []spec{
 	{nr: 73, name: "flock", args: []kind{kFdAny, kSmall}, fix: fixFlock},
 	{nr: 74, name: "fsync", args: []kind{kFdAny}},
 	{nr: 75, name: "fdatasync", args: []kind{kFdAny}},
+	{nr: 76, name: "truncate", args: []kind{kPath, kLen}, fix: fixTruncate},
 	{nr: 77, name: "ftruncate", args: []kind{kFd, kLen}, fix: fixTruncate},
 	{nr: 79, name: "getcwd", args: []kind{kPtrOut, kLen}},
 	{nr: 80, name: "chdir", args: []kind{kPath}},
