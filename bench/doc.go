@@ -84,7 +84,9 @@ func cell(xs []float64, unit string, runs int) string {
 		for _, x := range xs {
 			lo, hi = min(lo, x), max(hi, x)
 		}
-		s += fmt.Sprintf(" (%s–%s)", format(lo, unit), format(hi, unit))
+		if lo != hi {
+			s += fmt.Sprintf(" (%s–%s)", format(lo, unit), format(hi, unit))
+		}
 	}
 	if len(xs) < runs {
 		s += fmt.Sprintf(" [%d of %d runs]", len(xs), runs)
@@ -97,6 +99,7 @@ func (b *bench) table(res results, minMem map[string]int, runs int) string {
 	var w strings.Builder
 	fmt.Fprintf(&w, "## %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(&w, "Machine: %s, %s cores; %s; host %s; %s; Linux guest %s. ", b.info.cpu, b.info.cores, b.info.qemu, b.info.host, b.info.goVersion, b.info.kernel)
+	fmt.Fprintf(&w, "gobare built from %s. ", b.info.tree)
 	fmt.Fprintf(&w, "Load average %s at the start, %s at the end. ", b.info.load, b.info.loadEnd)
 	plural := "s"
 	if runs == 1 {

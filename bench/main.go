@@ -64,10 +64,13 @@ func main() {
 	if err := os.MkdirAll(b.dir, 0o755); err != nil {
 		log.Fatal(err)
 	}
+	// The kernel is built from the working tree, as it is now.
+	tree := treeState()
 	b.must(b.fetchKernel())
 	b.must(b.buildProgram(*mkimage))
 	b.must(b.writeInitramfs())
 	b.info = machineInfo(b.kernelPackage)
+	b.info.tree = tree
 	log.Printf("%s; %s; %s", b.info.cpu, b.info.qemu, b.info.load)
 
 	res := results{}
@@ -481,7 +484,23 @@ func median(xs []float64) float64 {
 }
 
 type info struct {
-	cpu, cores, qemu, goVersion, host, kernel, load, loadEnd string
+	cpu, cores, qemu, goVersion, host, kernel, load, loadEnd, tree string
+}
+
+// treeState names the commit the gobare image is built from, and says
+// whether the kernel's sources differ from it.
+func treeState() string {
+	out, err := exec.Command("git", "log", "-1", "--format=%h (%cd)", "--date=format:%Y-%m-%d %H:%M").Output()
+	if err != nil {
+		return "unknown (not a git checkout)"
+	}
+	s := strings.TrimSpace(string(out))
+	st, err := exec.Command("git", "status", "--porcelain", "--", "kernel", "boot", "rt", "internal/imagefmt").Output()
+	if err == nil && len(bytes.TrimSpace(st)) > 0 {
+		n := len(strings.Split(strings.TrimSpace(string(st)), "\n"))
+		s += fmt.Sprintf(" with uncommitted changes to %d kernel files", n)
+	}
+	return s
 }
 
 func machineInfo(kernelPackage string) info {
