@@ -115,6 +115,7 @@ func New(f *trap.Frame) *Thread {
 		t := &threads[i]
 		if t.State == Free {
 			*t = Thread{Frame: *f, State: Runnable, TID: nextTID, Slot: i}
+			deadlineStale = true
 			nextTID++
 			live++
 			Created++
@@ -140,6 +141,7 @@ func Exit() {
 	if t := Current(); t != nil {
 		t.State = Free
 		live--
+		deadlineStale = true
 	}
 }
 
@@ -182,6 +184,7 @@ func Schedule(f *trap.Frame) {
 		cur.State = Runnable
 	}
 	resched = false
+	deadlineStale = true
 	start := current + 1
 	for i := 0; i < MaxThreads; i++ {
 		n := (start + i) % MaxThreads
@@ -197,11 +200,20 @@ func Schedule(f *trap.Frame) {
 	*f = idleFrm
 }
 
-// NextDeadline returns when the timer must next interrupt (monotonic ns),
+// NextDeadline returns when the timer must next interrupt (monotonic ns,
+// clock reads the time),
 // 0 for never: the earliest deadline of a blocked thread, and the end of
 // the running thread's time slice when another thread is waiting for the
 // CPU. With nothing due, the machine sleeps until a device interrupts.
-func NextDeadline(now int64) int64 {
+//
+// The answer changes only when threads block, wake, start, end or switch,
+// so it is kept between those events: a system call that changes none of
+// them (getpid) does not pay for a walk over the thread table.
+func NextDeadline(clock func() int64) int64 {
+	if !deadlineStale {
+		return deadlineCached
+	}
+	now := clock()
 	var next int64
 	earlier := func(d int64) {
 		if d != 0 && (next == 0 || d < next) {
@@ -224,8 +236,15 @@ func NextDeadline(now int64) int64 {
 		}
 		earlier(t.SliceEnd)
 	}
+	deadlineCached, deadlineStale = next, false
 	return next
 }
+
+// The answer NextDeadline gave last, and whether it is out of date.
+var (
+	deadlineCached int64
+	deadlineStale  = true
+)
 
 // idleLoopPC and idleStackTop return the idle loop's entry and stack.
 func idleLoopPC() uintptr
@@ -233,5 +252,6 @@ func idleStackTop() uintptr
 
 // SetCurrent makes t the running thread (for the first thread).
 func SetCurrent(t *Thread) {
+	deadlineStale = true
 	current = t.Slot
 }

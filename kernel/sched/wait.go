@@ -20,6 +20,7 @@ func Block(f *trap.Frame, key uintptr, deadline int64, timeoutResult uintptr, re
 	t.WakeAt = deadline
 	t.TimeoutAX = timeoutResult
 	t.retry = retry
+	deadlineStale = true
 }
 
 // Wake ends t's wait with result (its system call's return value).
@@ -29,6 +30,7 @@ func Wake(t *Thread, result uintptr) {
 	t.WaitKey = 0
 	t.WakeAt = 0
 	t.retry = nil
+	deadlineStale = true
 }
 
 // WakeN ends the waits of up to n threads blocked on key with result 0,

@@ -10,6 +10,7 @@ import (
 func reset() {
 	threads = [MaxThreads]Thread{}
 	current, live, resched, nnotified, notifiedAll = idle, 0, false, 0, false
+	deadlineStale = true
 	nextTID = 1
 }
 
@@ -148,19 +149,19 @@ func TestScheduleRoundRobin(t *testing.T) {
 func TestNextDeadline(t *testing.T) {
 	reset()
 	a := spawn(t)
-	if d := NextDeadline(100); d != 0 {
+	if d := NextDeadline(func() int64 { return 100 }); d != 0 {
 		t.Fatalf("one running thread, nothing waiting: deadline %d, want 0", d)
 	}
 	b := spawn(t)
 	block(b, 0x1000, 1e9, 0, nil)
 	SetCurrent(a)
-	if d := NextDeadline(100); d != 1e9 {
+	if d := NextDeadline(func() int64 { return 100 }); d != 1e9 {
 		t.Fatalf("a sleeper until 1e9: deadline %d", d)
 	}
 	c := spawn(t)
 	c.State = Runnable
 	SetCurrent(a)
-	if d := NextDeadline(100); d != 100+TimeSlice {
+	if d := NextDeadline(func() int64 { return 100 }); d != 100+TimeSlice {
 		t.Fatalf("a runnable thread waits: deadline %d, want the running thread's slice end %d", d, 100+TimeSlice)
 	}
 	Tick(a.SliceEnd)
