@@ -13,6 +13,7 @@ import (
 	"github.com/gobare/gobare/kernel/console"
 	"github.com/gobare/gobare/kernel/cpu"
 	"github.com/gobare/gobare/kernel/dev/uart"
+	"github.com/gobare/gobare/kernel/timer"
 )
 
 // Exit stops the machine with the given status (0..255).
@@ -33,6 +34,10 @@ func Exit(code uint8) {
 		uart.PutByte(uart.COM2, digits[i])
 	}
 	uart.PutByte(uart.COM2, '\n')
+	// Let both lines finish sending: a power-off cuts off what is still in
+	// the UART (a real 16550, or Bochs's, sends slower than the CPU runs).
+	uart.Drain(uart.COM1)
+	uart.Drain(uart.COM2)
 
 	// isa-debug-exit at port 0xf4 (QEMU -device isa-debug-exit,iobase=0xf4).
 	cpu.Outl(0xf4, uint32(code))
@@ -109,11 +114,15 @@ func Reset() {
 // §6.10): no vector is valid.
 var emptyIDT [10]byte
 
-// delay waits roughly 100 ms on a PC (each write to port 0x80, the POST
-// code port, takes about a microsecond), for a power-off or reset to take
-// effect before the next way is tried.
+// delay waits about a second by the TSC (a hundred million cycles at the
+// slowest, when the TSC's rate is not known yet) for a power-off or reset
+// to take effect before the next way is tried: QEMU carries out a power-off
+// in its main thread, which on a busy host may run only a while later, and
+// a reset requested meanwhile would win.
 func delay() {
-	for i := 0; i < 100000; i++ {
-		cpu.Outb(0x80, 0)
+	cycles := max(timer.TSCHz(), 100_000_000)
+	end := cpu.Rdtsc() + cycles
+	for cpu.Rdtsc() < end {
+		cpu.Outb(0x80, 0) // the POST code port: a harmless pause
 	}
 }

@@ -42,6 +42,14 @@ func PutByte(port uint16, b byte) {
 	cpu.Outb(port+regData, b)
 }
 
+// Drain waits until the UART has sent everything, its shift register
+// included (line status bit 6, "transmitter empty"), or a bounded while
+// when no UART answers (the line then reads 0xFF, bit 6 set).
+func Drain(port uint16) {
+	for i := 0; i < 1_000_000 && cpu.Inb(port+regLineStatus)&0x40 == 0; i++ {
+	}
+}
+
 // GetByte returns a received byte, if one is waiting (line status
 // bit 0). A line status of 0xFF means no UART answers at the port (QEMU
 // -serial none, a PC without COM1): the bus floats high, which a real
