@@ -161,6 +161,25 @@ func TestStreamsStdin(t *testing.T) {
 			}
 		})
 	}
+	// Input that comes while the program is already waiting for it: the
+	// virtio console raises no interrupt and an idle machine is tickless,
+	// so the kernel must keep looking while a read waits (devfs
+	// PollDeadline); it once slept until the Go runtime's next timer, up
+	// to two minutes.
+	t.Run("late", func(t *testing.T) {
+		t.Parallel()
+		start := time.Now()
+		r := runStreams(t, &lateReader{delay: 5 * time.Second, data: []byte("hello gobare\n")}, bootTimeout, []string{"-append", "quiet"}, "lines")
+		r.wantExit(t, 0)
+		if want := "got \"hello gobare\\n\"\neof\n"; r.Stdout != want {
+			r.fatalf(t, "standard output %q, want %q", r.Stdout, want)
+		}
+		// Boot and exit take a few seconds; a missed wake-up, a minute
+		// or more (-timeout ends it first).
+		if d := time.Since(start); d > 40*time.Second {
+			r.fatalf(t, "the run took %v for input that came after 5 s", d.Round(time.Second))
+		}
+	})
 	t.Run("empty", func(t *testing.T) {
 		t.Parallel()
 		r := runStreams(t, strings.NewReader(""), bootTimeout, []string{"-append", "quiet"}, "count")
@@ -176,6 +195,26 @@ func TestStreamsStdin(t *testing.T) {
 		catExact(t, in, 3*time.Minute)
 		t.Logf("50 MiB through cat in %v (boot included)", time.Since(start).Round(time.Millisecond))
 	})
+}
+
+// lateReader gives data only after delay.
+type lateReader struct {
+	delay time.Duration
+	data  []byte
+	slept bool
+}
+
+func (r *lateReader) Read(p []byte) (int, error) {
+	if !r.slept {
+		time.Sleep(r.delay)
+		r.slept = true
+	}
+	if len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.data)
+	r.data = r.data[n:]
+	return n, nil
 }
 
 // TestStreamsSoak sends a fresh 1 MB random input through cat, again and

@@ -97,6 +97,30 @@ func Poll() {
 	}
 }
 
+// stdinWanted: a read of the virtio console's standard input found
+// nothing (or epoll asked and it was not readable), so someone may be
+// waiting for bytes that only a Poll will notice.
+var stdinWanted bool
+
+// pollInterval is how often the kernel looks at the virtio console while
+// someone waits for standard input.
+const pollInterval = 1_000_000 // 1 ms
+
+// PollDeadline returns when the timer must interrupt next (0: never):
+// next, the scheduler's deadline, or sooner — within pollInterval of now
+// — while someone waits for standard input on the virtio console, which
+// raises no interrupt of its own: a tickless machine would otherwise
+// sleep through the bytes' arrival.
+func PollDeadline(next, now int64) int64 {
+	if !stdinWanted || !virtcons.Up() {
+		return next
+	}
+	if soon := now + pollInterval; next == 0 || soon < next {
+		return soon
+	}
+	return next
+}
+
 // Write sends the program's output: to its port on the virtio console,
 // else to the serial line and the screen (white there, where kernel
 // messages are grey).
@@ -125,7 +149,8 @@ func (c *stdioFile) Read(p []byte) (int, errno.Errno) {
 	}
 	if virtcons.Up() {
 		n, eof := virtcons.Read(p)
-		if n == 0 && !eof {
+		stdinWanted = n == 0 && !eof
+		if stdinWanted {
 			return 0, errno.EAGAIN
 		}
 		return n, 0
@@ -173,6 +198,7 @@ func (c *stdioFile) Events() uint32 {
 	if virtcons.Readable() || !virtcons.Up() && stdinLen > 0 {
 		return vfs.EventIn | vfs.EventOut
 	}
+	stdinWanted = true // an epoll waiter may be waiting for it
 	return vfs.EventOut
 }
 

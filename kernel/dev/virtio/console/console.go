@@ -13,13 +13,14 @@
 // the device has used it, so a write system call is complete (the bytes
 // are with the host) when it returns, and nothing is in flight when the
 // program exits. (Up to 16 pages in flight made standard output about
-// twice as fast on a loaded host; one page at a time is kept, simpler,
-// until the rare stall the soak shows with either is understood.)
+// twice as fast on a loaded host; one page at a time is simpler.)
 //
 // Reads come from a ring of receive buffers the device fills; no byte is
 // ever dropped: when the buffers are full the device (QEMU) stops reading
 // from the host. There are no interrupts: Poll looks at the used rings on
-// every kernel entry and timer tick.
+// every kernel entry, and while a read of standard input waits the kernel
+// keeps its (otherwise tickless) timer firing to come and look
+// (devfs.PollDeadline).
 package console
 
 import (
