@@ -14,6 +14,7 @@ import "github.com/gobare/gobare/kernel/console"
 //	cwd=/p     the program's working directory (default: the mount point)
 //	stats      print system call counts, kernel time and threads at exit
 //	novdso     no vDSO: clock_gettime becomes a system call again
+//	noapic     keep the 8259 PICs and the PIT tick even where there are APICs
 //	KEY=VALUE  anything else with '=' is put in the program's environment
 var tracing, quiet bool
 
