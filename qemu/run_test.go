@@ -107,23 +107,25 @@ func TestRunTimeout(t *testing.T) {
 	out := new(syncBuffer)
 	start := time.Now()
 	res, err := Run(context.Background(), Config{
-		Kernel:  g.write(t),
-		Accel:   "tcg",
-		Timeout: time.Second,
+		Kernel: g.write(t),
+		Accel:  "tcg",
+		// Long enough for QEMU to start and the guest to print on a
+		// loaded machine (go test runs packages side by side).
+		Timeout: 5 * time.Second,
 		Stdout:  out,
 	})
 	took := time.Since(start)
 	if !errors.Is(err, ErrTimeout) {
 		t.Fatalf("Run: %v, want ErrTimeout", err)
 	}
-	if want := "QEMU timed out after 1s"; err.Error() != want {
+	if want := "QEMU timed out after 5s"; err.Error() != want {
 		t.Errorf("message %q, want %q", err, want)
 	}
 	if res.ExitCode != -1 {
 		t.Errorf("ExitCode %d after a timeout, want -1", res.ExitCode)
 	}
-	if took > 1*time.Second+stopGrace+2*time.Second {
-		t.Errorf("Run took %v for a 1s timeout", took)
+	if took > 5*time.Second+stopGrace+2*time.Second {
+		t.Errorf("Run took %v for a 5s timeout", took)
 	}
 	// Output written before the timeout was streamed, not lost.
 	if got := out.String(); got != "spinning\n" {
