@@ -32,6 +32,7 @@ func OpenPerm(dir, path []byte, flags, perm uint32) (File, errno.Errno) {
 	found, err := Resolve(dir, path, &buf, flags&Nofollow == 0 && !excl)
 	switch {
 	case err == errno.ENOENT && flags&Creat != 0:
+		found.Mount, found.Rel = placeNew(found.Abs, found.Mount, found.Rel)
 		found.Node, err = create(&found, false, perm)
 		if err != 0 {
 			return nil, err
@@ -82,6 +83,27 @@ func create(found *Found, dir bool, perm uint32) (Node, errno.Errno) {
 	return n, 0
 }
 
+// placeNew moves a name that does not exist yet to the mount that holds
+// its parent directory: a new name belongs where its directory is. A name
+// under /tmp falls through to the mount below when the tmpfs does not
+// have it, and that mount may be writable (the overlay mkimage exec puts
+// over a package directory that lies under /tmp) or not (the archive:
+// its file system then answers EROFS).
+//
+// It takes and returns the fields rather than a *Found: storing into a
+// Found through a pointer would make escape analysis move the caller's
+// path buffer to the heap.
+func placeNew(abs []byte, mount int, rel []byte) (int, []byte) {
+	p, err := lookupAbs(Parent(abs))
+	if err != 0 || !p.Node.IsDir() || p.Mount < 0 || p.Mount == mount {
+		return mount, rel
+	}
+	if r, inside, _ := Relative(abs, mounts[p.Mount].Path()); inside {
+		return p.Mount, r
+	}
+	return mount, rel
+}
+
 // belowReadOnly turns a file system's ENOENT for a new name into EROFS
 // when the name's parent directory exists in a read-only mount below.
 func belowReadOnly(found *Found, err errno.Errno) errno.Errno {
@@ -102,6 +124,7 @@ func newName(dir, path []byte, buf *[MaxPath]byte) (Found, errno.Errno) {
 	case err != errno.ENOENT:
 		return found, err
 	}
+	found.Mount, found.Rel = placeNew(found.Abs, found.Mount, found.Rel)
 	return found, 0
 }
 
@@ -162,6 +185,9 @@ func Rename(olddir, oldpath, newdir, newpath []byte) errno.Errno {
 		return err
 	}
 	to, err := Resolve(newdir, newpath, &nbuf, false)
+	if err == errno.ENOENT {
+		to.Mount, to.Rel = placeNew(to.Abs, to.Mount, to.Rel)
+	}
 	switch {
 	case err != 0 && err != errno.ENOENT:
 		return err

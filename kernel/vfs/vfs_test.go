@@ -420,3 +420,33 @@ func TestDotDotAfterSymlink(t *testing.T) {
 		}
 	}
 }
+
+// A new name goes to the mount that holds its parent directory: under
+// /tmp a writable file system mounted below the tmpfs (mkimage exec's
+// overlay when the package directory lies under /tmp) takes it, where the
+// read-only archive would answer EROFS.
+func TestNewNameBelowTmp(t *testing.T) {
+	vfs.Unmount()
+	var rootFS, tmp tmpfs.FS
+	rootFS.Init(&pages{}, func() int64 { return 0 })
+	tmp.Init(&pages{}, func() int64 { return 0 })
+	vfs.Mount([]byte("/"), &rootFS, false)
+	vfs.Mount([]byte("/tmp"), &tmp, true)
+	if err := vfs.Mkdir(nil, []byte("/tmp/work"), 0o755); err != 0 {
+		t.Fatal(err) // lands in the /tmp tmpfs
+	}
+	if _, err := rootFS.Create([]byte("tmp"), true); err != 0 {
+		t.Fatal(err)
+	}
+	if _, err := rootFS.Create([]byte("tmp/pkg"), true); err != 0 {
+		t.Fatal(err)
+	}
+	f, err := vfs.Open(nil, []byte("/tmp/pkg/new.txt"), vfs.Creat|vfs.WriteOnly)
+	if err != 0 {
+		t.Fatalf("create beside a directory of the mount below /tmp: %v", err)
+	}
+	vfs.Put(f)
+	if _, err := rootFS.Lookup([]byte("tmp/pkg/new.txt")); err != 0 {
+		t.Errorf("the new file is not in the file system that holds its directory: %v", err)
+	}
+}
