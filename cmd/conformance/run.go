@@ -315,19 +315,16 @@ func runProgram(ctx context.Context, cfg *config, it item) (result, string) {
 	fmt.Fprintf(&log, "$ mkimage %s\n", strings.Join(args, " "))
 	cmd, cancel = command(ctx, cfg.runTimeout+2*time.Minute, cfg.tmp, []string{"GOBARE_ROOT=" + cfg.root}, cfg.mkimage, args...)
 	defer cancel()
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// As go test's run.go runs the programs of test/: standard output and
+	// standard error together (print and println write to standard error),
+	// each byte as the program wrote it — mkimage run passes both streams
+	// through exactly, and quiet keeps the kernel's lines out.
+	var combined bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &combined, &combined
 	err = cmd.Run()
 	code := exitCode(cmd, err)
-	// mkimage run passes the serial console through as it is, and the
-	// kernel sends each "\n" as "\r\n": undo exactly that (a program's
-	// own "\r" stays, so a .out comparison still sees it).
-	console := strings.ReplaceAll(stdout.String(), "\r\n", "\n")
+	console := combined.String()
 	log.WriteString(console)
-	if stderr.Len() > 0 {
-		log.WriteString("--- stderr\n")
-		log.Write(stderr.Bytes())
-	}
 	fmt.Fprintf(&log, "--- exit status %d\n", code)
 	text := log.String()
 	program, _ := splitKernelLines(console)
