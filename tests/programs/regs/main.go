@@ -52,6 +52,12 @@ var (
 	epfd    uintptr
 	word    uint32 // a futex word
 	pipefds [2]int32
+	// Arguments passed by address live here, not in calls(): the kernel
+	// gets them as uintptrs, which keep nothing alive, so a local would be
+	// dead (its stack frame gone or its memory reused) by the time probe
+	// runs.
+	timespec = [2]int64{0, 1000} // 1 µs
+	event    = [2]uint64{syscall.EPOLLIN, 0}
 )
 
 func main() {
@@ -223,8 +229,6 @@ const atFdcwd = ^uintptr(99) // AT_FDCWD, -100
 // calls lists every call to probe, with harmless arguments.
 func calls() []call {
 	var page uintptr
-	timespec := &[2]int64{0, 1000} // 1 µs
-	event := &[2]uint64{syscall.EPOLLIN, 0}
 	var evfd uintptr
 	mk := func(path string) func() []uintptr {
 		return func() []uintptr {
@@ -259,7 +263,7 @@ func calls() []call {
 		{nr: 28, name: "madvise", prep: func() []uintptr { page = scratch(); return []uintptr{page, 4096, 4} }, cleanup: func(uintptr) { unmap(page) }},
 		{nr: 32, name: "dup", prep: args(devnull), cleanup: closeFD},
 		{nr: 33, name: "dup2", prep: args(devnull, 100), cleanup: closeFD},
-		{nr: 35, name: "nanosleep", prep: args(ptr(timespec), 0)},
+		{nr: 35, name: "nanosleep", prep: args(ptr(&timespec), 0)},
 		{nr: 39, name: "getpid"},
 		{nr: 56, name: "clone", prep: args(syscall.CLONE_THREAD, 0, 0, 0, 0)},
 		{nr: 60, name: "exit", skip: "ends the thread"},
@@ -302,13 +306,13 @@ func calls() []call {
 			return []uintptr{tmpdir, ptr(&buf), uintptr(len(buf))}
 		}},
 		{nr: 228, name: "clock_gettime", prep: args(1, ptr(&buf))},
-		{nr: 230, name: "clock_nanosleep", prep: args(1, 0, ptr(timespec), 0)},
+		{nr: 230, name: "clock_nanosleep", prep: args(1, 0, ptr(&timespec), 0)},
 		{nr: 231, name: "exit_group", skip: "ends the program"},
 		{nr: 232, name: "epoll_wait", prep: args(epfd, ptr(&buf), 1, 0)},
 		{nr: 233, name: "epoll_ctl", prep: func() []uintptr {
 			fd, _, _ := syscall.Syscall(syscall.SYS_EVENTFD2, 0, 0, 0)
 			evfd = fd
-			return []uintptr{epfd, syscall.EPOLL_CTL_ADD, fd, ptr(event)}
+			return []uintptr{epfd, syscall.EPOLL_CTL_ADD, fd, ptr(&event)}
 		}, cleanup: func(uintptr) {
 			syscall.Syscall6(syscall.SYS_EPOLL_CTL, epfd, syscall.EPOLL_CTL_DEL, evfd, 0, 0, 0)
 			closeFD(evfd)
