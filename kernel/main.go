@@ -92,6 +92,7 @@ func Main(magic uint32, info uintptr) {
 	devfs.PollStdin() // see PollStdin: re-arm the serial interrupt
 	startStreams()
 	printBanner()
+	startNetwork()
 	file, args, ok := findProgram()
 	if !ok {
 		// No program: the kernel checks itself and stops.

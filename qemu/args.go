@@ -133,6 +133,12 @@ func Args(cfg Config, accel string, controlPath string) ([]string, error) {
 		args = append(args, "-gdb", fmt.Sprintf("tcp:localhost:%d", gdbPort(cfg)), "-S")
 	}
 
+	net, err := netArgs(cfg.Net, cfg.Ports)
+	if err != nil {
+		return nil, err
+	}
+	args = append(args, net...)
+
 	// Caller-supplied flags go last so they can add devices (-smp 2,
 	// -d int, ...); QEMU rejects, rather than overrides, most repeats.
 	return append(args, cfg.Extra...), nil

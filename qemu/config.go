@@ -31,6 +31,8 @@ type Config struct {
 	GDBPort       int      // the stub's TCP port on localhost; 0: Run picks a free one
 	GDBSymbols    string   // the ELF file the printed gdb command loads (the kernel with its symbols); empty: Kernel
 	GDBCommands   []string // more commands for the printed gdb line (each an -ex), before "target remote"
+	Net           string   // the guest's network (net.go): "user", "tap,IFNAME", or "" for none
+	Ports         []string // with Net "user": host ports forwarded to the guest, each "[tcp:|udp:]HOST:GUEST"
 	Extra         []string // extra QEMU arguments
 }
 

@@ -26,6 +26,8 @@ func runCmd(args []string) int {
 	trace := fs.Bool("trace", false, "print each system call and boot step (kernel lines, on stderr)")
 	gdb := fs.Bool("gdb", false, "start halted with QEMU's GDB stub on a free port and print the gdb command line (see labs/gdbinit)")
 	gdbPort := fs.Int("gdb-port", 0, "with -gdb, the stub's `PORT` on localhost (default: a free one)")
+	var nf netFlags
+	nf.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -76,6 +78,8 @@ func runCmd(args []string) int {
 		GDBSymbols:    gdbSymbols,
 		GDBCommands:   gdbCommands,
 		Streams:       true,
+		Net:           nf.net,
+		Ports:         nf.ports,
 		ProgramStderr: stderr.Program(),
 		Log:           stderr.Kernel(),
 	})

@@ -89,12 +89,14 @@ func PollStdin() {
 	}
 }
 
-// Poll looks at the virtio console (no interrupts: the kernel calls this
-// on every entry) and wakes readers of standard input when it changed.
+// Poll looks at the virtio console and network devices (no interrupts:
+// the kernel calls this on every entry) and wakes the readers and writers
+// of what changed.
 func Poll() {
 	if virtcons.Poll() {
 		vfs.Changed(stdinKey())
 	}
+	pollNet()
 }
 
 // stdinWanted: a read of the virtio console's standard input found
@@ -103,16 +105,17 @@ func Poll() {
 var stdinWanted bool
 
 // pollInterval is how often the kernel looks at the virtio console while
-// someone waits for standard input.
+// someone waits for standard input (and at the network device while
+// someone waits for a frame).
 const pollInterval = 1_000_000 // 1 ms
 
 // PollDeadline returns when the timer must interrupt next (0: never):
 // next, the scheduler's deadline, or sooner — within pollInterval of now
-// — while someone waits for standard input on the virtio console, which
-// raises no interrupt of its own: a tickless machine would otherwise
-// sleep through the bytes' arrival.
+// — while someone waits for standard input on the virtio console or for
+// /dev/net0, which raise no interrupt of their own: a tickless machine
+// would otherwise sleep through the bytes' arrival.
 func PollDeadline(next, now int64) int64 {
-	if !stdinWanted || !virtcons.Up() {
+	if !(stdinWanted && virtcons.Up()) && !netWaiting() {
 		return next
 	}
 	if soon := now + pollInterval; next == 0 || soon < next {

@@ -1,11 +1,13 @@
 // Package devfs owns the device files: the console (standard input, output
 // and error, which descriptors 0, 1 and 2 refer to at start) and the
-// files under /dev (null, zero, full, random, urandom: special.go). As a
+// files under /dev (null, zero, full, random, urandom: special.go; net0,
+// the network device: net.go). As a
 // vfs.FS it is mounted at /dev; names it does not have fall through to the
 // archive below.
 package devfs
 
 import (
+	virtnet "github.com/gobare/gobare/kernel/dev/virtio/net"
 	"github.com/gobare/gobare/kernel/errno"
 	"github.com/gobare/gobare/kernel/vfs"
 )
@@ -20,11 +22,12 @@ const (
 	devFull
 	devRandom
 	devURandom
+	devNet0 // the network device, when the machine has one (net.go)
 	numDevices
 )
 
 var deviceNames = [numDevices]string{
-	devNull: "null", devZero: "zero", devFull: "full", devRandom: "random", devURandom: "urandom",
+	devNull: "null", devZero: "zero", devFull: "full", devRandom: "random", devURandom: "urandom", devNet0: "net0",
 }
 
 // nullFile is an open /dev/null, /dev/zero, /dev/full, /dev/random or
@@ -42,7 +45,7 @@ func (fs *FS) Lookup(rel []byte) (vfs.Node, errno.Errno) {
 		return vfs.Node{ID: -1, Mode: vfs.ModeDir | 0o755}, 0
 	}
 	for id, name := range deviceNames {
-		if string(rel) == name {
+		if string(rel) == name && (id != devNet0 || virtnet.Up()) {
 			return vfs.Node{ID: int64(id), Mode: vfs.ModeCharFile}, 0
 		}
 	}
@@ -52,6 +55,9 @@ func (fs *FS) Lookup(rel []byte) (vfs.Node, errno.Errno) {
 func (fs *FS) Open(n vfs.Node, flags uint32) (vfs.File, errno.Errno) {
 	if n.ID < 0 {
 		return nil, errno.EACCES // the directory itself is not listed
+	}
+	if n.ID == devNet0 {
+		return openNet(flags)
 	}
 	for i := range nullFiles {
 		f := &nullFiles[i]

@@ -1,0 +1,102 @@
+package devfs
+
+import (
+	virtnet "github.com/gobare/gobare/kernel/dev/virtio/net"
+	"github.com/gobare/gobare/kernel/errno"
+	"github.com/gobare/gobare/kernel/vfs"
+)
+
+// /dev/net0 is the network device as a tap-like file (Linux
+// drivers/net/tun.c with IFF_TAP|IFF_NO_PI): a read takes one received
+// Ethernet frame (cut to the buffer, as tap does), a write sends one, and
+// epoll reports EPOLLIN while a frame waits and EPOLLOUT while one could be
+// sent. A read with no frame, or a write with every transmit buffer in
+// flight, is EAGAIN (the caller waits, unless O_NONBLOCK). The frame is
+// the whole of what crosses: the network service (docs/design.md,
+// Networking) runs its TCP/IP stack over it as over any NIC.
+
+// netFile is an open /dev/net0. Every open sees the same device: frames
+// go to whichever reader asks first.
+type netFile struct{ vfs.Base }
+
+var netFiles [4]netFile
+
+// netWanted: a read found no frame, or a writer no room (or epoll asked
+// and it was not ready), so someone may be waiting for what only a Poll
+// will notice.
+var netWanted bool
+
+// netKey is the key readers and writers of /dev/net0 wait on.
+func netKey() uintptr { return vfs.KeyOf(&netFiles[0]) }
+
+// openNet claims a description of /dev/net0.
+func openNet(flags uint32) (vfs.File, errno.Errno) {
+	for i := range netFiles {
+		f := &netFiles[i]
+		if f.Free() {
+			f.Base.Open(flags)
+			return f, 0
+		}
+	}
+	return nil, errno.ENFILE
+}
+
+// pollNet wakes the waiters of /dev/net0 when the device received a
+// frame or sent one (making room).
+func pollNet() {
+	if virtnet.Poll() {
+		vfs.Changed(netKey())
+	}
+}
+
+// netWaiting reports whether the timer must keep coming to look at the
+// device for a waiter.
+func netWaiting() bool { return netWanted && virtnet.Up() }
+
+// Read takes one received frame.
+func (f *netFile) Read(p []byte) (int, errno.Errno) {
+	n, ok := virtnet.Recv(p)
+	netWanted = !ok
+	if !ok {
+		return 0, errno.EAGAIN
+	}
+	return n, 0
+}
+
+// Write sends p as one frame: an Ethernet header and at most 1500 bytes
+// of payload, else EINVAL.
+func (f *netFile) Write(p []byte) (int, errno.Errno) {
+	if len(p) < virtnet.MinFrame || len(p) > virtnet.MaxFrame {
+		return 0, errno.EINVAL
+	}
+	if !virtnet.Send(p) {
+		netWanted = true
+		return 0, errno.EAGAIN
+	}
+	return len(p), 0
+}
+
+func (f *netFile) Events() uint32 {
+	var ev uint32
+	if virtnet.Readable() {
+		ev |= vfs.EventIn
+	}
+	if virtnet.Writable() {
+		ev |= vfs.EventOut
+	}
+	if ev != vfs.EventIn|vfs.EventOut {
+		netWanted = true // an epoll waiter may be waiting for it
+	}
+	return ev
+}
+
+func (f *netFile) Stat(st *vfs.Stat) errno.Errno {
+	*st = vfs.Stat{Ino: devNet0 + 2, Mode: vfs.ModeCharFile, Nlink: 1}
+	return 0
+}
+
+// Pollable: epoll may watch it.
+func (f *netFile) Pollable() bool { return true }
+
+// WaitKey: every open waits on the device.
+func (f *netFile) WaitKey() uintptr { return netKey() }
