@@ -15,6 +15,7 @@ import "github.com/gobare/gobare/kernel/console"
 //	stats      print system call counts, kernel time and threads at exit
 //	novdso     no vDSO: clock_gettime becomes a system call again
 //	noapic     keep the 8259 PICs and the PIT tick even where there are APICs
+//	nosmp      start no other CPU than the boot CPU
 //	KEY=VALUE  anything else with '=' is put in the program's environment
 var tracing, quiet bool
 

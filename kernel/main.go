@@ -13,6 +13,7 @@ import (
 	"github.com/gobare/gobare/kernel/linux"
 	"github.com/gobare/gobare/kernel/mem"
 	"github.com/gobare/gobare/kernel/multiboot"
+	"github.com/gobare/gobare/kernel/percpu"
 	"github.com/gobare/gobare/kernel/power"
 	"github.com/gobare/gobare/kernel/timer"
 	"github.com/gobare/gobare/kernel/trap"
@@ -47,6 +48,7 @@ const (
 // returns.
 func Main(magic uint32, info uintptr) {
 	timer.MarkBoot()
+	percpu.Start(0, 0) // the boot CPU is CPU 0; its APIC ID is read once the APIC is mapped
 	console.SetVGABase(mem.DirectMapBase + 0xB8000)
 	// A byte that arrived before we got here would be lost when the UART
 	// is reset: keep it for standard input.
@@ -89,6 +91,7 @@ func Main(magic uint32, info uintptr) {
 	setUpTraps()
 	timer.Init(pmTimerPort())
 	setUpInterrupts()
+	startCPUs()
 	devfs.PollStdin() // see PollStdin: re-arm the serial interrupt
 	startStreams()
 	printBanner()
@@ -197,28 +200,35 @@ func physEnd(b []byte) uint64 {
 // module strings and the modules themselves. (The
 // memory map and module table were copied into bootInfo by Parse.)
 func reserveBootInfo() {
+	forEachBootRange(frames.Reserve)
+}
+
+// forEachBootRange calls fn with each physical range [start, end) the
+// kernel keeps from the boot loader and mkimage: the embedded program and
+// files, the command line, the module strings and the modules.
+func forEachBootRange(fn func(start, end uint64)) {
 	if embedded.Addr != 0 {
-		frames.Reserve(embedded.Addr, embedded.Addr+embedded.Size)
+		fn(embedded.Addr, embedded.Addr+embedded.Size)
 	}
 	if embedded.FilesAddr != 0 {
-		frames.Reserve(embedded.FilesAddr, embedded.FilesAddr+embedded.FilesSize)
+		fn(embedded.FilesAddr, embedded.FilesAddr+embedded.FilesSize)
 	}
 	if embedded.EtcAddr != 0 {
-		frames.Reserve(embedded.EtcAddr, embedded.EtcAddr+embedded.EtcSize)
+		fn(embedded.EtcAddr, embedded.EtcAddr+embedded.EtcSize)
 	}
-	reserveBytes(bootInfo.Cmdline)
-	reserveBytes(bootInfo.BootloaderName)
+	bytesRange(bootInfo.Cmdline, fn)
+	bytesRange(bootInfo.BootloaderName, fn)
 	for i := 0; i < bootInfo.NModules; i++ {
 		m := bootInfo.Modules[i]
-		frames.Reserve(uint64(m.Start), uint64(m.End))
-		reserveBytes(m.String)
+		fn(uint64(m.Start), uint64(m.End))
+		bytesRange(m.String, fn)
 	}
 }
 
-// reserveBytes reserves the frames under a slice of physMem.
-func reserveBytes(b []byte) {
+// bytesRange calls fn with the physical range under a slice of physMem.
+func bytesRange(b []byte, fn func(start, end uint64)) {
 	if len(b) > 0 {
 		start := uint64(uintptr(unsafe.Pointer(&b[0])) - mem.DirectMapBase)
-		frames.Reserve(start, start+uint64(len(b))+1)
+		fn(start, start+uint64(len(b))+1)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"unsafe"
 
 	"github.com/gobare/gobare/kernel/cpu"
+	"github.com/gobare/gobare/kernel/percpu"
 )
 
 // Segment selectors. boot/ used the same two, so CS and SS need no reload.
@@ -29,31 +30,36 @@ const (
 	tssIOMapBase = 102
 )
 
+// Each CPU has its own TSS, since the IST entries name its own stacks, and
+// so its own GDT, since the TSS descriptor is marked busy once loaded
+// (SDM Vol. 3A §8.2.2).
 var (
-	taskState [tssSize]byte
-	// gdt: null, kernel code (L=1), kernel data, and the 16-byte TSS
+	taskStates [percpu.MaxCPUs][tssSize]byte
+	// gdts: null, kernel code (L=1), kernel data, and the 16-byte TSS
 	// descriptor (SDM Vol. 3A §3.4.5 and §8.2.3).
-	gdt        [5]uint64
-	gdtPointer [10]byte
+	gdts        [percpu.MaxCPUs][5]uint64
+	gdtPointers [percpu.MaxCPUs][10]byte
 )
 
-// initGDT loads a GDT with a TSS whose IST entries point at the given stack
-// tops, and the task register.
+// initGDT loads the running CPU's GDT with a TSS whose IST entries point at
+// the given stack tops, and the task register.
 func initGDT(kernelTop, crisisTop uintptr) {
+	id := percpu.ID()
+	taskState, gdt, gdtPointer := &taskStates[id], &gdts[id], &gdtPointers[id]
 	putUint64(taskState[tssIST1+8*(istKernel-1):], uint64(kernelTop))
 	putUint64(taskState[tssIST1+8*(istCrisis-1):], uint64(crisisTop))
 	taskState[tssIOMapBase] = tssSize // I/O bitmap beyond the limit: none
 
 	gdt[1] = 0x00af9a000000ffff // code: P, DPL 0, execute/read, L=1
 	gdt[2] = 0x00cf92000000ffff // data: P, DPL 0, read/write
-	base := uint64(uintptr(unsafe.Pointer(&taskState)))
-	limit := uint64(unsafe.Sizeof(taskState) - 1)
+	base := uint64(uintptr(unsafe.Pointer(taskState)))
+	limit := uint64(tssSize - 1)
 	gdt[3] = limit&0xffff | (base&0xffffff)<<16 | 0x89<<40 | // P, type 9: available 64-bit TSS
 		(limit>>16&0xf)<<48 | (base>>24&0xff)<<56
 	gdt[4] = base >> 32
 
-	putPointer(&gdtPointer, uintptr(unsafe.Pointer(&gdt)), uint16(unsafe.Sizeof(gdt)-1))
-	cpu.Lgdt(uintptr(unsafe.Pointer(&gdtPointer)))
+	putPointer(gdtPointer, uintptr(unsafe.Pointer(gdt)), uint16(unsafe.Sizeof(*gdt)-1))
+	cpu.Lgdt(uintptr(unsafe.Pointer(gdtPointer)))
 	cpu.Ltr(tssSel)
 }
 

@@ -4,6 +4,7 @@ import (
 	"unsafe"
 
 	"github.com/gobare/gobare/kernel/cpu"
+	"github.com/gobare/gobare/kernel/percpu"
 )
 
 // idt has one 16-byte gate per vector (SDM Vol. 3A §6.14.1, Figure 6-8).
@@ -66,8 +67,19 @@ func initSyscall() {
 // crisisTop the top of the stack for NMI, #DF and #MC.
 func Init(kernelTop, crisisTop uintptr) {
 	kernelStackTop = kernelTop
+	percpu.This().StackTop = kernelTop
 	kernelFSBase = readFSBase()
 	initGDT(kernelTop, crisisTop)
 	initIDT()
+	initSyscall()
+}
+
+// InitAP does for an application processor what Init did for the boot
+// CPU, with its own stacks: its own GDT and TSS, the shared IDT, and its
+// SYSCALL MSRs.
+func InitAP(kernelTop, crisisTop uintptr) {
+	percpu.This().StackTop = kernelTop
+	initGDT(kernelTop, crisisTop)
+	cpu.Lidt(uintptr(unsafe.Pointer(&idtPointer)))
 	initSyscall()
 }

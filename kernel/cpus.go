@@ -1,0 +1,119 @@
+package kernel
+
+import (
+	"sync/atomic"
+
+	"github.com/gobare/gobare/kernel/acpi"
+	"github.com/gobare/gobare/kernel/console"
+	"github.com/gobare/gobare/kernel/cpu"
+	"github.com/gobare/gobare/kernel/dev/lapic"
+	"github.com/gobare/gobare/kernel/irq"
+	"github.com/gobare/gobare/kernel/mem"
+	"github.com/gobare/gobare/kernel/percpu"
+	"github.com/gobare/gobare/kernel/smp"
+	"github.com/gobare/gobare/kernel/trap"
+)
+
+// The CPUs that run: the boot CPU is 0, the APs that came up 1, 2, ...
+// in MADT order. ready counts the APs that finished setting themselves
+// up; released lets them go on to their idle loops.
+var (
+	onlineCPUs = 1
+	ready      atomic.Int32
+	released   atomic.Bool
+	apStacks   [percpu.MaxCPUs][2]uintptr // each AP's kernel and crisis stack tops
+)
+
+// apStackSlot is the first stack slot (mem.MapStack) of CPU id's two:
+// the boot CPU has slots 0 and 1 (mainStackSlot, crisisStackSlot).
+func apStackSlot(id int) int { return 2 * id }
+
+// startCPUs wakes the application processors the MADT lists as enabled,
+// one at a time, each on kernel and crisis stacks of its own, and waits
+// until each has set itself up (apMain). It needs the local APIC (the
+// IPIs) and the calibrated TSC (the waits). The kernel word nosmp keeps
+// the machine on the boot CPU.
+func startCPUs() {
+	percpu.This().APICID = uint32(lapic.ID())
+	if hasKernelWord("nosmp") || !irq.UsingAPIC() {
+		return
+	}
+	var ids [percpu.MaxCPUs - 1]uint32
+	n := 0
+	madt := &acpi.Machine.MADT
+	for i := 0; i < madt.NCPUs && n < len(ids); i++ {
+		c := &madt.CPUs[i]
+		if c.Flags&1 != 0 && c.APICID != percpu.This().APICID && c.APICID < 0xFF {
+			ids[n] = c.APICID
+			n++
+		}
+	}
+	if n == 0 || !trampolinePageFree() || !smp.Install(&kernelSpace) {
+		return
+	}
+	smp.Init(ids[:n])
+	for _, apicID := range ids[:n] {
+		id := onlineCPUs
+		kernelTop, err := mem.MapStack(&kernelSpace, apStackSlot(id), mainStackPages)
+		crisisTop, err2 := mem.MapStack(&kernelSpace, apStackSlot(id)+1, crisisStackPages)
+		if err != mem.MapOK || err2 != mem.MapOK {
+			fail("kernel stack: ", "no memory for an AP's stacks")
+		}
+		apStacks[id] = [2]uintptr{kernelTop, crisisTop}
+		// The AP's Go code runs below the Frame slot at the stack's top,
+		// which its first trap.Enter fills.
+		if !smp.StartAP(id, apicID, kernelTop-trap.FrameSize, apMain) {
+			console.Print("gobare: the CPU with APIC ID ")
+			console.Dec(uint64(apicID))
+			console.Print(" did not start\n")
+			continue
+		}
+		onlineCPUs++
+		for ready.Load() != int32(onlineCPUs-1) {
+			cpu.Pause()
+		}
+	}
+	smp.Uninstall(&kernelSpace)
+	released.Store(true)
+}
+
+// trampolinePageFree reports whether nothing the kernel keeps from the
+// boot loader (the command line, the modules, the embedded program) lies
+// in the trampoline's page, smp.Base.
+func trampolinePageFree() bool {
+	free := true
+	forEachBootRange(func(start, end uint64) {
+		if start < smp.Base+mem.PageSize && end > smp.Base {
+			free = false
+		}
+	})
+	return free
+}
+
+// apMain is the Go main of an application processor: the per-CPU half of
+// what Main sets up on the boot CPU (GS base, GDT and TSS, SYSCALL, XSAVE,
+// global pages, the local APIC), one console line, then it waits for
+// startCPUs to finish and sleeps.
+func apMain(id int, apicID uint32) {
+	percpu.Start(id, apicID)
+	trap.InitAP(apStacks[id][0], apStacks[id][1])
+	cpu.EnableXSAVE(trap.FPAreaSize)   // the same CPU model: the same mask and size as the boot CPU's
+	cpu.WriteCR4(cpu.ReadCR4() | 1<<7) // CR4.PGE, as setUpMemory
+	lapic.Enable(mem.DirectMapBase + uintptr(lapic.PhysBase()))
+	if !quiet {
+		console.Print("gobare: CPU ")
+		console.Dec(uint64(id))
+		console.Print(" up (APIC ID ")
+		console.Dec(uint64(apicID))
+		console.Print(")\n")
+	}
+	ready.Add(1)
+	for !released.Load() {
+		cpu.Pause()
+	}
+	cpu.WriteCR3(cpu.ReadCR3()) // drop the trampoline page's TLB entry (startCPUs unmapped it)
+	for {
+		cpu.DisableInterrupts()
+		cpu.Halt()
+	}
+}

@@ -1,0 +1,54 @@
+// Package percpu owns the block of data each CPU keeps for itself and
+// reaches through its GS base: which CPU it is, where its kernel stack
+// ends, and the scratch word the system call entry needs before it has a
+// stack. The Go runtime of linux/amd64 keeps its thread pointer in FS and
+// never touches GS, so the GS base is free for the kernel on every CPU
+// (Intel SDM Vol. 3A §3.4.4: in 64-bit mode a segment's base comes from
+// the IA32_GS_BASE MSR, and %gs:offset adds it).
+//
+// Data of one subsystem that differs per CPU (the scheduler's running
+// thread, the timer's armed deadline) stays in that subsystem, in an array
+// indexed by ID.
+package percpu
+
+import (
+	"unsafe"
+
+	"github.com/gobare/gobare/kernel/cpu"
+)
+
+// MaxCPUs bounds the CPUs the kernel starts; further MADT entries are
+// left asleep.
+const MaxCPUs = 16
+
+// Block is one CPU's data. The assembly in kernel/trap and this package
+// reads the first fields at fixed offsets from the GS base: keep them
+// first and in this order.
+type Block struct {
+	StackTop  uintptr // +0: where every entry builds its trap Frame
+	ScratchSP uint64  // +8: the program's RSP between SYSCALL and the first push
+	ID        int     // +16: this CPU's index, 0 for the boot CPU
+	APICID    uint32  // its local APIC ID (the MADT's, the IPI destination)
+}
+
+var blocks [MaxCPUs]Block
+
+// msrGSBase is IA32_GS_BASE (SDM Vol. 4, Table 2-2).
+const msrGSBase = 0xC0000101
+
+// Start points this CPU's GS base at block id and fills in who it is.
+// Each CPU calls it once, first thing, before anything calls ID.
+func Start(id int, apicID uint32) {
+	b := &blocks[id]
+	b.ID, b.APICID = id, apicID
+	cpu.Wrmsr(msrGSBase, uint64(uintptr(unsafe.Pointer(b))))
+}
+
+// Get returns block id (any CPU's).
+func Get(id int) *Block { return &blocks[id] }
+
+// ID returns the index of the CPU that runs it: one load through GS.
+func ID() int
+
+// This returns the running CPU's own block.
+func This() *Block { return &blocks[ID()] }

@@ -1,0 +1,125 @@
+// Package smp owns starting the application processors (APs): the
+// real-mode trampoline they wake up in, the INIT-SIPI-SIPI sequence that
+// wakes them (Intel SDM Vol. 3A §8.4, "Multiple-Processor (MP)
+// Initialization"), and the hand-over from the trampoline to Go code on
+// the AP's own kernel stack. What an AP sets up once it runs Go (its GDT,
+// TSS, local APIC, idle loop) is the kernel's business: StartAP calls
+// back into it.
+package smp
+
+import (
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/gobare/gobare/kernel/cpu"
+	"github.com/gobare/gobare/kernel/dev/lapic"
+	"github.com/gobare/gobare/kernel/mem"
+	"github.com/gobare/gobare/kernel/timer"
+	"github.com/gobare/gobare/kernel/trap"
+)
+
+// The AP being started: its CPU index, APIC ID and the Go function it
+// runs; arrived is set by the AP once it runs Go code. The boot CPU starts
+// one AP at a time, so one set is enough.
+var (
+	startingID   int
+	startingAPIC uint32
+	apMain       func(id int, apicID uint32)
+	arrived      atomic.Bool
+	//lint:ignore U1000 used from assembly (ap_amd64.s)
+	kernelFSBase uint64 // the FS base kernel Go code runs with (trap.KernelFSBase)
+)
+
+// Install copies the trampoline to physical Base and maps that page 1:1,
+// read-only and executable, in the kernel page table pt (whose root must
+// lie below 4 GiB: the trampoline loads CR3 in 32-bit mode). It reports
+// false when the root does not. Uninstall undoes the mapping.
+func Install(pt *mem.PageTable) bool {
+	if uint64(pt.Root) >= 1<<32 {
+		return false
+	}
+	page := (*[trampolineSize]byte)(unsafe.Pointer(uintptr(mem.DirectMapBase + Base)))
+	*page = trampoline
+	kernelFSBase = trap.KernelFSBase()
+	putUint64(page[offCR3:], uint64(pt.Root))
+	putUint64(page[offEntry:], uint64(apEntryPC()))
+	return pt.Map(Base, Base, 0) == mem.MapOK
+}
+
+// Uninstall unmaps the trampoline's page again: page 0 and the rest of
+// low memory stay unmapped while programs run.
+func Uninstall(pt *mem.PageTable) {
+	pt.Unmap(Base)
+	cpu.Invlpg(Base)
+}
+
+// The waits of the start-up sequence (SDM Vol. 3A §8.4.4.1): 10 ms after
+// INIT, 200 us after each SIPI. An AP that has not reached Go code
+// arrivalWait after its second SIPI is given up on (TCG emulates the
+// mode switches slowly on a busy host).
+const (
+	initWait    = 10_000_000
+	sipiWait    = 200_000
+	arrivalWait = 1_000_000_000
+)
+
+// Init sends INIT to every AP in apicIDs (a slice of the MADT's) and waits
+// the 10 ms the sequence asks for once, for all of them.
+func Init(apicIDs []uint32) {
+	for _, id := range apicIDs {
+		lapic.SendInit(id)
+	}
+	wait(initWait)
+}
+
+// StartAP wakes the AP with APIC ID apicID, after Init, with the
+// start-up IPI, twice as the SDM's sequence does (a second SIPI is
+// ignored by a CPU that already started), its first stack pointer at
+// stack and main the Go function it then runs on it, given its index id.
+// It reports whether the AP reached Go code.
+func StartAP(id int, apicID uint32, stack uintptr, main func(id int, apicID uint32)) bool {
+	page := (*[trampolineSize]byte)(unsafe.Pointer(uintptr(mem.DirectMapBase + Base)))
+	putUint64(page[offStack:], uint64(stack))
+	startingID, startingAPIC, apMain = id, apicID, main
+	arrived.Store(false)
+	for i := 0; i < 2 && !arrived.Load(); i++ {
+		lapic.SendStartup(apicID, Base>>12)
+		wait(sipiWait)
+	}
+	for end := timer.Nanotime() + arrivalWait; !arrived.Load() && timer.Nanotime() < end; {
+		cpu.Pause()
+	}
+	return arrived.Load()
+}
+
+// apStart is the first Go code on an AP, called by apEntry on the stack
+// StartAP gave it. It says it has arrived (the boot CPU may then start
+// the next AP, so what it needs of the shared variables it reads first)
+// and runs the kernel's main for APs, which does not return.
+//
+//lint:ignore U1000 used from assembly (ap_amd64.s)
+func apStart() {
+	id, apicID, main := startingID, startingAPIC, apMain
+	arrived.Store(true)
+	main(id, apicID)
+}
+
+// wait spins for ns nanoseconds by the TSC.
+func wait(ns int64) {
+	for end := timer.Nanotime() + ns; timer.Nanotime() < end; {
+		cpu.Pause()
+	}
+}
+
+// putUint64 stores v little-endian in b[0:8].
+func putUint64(b []byte, v uint64) {
+	for i := 0; i < 8; i++ {
+		b[i] = byte(v >> (8 * i))
+	}
+}
+
+// apEntryPC returns apEntry's address, which the trampoline jumps to.
+func apEntryPC() uintptr
+
+//lint:ignore U1000 used from assembly (the trampoline jumps to it)
+func apEntry()
