@@ -49,6 +49,7 @@ const (
 func Main(magic uint32, info uintptr) {
 	timer.MarkBoot()
 	percpu.Start(0, 0) // the boot CPU is CPU 0; its APIC ID is read once the APIC is mapped
+	phaseDone("firmware+loader")
 	console.SetVGABase(mem.DirectMapBase + 0xB8000)
 	// A byte that arrived before we got here would be lost when the UART
 	// is reset: keep it for standard input.
@@ -87,13 +88,17 @@ func Main(magic uint32, info uintptr) {
 	quiet = hasKernelWord("quiet")
 	linux.Trace = tracing
 	milestone("boot: long mode\n")
+	phaseDone("cpu+multiboot+acpi")
 	setUpMemory()
+	phaseDone("memory")
 	setUpTraps()
 	timer.Init(pmTimerPort())
+	phaseDone("clock")
 	setUpInterrupts()
 	startCPUs()
 	devfs.PollStdin() // see PollStdin: re-arm the serial interrupt
 	startStreams()
+	phaseDone("devices")
 	printBanner()
 	startNetwork()
 	file, args, ok := findProgram()

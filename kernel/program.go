@@ -163,8 +163,10 @@ func wallNanos() int64 { return timer.Nanotime() + timer.BootEpochNanos() }
 // runProgram loads the program and runs its first thread; it never returns.
 func runProgram(file []byte, args task.Args) {
 	setUpFiles()
+	phaseDone("files")
 	f := loadProgram(file, args)
 	describeProcess(file, args)
+	phaseDone("program")
 	sched.Init()
 	linux.ExitHook = exitProgram
 	t := sched.New(f)
@@ -198,6 +200,7 @@ func printStats() {
 	console.Print(" us since boot, ")
 	console.Dec(uint64(sched.Created))
 	console.Print(" threads\n")
+	printBootPhases()
 	for nr, n := range linux.Counts {
 		if n > 0 {
 			console.Print("gobare: stats:   ")

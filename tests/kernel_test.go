@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -252,4 +253,23 @@ func BenchmarkBootKVM(b *testing.B) {
 		b.Skip("KVM does not work on this host")
 	}
 	bootBench(b, "kvm", 20*time.Second)
+}
+
+// TestStats runs a program with the kernel word stats: at the exit the
+// kernel reports the system calls, the time in the kernel, and how long
+// each boot step took, from the CPU's reset to the program's first
+// instruction.
+func TestStats(t *testing.T) {
+	t.Parallel()
+	r := runMkimage(t, nil, "run", "-accel", "tcg", "-append", "stats", "-timeout", bootTimeout.String(), testProgram(t, "hello"))
+	r.wantExit(t, 0)
+	for _, re := range []string{
+		`(?m)^stats: \d+ system calls, \d+ us in the kernel of \d+ us since boot, \d+ threads$`,
+		`(?m)^stats: boot \(us\): firmware\+loader \d+ cpu\+multiboot\+acpi \d+ memory \d+ clock \d+ devices \d+ files \d+ program \d+$`,
+		`(?m)^stats:   write \d+$`,
+	} {
+		if !regexp.MustCompile(re).MatchString(r.Kernel) {
+			mkimageErrorf(t, r, "-append stats: no line matching %s among the kernel's lines", re)
+		}
+	}
 }

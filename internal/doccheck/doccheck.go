@@ -49,7 +49,6 @@
 package doccheck
 
 import (
-	"bytes"
 	"fmt"
 	"io/fs"
 	"os"
@@ -143,19 +142,7 @@ func Parse(doc, text string) []Ref {
 // found and the problems among them; err is for a document that cannot be
 // read.
 func Check(root string, docs []string) (refs []Ref, problems []Problem, err error) {
-	files := map[string][]string{} // path → lines; nil: missing
-	lines := func(path string) []string {
-		if l, ok := files[path]; ok {
-			return l
-		}
-		b, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(path)))
-		var l []string
-		if err == nil {
-			l = strings.Split(string(bytes.TrimSuffix(b, []byte("\n"))), "\n")
-		}
-		files[path] = l
-		return l
-	}
+	lines := fileLines(root)
 	for _, doc := range docs {
 		b, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(doc)))
 		if err != nil {

@@ -40,7 +40,8 @@ func TestDocs(t *testing.T) {
 		t.Error(p)
 	}
 	if len(problems) > 0 {
-		t.Logf("%d of %d references are wrong; the syntax is in internal/doccheck/doccheck.go's package comment", len(problems), len(refs))
+		t.Logf("%d of %d references are wrong; the syntax is in internal/doccheck/doccheck.go's package comment. "+
+			"References to code that only moved are mended by: go run ./internal/doccheck/docfix (-base main after a rebase onto main)", len(problems), len(refs))
 	}
 }
 

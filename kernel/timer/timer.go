@@ -72,9 +72,15 @@ func Init(pmPort uint16) {
 // against the TSC, runs in one-shot mode and Arm programs it for the next
 // deadline only, so an idle machine takes no interrupts at all. Without it
 // PIT channel 0 ticks TickHz times a second and Arm does nothing.
+//
+// The APIC timer is measured over 2 ms only: both clocks are read in a
+// few cycles, so the rate is within a fraction of a per mille, and an
+// error costs nothing lasting — an interrupt that comes early finds its
+// deadline not yet passed, and Arm sets the timer again for the rest.
+// (The TSC, which keeps the time, gets the longer 10 ms window in Init.)
 func StartTick(vector uint8, apic bool) {
 	if apic {
-		apicPerSecond := uint64(lapic.MeasureTimer(tscHz/100)) * 100
+		apicPerSecond := uint64(lapic.MeasureTimer(tscHz/500)) * 500
 		apicPerNano = (apicPerSecond << 32) / 1e9
 		lapic.StartTimer(vector, 0, false)
 		tickSource = TickAPIC
