@@ -170,7 +170,7 @@ func setUpMemory() {
 func placeBitmap(top, kernelEnd uint64) ([]uint64, uint64) {
 	words := mem.BitmapWords(top)
 	used := kernelEnd
-	used = max(used, embedded.Addr+embedded.Size, embedded.FilesAddr+embedded.FilesSize, embedded.EtcAddr+embedded.EtcSize)
+	used = max(used, embedded.Addr+embedded.Size, embedded.FilesAddr+embedded.FilesSize, embedded.EtcAddr+embedded.EtcSize, embedded.ServiceAddr+embedded.ServiceSize)
 	for i := 0; i < bootInfo.NModules; i++ {
 		used = max(used, uint64(bootInfo.Modules[i].End))
 	}
@@ -220,6 +220,9 @@ func forEachBootRange(fn func(start, end uint64)) {
 	}
 	if embedded.EtcAddr != 0 {
 		fn(embedded.EtcAddr, embedded.EtcAddr+embedded.EtcSize)
+	}
+	if embedded.ServiceAddr != 0 {
+		fn(embedded.ServiceAddr, embedded.ServiceAddr+embedded.ServiceSize)
 	}
 	bytesRange(bootInfo.Cmdline, fn)
 	bytesRange(bootInfo.BootloaderName, fn)

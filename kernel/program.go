@@ -81,7 +81,7 @@ func findProgram() (file []byte, args task.Args, ok bool) {
 // thread's frame; a program the kernel cannot run stops the machine.
 func loadProgram(file []byte, args task.Args) *trap.Frame {
 	f := trap.StackFrame()
-	auxc, err := task.Exec(file, args, task.ExecOptions{Kernel: &kernelSpace, VDSO: !hasKernelWord("novdso")}, f)
+	auxc, err := task.Exec(task.Proc, file, args, task.ExecOptions{Kernel: &kernelSpace, VDSO: !hasKernelWord("novdso")}, f)
 	switch err {
 	case task.ExecBadProgram:
 		power.Exit(ExitBadProgram)
@@ -170,6 +170,7 @@ func runProgram(file []byte, args task.Args) {
 	sched.Init()
 	linux.ExitHook = exitProgram
 	t := sched.New(f)
+	startService() // service.go
 	t.State = sched.Running
 	sched.SetCurrent(t)
 	trap.Enter(f)

@@ -12,7 +12,6 @@ import (
 	"github.com/gobare/gobare/kernel/mem"
 	"github.com/gobare/gobare/kernel/power"
 	"github.com/gobare/gobare/kernel/sched"
-	"github.com/gobare/gobare/kernel/task"
 	"github.com/gobare/gobare/kernel/timer"
 	"github.com/gobare/gobare/kernel/trap"
 	"github.com/gobare/gobare/kernel/vm"
@@ -112,7 +111,7 @@ const vectorPageFault = 14
 // pageFault handles a page fault in the program: demand paging, or
 // SIGSEGV when the access is not allowed.
 func pageFault(f *trap.Frame) {
-	switch task.Proc.Space.HandleFault(uintptr(cpu.ReadCR2()), f.Error) {
+	switch linux.Space.HandleFault(uintptr(cpu.ReadCR2()), f.Error) {
 	case vm.FaultHandled:
 		return
 	case vm.FaultNoMemory:

@@ -17,6 +17,7 @@ type buildFlags struct {
 	append string
 	rt     string
 	files  string // -files DIR[:/MOUNT][:rw] (files.go)
+	netsvc string // -netsvc PROGRAM: the network service (net.go)
 }
 
 // listFlag is a repeatable string flag.
@@ -29,6 +30,7 @@ func (b *buildFlags) register(fs *flag.FlagSet) {
 	fs.Var(&b.env, "env", "environment variable `K=V` for the program (repeatable)")
 	fs.StringVar(&b.append, "append", "", "kernel command-line `words` (e.g. trace)")
 	fs.StringVar(&b.rt, "rt", "auto", "link gobare's rt0 into programs built from source: auto, on or off")
+	fs.StringVar(&b.netsvc, "netsvc", "", "run `PROGRAM` (a Go package or static ELF) beside the program as its network service, in an address space of its own, with /dev/net0")
 	fs.StringVar(&b.files, "files", "", "serve `DIR[:/MOUNT][:rw]` to the program at MOUNT (default /), its working directory: read-only, or with :rw writable in RAM (an overlay; the host's files never change)")
 }
 
@@ -98,6 +100,9 @@ func makeImage(bf buildFlags, args []string, extraKernelArgs []string) ([]byte, 
 		name = prog.name
 		p.Argv = append([]string{prog.name}, args[1:]...)
 		p.KernelArgs = append(p.KernelArgs, "entry="+prog.entry)
+	}
+	if p.Service, err = buildService(bf, tmp, root); err != nil {
+		return nil, "", err
 	}
 	img, err := image.Make(kernel, p)
 	return img, name, err

@@ -69,6 +69,7 @@ type Program struct {
 	ELF        []byte   // the program's ELF file; nil for a kernel-only image
 	Files      []byte   // a cpio (newc) archive for the read-only file system, or nil
 	Etc        []byte   // a cpio (newc) archive of files shown under /etc (zoneinfo/, localtime), or nil
+	Service    []byte   // the network service's ELF file (run beside the program), or nil
 	Argv       []string // argv, argv[0] first
 	Env        []string // KEY=VALUE
 	KernelArgs []string // words for the kernel command line
@@ -99,14 +100,14 @@ func Make(kernelELF []byte, p Program) ([]byte, error) {
 	if string(img[descOff:descOff+8]) != imagefmt.MagicString {
 		return nil, fmt.Errorf("kernel: embedded-program descriptor not found")
 	}
-	var blobs [3][2]uint64 // address and size of the program, the files, /etc's files
-	if p.ELF != nil || p.Files != nil || p.Etc != nil {
+	var blobs [4][2]uint64 // address and size of the program, the files, /etc's files, the service
+	if p.ELF != nil || p.Files != nil || p.Etc != nil || p.Service != nil {
 		// The image becomes the kernel's memory image (its bss as zeros),
 		// then the program and the files, each on a page boundary; the
 		// loader loads it all.
 		img = img[:l.LoadEndAddr-l.LoadAddr]
 		end := int(l.BSSEndAddr - l.LoadAddr)
-		for i, blob := range [][]byte{p.ELF, p.Files, p.Etc} {
+		for i, blob := range [][]byte{p.ELF, p.Files, p.Etc, p.Service} {
 			if blob == nil {
 				continue
 			}
@@ -129,6 +130,8 @@ func Make(kernelELF []byte, p Program) ([]byte, error) {
 	le.PutUint64(d[imagefmt.OffFilesSize:], blobs[1][1])
 	le.PutUint64(d[imagefmt.OffEtcAddr:], blobs[2][0])
 	le.PutUint64(d[imagefmt.OffEtcSize:], blobs[2][1])
+	le.PutUint64(d[imagefmt.OffSvcAddr:], blobs[3][0])
+	le.PutUint64(d[imagefmt.OffSvcSize:], blobs[3][1])
 	copy(d[imagefmt.OffArgs:imagefmt.OffArgs+imagefmt.ArgsSize], args)
 	PutHeader(img, l)
 	return img, nil

@@ -51,6 +51,11 @@ type Embedded struct {
 	// own files; 0 if none.
 	EtcAddr uint64
 	EtcSize uint64
+	// ServiceAddr and ServiceSize locate the network service's ELF file
+	// (mkimage -netsvc): a second program the kernel runs beside the
+	// first, in an address space of its own; 0 if none.
+	ServiceAddr uint64
+	ServiceSize uint64
 }
 
 // Byte offsets of Embedded's fields in the image file.
@@ -63,8 +68,10 @@ const (
 	OffArgs      = 40
 	OffEtcAddr   = OffArgs + ArgsSize
 	OffEtcSize   = OffEtcAddr + 8
+	OffSvcAddr   = OffEtcSize + 8
+	OffSvcSize   = OffSvcAddr + 8
 	// Size of the whole descriptor.
-	DescriptorSize = OffEtcSize + 8
+	DescriptorSize = OffSvcSize + 8
 )
 
 // Addresses both sides use. They equal the kernel's own constants in

@@ -26,6 +26,8 @@ func TestLayout(t *testing.T) {
 		{"Args", unsafe.Offsetof(e.Args), imagefmt.OffArgs},
 		{"EtcAddr", unsafe.Offsetof(e.EtcAddr), imagefmt.OffEtcAddr},
 		{"EtcSize", unsafe.Offsetof(e.EtcSize), imagefmt.OffEtcSize},
+		{"ServiceAddr", unsafe.Offsetof(e.ServiceAddr), imagefmt.OffSvcAddr},
+		{"ServiceSize", unsafe.Offsetof(e.ServiceSize), imagefmt.OffSvcSize},
 		{"sizeof", unsafe.Sizeof(e), imagefmt.DescriptorSize},
 	} {
 		if c.got != c.want {

@@ -44,8 +44,8 @@ func (c call) arg(i int) uintptr {
 // Process-wide state the calls share.
 var (
 	// Space is the program's address space, FDs its descriptor table.
-	Space = &task.Proc.Space
-	FDs   = &task.Proc.FDs
+	Space = &task.Procs[task.ProgramProc].Space
+	FDs   = &task.Procs[task.ProgramProc].FDs
 	// Trace prints every call as "sys: name(args) = result".
 	Trace bool
 	// ExitHook stops the machine with the program's status.

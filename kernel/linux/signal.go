@@ -3,6 +3,7 @@ package linux
 import (
 	"github.com/gobare/gobare/kernel/console"
 	"github.com/gobare/gobare/kernel/sched"
+	"github.com/gobare/gobare/kernel/task"
 	"github.com/gobare/gobare/kernel/trap"
 )
 
@@ -69,7 +70,12 @@ const (
 // sigaction is the kernel's struct sigaction: handler, flags, restorer, mask.
 type sigaction struct{ handler, flags, restorer, mask uint64 }
 
-var sigactions [nsig + 1]sigaction
+// sigactionsOf holds each process's actions; sigactions is the entered
+// process's (UseProcess).
+var (
+	sigactionsOf [task.MaxProcs][nsig + 1]sigaction
+	sigactions   = &sigactionsOf[task.ProgramProc]
+)
 
 // bit returns sig's bit in a signal set.
 func bit(sig int) uint64 { return 1 << uint(sig-1) } // unsigned: no shift check
@@ -187,7 +193,7 @@ func sysKill(c call) uintptr {
 	target := c.t
 	if sigs(target).SigMask&bit(sig) != 0 {
 		sched.Each(func(t *sched.Thread) {
-			if sigs(t).SigMask&bit(sig) == 0 {
+			if t.Proc == c.t.Proc && sigs(t).SigMask&bit(sig) == 0 {
 				target = t
 			}
 		})
@@ -197,19 +203,20 @@ func sysKill(c call) uintptr {
 }
 
 // tkill(tid, sig)
-func sysTkill(c call) uintptr { return signalThread(int32(c.arg(0)), int(c.arg(1))) }
+func sysTkill(c call) uintptr { return signalThread(c, int32(c.arg(0)), int(c.arg(1))) }
 
 // tgkill(tgid, tid, sig): how the runtime sends SIGURG to preempt.
 func sysTgkill(c call) uintptr {
 	if c.arg(0) != 1 {
 		return errno(ESRCH)
 	}
-	return signalThread(int32(c.arg(1)), int(c.arg(2)))
+	return signalThread(c, int32(c.arg(1)), int(c.arg(2)))
 }
 
-func signalThread(tid int32, sig int) uintptr {
+// signalThread sends sig to thread tid of the caller's process.
+func signalThread(c call, tid int32, sig int) uintptr {
 	t := sched.ByTID(tid)
-	if t == nil {
+	if t == nil || t.Proc != c.t.Proc {
 		return errno(ESRCH)
 	}
 	if sig < 0 || sig > nsig {
@@ -296,7 +303,7 @@ func killedBy(f *trap.Frame, sig int, report bool) {
 	if report {
 		trap.Report(f)
 	}
-	ExitHook(128 + sig)
+	exitProcess(sched.Current().Proc, 128+sig)
 }
 
 func signalName(sig int) string {

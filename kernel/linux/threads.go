@@ -53,18 +53,18 @@ func sysClone(c call) uintptr {
 	return uintptr(t.TID)
 }
 
-// exit(code) ends the calling thread; the last one ends the program.
+// exit(code) ends the calling thread; the last one ends its process.
 func sysExit(c call) uintptr {
 	sched.Exit()
-	if sched.Live() == 0 {
-		ExitHook(int(c.arg(0)))
+	if sched.LiveIn(c.t.Proc) == 0 {
+		exitProcess(c.t.Proc, int(c.arg(0)))
 	}
 	return 0
 }
 
-// exit_group(code) ends the program.
+// exit_group(code) ends the calling thread's process.
 func sysExitGroup(c call) uintptr {
-	ExitHook(int(c.arg(0)))
+	exitProcess(c.t.Proc, int(c.arg(0)))
 	return 0
 }
 
@@ -115,9 +115,9 @@ func sysFutex(c call) uintptr {
 			}
 		}
 		// LAB 5 END
-		return c.block(ipc.FutexKey(addr), deadline, errno(ETIMEDOUT))
+		return c.block(ipc.FutexKey(c.t.Proc, addr), deadline, errno(ETIMEDOUT))
 	case futexWake, futexWakeBitset:
-		return uintptr(ipc.FutexWake(addr, int(val)))
+		return uintptr(ipc.FutexWake(c.t.Proc, addr, int(val)))
 	}
 	return errno(ENOSYS)
 }

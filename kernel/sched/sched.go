@@ -46,6 +46,7 @@ type Thread struct {
 	TimeoutAX uintptr // the result if WakeAt passes first
 	retry     Retry
 	SliceEnd  int64 // when its time slice ends (monotonic ns); 0 until NextDeadline sets it
+	Proc      uint8 // its process (task.Procs), whose address space it runs in (process.go)
 }
 
 // ByTID returns the live thread with the given TID, or nil.
@@ -108,13 +109,18 @@ func InitFX(f *trap.Frame) {
 	f.FX[24], f.FX[25] = 0x80, 0x1F
 }
 
-// New makes a runnable thread with frame f and returns it, or nil when the
+// New makes a runnable thread with frame f, in the running thread's
+// process (process 0 when none runs), and returns it, or nil when the
 // table is full.
 func New(f *trap.Frame) *Thread {
+	var proc uint8
+	if cur := Current(); cur != nil {
+		proc = cur.Proc
+	}
 	for i := range threads {
 		t := &threads[i]
 		if t.State == Free {
-			*t = Thread{Frame: *f, State: Runnable, TID: nextTID, Slot: i}
+			*t = Thread{Frame: *f, State: Runnable, TID: nextTID, Slot: i, Proc: proc}
 			deadlineStale = true
 			nextTID++
 			live++
@@ -178,6 +184,7 @@ func Schedule(f *trap.Frame) {
 	cur := Current()
 	if cur != nil && cur.State == Running {
 		if !resched {
+			enter(cur.Proc) // a retry may have entered another process
 			return
 		}
 		cur.Frame = *f
@@ -193,6 +200,7 @@ func Schedule(f *trap.Frame) {
 			threads[n].State = Running
 			threads[n].SliceEnd = 0
 			*f = threads[n].Frame
+			enter(threads[n].Proc)
 			return
 		}
 	}

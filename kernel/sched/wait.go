@@ -87,7 +87,10 @@ func runWakeups() {
 			}
 			if t.retry == nil {
 				Wake(t, 0)
-			} else if r, done := t.retry(t); done {
+				continue
+			}
+			enter(t.Proc) // the retry runs the call in the thread's process
+			if r, done := t.retry(t); done {
 				Wake(t, r)
 			}
 		}

@@ -17,7 +17,7 @@ import (
 
 // ExecOptions say how the program starts.
 type ExecOptions struct {
-	Kernel *mem.PageTable // the kernel's page table, which the address space extends
+	Kernel *mem.PageTable // the page table of the address space: the kernel's, or one sharing its kernel part (mem.NewSharingKernel)
 	VDSO   bool           // supply the vDSO (AT_SYSINFO_EHDR)
 }
 
@@ -37,11 +37,11 @@ var (
 	vdsoPage [vdso.Size]byte
 )
 
-// Exec checks the ELF file, loads it into the process's address space,
-// builds its stack from args, and fills f with the first thread's
+// Exec checks the ELF file, loads it into the address space of process
+// proc, builds its stack from args, and fills f with the first thread's
 // registers: RIP at the entry, RSP at argc. It returns the number of
 // auxiliary vector entries it passed.
-func Exec(file []byte, args Args, opt ExecOptions, f *trap.Frame) (auxc int, err ExecErr) {
+func Exec(proc *Process, file []byte, args Args, opt ExecOptions, f *trap.Frame) (auxc int, err ExecErr) {
 	name := args.Blob[:indexByte(args.Blob, 0)]
 	p, e := elf.Check(file, mem.ProgramFloor)
 	if e != elf.ErrNone {
@@ -53,9 +53,9 @@ func Exec(file []byte, args Args, opt ExecOptions, f *trap.Frame) (auxc int, err
 		console.Print("\n")
 		return 0, ExecBadProgram
 	}
-	space := &Proc.Space
+	space := &proc.Space
 	space.Init(opt.Kernel)
-	Proc.Name = name
+	proc.Name = name
 	var phdrAddr uint64
 	for i := 0; i < p.NSegments; i++ {
 		s := p.Segments[i]

@@ -2,7 +2,9 @@
 // descriptor table and its name (process.go), and how it starts (exec.go):
 // the ELF program loaded into the address space, the process stack with
 // argv, envp and the auxiliary vector (stack.go), the vDSO, and the first
-// thread's registers. There is one process: gobare runs one program.
+// thread's registers. There are at most two processes: the program, and
+// the network service beside it when the image has one (docs/design.md,
+// Networking).
 package task
 
 import (
@@ -19,5 +21,17 @@ type Process struct {
 	Name  []byte      // argv[0] (/proc/self/exe is kernel/fs/procfs's)
 }
 
-// Proc is the one process.
-var Proc Process
+// The processes, by number (sched.Thread.Proc): the program is 0, the
+// network service 1.
+const (
+	ProgramProc = 0
+	ServiceProc = 1
+	MaxProcs    = 2
+)
+
+var (
+	// Procs holds the processes by number.
+	Procs [MaxProcs]Process
+	// Proc is the program.
+	Proc = &Procs[ProgramProc]
+)
