@@ -7,7 +7,7 @@ import "github.com/gobare/gobare/kernel/console"
 // kernel arguments mkimage embedded. Words:
 //
 //	trace      print each system call and boot step
-//	fault=pf   take a deliberate page fault during the self-checks
+//	fault=pf   take a deliberate page fault (after the self-checks, or before the program)
 //	quiet      no banner: only the program's own output (and trace lines)
 //	entry=rt   the program was linked with rt/ (mkimage says so; for the banner)
 //	mount=/p   where the file system archive appears (default /)

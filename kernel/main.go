@@ -107,6 +107,7 @@ func Main(magic uint32, info uintptr) {
 		selfCheck()
 		power.Exit(0)
 	}
+	faultIfAsked()
 	runProgram(file, args)
 }
 

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/gobare/gobare/internal/image"
+	"github.com/gobare/gobare/internal/imagefmt"
+	"github.com/gobare/gobare/kernel/elf"
 )
 
 // buildFlags are the flags build and run share.
@@ -42,15 +44,18 @@ func buildCmd(args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
-	img, name, err := makeImage(bf, fs.Args(), nil)
+	if err := bf.check(); err != nil {
+		return fatalf(exitUsage, "%v", err)
+	}
+	img, err := makeImage(bf, fs.Args(), nil)
 	if err != nil {
 		return fatalf(exitFailed, "%v", err)
 	}
 	out := bf.out
 	if out == "" {
-		out = name + ".img"
+		out = img.name + ".img"
 	}
-	if err := os.WriteFile(out, img, 0o644); err != nil {
+	if err := os.WriteFile(out, img.bytes, 0o644); err != nil {
 		return fatalf(exitFailed, "%v", err)
 	}
 	if err := os.WriteFile(kernelELFPath(out), lastKernelELF, 0o644); err != nil {
@@ -60,52 +65,57 @@ func buildCmd(args []string) int {
 	return 0
 }
 
-// makeImage builds the kernel and the program named by args (if any) and
-// returns the image and a short name for it. extraKernelArgs are appended
-// to the kernel command line.
-func makeImage(bf buildFlags, args []string, extraKernelArgs []string) ([]byte, string, error) {
+// builtImage is what makeImage made.
+type builtImage struct {
+	bytes   []byte
+	name    string // a short name: the program's, or "gobare"
+	progMem uint64 // bytes the loaded segments of the program and the service occupy
+}
+
+// makeImage builds the kernel and the program named by args (if any) into
+// an image. extraKernelArgs are appended to the kernel command line.
+func makeImage(bf buildFlags, args []string, extraKernelArgs []string) (builtImage, error) {
+	out := builtImage{name: "gobare"}
 	cwd, err := os.Getwd()
 	if err != nil {
-		return nil, "", err
+		return out, err
 	}
 	root, err := sourceRoot(cwd)
 	if err != nil {
-		return nil, "", err
+		return out, err
 	}
 	tmp, err := os.MkdirTemp("", "mkimage")
 	if err != nil {
-		return nil, "", err
+		return out, err
 	}
 	defer os.RemoveAll(tmp)
 	kernel, err := buildKernel(root, tmp)
 	if err != nil {
-		return nil, "", err
+		return out, err
 	}
 	p := image.Program{Env: bf.env, KernelArgs: append(strings.Fields(bf.append), extraKernelArgs...)}
 	if err := addFiles(&p, bf.files); err != nil {
-		return nil, "", err
+		return out, err
 	}
-	name := "gobare"
 	if len(args) > 0 {
-		switch bf.rt {
-		case "auto", "on", "off":
-		default:
-			return nil, "", fmt.Errorf("-rt must be auto, on or off, not %q", bf.rt)
-		}
 		prog, err := resolveProgram(args[0], tmp, bf.rt, root)
 		if err != nil {
-			return nil, "", err
+			return out, err
 		}
 		p.ELF = prog.elf
-		name = prog.name
+		out.name, out.progMem = prog.name, prog.mem
 		p.Argv = append([]string{prog.name}, args[1:]...)
 		p.KernelArgs = append(p.KernelArgs, "entry="+prog.entry)
 	}
 	if p.Service, err = buildService(bf, tmp, root); err != nil {
-		return nil, "", err
+		return out, err
 	}
-	img, err := image.Make(kernel, p)
-	return img, name, err
+	if p.Service != nil {
+		svc, _ := elf.Check(p.Service, imagefmt.ProgramFloor) // checked by buildService
+		out.progMem += loadedSize(svc)
+	}
+	out.bytes, err = image.Make(kernel, p)
+	return out, err
 }
 
 // buildKernel builds the kernel from the source tree at root into dir and

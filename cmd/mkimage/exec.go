@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -184,7 +183,7 @@ func execRun(binary string, args []string) (int, error) {
 		return 0, err
 	}
 	stderr := qemu.NewSharedStderr(os.Stderr, false)
-	res, err := qemu.Run(context.Background(), qemu.Config{
+	res, err := qemu.Run(interrupted, qemu.Config{
 		Kernel:        imgPath,
 		MemoryMiB:     memMiB,
 		Accel:         accel,

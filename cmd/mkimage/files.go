@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/gobare/gobare/internal/cpioarchive"
@@ -87,8 +88,9 @@ func packDir(dir, mount string) ([]byte, []string, error) {
 // addFiles handles the -files flag for build, run and iso: it packs the
 // directory into p.Files and adds the mount words (and overlay, for
 // :rw) to p.KernelArgs (an
-// empty spec packs nothing). It also adds the files under /etc
-// (environ.go).
+// empty spec packs nothing). A cwd= word the user gave (-append) stays
+// the working directory; a mount= word with -files is refused earlier
+// (buildFlags.check). It also adds the files under /etc (environ.go).
 func addFiles(p *image.Program, spec string) error {
 	addEtc(p)
 	if spec == "" {
@@ -104,6 +106,9 @@ func addFiles(p *image.Program, spec string) error {
 	}
 	if rw {
 		words = append(words, overlayWord)
+	}
+	if slices.ContainsFunc(p.KernelArgs, func(w string) bool { return strings.HasPrefix(w, "cwd=") }) {
+		words = slices.DeleteFunc(words, func(w string) bool { return strings.HasPrefix(w, "cwd=") })
 	}
 	p.Files = archive
 	p.KernelArgs = append(p.KernelArgs, words...)

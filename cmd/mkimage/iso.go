@@ -39,11 +39,14 @@ func isoCmd(args []string) int {
 	if bf.out == "" {
 		return fatalf(exitUsage, "iso: -o FILE.iso is required")
 	}
+	if err := bf.check(); err != nil {
+		return fatalf(exitUsage, "%v", err)
+	}
 	mkrescue := findMkrescue()
 	if mkrescue == "" {
 		return fatalf(exitFailed, "iso: grub-mkrescue not found: install grub-common, grub-pc-bin and xorriso (make deps does it, or prints the command for Homebrew or dnf)")
 	}
-	img, _, err := makeImage(bf, fs.Args(), nil)
+	img, err := makeImage(bf, fs.Args(), nil)
 	if err != nil {
 		return fatalf(exitFailed, "%v", err)
 	}
@@ -55,7 +58,7 @@ func isoCmd(args []string) int {
 	if err := os.MkdirAll(filepath.Join(tree, "boot", "grub"), 0o755); err != nil {
 		return fatalf(exitFailed, "%v", err)
 	}
-	if err := os.WriteFile(filepath.Join(tree, "boot", "gobare.img"), img, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(tree, "boot", "gobare.img"), img.bytes, 0o644); err != nil {
 		return fatalf(exitFailed, "%v", err)
 	}
 	if err := os.WriteFile(filepath.Join(tree, "boot", "grub", "grub.cfg"), []byte(grubConfig), 0o644); err != nil {

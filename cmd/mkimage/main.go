@@ -36,6 +36,7 @@ Run 'mkimage COMMAND -h' for a command's flags.
 `
 
 func main() {
+	catchSignals()
 	if len(os.Args) < 2 {
 		fmt.Fprint(os.Stderr, usage)
 		os.Exit(exitUsage)
@@ -58,11 +59,15 @@ func main() {
 		fmt.Fprintf(os.Stderr, "mkimage: unknown command %q\n%s", os.Args[1], usage)
 		status = exitUsage
 	}
-	os.Exit(status)
+	os.Exit(signalStatus(status))
 }
 
 // fatalf prints one line prefixed with "mkimage: " and returns status.
+// After a signal it prints nothing: the failure is the signal's doing,
+// and signalStatus says so.
 func fatalf(status int, format string, args ...any) int {
-	fmt.Fprintf(os.Stderr, "mkimage: "+format+"\n", args...)
+	if caught.Load() == 0 {
+		fmt.Fprintf(os.Stderr, "mkimage: "+format+"\n", args...)
+	}
 	return status
 }

@@ -17,6 +17,7 @@ type program struct {
 	name  string // argv[0]: the file or package's base name
 	elf   []byte
 	entry string // "rt" when linked with rt/, "stock" otherwise
+	mem   uint64 // bytes its PT_LOAD segments occupy in memory
 }
 
 // resolveProgram reads PROGRAM as an ELF file if it is one, and otherwise
@@ -41,7 +42,18 @@ func resolveProgram(arg, dir, rtMode, root string) (program, error) {
 	if e != elf.ErrNone {
 		return p, fmt.Errorf("%s", strings.TrimPrefix(elf.Describe(p.name, prog, e), "gobare: "))
 	}
+	p.mem = loadedSize(prog)
 	return p, nil
+}
+
+// loadedSize is the memory a checked program's PT_LOAD segments take:
+// the kernel gives each of their pages a frame before the program starts.
+func loadedSize(prog elf.Program) uint64 {
+	var n uint64
+	for _, s := range prog.Segments[:prog.NSegments] {
+		n += s.Memsz
+	}
+	return n
 }
 
 // buildProgram builds a Go package: a directory in its own module, or an
@@ -66,18 +78,20 @@ func buildProgram(arg, dir, rtMode, root string) (program, error) {
 		}
 		return nil
 	}
+	var rtErr error
 	if rtMode != "off" {
-		if err := buildWithRT(&p, wd, pkg, out, dir, root, build); err != nil {
-			if rtMode == "on" {
-				return p, err
-			}
-			fmt.Fprintf(os.Stderr, "mkimage: %v; using the stock entry\n", err)
-			p.entry = "stock"
+		if rtErr = buildWithRT(&p, wd, pkg, out, dir, root, build); rtErr != nil && rtMode == "on" {
+			return p, rtErr
 		}
 	}
 	if p.entry == "stock" {
 		if err := build(); err != nil {
+			// The stock build's error says what is wrong with the
+			// program; rt/'s, which came first, would only repeat it.
 			return p, err
+		}
+		if rtErr != nil {
+			fmt.Fprintf(os.Stderr, "mkimage: %v; using the stock entry\n", rtErr)
 		}
 	}
 	var err error

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"os"
@@ -18,34 +17,46 @@ import (
 func runCmd(args []string) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	var bf buildFlags
+	var rf runFlags
 	bf.register(fs)
-	memMiB := fs.Int("m", qemu.DefaultMemoryMiB, "guest RAM in `MiB`")
-	accel := fs.String("accel", "auto", "accelerator: auto, kvm or tcg")
+	fs.IntVar(&rf.memMiB, "m", qemu.DefaultMemoryMiB, "guest RAM in `MiB`")
+	fs.StringVar(&rf.accel, "accel", "auto", "accelerator: auto, kvm or tcg")
 	cpuModel := fs.String("cpu", "", "QEMU CPU `MODEL` (e.g. qemu64, Westmere, Haswell; default max under TCG)")
-	timeout := fs.Duration("timeout", 0, "stop the guest after `DUR` (e.g. 30s; 0: never)")
+	fs.DurationVar(&rf.timeout, "timeout", 0, "stop the guest after `DUR` (e.g. 30s; 0: never)")
 	trace := fs.Bool("trace", false, "print each system call and boot step (kernel lines, on stderr)")
 	gdb := fs.Bool("gdb", false, "start halted with QEMU's GDB stub on a free port and print the gdb command line (see labs/gdbinit)")
-	gdbPort := fs.Int("gdb-port", 0, "with -gdb, the stub's `PORT` on localhost (default: a free one)")
+	fs.IntVar(&rf.gdbPort, "gdb-port", 0, "with -gdb, the stub's `PORT` on localhost (default: a free one)")
 	var nf netFlags
 	nf.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
+	if err := bf.check(); err != nil {
+		return fatalf(exitUsage, "%v", err)
+	}
+	if err := rf.check(); err != nil {
+		return fatalf(exitUsage, "%v", err)
+	}
 	var extra []string
 	if *trace {
 		extra = append(extra, "trace")
 	}
-	img, _, err := makeImage(bf, fs.Args(), extra)
+	img, err := makeImage(bf, fs.Args(), extra)
 	if err != nil {
 		return fatalf(exitFailed, "%v", err)
 	}
+	if err := checkMemory(rf.memMiB, img); err != nil {
+		return fatalf(exitUsage, "%v", err)
+	}
+	// The image lives in a temporary directory ($TMPDIR/mkimage-run*)
+	// that is removed when mkimage ends, however it ends (signals.go).
 	tmp, err := os.MkdirTemp("", "mkimage-run")
 	if err != nil {
 		return fatalf(exitFailed, "%v", err)
 	}
 	defer os.RemoveAll(tmp)
 	imgPath := filepath.Join(tmp, "gobare.img")
-	if err := os.WriteFile(imgPath, img, 0o644); err != nil {
+	if err := os.WriteFile(imgPath, img.bytes, 0o644); err != nil {
 		return fatalf(exitFailed, "%v", err)
 	}
 	var gdbSymbols string
@@ -64,17 +75,20 @@ func runCmd(args []string) int {
 	// closes, the program's next write gets EPIPE (and its SIGPIPE), and
 	// mkimage still cleans up and exits with the program's status.
 	signal.Ignore(syscall.SIGPIPE)
-	res, err := qemu.Run(context.Background(), qemu.Config{
+	if interrupted.Err() != nil {
+		return exitFailed // signalStatus gives the status
+	}
+	res, err := qemu.Run(interrupted, qemu.Config{
 		Kernel:        imgPath,
-		MemoryMiB:     *memMiB,
-		Accel:         *accel,
+		MemoryMiB:     rf.memMiB,
+		Accel:         rf.accel,
 		CPU:           *cpuModel,
-		Timeout:       *timeout,
+		Timeout:       rf.timeout,
 		Stdin:         os.Stdin,
 		Stdout:        os.Stdout,
 		Stderr:        os.Stderr,
 		GDB:           *gdb,
-		GDBPort:       *gdbPort,
+		GDBPort:       rf.gdbPort,
 		GDBSymbols:    gdbSymbols,
 		GDBCommands:   gdbCommands,
 		Streams:       true,
