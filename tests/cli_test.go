@@ -29,6 +29,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestMkimageBadFlags(t *testing.T) {
@@ -228,7 +230,7 @@ func TestMkimageSignals(t *testing.T) {
 			if code != 128+int(sig) {
 				t.Errorf("exit status %d, want %d (128+%d)", code, 128+int(sig), int(sig))
 			}
-			want := fmt.Sprintf("mkimage: stopped by %v;", sig)
+			want := fmt.Sprintf("mkimage: stopped by %s;", unix.SignalName(sig))
 			if !strings.Contains(m.stderr.String(), want) {
 				t.Errorf("stderr lacks %q:\n%s", want, m.stderr.String())
 			}

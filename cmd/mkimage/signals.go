@@ -7,6 +7,8 @@ import (
 	"os/signal"
 	"sync/atomic"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // Whatever stops mkimage, it cleans up: Ctrl-C (SIGINT), SIGTERM and
@@ -50,6 +52,6 @@ func signalStatus(status int) int {
 	if n == 0 {
 		return status
 	}
-	fmt.Fprintf(os.Stderr, "mkimage: stopped by %v; QEMU and the temporary files are gone\n", syscall.Signal(n))
+	fmt.Fprintf(os.Stderr, "mkimage: stopped by %s; QEMU and the temporary files are gone\n", unix.SignalName(syscall.Signal(n)))
 	return 128 + int(n)
 }

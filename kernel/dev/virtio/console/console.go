@@ -342,6 +342,14 @@ func Write(port int, p []byte) (n int, ok bool) {
 		q.Offer(0)
 		dev.Notify(q)
 		for !q.HasUsed() { // the device has written it to the host
+			if pollControl(); closed[port] {
+				// The host side went away with the page in
+				// flight: QEMU keeps it and never gives it
+				// back, so waiting would spin for ever. The
+				// port stays closed, so the page is not
+				// offered again.
+				return n, n > 0
+			}
 			cpu.Pause()
 		}
 		q.Used()
