@@ -69,6 +69,7 @@ run: deps mkimage
 
 test: deps lint
 	$(GO) test -timeout 40m ./...
+	cd netsvc && $(GO) test ./...
 
 # lint: go vet, staticcheck (served by the module proxy, pinned) with no
 # findings, and go.mod as go mod tidy would write it. Symbols that only
@@ -78,6 +79,7 @@ lint:
 	$(GO) vet ./cmd/... ./qemu/... ./internal/... ./tests/...
 	$(GO) run $(STATICCHECK) ./...
 	$(GO) mod tidy -diff
+	cd netsvc && $(GO) vet ./... && $(GO) run $(STATICCHECK) ./... && $(GO) mod tidy -diff
 
 # bench: gobare against a Linux guest (Debian's cloud kernel, fetched once
 # into bin/bench/ with apt-get download) running the same static Go program

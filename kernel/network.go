@@ -16,17 +16,26 @@ func startNetwork() {
 		console.Print(why)
 		console.Print("; no network\n")
 	case ok && !quiet:
+		var mac [macLen]byte
 		console.Print("gobare: network: virtio-net, MAC ")
-		mac := virtnet.MAC()
-		for i, b := range mac {
-			if i > 0 {
-				console.Print(":")
-			}
-			console.Print(hexDigits[b>>4 : b>>4+1])
-			console.Print(hexDigits[b&15 : b&15+1])
-		}
+		console.Write(formatMAC(mac[:]))
 		console.Print(", /dev/net0\n")
 	}
 }
 
-const hexDigits = "0123456789abcdef"
+// macLen is the length of an Ethernet address as text.
+const macLen = 17
+
+// formatMAC writes the device's Ethernet address into b (macLen bytes)
+// as "52:54:00:12:34:56" and returns it.
+func formatMAC(b []byte) []byte {
+	const hexDigits = "0123456789abcdef"
+	mac := virtnet.MAC()
+	for i, x := range mac {
+		if i > 0 {
+			b[3*i-1] = ':'
+		}
+		b[3*i], b[3*i+1] = hexDigits[x>>4], hexDigits[x&15]
+	}
+	return b[:macLen]
+}

@@ -18,7 +18,8 @@ import (
 // own pages from mem.ProgramFloor up, where both programs are linked; a
 // switch between their threads loads the other page table (enterProcess).
 // Its standard streams are the kernel log, its environment the kernel's
-// KEY=VALUE words, its argv[0] "netsvc".
+// KEY=VALUE words and NET0_MAC, the device's Ethernet address, its argv[0]
+// "netsvc".
 
 var (
 	serviceSpace mem.PageTable
@@ -40,8 +41,11 @@ func startService() {
 		fail("the network service: ", "out of memory for its page table")
 	}
 	p := &task.Procs[task.ServiceProc]
-	n := copy(serviceArgs[:], "netsvc\x00")
-	args := task.Args{Argc: 1}
+	n := copy(serviceArgs[:], "netsvc\x00NET0_MAC=")
+	n += len(formatMAC(serviceArgs[n:]))
+	serviceArgs[n] = 0
+	n++
+	args := task.Args{Argc: 1, Envc: 1}
 	forEachKernelWord(func(w []byte) {
 		if isEnvWord(w) && n+len(w)+1 <= len(serviceArgs) {
 			n += copy(serviceArgs[n:], w)

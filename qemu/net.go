@@ -52,6 +52,13 @@ func netArgs(net string, ports []string) ([]string, error) {
 	}, nil
 }
 
+// CheckNet reports what is wrong with a network and its port forwards
+// (netArgs), before anything is built.
+func CheckNet(net string, ports []string) error {
+	_, err := netArgs(net, ports)
+	return err
+}
+
 // hostForward turns "[tcp:|udp:]HOST:GUEST" into QEMU's hostfwd value,
 // "tcp:127.0.0.1:HOST-:GUEST": the host side listens on localhost only.
 func hostForward(p string) (string, error) {

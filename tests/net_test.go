@@ -1,8 +1,12 @@
 package tests
 
 import (
+	"fmt"
+	"io"
+	"net"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestNetRaw runs tests/programs/netraw on QEMU's user network: through
@@ -13,9 +17,10 @@ import (
 // has no network device and no /dev/net0.
 func TestNetRaw(t *testing.T) {
 	prog := testProgram(t, "netraw")
-	r := runMkimage(t, nil, "run", "-accel", "tcg", "-timeout", "60s", "-net", "user", prog)
+	r := runMkimage(t, nil, "run", "-accel", "tcg", "-timeout", "60s", "-net", "user", "-netsvc", "none", prog)
 	r.wantExit(t, 0)
 	r.wantLines(t,
+		"netraw: a second open is EBUSY",
 		"netraw: empty read is EAGAIN",
 		"netraw: epoll reports a frame",
 		"netraw: arp: 10.0.2.2 is at 52:55:0a:00:02:02",
@@ -55,4 +60,62 @@ func TestNetService(t *testing.T) {
 			r.fatalf(t, "kernel log: no %q", want)
 		}
 	}
+}
+
+// TestNetStack runs gobare's network service (netsvc/: gVisor's TCP/IP
+// stack over /dev/net0, configured by DHCP) beside a program, with its
+// test echo server on port 7 forwarded from the host: a TCP connection
+// from the host through QEMU's user network reaches the stack in the
+// guest and gets its bytes back.
+func TestNetStack(t *testing.T) {
+	port := freePort(t)
+	done := make(chan mkimageRun, 1)
+	go func() {
+		done <- runMkimage(t, nil, "run", "-accel", "tcg", "-timeout", "120s", "-net", "user",
+			"-port", fmt.Sprintf("%d:7", port), "-append", "NETSVC_ECHO=7", testProgram(t, "busy"), "20s")
+	}()
+	var got string
+	var err error
+	for end := time.Now().Add(90 * time.Second); time.Now().Before(end); time.Sleep(500 * time.Millisecond) {
+		if got, err = echoOnce(port, "hello through gVisor\n"); err == nil {
+			break
+		}
+	}
+	r := <-done
+	if err != nil || got != "hello through gVisor\n" {
+		r.fatalf(t, "echo through the guest's stack: got %q, %v", got, err)
+	}
+	r.wantExit(t, 0)
+	for _, want := range []string{"netsvc: eth0 10.0.2.15/24 gateway 10.0.2.2 dns 10.0.2.3", "netsvc: echo on port 7"} {
+		if !strings.Contains(r.Kernel, want) {
+			r.fatalf(t, "kernel log: no %q", want)
+		}
+	}
+}
+
+// freePort returns a TCP port of localhost that nothing listens on now.
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// echoOnce sends msg to the echo server at localhost:port and returns
+// what comes back.
+func echoOnce(port int, msg string) (string, error) {
+	c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 5*time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(c, msg); err != nil {
+		return "", err
+	}
+	b := make([]byte, len(msg))
+	_, err = io.ReadFull(c, b)
+	return string(b), err
 }

@@ -32,7 +32,7 @@ func (b *buildFlags) register(fs *flag.FlagSet) {
 	fs.Var(&b.env, "env", "environment variable `K=V` for the program (repeatable)")
 	fs.StringVar(&b.append, "append", "", "kernel command-line `words` (e.g. trace)")
 	fs.StringVar(&b.rt, "rt", "auto", "link gobare's rt0 into programs built from source: auto, on or off")
-	fs.StringVar(&b.netsvc, "netsvc", "", "run `PROGRAM` (a Go package or static ELF) beside the program as its network service, in an address space of its own, with /dev/net0")
+	fs.StringVar(&b.netsvc, "netsvc", "", "run `PROGRAM` (a Go package or static ELF; gobare: gobare's netsvc, the default with run -net; none) beside the program as its network service, in an address space of its own, with /dev/net0")
 	fs.StringVar(&b.files, "files", "", "serve `DIR[:/MOUNT][:rw]` to the program at MOUNT (default /), its working directory: read-only, or with :rw writable in RAM (an overlay; the host's files never change)")
 }
 

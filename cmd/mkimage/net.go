@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/gobare/gobare/qemu"
 )
 
 // netFlags are mkimage run's network flags: which network the guest gets
@@ -19,11 +21,33 @@ func (n *netFlags) register(fs *flag.FlagSet) {
 	fs.Var(&n.ports, "port", "with -net user, forward the host's localhost port to the guest's: `[tcp:|udp:]HOST:GUEST` (repeatable)")
 }
 
+// check refuses a network or port forward QEMU would not take.
+func (n *netFlags) check() error { return qemu.CheckNet(n.net, n.ports) }
+
+// The network service's names for -netsvc besides a program: gobare's
+// own (netsvc/ in the source tree, which -net picks by default), or none.
+const (
+	serviceGobare = "gobare"
+	serviceNone   = "none"
+)
+
+// service returns the network service to pack: the one -netsvc named, or
+// with -net and no -netsvc gobare's own.
+func (n *netFlags) service(netsvc string) string {
+	if netsvc == "" && n.net != "" {
+		return serviceGobare
+	}
+	return netsvc
+}
+
 // buildService builds or reads the network service that -netsvc names,
 // nil when there is none.
 func buildService(bf buildFlags, dir, root string) ([]byte, error) {
-	if bf.netsvc == "" {
+	switch bf.netsvc {
+	case "", serviceNone:
 		return nil, nil
+	case serviceGobare:
+		bf.netsvc = filepath.Join(root, "netsvc")
 	}
 	svcDir := filepath.Join(dir, "netsvc")
 	if err := os.Mkdir(svcDir, 0o755); err != nil {

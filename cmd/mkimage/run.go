@@ -37,6 +37,10 @@ func runCmd(args []string) int {
 	if err := rf.check(); err != nil {
 		return fatalf(exitUsage, "%v", err)
 	}
+	if err := nf.check(); err != nil {
+		return fatalf(exitUsage, "%v", err)
+	}
+	bf.netsvc = nf.service(bf.netsvc)
 	var extra []string
 	if *trace {
 		extra = append(extra, "trace")

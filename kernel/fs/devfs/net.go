@@ -15,11 +15,12 @@ import (
 // the whole of what crosses: the network service (docs/design.md,
 // Networking) runs its TCP/IP stack over it as over any NIC.
 
-// netFile is an open /dev/net0. Every open sees the same device: frames
-// go to whichever reader asks first.
+// netFile is the open /dev/net0. The device has one owner at a time (the
+// network service, when there is one): a second open is EBUSY, as
+// attaching a second process to a tap interface is on Linux.
 type netFile struct{ vfs.Base }
 
-var netFiles [4]netFile
+var netDev netFile
 
 // netWanted: a read found no frame, or a writer no room (or epoll asked
 // and it was not ready), so someone may be waiting for what only a Poll
@@ -27,18 +28,15 @@ var netFiles [4]netFile
 var netWanted bool
 
 // netKey is the key readers and writers of /dev/net0 wait on.
-func netKey() uintptr { return vfs.KeyOf(&netFiles[0]) }
+func netKey() uintptr { return vfs.KeyOf(&netDev) }
 
-// openNet claims a description of /dev/net0.
+// openNet claims the description of /dev/net0, unless it is open.
 func openNet(flags uint32) (vfs.File, errno.Errno) {
-	for i := range netFiles {
-		f := &netFiles[i]
-		if f.Free() {
-			f.Base.Open(flags)
-			return f, 0
-		}
+	if !netDev.Free() {
+		return nil, errno.EBUSY
 	}
-	return nil, errno.ENFILE
+	netDev.Base.Open(flags)
+	return &netDev, 0
 }
 
 // pollNet wakes the waiters of /dev/net0 when the device received a
@@ -98,5 +96,5 @@ func (f *netFile) Stat(st *vfs.Stat) errno.Errno {
 // Pollable: epoll may watch it.
 func (f *netFile) Pollable() bool { return true }
 
-// WaitKey: every open waits on the device.
+// WaitKey: the device's waiters wait on it.
 func (f *netFile) WaitKey() uintptr { return netKey() }

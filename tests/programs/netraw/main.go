@@ -2,8 +2,9 @@
 // gobare gives a program (one frame per read and write): it asks QEMU's
 // user network (slirp) who has the gateway 10.0.2.2 (ARP) and for an
 // address (a DHCP discover), and prints the answers. It checks that a
-// non-blocking read with nothing received is EAGAIN and that epoll
-// reports the device readable when a frame waits.
+// non-blocking read with nothing received is EAGAIN, that the device
+// has one owner (a second open is EBUSY) and that epoll reports it
+// readable when a frame waits.
 package main
 
 import (
@@ -29,6 +30,10 @@ var (
 func main() {
 	fd, err := syscall.Open("/dev/net0", syscall.O_RDWR|syscall.O_NONBLOCK, 0)
 	check("open /dev/net0", err)
+	if _, err := syscall.Open("/dev/net0", syscall.O_RDWR, 0); err != syscall.EBUSY {
+		fail("a second open: %v, want EBUSY", err)
+	}
+	fmt.Println("netraw: a second open is EBUSY")
 	buf := make([]byte, 2048)
 	if _, err := syscall.Read(fd, buf); err != syscall.EAGAIN {
 		fail("a read with nothing received: %v, want EAGAIN", err)

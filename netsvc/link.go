@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"syscall"
+
+	"gvisor.dev/gvisor/pkg/buffer"
+	"gvisor.dev/gvisor/pkg/tcpip"
+	"gvisor.dev/gvisor/pkg/tcpip/link/channel"
+	"gvisor.dev/gvisor/pkg/tcpip/link/ethernet"
+	"gvisor.dev/gvisor/pkg/tcpip/stack"
+)
+
+// The link: gVisor's channel endpoint, wrapped by its Ethernet endpoint
+// (which adds and strips the 14-byte header and asks for ARP), carries
+// whole frames between the stack and /dev/net0, the kernel's tap-like
+// device file (kernel/fs/devfs/net.go): one read is one received frame,
+// one write one frame sent. Two goroutines move them, each blocking in
+// its system call while there is nothing to do.
+
+// maxFrame is the largest Ethernet frame /dev/net0 carries (1500 bytes
+// of payload and the header, no FCS).
+const maxFrame = 1514
+
+// outQueue is how many frames the stack may have waiting for the device.
+const outQueue = 256
+
+// newLink returns the link endpoint for the device at fd with Ethernet
+// address mac and starts moving frames; the stack attaches to it.
+func newLink(fd int, mac tcpip.LinkAddress) stack.LinkEndpoint {
+	ch := channel.New(outQueue, maxFrame, mac)
+	go receive(fd, ch)
+	go transmit(fd, ch)
+	return ethernet.New(ch)
+}
+
+// receive reads frames from the device and hands them to the stack.
+func receive(fd int, ch *channel.Endpoint) {
+	for {
+		frame := make([]byte, maxFrame)
+		n, err := syscall.Read(fd, frame)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			fatal(fmt.Errorf("reading /dev/net0: %v", err))
+		}
+		pkt := stack.NewPacketBuffer(stack.PacketBufferOptions{Payload: buffer.MakeWithData(frame[:n])})
+		ch.InjectInbound(0, pkt) // the Ethernet endpoint reads the type from the header
+		pkt.DecRef()
+	}
+}
+
+// transmit writes the frames the stack sends to the device.
+func transmit(fd int, ch *channel.Endpoint) {
+	for {
+		pkt := ch.ReadContext(context.Background())
+		if pkt == nil {
+			continue
+		}
+		frame := pkt.ToView().AsSlice()
+		for {
+			_, err := syscall.Write(fd, frame)
+			if err != syscall.EINTR {
+				if err != nil {
+					fmt.Fprintf(os.Stderr, "netsvc: sending a %d-byte frame: %v\n", len(frame), err)
+				}
+				break
+			}
+		}
+		pkt.DecRef()
+	}
+}
