@@ -33,9 +33,9 @@ func TestParseDHCP(t *testing.T) {
 		t.Errorf("mask %v", r.Mask)
 	}
 	for _, bad := range [][]byte{
-		reply(7, dhcpAck),                            // no message type
-		reply(7, dhcpAck, optMessageType, 5),         // option past the end
-		reply(7, dhcpAck, optMessageType, 1, 5)[:60], // cut
+		reply(7, dhcpAck),                                               // no message type
+		reply(7, dhcpAck, optMessageType, 5),                            // option past the end
+		reply(7, dhcpAck, optMessageType, 1, 5)[:60],                    // cut
 		dhcpFrame(testMAC, 7, dhcpDiscover, netip.Addr{}, netip.Addr{}), // a request, to port 67
 	} {
 		if r, ok := parseDHCPFrame(bad); ok {
