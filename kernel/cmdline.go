@@ -12,6 +12,7 @@ import "github.com/gobare/gobare/kernel/console"
 //	entry=rt   the program was linked with rt/ (mkimage says so; for the banner)
 //	mount=/p   where the file system archive appears (default /)
 //	cwd=/p     the program's working directory (default: the mount point)
+//	disk=/p    where the virtio disk's volume appears (default /disk)
 //	stats      print system call counts, kernel time, threads and boot steps at exit
 //	novdso     no vDSO: clock_gettime becomes a system call again
 //	noapic     keep the 8259 PICs and the PIT tick even where there are APICs

@@ -108,8 +108,9 @@ func loadProgram(file []byte, args task.Args) *trap.Frame {
 // setUpFiles builds the program's file system: the read-only archive —
 // embedded by mkimage, or the second Multiboot module — mounted where the
 // kernel word mount= says (default /), tmpfs at /tmp, devices at /dev,
-// /proc, /sys, /etc and /bin (environ.go); the working directory from cwd=
-// (default the mount point); and descriptors 0, 1 and 2 on the console.
+// /proc, /sys, /etc and /bin (environ.go), the disk (disk.go); the
+// working directory from cwd= (default the mount point); and descriptors
+// 0, 1 and 2 on the console.
 func setUpFiles() {
 	var archive []byte
 	switch {
@@ -139,6 +140,7 @@ func setUpFiles() {
 	vfs.Mount([]byte("/tmp"), &tmpFS, true)
 	vfs.Mount([]byte("/dev"), &devFS, true)
 	mountSystemFiles()
+	mountDisk() // disk.go
 	vfs.SetCwd(mountPath)
 	if cwd := kernelOption("cwd"); cwd != nil {
 		if p, ok := vfs.Clean(buf[:], nil, cwd); ok {
@@ -182,6 +184,7 @@ func exitProgram(code int) {
 	if hasKernelWord("stats") {
 		printStats()
 	}
+	syncDisk() // disk.go
 	power.Exit(uint8(code))
 }
 

@@ -30,6 +30,7 @@ const usage = `usage:
   mkimage iso -o FILE.iso [build flags] [PROGRAM [ARGS...]]
   mkimage explain PROGRAM
   mkimage exec BINARY [ARGS...]     (go test -exec "mkimage exec" PKG...)
+  mkimage disk create -size 256M [-from DIR] IMAGE | cp SRC DST | ls IMAGE[:/PATH]
 
 PROGRAM is a Go package (import path or directory) or a static ELF file.
 Run 'mkimage COMMAND -h' for a command's flags.
@@ -53,6 +54,8 @@ func main() {
 		status = explainCmd(os.Args[2:])
 	case "exec":
 		status = execCmd(os.Args[2:])
+	case "disk":
+		status = diskCmd(os.Args[2:])
 	case "-h", "-help", "--help", "help":
 		fmt.Print(usage)
 	default:

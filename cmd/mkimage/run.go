@@ -28,6 +28,7 @@ func runCmd(args []string) int {
 	fs.IntVar(&rf.gdbPort, "gdb-port", 0, "with -gdb, the stub's `PORT` on localhost (default: a free one)")
 	var nf netFlags
 	nf.register(fs)
+	diskSpec := fs.String("disk", "", "attach the FAT32 disk `IMAGE[:/MOUNT]` (default mount /disk; see mkimage disk)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -41,7 +42,14 @@ func runCmd(args []string) int {
 		return fatalf(exitUsage, "%v", err)
 	}
 	bf.netsvc = nf.service(bf.netsvc)
+	diskArgs, diskWord, err := diskOption(*diskSpec) // disk.go
+	if err != nil {
+		return fatalf(exitUsage, "%v", err)
+	}
 	var extra []string
+	if diskWord != "" {
+		extra = append(extra, diskWord)
+	}
 	if *trace {
 		extra = append(extra, "trace")
 	}
@@ -100,6 +108,7 @@ func runCmd(args []string) int {
 		Ports:         nf.ports,
 		ProgramStderr: stderr.Program(),
 		Log:           stderr.Kernel(),
+		Extra:         diskArgs,
 	})
 	stderr.Flush()
 	switch {

@@ -262,12 +262,15 @@ func sysFtruncate(c call) uintptr {
 	return errno(f.Truncate(int64(c.arg(1))))
 }
 
-// fsync and fdatasync: nothing to write back.
+// fsync and fdatasync: the file's changes reach its device (the disk's
+// file system writes back its cache and flushes the device; files in
+// memory have nothing to write back). fdatasync does the same as fsync.
 func sysFsync(c call) uintptr {
-	if file(c.arg(0)) == nil {
+	f := file(c.arg(0))
+	if f == nil {
 		return errno(EBADF)
 	}
-	return 0
+	return errno(f.Sync())
 }
 
 // ioctl(fd, request, arg): no descriptor is a terminal here.

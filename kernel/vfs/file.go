@@ -49,6 +49,9 @@ type File interface {
 	Pollable() bool
 	// WaitKey is the key its waiters block on and its changes notify.
 	WaitKey() uintptr
+	// Sync returns once the file's changes are on its device (fsync,
+	// fdatasync); files kept in memory have nothing to do.
+	Sync() errno.Errno
 	// Path writes a directory's absolute path into buf (openat's dirfd,
 	// fchdir); ENOTDIR for anything else.
 	Path(buf []byte) ([]byte, errno.Errno)
@@ -117,6 +120,7 @@ func (b *Base) Truncate(int64) errno.Errno                 { return errno.EINVAL
 func (b *Base) SetAttr(Attr) errno.Errno                   { return 0 } // accepted, kept nowhere
 func (b *Base) Events() uint32                             { return EventIn | EventOut }
 func (b *Base) Pollable() bool                             { return false }
+func (b *Base) Sync() errno.Errno                          { return 0 }
 func (b *Base) Path([]byte) ([]byte, errno.Errno)          { return nil, errno.ENOTDIR }
 func (b *Base) Release()                                   {}
 

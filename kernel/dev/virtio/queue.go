@@ -116,6 +116,16 @@ func (q *Queue) SetBuffer(i uint16, phys uint64, n uint32, deviceWrites bool) {
 	q.desc[i&(q.size-1)] = Desc{Addr: phys, Len: n, Flags: flags}
 }
 
+// Chain links descriptor i to descriptor next, so that the device takes
+// them as one request in two or more parts (virtio 1.2 §2.7.5: NEXT in
+// flags, the following descriptor's number in next). Offer the first.
+// SetBuffer unlinks a descriptor again.
+func (q *Queue) Chain(i, next uint16) {
+	d := &q.desc[i&(q.size-1)]
+	d.Flags |= DescNext
+	d.Next = next & (q.size - 1)
+}
+
 // Offer puts buffer i in the available ring and then publishes the new
 // index (virtio 1.2 §2.7.13: the ring entry, then a memory barrier, then
 // idx). The device sees it once notified (Device.Notify).

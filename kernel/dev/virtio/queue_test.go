@@ -144,3 +144,35 @@ func TestQueueTransmit(t *testing.T) {
 		}
 	}
 }
+
+// TestQueueChain: a request in three parts, as virtio-blk sends one
+// (header, data, status), is one chain the device walks from its head;
+// SetBuffer unlinks a descriptor again.
+func TestQueueChain(t *testing.T) {
+	q, dev := newQueue(t, 8)
+	q.SetBuffer(0, 0x1000, 16, false)
+	q.SetBuffer(1, 0x2000, 4096, true)
+	q.SetBuffer(2, 0x3000, 1, true)
+	q.Chain(0, 1)
+	q.Chain(1, 2)
+	q.Offer(0)
+	id, d, ok := dev.take()
+	if !ok || id != 0 {
+		t.Fatalf("take = %d, %v", id, ok)
+	}
+	var walked []Desc
+	for {
+		walked = append(walked, d)
+		if d.Flags&DescNext == 0 {
+			break
+		}
+		d = q.desc[d.Next]
+	}
+	if len(walked) != 3 || walked[1].Addr != 0x2000 || walked[1].Flags&DescWrite == 0 || walked[2].Addr != 0x3000 {
+		t.Fatalf("the chain is %+v", walked)
+	}
+	q.SetBuffer(1, 0x2000, 4096, false)
+	if q.desc[1].Flags != 0 {
+		t.Errorf("SetBuffer left flags %#x", q.desc[1].Flags)
+	}
+}

@@ -3,7 +3,7 @@
 // capabilities, mapping them, the status handshake and feature
 // negotiation — and split virtqueues whose rings live in frames of
 // kernel memory, reached through the direct map (physical address p at
-// mem.DirectMapBase+p). Device types (console/, later block and network)
+// mem.DirectMapBase+p). Device types (console/, blk/, later network)
 // build on it.
 //
 // Interrupts are off (the PCI command register's INTx disable, and
@@ -27,7 +27,9 @@ const VendorID = 0x1AF4
 // gives devices which also speak the legacy interface.
 const (
 	ModernBase   = 0x1040
+	TypeBlock    = 2
 	TypeConsole  = 3
+	TransBlock   = 0x1001
 	TransConsole = 0x1003
 )
 
