@@ -80,7 +80,7 @@ func TestMkimageBadFlags(t *testing.T) {
 // startedMkimage is a `mkimage run` left running by startMkimage.
 type startedMkimage struct {
 	cmd    *exec.Cmd
-	tmp    string       // its $TMPDIR
+	tmp    string // its $TMPDIR
 	stdin  io.WriteCloser
 	stderr bytes.Buffer // everything it wrote on stderr
 	done   chan error

@@ -67,13 +67,15 @@ func fileSum(t *testing.T, path string) string {
 
 // sameAsNative are the lines that must read the same in gobare as on the
 // host: the arguments, /proc/self's files, /proc and /sys, /etc, the
-// memory devices, and a fixed instant in Berlin.
+// listings of /dev and /, getgroups and wait4, the memory devices, and a
+// fixed instant in Berlin.
 var sameAsNative = []string{
 	"executable abs", "cmdline args", "cmdline argv0 base", "environ matches", "status",
 	"maps has stack", "cwd link matches", "fd has 0 1 2", "/proc/cpuinfo nonempty", "/proc/meminfo nonempty",
 	"/proc/stat nonempty", "/proc/uptime nonempty", "/sys/devices/system/cpu/online nonempty",
 	"passwd root", "/etc/group nonempty", "/etc/hosts nonempty", "/etc/hostname nonempty",
-	"zero", "urandom",
+	"zero", "urandom", "/dev lists null zero full random urandom", "/ lists dev etc proc sys tmp",
+	"getgroups works", "wait4 without children",
 }
 
 // TestEnvironment runs the env program with `mkimage run`, the host's zone

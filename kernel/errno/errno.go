@@ -14,6 +14,7 @@ const (
 	EINTR        = 4
 	EIO          = 5
 	EBADF        = 9
+	ECHILD       = 10
 	EAGAIN       = 11
 	ENOMEM       = 12
 	EACCES       = 13
@@ -58,7 +59,7 @@ func FromResult(r uintptr) Errno {
 // names maps each error number above to its name, for the trace.
 var names = [...]string{
 	EPERM: "EPERM", ENOENT: "ENOENT", ESRCH: "ESRCH", EINTR: "EINTR", EIO: "EIO",
-	EBADF: "EBADF", EAGAIN: "EAGAIN", ENOMEM: "ENOMEM", EACCES: "EACCES",
+	EBADF: "EBADF", ECHILD: "ECHILD", EAGAIN: "EAGAIN", ENOMEM: "ENOMEM", EACCES: "EACCES",
 	EFAULT: "EFAULT", EBUSY: "EBUSY", EEXIST: "EEXIST", EXDEV: "EXDEV", ENODEV: "ENODEV",
 	ENOTDIR: "ENOTDIR", EISDIR: "EISDIR", EINVAL: "EINVAL", ENFILE: "ENFILE", EMFILE: "EMFILE",
 	ENOTTY: "ENOTTY", EFBIG: "EFBIG", ENOSPC: "ENOSPC", ESPIPE: "ESPIPE",

@@ -9,7 +9,7 @@ import (
 // syscall package, which holds Linux's numbers.
 func TestNumbersMatchLinux(t *testing.T) {
 	want := map[string]syscall.Errno{
-		"EPERM": 1, "ENOENT": 2, "ESRCH": 3, "EINTR": 4, "EIO": 5, "EBADF": 9, "EAGAIN": 11,
+		"EPERM": 1, "ENOENT": 2, "ESRCH": 3, "EINTR": 4, "EIO": 5, "EBADF": 9, "ECHILD": 10, "EAGAIN": 11,
 		"ENOMEM": 12, "EACCES": 13, "EFAULT": 14, "EBUSY": 16, "EEXIST": 17, "EXDEV": 18, "ENODEV": 19,
 		"ENOTDIR": 20, "EISDIR": 21, "EINVAL": 22, "ENFILE": 23, "EMFILE": 24, "ENOTTY": 25, "EFBIG": 27,
 		"ENOSPC": 28, "ESPIPE": 29, "EROFS": 30, "EPIPE": 32, "ERANGE": 34,

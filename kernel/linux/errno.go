@@ -10,6 +10,7 @@ const (
 	ESRCH        = kerrno.ESRCH
 	EINTR        = kerrno.EINTR
 	EBADF        = kerrno.EBADF
+	ECHILD       = kerrno.ECHILD
 	EAGAIN       = kerrno.EAGAIN
 	ENOMEM       = kerrno.ENOMEM
 	EFAULT       = kerrno.EFAULT

@@ -106,6 +106,61 @@ func sysGetrandom(c call) uintptr {
 // The program runs as root in the root group.
 func sysGetZero(c call) uintptr { return 0 }
 
+// getgroups(size, list): no supplementary groups, as Linux gives init.
+func sysGetgroups(c call) uintptr {
+	if int32(c.arg(0)) < 0 {
+		return errno(EINVAL)
+	}
+	return 0
+}
+
+// wait4 and waitid options (Linux uapi linux/wait.h).
+const (
+	wNohang    = 0x1
+	wUntraced  = 0x2 // WSTOPPED for waitid
+	wExited    = 0x4
+	wContinued = 0x8
+	wNowait    = 0x0100_0000
+	wNothread  = 0x2000_0000
+	wAll       = 0x4000_0000
+	wClone     = 0x8000_0000
+)
+
+// wait4(pid, status, options, rusage): the program has no children (no
+// fork), so once the options are valid the answer is ECHILD, as Linux's
+// for a process without children (kernel/exit.c).
+func sysWait4(c call) uintptr {
+	if c.arg(2)&^(wNohang|wUntraced|wContinued|wNothread|wAll|wClone) != 0 {
+		return errno(EINVAL)
+	}
+	return errno(ECHILD)
+}
+
+// waitid(idtype, id, infop, options, rusage): the same, after Linux's
+// checks of the ID type and options.
+func sysWaitid(c call) uintptr {
+	const pAll, pPid, pPgid, pPidfd = 0, 1, 2, 3
+	options := c.arg(3)
+	if options&^(wNohang|wNowait|wExited|wUntraced|wContinued|wNothread|wAll|wClone) != 0 ||
+		options&(wExited|wUntraced|wContinued) == 0 {
+		return errno(EINVAL)
+	}
+	switch c.arg(0) {
+	case pAll, pPgid:
+	case pPid:
+		if int32(c.arg(1)) <= 0 {
+			return errno(EINVAL)
+		}
+	case pPidfd:
+		if file(c.arg(1)) == nil {
+			return errno(EBADF)
+		}
+	default:
+		return errno(EINVAL)
+	}
+	return errno(ECHILD)
+}
+
 // fchown(fd, uid, gid): the descriptor must be open; no file system keeps
 // owners, so nothing changes.
 func sysFchown(c call) uintptr {

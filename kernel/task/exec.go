@@ -57,6 +57,7 @@ func Exec(proc *Process, file []byte, args Args, opt ExecOptions, f *trap.Frame)
 	space.Init(opt.Kernel)
 	proc.Name = name
 	var phdrAddr uint64
+	var brk uintptr
 	for i := 0; i < p.NSegments; i++ {
 		s := p.Segments[i]
 		if !space.Load(uintptr(s.Vaddr), file[s.Offset:s.Offset+s.Filesz], uintptr(s.Memsz), segmentProt(s.Flags)) {
@@ -65,7 +66,10 @@ func Exec(proc *Process, file []byte, args Args, opt ExecOptions, f *trap.Frame)
 		if p.Phoff >= s.Offset && p.Phoff < s.Offset+s.Filesz {
 			phdrAddr = s.Vaddr + p.Phoff - s.Offset
 		}
+		// The break starts on the page after the highest segment.
+		brk = max(brk, (uintptr(s.Vaddr+s.Memsz)+mem.PageSize-1)&^(mem.PageSize-1))
 	}
+	proc.BrkStart, proc.Brk = brk, brk
 	// The stack: demand-paged, StackSize below StackTop.
 	space.Add(vm.StackTop-vm.StackSize, vm.StackTop, vm.ProtRead|vm.ProtWrite)
 	_, _, _, hwcap := cpu.Cpuid(1, 0)

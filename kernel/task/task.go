@@ -19,6 +19,9 @@ type Process struct {
 	Space vm.Space    // the address space
 	FDs   vfs.FDTable // the descriptor table
 	Name  []byte      // argv[0] (/proc/self/exe is kernel/fs/procfs's)
+	// The program break (brk): BrkStart is the page after the highest
+	// loaded segment, Brk the break now (kernel/linux/sys_brk.go).
+	BrkStart, Brk uintptr
 }
 
 // The processes, by number (sched.Thread.Proc): the program is 0, the

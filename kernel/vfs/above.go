@@ -38,27 +38,45 @@ func (d *aboveDir) Path(buf []byte) ([]byte, errno.Errno) {
 	return buf[:copy(buf, d.path[:d.plen])], 0
 }
 
-// ReadDir lists the next element of the first mount path below d.
+// ReadDir lists the next element of every mount path below d, once each
+// ("/" lists bin, dev, etc, proc, sys and tmp). The position is the index
+// of the mount that gave the entry.
 func (d *aboveDir) ReadDir(pos int64, e *Dirent) (bool, errno.Errno) {
-	if pos != 0 {
-		return false, 0
-	}
-	dir := d.path[:d.plen]
-	for i := 0; i < nmounts; i++ {
-		m := mounts[i].Path()
-		if _, _, above := Relative(dir, m); !above {
+	for i := int(max(pos, 0)); i < nmounts; i++ {
+		name, ok := d.nextElem(i)
+		if !ok || d.listedBefore(i, name) {
 			continue
 		}
-		start := d.plen + 1
-		if d.plen == 1 { // "/"
-			start = 1
-		}
-		end := start
-		for end < len(m) && m[end] != '/' {
-			end++
-		}
-		*e = Dirent{Ino: 1, Mode: ModeDir, Name: m[start:end], Next: 1}
+		*e = Dirent{Ino: 1, Mode: ModeDir, Name: name, Next: int64(i) + 1}
 		return true, 0
 	}
 	return false, 0
+}
+
+// nextElem returns the element of mount i's path that follows d's path,
+// when the mount lies below d.
+func (d *aboveDir) nextElem(i int) ([]byte, bool) {
+	m := mounts[i].Path()
+	if _, _, above := Relative(d.path[:d.plen], m); !above {
+		return nil, false
+	}
+	start := d.plen + 1
+	if d.plen == 1 { // "/"
+		start = 1
+	}
+	end := start
+	for end < len(m) && m[end] != '/' {
+		end++
+	}
+	return m[start:end], true
+}
+
+// listedBefore reports whether a mount before i gives the same name.
+func (d *aboveDir) listedBefore(i int, name []byte) bool {
+	for j := 0; j < i; j++ {
+		if other, ok := d.nextElem(j); ok && string(other) == string(name) {
+			return true
+		}
+	}
+	return false
 }

@@ -450,3 +450,44 @@ func TestNewNameBelowTmp(t *testing.T) {
 		t.Errorf("the new file is not in the file system that holds its directory: %v", err)
 	}
 }
+
+// listDir returns the names path lists, in order.
+func listDir(t *testing.T, path string) []string {
+	t.Helper()
+	f, err := vfs.Open(nil, []byte(path), vfs.ReadOnly|vfs.Directory)
+	if err != 0 {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	defer vfs.Put(f)
+	var names []string
+	var e vfs.Dirent
+	for pos := int64(0); ; pos = e.Next {
+		ok, err := f.ReadDir(pos, &e)
+		if err != 0 {
+			t.Fatalf("readdir %s: %v", path, err)
+		}
+		if !ok {
+			return names
+		}
+		names = append(names, string(e.Name))
+	}
+}
+
+// A directory above the mounts lists every mount's next element once;
+// /dev lists its devices.
+func TestListMountsAndDev(t *testing.T) {
+	setUp(t, "/work/pkg")
+	vfs.Mount([]byte("/work/other"), &tmpFS, true)
+	if got, want := fmt.Sprint(listDir(t, "/")), "[work tmp dev]"; got != want {
+		t.Errorf("/ lists %s, want %s", got, want)
+	}
+	if got, want := fmt.Sprint(listDir(t, "/work")), "[pkg other]"; got != want {
+		t.Errorf("/work lists %s, want %s", got, want)
+	}
+	if got, want := fmt.Sprint(listDir(t, "/dev")), "[null zero full random urandom]"; got != want {
+		t.Errorf("/dev lists %s, want %s", got, want)
+	}
+	if _, err := vfs.Open(nil, []byte("/dev"), vfs.WriteOnly); err != errno.EISDIR {
+		t.Errorf("open /dev for writing: %v, want EISDIR", err)
+	}
+}

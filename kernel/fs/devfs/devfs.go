@@ -1,7 +1,7 @@
 // Package devfs owns the device files: the console (standard input, output
 // and error, which descriptors 0, 1 and 2 refer to at start) and the
 // files under /dev (null, zero, full, random, urandom: special.go; net0,
-// the network device: net.go). As a
+// the network device: net.go), which /dev lists (dir.go). As a
 // vfs.FS it is mounted at /dev; names it does not have fall through to the
 // archive below.
 package devfs
@@ -54,7 +54,7 @@ func (fs *FS) Lookup(rel []byte) (vfs.Node, errno.Errno) {
 
 func (fs *FS) Open(n vfs.Node, flags uint32) (vfs.File, errno.Errno) {
 	if n.ID < 0 {
-		return nil, errno.EACCES // the directory itself is not listed
+		return openDir(flags) // dir.go
 	}
 	if n.ID == devNet0 {
 		return openNet(flags)

@@ -12,8 +12,6 @@
 package etcfs
 
 import (
-	"unsafe"
-
 	"github.com/gobare/gobare/kernel/errno"
 	"github.com/gobare/gobare/kernel/vfs"
 )
@@ -226,7 +224,7 @@ func (f *file) ReadDir(pos int64, d *vfs.Dirent) (bool, errno.Errno) {
 	for i := pos; i < n; i++ {
 		e := &f.fs.Files[i]
 		if parent, base := split(e.Name); parent == dir {
-			*d = vfs.Dirent{Ino: uint64(i) + 2, Mode: f.fs.node(i).Mode, Name: bytesOf(base), Next: i + 1}
+			*d = vfs.Dirent{Ino: uint64(i) + 2, Mode: f.fs.node(i).Mode, Name: vfs.NameBytes(base), Next: i + 1}
 			return true, 0
 		}
 	}
@@ -263,15 +261,4 @@ func split(name string) (parent, base string) {
 		}
 	}
 	return "", name
-}
-
-// bytesOf returns the bytes of s without copying (names are strings; a
-// Dirent wants a slice, which no one writes through).
-func bytesOf(s string) []byte {
-	type slice struct {
-		data      *byte
-		len, cap_ int
-	}
-	h := slice{unsafe.StringData(s), len(s), len(s)}
-	return *(*[]byte)(unsafe.Pointer(&h))
 }

@@ -1,8 +1,6 @@
 package procfs
 
 import (
-	"unsafe"
-
 	"github.com/gobare/gobare/kernel/vm"
 )
 
@@ -175,15 +173,4 @@ func genLoadavg(src *Source, t *Text) {
 // genVersion writes /proc/version, matching uname(2).
 func genVersion(src *Source, t *Text) {
 	t.Str("Linux version 6.1.0-gobare (gobare) #1 gobare\n")
-}
-
-// bytesOf returns the bytes of s without copying (names in entries are
-// strings; a Dirent wants a slice, which no one writes through).
-func bytesOf(s string) []byte {
-	type slice struct {
-		data      *byte
-		len, cap_ int
-	}
-	h := slice{unsafe.StringData(s), len(s), len(s)}
-	return *(*[]byte)(unsafe.Pointer(&h))
 }

@@ -151,13 +151,13 @@ func (fs *FS) node(id int64) vfs.Node {
 	}
 	switch id {
 	case idSelf:
-		return vfs.Node{ID: id, Mode: vfs.ModeSymlink | 0o777, Link: bytesOf("1")}
+		return vfs.Node{ID: id, Mode: vfs.ModeSymlink | 0o777, Link: vfs.NameBytes("1")}
 	case idExe:
 		return vfs.Node{ID: id, Mode: vfs.ModeSymlink | 0o777, Link: fs.Src.Exe}
 	case idCwd:
 		return vfs.Node{ID: id, Mode: vfs.ModeSymlink | 0o777, Link: vfs.Cwd()}
 	case idRoot:
-		return vfs.Node{ID: id, Mode: vfs.ModeSymlink | 0o777, Link: bytesOf("/")}
+		return vfs.Node{ID: id, Mode: vfs.ModeSymlink | 0o777, Link: vfs.NameBytes("/")}
 	}
 	if k := entries[id].kind; k == kDir || k == kFDDir {
 		return vfs.Node{ID: id, Mode: vfs.ModeDir | 0o555}
@@ -328,7 +328,7 @@ func (f *file) ReadDir(pos int64, d *vfs.Dirent) (bool, errno.Errno) {
 	for i := max(pos, 1); i < int64(len(entries)); i++ {
 		name := entries[i].name
 		if parent, base := split(name); parent == dir {
-			*d = vfs.Dirent{Ino: uint64(i) + 1, Mode: f.fs.node(i).Mode, Name: bytesOf(base), Next: i + 1}
+			*d = vfs.Dirent{Ino: uint64(i) + 1, Mode: f.fs.node(i).Mode, Name: vfs.NameBytes(base), Next: i + 1}
 			return true, 0
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/user"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -128,6 +129,26 @@ func main() {
 		b, err := os.ReadFile(f)
 		line(f+" nonempty", len(b) > 0, err)
 	}
+
+	// Directories a program lists: /dev, and / above the mounts.
+	for _, d := range []struct{ dir, names string }{{"/dev", "null zero full random urandom"}, {"/", "dev etc proc sys tmp"}} {
+		ents, err := os.ReadDir(d.dir)
+		has := map[string]bool{}
+		for _, e := range ents {
+			has[e.Name()] = true
+		}
+		all := err == nil
+		for _, n := range strings.Fields(d.names) {
+			all = all && has[n]
+		}
+		line(d.dir+" lists "+d.names, all, err)
+	}
+	// The process's relatives: no supplementary groups needed, no
+	// children (wait4 says ECHILD).
+	_, err = syscall.Getgroups()
+	line("getgroups works", err == nil, nil)
+	_, err = syscall.Wait4(-1, nil, syscall.WNOHANG, nil)
+	line("wait4 without children", err, nil)
 
 	// The memory devices.
 	if f, err := os.Open("/dev/zero"); err == nil {

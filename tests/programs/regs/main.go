@@ -250,7 +250,7 @@ func calls() []call {
 		{nr: 9, name: "mmap", prep: args(0, 4096, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANONYMOUS, ^uintptr(0), 0), cleanup: unmap},
 		{nr: 10, name: "mprotect", prep: func() []uintptr { page = scratch(); return []uintptr{page, 4096, syscall.PROT_READ} }, cleanup: func(uintptr) { unmap(page) }},
 		{nr: 11, name: "munmap", prep: func() []uintptr { return []uintptr{scratch(), 4096} }},
-		{nr: 12, name: "brk (not implemented)", prep: args(0)},
+		{nr: 12, name: "brk", prep: args(0)},
 		{nr: 13, name: "rt_sigaction", prep: args(uintptr(syscall.SIGUSR1), 0, ptr(&buf), 8)},
 		{nr: 14, name: "rt_sigprocmask", prep: args(0, 0, ptr(&buf), 8)},
 		{nr: 15, name: "rt_sigreturn", skip: "does not return to its caller"},
@@ -267,6 +267,7 @@ func calls() []call {
 		{nr: 39, name: "getpid"},
 		{nr: 56, name: "clone", prep: args(syscall.CLONE_THREAD, 0, 0, 0, 0)},
 		{nr: 60, name: "exit", skip: "ends the thread"},
+		{nr: 61, name: "wait4", prep: args(^uintptr(0), 0, syscall.WNOHANG, 0)},
 		{nr: 62, name: "kill", prep: func() []uintptr { return []uintptr{uintptr(syscall.Getpid()), 0} }},
 		{nr: 63, name: "uname", prep: args(ptr(&buf))},
 		{nr: 72, name: "fcntl", prep: args(devnull, syscall.F_GETFD)},
@@ -294,6 +295,7 @@ func calls() []call {
 		{nr: 107, name: "geteuid"},
 		{nr: 108, name: "getegid"},
 		{nr: 110, name: "getppid"},
+		{nr: 115, name: "getgroups", prep: args(0, 0)},
 		{nr: 131, name: "sigaltstack", prep: args(0, ptr(&buf))},
 		{nr: 157, name: "prctl", prep: args(syscall.PR_GET_NAME, ptr(&buf))},
 		{nr: 158, name: "arch_prctl", prep: args(0x1003, ptr(&buf))}, // ARCH_GET_FS
@@ -320,6 +322,7 @@ func calls() []call {
 		{nr: 234, name: "tgkill", prep: func() []uintptr {
 			return []uintptr{uintptr(syscall.Getpid()), uintptr(syscall.Gettid()), 0}
 		}},
+		{nr: 247, name: "waitid", prep: args(0, 0, ptr(&buf), syscall.WEXITED|syscall.WNOHANG, 0)}, // P_ALL
 		{nr: 257, name: "openat", prep: args(atFdcwd, str("/dev/null"), syscall.O_RDONLY), cleanup: closeFD},
 		{nr: 258, name: "mkdirat", prep: args(atFdcwd, str("/tmp/regs-dir"), 0o755), cleanup: func(uintptr) { syscall.Rmdir("/tmp/regs-dir") }},
 		{nr: 260, name: "fchownat", prep: args(atFdcwd, str("/tmp/regs-file"), 0, 0, 0)},
