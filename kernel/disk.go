@@ -61,12 +61,12 @@ func syncDisk() {
 // blockDevice is the virtio block device as the file system sees it.
 type blockDevice struct{}
 
-func (*blockDevice) Read(sector uint64, page uintptr, n uint32) errno.Errno {
-	return blk.Read(sector, uint64(page), n)
+func (*blockDevice) Read(sector uint64, pages []uintptr, n uint32) errno.Errno {
+	return blk.Read(sector, pages, n)
 }
 
-func (*blockDevice) Write(sector uint64, page uintptr, n uint32) errno.Errno {
-	return blk.Write(sector, uint64(page), n)
+func (*blockDevice) Write(sector uint64, pages []uintptr, n uint32) errno.Errno {
+	return blk.Write(sector, pages, n)
 }
 
 func (*blockDevice) Flush() errno.Errno { return blk.Flush() }

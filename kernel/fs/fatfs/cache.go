@@ -19,6 +19,14 @@ const BlockSize = 4096
 // cacheBlocks is the number of blocks cached: 4 MiB.
 const cacheBlocks = 1024
 
+// maxRun is the most blocks one request to the device moves (128 KiB),
+// and readAhead how many a read brings in when they follow the one
+// asked for (64 KiB).
+const (
+	maxRun    = 32
+	readAhead = 16
+)
+
 // hashSize is the number of hash chains (a power of two).
 const hashSize = 2048
 
@@ -30,6 +38,7 @@ type cblock struct {
 	next  int16
 	dirty bool
 	used  bool // touched since the clock hand passed
+	busy  bool // claimed for a read in progress
 }
 
 type cache struct {
@@ -40,6 +49,7 @@ type cache struct {
 	nblk   int // blocks that have pages
 	heads  [hashSize]int16
 	hand   int
+	run    [maxRun]uintptr // the pages of one request
 }
 
 // init gives the cache up to cacheBlocks pages; false when not even one
@@ -88,21 +98,35 @@ func (c *cache) span(num int64) uint32 {
 	return uint32(min(BlockSize, c.size-num*BlockSize))
 }
 
-// writeBack writes block i to the device if it is dirty.
+// writeBack writes block i to the device if it is dirty, with the
+// dirty blocks that follow it on the device, in one request.
 func (c *cache) writeBack(i int) errno.Errno {
-	b := &c.blocks[i]
-	if !b.dirty {
+	if !c.blocks[i].dirty {
 		return 0
 	}
-	if err := c.disk.Write(uint64(b.num*BlockSize/512), b.page, c.span(b.num)); err != 0 {
+	var idx [maxRun]int
+	n := 0
+	first := c.blocks[i].num
+	for j := i; n < maxRun && j >= 0 && c.blocks[j].dirty; j = c.find(first + int64(n)) {
+		idx[n], c.run[n] = j, c.blocks[j].page
+		n++
+	}
+	last := first + int64(n) - 1
+	bytes := uint32(n-1)*BlockSize + c.span(last)
+	if err := c.disk.Write(uint64(first*BlockSize/512), c.run[:n], bytes); err != 0 {
 		return errno.EIO
 	}
-	b.dirty = false
+	for _, j := range idx[:n] {
+		c.blocks[j].dirty = false
+	}
 	return 0
 }
 
 // block returns the page holding block num, read from the device unless
-// fill is false (the caller overwrites all of it).
+// fill is false (the caller overwrites all of it). A block read from the
+// device brings the blocks after it that are not cached (up to
+// readAhead of them) in the same request: sequential reads then cost a
+// request per 64 KiB, not per block.
 func (c *cache) block(num int64, fill bool) ([]byte, int, errno.Errno) {
 	if num < 0 || num*BlockSize >= c.size {
 		return nil, 0, errno.EIO
@@ -111,41 +135,81 @@ func (c *cache) block(num int64, fill bool) ([]byte, int, errno.Errno) {
 		c.blocks[i].used = true
 		return c.pages.Page(c.blocks[i].page), i, 0
 	}
+	n := 1
+	if fill {
+		for n < min(readAhead, c.nblk/4) && (num+int64(n))*BlockSize < c.size && c.find(num+int64(n)) < 0 {
+			n++
+		}
+	}
+	var idx [maxRun]int
+	for k := 0; k < n; k++ {
+		i, err := c.claim() // may write back, which uses c.run
+		if err != 0 {
+			c.drop(idx[:k])
+			return nil, 0, err
+		}
+		idx[k] = i
+	}
+	for k, i := range idx[:n] {
+		c.run[k] = c.blocks[i].page
+	}
+	if fill {
+		bytes := uint32(n-1)*BlockSize + c.span(num+int64(n)-1)
+		if err := c.disk.Read(uint64(num*BlockSize/512), c.run[:n], bytes); err != 0 {
+			c.drop(idx[:n])
+			return nil, 0, errno.EIO
+		}
+	} else {
+		clear(c.pages.Page(c.blocks[idx[0]].page))
+	}
+	for k, i := range idx[:n] {
+		b := &c.blocks[i]
+		b.num, b.used, b.busy = num+int64(k), k == 0, false
+		h := &c.heads[hashOf(b.num)]
+		b.next, *h = *h, int16(i+1)
+	}
+	return c.pages.Page(c.blocks[idx[0]].page), idx[0], 0
+}
+
+// claim takes a block to reuse (written back first if dirty) out of the
+// cache, and marks it busy until block puts it back.
+func (c *cache) claim() (int, errno.Errno) {
 	i := c.victim()
 	if err := c.writeBack(i); err != 0 {
-		return nil, 0, err
+		return 0, err
 	}
 	b := &c.blocks[i]
 	if b.num >= 0 {
 		c.unhash(i)
 		b.num = -1
 	}
-	page := c.pages.Page(b.page)
-	if fill {
-		if err := c.disk.Read(uint64(num*BlockSize/512), b.page, c.span(num)); err != 0 {
-			return nil, 0, errno.EIO
-		}
-	} else {
-		clear(page)
+	b.busy = true
+	return i, 0
+}
+
+// drop gives claimed blocks back empty.
+func (c *cache) drop(idx []int) {
+	for _, i := range idx {
+		c.blocks[i].busy = false
 	}
-	b.num, b.used = num, true
-	h := &c.heads[hashOf(num)]
-	b.next, *h = *h, int16(i+1)
-	return page, i, 0
 }
 
 // victim picks the block to reuse: the clock hand's next block that was
-// not used since it last passed.
+// not used since it last passed (an empty one at once), never a busy one.
 func (c *cache) victim() int {
 	for {
 		i := c.hand
 		if c.hand++; c.hand == c.nblk {
 			c.hand = 0
 		}
-		if !c.blocks[i].used || c.blocks[i].num < 0 {
+		b := &c.blocks[i]
+		switch {
+		case b.busy:
+		case !b.used || b.num < 0:
 			return i
+		default:
+			b.used = false
 		}
-		c.blocks[i].used = false
 	}
 }
 

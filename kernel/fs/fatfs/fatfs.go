@@ -27,12 +27,14 @@ import (
 	"github.com/gobare/gobare/kernel/vfs"
 )
 
-// Disk is the block device: 512-byte sectors read into and written from
-// pages that Pages gave (their number is what the device needs, a
-// physical address in the kernel), and a flush of its write cache.
+// Disk is the block device: n bytes from sector on (512-byte sectors)
+// read into or written from pages that Pages gave, one after the other
+// (a page's number is what the device needs, a physical address in the
+// kernel; all but the last page are filled), and a flush of its write
+// cache.
 type Disk interface {
-	Read(sector uint64, page uintptr, n uint32) errno.Errno
-	Write(sector uint64, page uintptr, n uint32) errno.Errno
+	Read(sector uint64, pages []uintptr, n uint32) errno.Errno
+	Write(sector uint64, pages []uintptr, n uint32) errno.Errno
 	Flush() errno.Errno
 }
 

@@ -28,9 +28,15 @@ func TestWriteSyncRemount(t *testing.T) {
 			t.Fatalf("Sync = %v, %d flushes", err, d.flushes)
 		}
 		closeFile(f)
-		fs2, _ := mount(t, img)
+		if d.writes > 20 {
+			t.Errorf("spc %d: the sync took %d requests for 79 blocks of data", spc, d.writes)
+		}
+		fs2, d2 := mount(t, img)
 		if got := readFile(t, fs2, "data.bin"); !bytes.Equal(got, data) {
 			t.Fatalf("spc %d: read back %d bytes, want %d the same", spc, len(got), len(data))
+		}
+		if d2.reads > 20 {
+			t.Errorf("spc %d: reading it back took %d requests", spc, d2.reads)
 		}
 		var st vfs.Stat
 		n, _ := fs2.Lookup([]byte("DATA.BIN"))

@@ -133,32 +133,59 @@ func orNoSpace(err errno.Errno) errno.Errno {
 
 // writeData writes p (or, p nil, n zero bytes) at off, growing the chain
 // as it goes, and records the new size and first cluster in the entry.
+// Clusters that follow each other on the device are written as one
+// extent (extent), so that the cache sees whole blocks and need not read
+// them first.
 func (fs *FS) writeData(in *inode, p []byte, n int, off int64) (int, errno.Errno) {
-	cs := int64(fs.g.ClusterSize)
 	done := 0
 	var err errno.Errno
 	for done < n {
-		var ok bool
-		idx, at := fs.g.clusterIndex(off)
-		if ok, err = fs.seek(&in.cur, idx, true); err != 0 || !ok {
+		var start int64
+		var k int
+		if start, k, err = fs.extent(in, off, n-done); k == 0 {
 			break
 		}
-		k := min(int64(n-done), cs-at)
 		var src []byte
 		if p != nil {
-			src = p[done : done+int(k)]
+			src = p[done : done+k]
 		}
-		if err = fs.c.write(src, int(k), fs.g.ClusterOffset(in.cur.clus)+at); err != 0 {
+		if err = fs.c.write(src, k, start); err != 0 {
 			break
 		}
-		done += int(k)
-		off += k
+		done += k
+		off += int64(k)
 		in.size = uint32(max(int64(in.size), off))
 	}
 	if serr := fs.save(in); err == 0 {
 		err = serr
 	}
 	return done, err
+}
+
+// maxExtent bounds how much one extent covers.
+const maxExtent = 256 << 10
+
+// extent finds where byte off of the file is on the device and how many
+// of the next want bytes follow it there contiguously, growing the chain
+// as needed; the cursor is left on the extent's last cluster. k is 0 when
+// not even one byte could be placed (err says why).
+func (fs *FS) extent(in *inode, off int64, want int) (start int64, k int, err errno.Errno) {
+	cs := int64(fs.g.ClusterSize)
+	idx, at := fs.g.clusterIndex(off)
+	ok, err := fs.seek(&in.cur, idx, true)
+	if err != 0 || !ok {
+		return 0, 0, err
+	}
+	start = fs.g.ClusterOffset(in.cur.clus) + at
+	k = int(min(int64(want), cs-at))
+	for k < want && k < maxExtent {
+		prev := in.cur.clus
+		if ok, serr := fs.seek(&in.cur, in.cur.idx+1, true); serr != 0 || !ok || in.cur.clus != prev+1 {
+			break // the next cluster is elsewhere (or there is none): the next extent starts there
+		}
+		k += int(min(int64(want-k), cs))
+	}
+	return start, k, 0
 }
 
 func (f *file) Size() (int64, bool) { return int64(f.in.size), true }

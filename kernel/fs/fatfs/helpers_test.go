@@ -11,24 +11,32 @@ import (
 type memDisk struct {
 	img     []byte
 	pages   *fakePages
+	reads   int
 	writes  int
 	flushes int
 	broken  bool // every read and write fails
 }
 
-func (d *memDisk) Read(sector uint64, page uintptr, n uint32) errno.Errno {
-	if d.broken || int(sector)*512+int(n) > len(d.img) {
+func (d *memDisk) Read(sector uint64, pages []uintptr, n uint32) errno.Errno {
+	if d.broken || int(sector)*512+int(n) > len(d.img) || int(n) > len(pages)*BlockSize {
 		return errno.EIO
 	}
-	copy(d.pages.Page(page)[:n], d.img[sector*512:])
+	img := d.img[sector*512 : sector*512+uint64(n)]
+	for _, pg := range pages {
+		img = img[copy(d.pages.Page(pg), img):]
+	}
+	d.reads++
 	return 0
 }
 
-func (d *memDisk) Write(sector uint64, page uintptr, n uint32) errno.Errno {
-	if d.broken || int(sector)*512+int(n) > len(d.img) {
+func (d *memDisk) Write(sector uint64, pages []uintptr, n uint32) errno.Errno {
+	if d.broken || int(sector)*512+int(n) > len(d.img) || int(n) > len(pages)*BlockSize {
 		return errno.EIO
 	}
-	copy(d.img[sector*512:], d.pages.Page(page)[:n])
+	img := d.img[sector*512 : sector*512+uint64(n)]
+	for _, pg := range pages {
+		img = img[copy(img, d.pages.Page(pg)):]
+	}
 	d.writes++
 	return 0
 }

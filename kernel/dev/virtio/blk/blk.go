@@ -6,8 +6,9 @@
 //
 // One request is in flight at a time and the driver waits for it by
 // polling the used ring (no interrupts, as for the console): a request
-// is three descriptors chained — the header the device reads, the data,
-// and the status byte the device writes (§5.2.6). A device that answers
+// is a chain of descriptors — the header the device reads, a page of
+// data each (up to the queue's size less two: 248 KiB), and the status
+// byte the device writes (§5.2.6). A device that answers
 // with an error, or not at all within deviceTimeout, gives EIO.
 package blk
 
@@ -45,11 +46,11 @@ const statusOff = 16
 // deviceTimeout bounds the wait for one request, in nanoseconds.
 const deviceTimeout = 30e9
 
-// Descriptor numbers of a request's three parts.
+// Descriptor numbers of a request's parts: the header, then the data
+// pages, then the status.
 const (
 	descHeader = 0
 	descData   = 1
-	descStatus = 2
 )
 
 var (
@@ -107,18 +108,19 @@ func Sectors() uint64 { return sectors }
 func ReadOnly() bool { return readOnly }
 
 // Read reads n bytes (a multiple of SectorSize) from sector on into the
-// memory at physical address phys.
-func Read(sector, phys uint64, n uint32) errno.Errno {
-	return transfer(typeIn, sector, phys, n)
+// pages at the physical addresses pages, one after the other, each but
+// the last filled.
+func Read(sector uint64, pages []uintptr, n uint32) errno.Errno {
+	return transfer(typeIn, sector, pages, n)
 }
 
-// Write writes n bytes (a multiple of SectorSize) at physical address
-// phys to sector on.
-func Write(sector, phys uint64, n uint32) errno.Errno {
+// Write writes n bytes (a multiple of SectorSize) from the pages at
+// physical addresses pages to sector on.
+func Write(sector uint64, pages []uintptr, n uint32) errno.Errno {
 	if readOnly {
 		return errno.EROFS
 	}
-	return transfer(typeOut, sector, phys, n)
+	return transfer(typeOut, sector, pages, n)
 }
 
 // Flush returns once every write the device completed is on its
@@ -128,14 +130,32 @@ func Flush() errno.Errno {
 	if !flushes {
 		return 0
 	}
-	return transfer(typeFlush, 0, 0, 0)
+	return request(typeFlush, 0, nil, 0)
 }
 
-// transfer sends one request and waits for it: header, data (none for a
-// flush) and status chained (§5.2.6). The device writes the data of a
-// read, reads that of a write.
-func transfer(typ uint32, sector, phys uint64, n uint32) errno.Errno {
-	if !up || n%SectorSize != 0 || sector > sectors || uint64(n/SectorSize) > sectors-sector {
+// transfer moves n bytes in requests of as many pages as the queue has
+// descriptors for (two go to the header and the status).
+func transfer(typ uint32, sector uint64, pages []uintptr, n uint32) errno.Errno {
+	if n%SectorSize != 0 || uint64(len(pages))*mem.PageSize < uint64(n) {
+		return errno.EIO
+	}
+	per := int(queue.Size()) - 2
+	for n > 0 {
+		k := min(len(pages), per)
+		bytes := min(n, uint32(k)*mem.PageSize)
+		if err := request(typ, sector, pages[:k], bytes); err != 0 {
+			return err
+		}
+		pages, sector, n = pages[k:], sector+uint64(bytes/SectorSize), n-bytes
+	}
+	return 0
+}
+
+// request sends one request and waits for it: the header, a descriptor
+// per page of data (none for a flush), and the status, chained (§5.2.6).
+// The device writes the data of a read, reads that of a write.
+func request(typ uint32, sector uint64, pages []uintptr, n uint32) errno.Errno {
+	if !up || sector > sectors || uint64(n/SectorSize) > sectors-sector {
 		return errno.EIO
 	}
 	putLe32(req[0:], typ)
@@ -144,14 +164,16 @@ func transfer(typ uint32, sector, phys uint64, n uint32) errno.Errno {
 	putLe32(req[12:], uint32(sector>>32))
 	req[statusOff] = 0xFF // a status the device never writes
 	queue.SetBuffer(descHeader, reqPhys, 16, false)
-	queue.SetBuffer(descStatus, reqPhys+statusOff, 1, true)
-	if n > 0 {
-		queue.SetBuffer(descData, phys, n, typ == typeIn)
-		queue.Chain(descHeader, descData)
-		queue.Chain(descData, descStatus)
-	} else {
-		queue.Chain(descHeader, descStatus)
+	last := uint16(descHeader)
+	for i, p := range pages {
+		d := uint16(descData + i)
+		queue.SetBuffer(d, uint64(p), min(n, mem.PageSize), typ == typeIn)
+		queue.Chain(last, d)
+		last, n = d, n-min(n, mem.PageSize)
 	}
+	status := last + 1
+	queue.SetBuffer(status, reqPhys+statusOff, 1, true)
+	queue.Chain(last, status)
 	queue.Offer(descHeader)
 	dev.Notify(&queue)
 	start := timer.Nanotime()
