@@ -1,10 +1,9 @@
 package vfs_test
 
 import (
-	"bytes"
-	"fmt"
 	"testing"
 
+	"github.com/gobare/gobare/internal/kfstest"
 	"github.com/gobare/gobare/kernel/errno"
 	"github.com/gobare/gobare/kernel/fs/cpiofs"
 	"github.com/gobare/gobare/kernel/fs/devfs"
@@ -12,42 +11,6 @@ import (
 	"github.com/gobare/gobare/kernel/fs/tmpfs"
 	"github.com/gobare/gobare/kernel/vfs"
 )
-
-// archive builds a newc cpio archive of name, mode, data triples.
-func archive(entries ...[3]string) []byte {
-	var b bytes.Buffer
-	pad := func() {
-		for b.Len()%4 != 0 {
-			b.WriteByte(0)
-		}
-	}
-	add := func(ino int, name string, mode int, data string) {
-		fmt.Fprintf(&b, "070701%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x",
-			ino, mode, 0, 0, 1, 1700000000, len(data), 0, 0, 0, 0, len(name)+1, 0)
-		b.WriteString(name + "\x00")
-		pad()
-		b.WriteString(data)
-		pad()
-	}
-	for i, e := range entries {
-		var mode int
-		fmt.Sscanf(e[1], "%o", &mode)
-		add(i+1, e[0], mode, e[2])
-	}
-	add(0, "TRAILER!!!", 0, "")
-	return b.Bytes()
-}
-
-// pages hands out pages from Go memory, each its own allocation (the
-// tmpfs keeps pointers into them).
-type pages struct{ p []*[4096]byte }
-
-func (p *pages) Alloc() (uintptr, bool) {
-	p.p = append(p.p, new([4096]byte))
-	return uintptr(len(p.p)), true
-}
-func (p *pages) FreeFrame(uintptr)      {}
-func (p *pages) Page(pg uintptr) []byte { return p.p[pg-1][:] }
 
 var (
 	archiveFS cpiofs.FS
@@ -60,7 +23,7 @@ var (
 func setUp(t *testing.T, mount string) {
 	t.Helper()
 	vfs.Unmount()
-	archiveFS.Archive = archive(
+	archiveFS.Archive = kfstest.Files(
 		[3]string{"a.txt", "100644", "hello"},
 		[3]string{"sub", "40755", ""},
 		[3]string{"sub/b.txt", "100644", "nested"},
@@ -71,7 +34,7 @@ func setUp(t *testing.T, mount string) {
 		[3]string{"tmp/go-build1/x.test", "100755", "ELF"},
 	)
 	vfs.Mount([]byte(mount), &archiveFS, false)
-	tmpFS.Init(&pages{}, func() int64 { return 0 })
+	tmpFS.Init(&kfstest.Pages{}, func() int64 { return 0 })
 	vfs.Mount([]byte("/tmp"), &tmpFS, true)
 	vfs.Mount([]byte("/dev"), &devFS, true)
 	vfs.SetCwd([]byte(mount))
@@ -428,8 +391,8 @@ func TestDotDotAfterSymlink(t *testing.T) {
 func TestNewNameBelowTmp(t *testing.T) {
 	vfs.Unmount()
 	var rootFS, tmp tmpfs.FS
-	rootFS.Init(&pages{}, func() int64 { return 0 })
-	tmp.Init(&pages{}, func() int64 { return 0 })
+	rootFS.Init(&kfstest.Pages{}, func() int64 { return 0 })
+	tmp.Init(&kfstest.Pages{}, func() int64 { return 0 })
 	vfs.Mount([]byte("/"), &rootFS, false)
 	vfs.Mount([]byte("/tmp"), &tmp, true)
 	if err := vfs.Mkdir(nil, []byte("/tmp/work"), 0o755); err != 0 {

@@ -1,33 +1,16 @@
 package etcfs
 
 import (
-	"bytes"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/gobare/gobare/internal/kfstest"
 	"github.com/gobare/gobare/kernel/errno"
 	"github.com/gobare/gobare/kernel/fs/cpiofs"
 	"github.com/gobare/gobare/kernel/vfs"
 	"github.com/u-root/u-root/pkg/cpio"
 )
-
-// archive packs records into a newc archive, as mkimage does.
-func archive(t *testing.T, recs ...cpio.Record) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	w := cpio.Newc.Writer(&buf)
-	for i, r := range recs {
-		r.Ino = uint64(i + 1)
-		if err := w.WriteRecord(r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := cpio.WriteTrailer(w); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
 
 func read(t *testing.T, fs *FS, rel string) (string, errno.Errno) {
 	t.Helper()
@@ -98,7 +81,7 @@ func TestEtcAlone(t *testing.T) {
 // TestEtcWithArchive: the archive's names show beside the kernel's, its
 // own passwd hidden by the kernel's, its links and directories intact.
 func TestEtcWithArchive(t *testing.T) {
-	a := archive(t,
+	a := kfstest.Archive(
 		cpio.Directory(".", 0o755),
 		cpio.Symlink("localtime", "zoneinfo/Europe/Berlin"),
 		cpio.StaticFile("passwd", "archive's passwd\n", 0o644),

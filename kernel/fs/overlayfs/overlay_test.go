@@ -6,46 +6,13 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/gobare/gobare/internal/kfstest"
 	"github.com/gobare/gobare/kernel/errno"
 	"github.com/gobare/gobare/kernel/fs/cpiofs"
 	"github.com/gobare/gobare/kernel/fs/overlayfs"
 	"github.com/gobare/gobare/kernel/fs/tmpfs"
 	"github.com/gobare/gobare/kernel/vfs"
 )
-
-// archive builds a newc cpio archive of name, mode, data triples.
-func archive(entries ...[3]string) []byte {
-	var b bytes.Buffer
-	pad := func() {
-		for b.Len()%4 != 0 {
-			b.WriteByte(0)
-		}
-	}
-	add := func(ino int, name string, mode int, data string) {
-		fmt.Fprintf(&b, "070701%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x%08x",
-			ino, mode, 0, 0, 1, 1700000000, len(data), 0, 0, 0, 0, len(name)+1, 0)
-		b.WriteString(name + "\x00")
-		pad()
-		b.WriteString(data)
-		pad()
-	}
-	for i, e := range entries {
-		var mode int
-		fmt.Sscanf(e[1], "%o", &mode)
-		add(i+1, e[0], mode, e[2])
-	}
-	add(0, "TRAILER!!!", 0, "")
-	return b.Bytes()
-}
-
-type pages struct{ p []*[4096]byte }
-
-func (p *pages) Alloc() (uintptr, bool) {
-	p.p = append(p.p, new([4096]byte))
-	return uintptr(len(p.p)), true
-}
-func (p *pages) FreeFrame(uintptr)      {}
-func (p *pages) Page(pg uintptr) []byte { return p.p[pg-1][:] }
 
 var (
 	lower   cpiofs.FS
@@ -58,7 +25,7 @@ var (
 func setUp(t *testing.T) []byte {
 	t.Helper()
 	vfs.Unmount()
-	lower.Archive = archive(
+	lower.Archive = kfstest.Files(
 		[3]string{"a.txt", "100644", "hello"},
 		[3]string{"sub", "40755", ""},
 		[3]string{"sub/b.txt", "100600", "nested"},
@@ -67,7 +34,7 @@ func setUp(t *testing.T) []byte {
 		[3]string{"link", "120777", "a.txt"},
 	)
 	upper.InoBase = 1 << 32
-	upper.Init(&pages{}, func() int64 { return 1800000000e9 })
+	upper.Init(&kfstest.Pages{}, func() int64 { return 1800000000e9 })
 	overlay = overlayfs.FS{Lower: &lower, Upper: &upper}
 	overlay.Init()
 	vfs.Mount([]byte("/work"), &overlay, false)

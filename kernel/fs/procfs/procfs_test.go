@@ -5,35 +5,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gobare/gobare/internal/kfstest"
 	"github.com/gobare/gobare/kernel/errno"
 	"github.com/gobare/gobare/kernel/vfs"
 	"github.com/gobare/gobare/kernel/vm"
 )
-
-// fakePages hands out pages from Go memory and counts what is held.
-type fakePages struct {
-	pages [][PageSize]byte
-	free  []uintptr
-	held  int
-	limit int
-}
-
-func (p *fakePages) Alloc() (uintptr, bool) {
-	if p.held == p.limit {
-		return 0, false
-	}
-	p.held++
-	if n := len(p.free); n > 0 {
-		pg := p.free[n-1]
-		p.free = p.free[:n-1]
-		return pg, true
-	}
-	p.pages = append(p.pages, [PageSize]byte{})
-	return uintptr(len(p.pages)), true
-}
-
-func (p *fakePages) FreeFrame(pg uintptr)   { p.held--; p.free = append(p.free, pg) }
-func (p *fakePages) Page(pg uintptr) []byte { return p.pages[pg-1][:] }
 
 // dummyFile is an open file for the descriptor table.
 type dummyFile struct {
@@ -48,7 +24,7 @@ func (d *dummyFile) Stat(st *vfs.Stat) errno.Errno {
 
 // newTestFS is /proc over a made-up process: argv "prog a b", two
 // variables, descriptors 0 and 4, three regions of which one is the stack.
-func newTestFS(t *testing.T, regions int) (*FS, *fakePages) {
+func newTestFS(t *testing.T, regions int) (*FS, *kfstest.Pages) {
 	t.Helper()
 	src := &Source{
 		Args:       []byte("/bin/prog\x00a\x00b\x00"),
@@ -76,7 +52,7 @@ func newTestFS(t *testing.T, regions int) (*FS, *fakePages) {
 	src.Regions = func() []vm.Region { return rs }
 	src.FDs.Install(&dummyFile{mode: vfs.ModeCharDev | 0o620}, 0, false)
 	src.FDs.Install(&dummyFile{mode: vfs.ModeFIFO | 0o600}, 4, false)
-	pages := &fakePages{limit: 1000}
+	pages := &kfstest.Pages{Limit: 1000}
 	return &FS{Src: src, Pages: pages}, pages
 }
 
@@ -142,8 +118,8 @@ func TestProcessFiles(t *testing.T) {
 	if got := readAll(t, fs, "cpuinfo"); got != "processor\t: 0\nvendor_id\t: Test\n\n" {
 		t.Errorf("cpuinfo = %q", got)
 	}
-	if pages.held != 0 {
-		t.Errorf("%d pages held after every file closed", pages.held)
+	if pages.InUse != 0 {
+		t.Errorf("%d pages held after every file closed", pages.InUse)
 	}
 }
 
@@ -157,8 +133,8 @@ func TestSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	size, _ := f.Size()
-	if size <= PageSize || pages.held < 2 {
-		t.Fatalf("maps of 300 regions: %d bytes in %d pages", size, pages.held)
+	if size <= PageSize || pages.InUse < 2 {
+		t.Fatalf("maps of 300 regions: %d bytes in %d pages", size, pages.InUse)
 	}
 	all := make([]byte, size+10)
 	k, _ := f.ReadAt(all, 0)
@@ -173,11 +149,11 @@ func TestSnapshot(t *testing.T) {
 	}
 	fs.Src.Threads = func() int { return 99 }
 	vfs.Put(f)
-	if pages.held != 0 {
-		t.Errorf("%d pages held after close", pages.held)
+	if pages.InUse != 0 {
+		t.Errorf("%d pages held after close", pages.InUse)
 	}
 	// Out of pages: the text is cut, not corrupt.
-	pages.limit = 1
+	pages.Limit = 1
 	n, _ = fs.Lookup([]byte("1/maps"))
 	f, _ = fs.Open(n, vfs.ReadOnly)
 	size, _ = f.Size()
@@ -295,7 +271,7 @@ func (r readerOf) Read(p []byte) (int, error) {
 }
 
 func TestTextNumbers(t *testing.T) {
-	pages := &fakePages{limit: 4}
+	pages := &kfstest.Pages{Limit: 4}
 	tx := Text{pages: pages}
 	tx.Dec(0)
 	tx.Byte(' ')
