@@ -14,12 +14,13 @@ DEMO    ?= ./tests/programs/demo
 # tests/crossbuild_test.go; it is needed on Linux hosts only.
 # ovmf (UEFI firmware) and grub-efi-amd64-bin (GRUB's UEFI modules, added
 # below when the distribution has it) let tests/screen_test.go boot the
-# GRUB CD image under UEFI.
-DEB_PACKAGES  := qemu-system-x86 grub-pc-bin grub-common xorriso mtools qemu-user-static ovmf
+# GRUB CD image under UEFI. dosfstools (mkfs.fat, fsck.fat; Linux hosts)
+# lets tests/disk_test.go check the volumes the kernel writes.
+DEB_PACKAGES  := qemu-system-x86 grub-pc-bin grub-common xorriso mtools qemu-user-static ovmf dosfstools
 BREW_PACKAGES := qemu xorriso mtools i686-elf-grub
-DNF_PACKAGES  := qemu-system-x86 grub2-tools-extra grub2-pc-modules grub2-efi-x64-modules xorriso mtools qemu-user-static
+DNF_PACKAGES  := qemu-system-x86 grub2-tools-extra grub2-pc-modules grub2-efi-x64-modules xorriso mtools qemu-user-static dosfstools
 NEEDED_TOOLS  := qemu-system-x86_64 grub-mkrescue xorriso mformat
-LINUX_TOOLS   := qemu-aarch64-static
+LINUX_TOOLS   := qemu-aarch64-static fsck.fat
 
 .PHONY: all deps run test lint bench soak matrix clean mkimage conformance fuzz fuzz-syscalls
 
