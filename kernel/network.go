@@ -2,14 +2,26 @@ package kernel
 
 import (
 	"github.com/gobare/gobare/kernel/console"
+	"github.com/gobare/gobare/kernel/dev/lapic"
+	"github.com/gobare/gobare/kernel/dev/pic"
 	virtnet "github.com/gobare/gobare/kernel/dev/virtio/net"
+	"github.com/gobare/gobare/kernel/irq"
 )
+
+// netVector is the receive interrupt's vector (MSI-X, through the local
+// APIC): that of legacy line 11, which the kernel never routes when the
+// APICs are in use (setUpInterrupts routes the keyboard and COM1 only),
+// since vectors above 47 share one entry stub that cannot tell them
+// apart (kernel/trap/vectors_amd64.s).
+const netVector = pic.IRQBase + 11
 
 // startNetwork brings up the virtio network device when the machine has
 // one (mkimage run -net), which devfs then offers as /dev/net0, and says
-// so with its Ethernet address.
+// so with its Ethernet address. With the APICs routing interrupts, a
+// received frame interrupts at netVector.
 func startNetwork() {
-	ok, why := virtnet.Init(&frames, &kernelSpace)
+	irqs := virtnet.Interrupt{Use: irq.UsingAPIC(), Vector: netVector, APICID: lapic.ID()}
+	ok, why := virtnet.Init(&frames, &kernelSpace, irqs)
 	switch {
 	case !ok && why != "":
 		console.Print("gobare: virtio network: ")
@@ -19,6 +31,9 @@ func startNetwork() {
 		var mac [macLen]byte
 		console.Print("gobare: network: virtio-net, MAC ")
 		console.Write(formatMAC(mac[:]))
+		if virtnet.Interrupts() {
+			console.Print(", MSI-X")
+		}
 		console.Print(", /dev/net0\n")
 	}
 }

@@ -66,6 +66,8 @@ func handleTrap(f *trap.Frame) {
 			}
 		}
 		irq.EndOfInterrupt(pic.IRQKeyboard)
+	case f.Vector == netVector: // a frame arrived; devfs.Poll below takes it
+		lapic.EOI()
 	case f.Vector == lapic.SpuriousVector:
 		// A spurious APIC interrupt: nothing to do, and no EOI (SDM Vol.
 		// 3A §10.9).

@@ -17,7 +17,8 @@ const (
 )
 
 // availNoInterrupt asks the device not to interrupt when it uses a
-// buffer (virtio 1.2 §2.7.7, VIRTQ_AVAIL_F_NO_INTERRUPT): gobare polls.
+// buffer (virtio 1.2 §2.7.7, VIRTQ_AVAIL_F_NO_INTERRUPT): gobare polls,
+// except on queues given an MSI-X vector (Device.UseMSIX).
 const availNoInterrupt = 1
 
 // Desc is one entry of the descriptor table (virtio 1.2 §2.7.5): a
@@ -82,9 +83,10 @@ type Queue struct {
 	// Physical addresses of the three parts, for the device.
 	DescPhys, AvailPhys, UsedPhys uint64
 
-	nextAvail uint16 // the driver's copy of avail.Idx
-	nextUsed  uint16 // the next used entry to read
-	notify    uintptr
+	nextAvail  uint16 // the driver's copy of avail.Idx
+	nextUsed   uint16 // the next used entry to read
+	notify     uintptr
+	interrupts bool // the device may interrupt for this queue (UseMSIX)
 }
 
 // Init lays out a queue of size entries (a power of two, 1 to
@@ -139,7 +141,11 @@ func (q *Queue) Offer(i uint16) {
 // atomic store: it orders the ring entries before it (the barrier of
 // §2.7.13.3) and cannot be torn.
 func (q *Queue) storeAvail() {
-	atomic.StoreUint32((*uint32)(unsafe.Pointer(&q.avail.Flags)), availNoInterrupt|uint32(q.nextAvail)<<16)
+	flags := uint32(availNoInterrupt)
+	if q.interrupts {
+		flags = 0
+	}
+	atomic.StoreUint32((*uint32)(unsafe.Pointer(&q.avail.Flags)), flags|uint32(q.nextAvail)<<16)
 }
 
 // usedIdx reads the device's index in the used ring, atomically and

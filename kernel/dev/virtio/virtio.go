@@ -6,9 +6,10 @@
 // mem.DirectMapBase+p). Device types (console/, blk/, later network)
 // build on it.
 //
-// Interrupts are off (the PCI command register's INTx disable, and
-// VIRTQ_AVAIL_F_NO_INTERRUPT in every queue): drivers poll their used
-// rings when the kernel is entered.
+// INTx is off (the PCI command register's INTx disable) and so is every
+// queue's interrupt (VIRTQ_AVAIL_F_NO_INTERRUPT): drivers poll their used
+// rings when the kernel is entered, unless they give a queue an MSI-X
+// vector (msix.go).
 package virtio
 
 import (

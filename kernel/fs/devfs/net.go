@@ -22,10 +22,10 @@ type netFile struct{ vfs.Base }
 
 var netDev netFile
 
-// netWanted: a read found no frame, or a writer no room (or epoll asked
-// and it was not ready), so someone may be waiting for what only a Poll
-// will notice.
-var netWanted bool
+// rxWanted: a read found no frame (or epoll asked and none was there);
+// txWanted: a write found no room (or epoll asked). Someone may be
+// waiting for what only a Poll will notice.
+var rxWanted, txWanted bool
 
 // netKey is the key readers and writers of /dev/net0 wait on.
 func netKey() uintptr { return vfs.KeyOf(&netDev) }
@@ -48,13 +48,16 @@ func pollNet() {
 }
 
 // netWaiting reports whether the timer must keep coming to look at the
-// device for a waiter.
-func netWaiting() bool { return netWanted && virtnet.Up() }
+// device for a waiter: one waiting to send (the transmit queue does not
+// interrupt), or to receive when the receive queue does not either.
+func netWaiting() bool {
+	return virtnet.Up() && (txWanted || rxWanted && !virtnet.Interrupts())
+}
 
 // Read takes one received frame.
 func (f *netFile) Read(p []byte) (int, errno.Errno) {
 	n, ok := virtnet.Recv(p)
-	netWanted = !ok
+	rxWanted = !ok
 	if !ok {
 		return 0, errno.EAGAIN
 	}
@@ -67,8 +70,9 @@ func (f *netFile) Write(p []byte) (int, errno.Errno) {
 	if len(p) < virtnet.MinFrame || len(p) > virtnet.MaxFrame {
 		return 0, errno.EINVAL
 	}
-	if !virtnet.Send(p) {
-		netWanted = true
+	ok := virtnet.Send(p)
+	txWanted = !ok
+	if !ok {
 		return 0, errno.EAGAIN
 	}
 	return len(p), 0
@@ -76,14 +80,16 @@ func (f *netFile) Write(p []byte) (int, errno.Errno) {
 
 func (f *netFile) Events() uint32 {
 	var ev uint32
+	// An epoll waiter may be waiting for what is not ready.
 	if virtnet.Readable() {
 		ev |= vfs.EventIn
+	} else {
+		rxWanted = true
 	}
 	if virtnet.Writable() {
 		ev |= vfs.EventOut
-	}
-	if ev != vfs.EventIn|vfs.EventOut {
-		netWanted = true // an epoll waiter may be waiting for it
+	} else {
+		txWanted = true
 	}
 	return ev
 }

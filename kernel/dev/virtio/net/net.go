@@ -11,8 +11,11 @@
 // 1514 bytes of frame (§5.1.6.3.1: without mergeable buffers and offloads a
 // receive buffer must hold 1526 bytes).
 //
-// Like the console (kernel/dev/virtio/console), the device raises no
-// interrupts: Poll looks at the used rings when the kernel is entered.
+// Poll looks at the used rings when the kernel is entered. Where the
+// kernel routes interrupts through the APICs, the receive queue also
+// interrupts through MSI-X (virtio.Device.UseMSIX), so that a frame's
+// arrival enters the kernel at once; elsewhere the kernel polls while
+// someone waits (devfs.PollDeadline).
 package net
 
 import (
@@ -76,13 +79,24 @@ var (
 	rxSeen  uint16 // the receive ring's used index at the last Poll
 	txSeen  uint16 // the transmit ring's used index at the last Poll
 	dropped uint64 // frames received that were too short to carry a header
+	// interrupts: the receive queue interrupts (MSI-X).
+	interrupts bool
 )
+
+// Interrupt says where the receive queue's interrupt goes: a vector on a
+// local APIC. Without it the driver is polled only.
+type Interrupt struct {
+	Use    bool
+	Vector uint8
+	APICID uint8
+}
 
 // Init looks for a virtio network device on the PCI bus and brings it up
 // (virtio 1.2 §3.1.1 and §5.1.5): features, the two queues with their
-// buffers, every receive buffer offered. It reports whether the device is
-// up; why says what failed ("" when there is no device).
-func Init(frames *mem.FrameAllocator, space *mem.PageTable) (ok bool, why string) {
+// buffers, every receive buffer offered, the receive interrupt when irq
+// asks for one and the device can. It reports whether the device is up;
+// why says what failed ("" when there is no device).
+func Init(frames *mem.FrameAllocator, space *mem.PageTable, irq Interrupt) (ok bool, why string) {
 	a, found := pci.Find(virtio.VendorID, netIDs[:])
 	if !found {
 		return false, ""
@@ -118,6 +132,7 @@ func Init(frames *mem.FrameAllocator, space *mem.PageTable) (ok bool, why string
 		rx.q.Offer(uint16(i))
 	}
 	txFree = tx.n
+	interrupts = irq.Use && dev.UseMSIX(&rx.q, irq.Vector, irq.APICID, space)
 	dev.Ready() // DRIVER_OK (§3.1.1 step 8)
 	dev.Notify(&rx.q)
 	rxSeen, txSeen = rx.q.UsedIndex(), tx.q.UsedIndex()
@@ -147,6 +162,9 @@ func (r *ring) buffers(frames *mem.FrameAllocator) bool {
 
 // Up reports whether the device is running.
 func Up() bool { return up }
+
+// Interrupts reports whether a received frame raises an interrupt.
+func Interrupts() bool { return interrupts }
 
 // MAC returns the device's Ethernet address.
 func MAC() [6]byte { return mac }
