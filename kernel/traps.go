@@ -111,7 +111,7 @@ func exceptionSignal(f *trap.Frame) {
 const vectorPageFault = 14
 
 // pageFault handles a page fault in the program: demand paging, or
-// SIGSEGV when the access is not allowed.
+// SIGSEGV when the access is not allowed, SIGBUS past a mapped file's end.
 func pageFault(f *trap.Frame) {
 	switch linux.Space.HandleFault(uintptr(cpu.ReadCR2()), f.Error) {
 	case vm.FaultHandled:
@@ -125,6 +125,8 @@ func pageFault(f *trap.Frame) {
 		linux.Fault(f, linux.SIGSEGV, linux.SEGV_MAPERR, cpu.ReadCR2())
 	case vm.FaultDenied:
 		linux.Fault(f, linux.SIGSEGV, linux.SEGV_ACCERR, cpu.ReadCR2())
+	case vm.FaultBus:
+		linux.Fault(f, linux.SIGBUS, linux.BUS_ADRERR, cpu.ReadCR2())
 	}
 }
 

@@ -6,6 +6,8 @@ import kerrno "github.com/gobare/gobare/kernel/errno"
 // them and their names).
 const (
 	EPERM        = kerrno.EPERM
+	EACCES       = kerrno.EACCES
+	EOVERFLOW    = kerrno.EOVERFLOW
 	ENOENT       = kerrno.ENOENT
 	ESRCH        = kerrno.ESRCH
 	EINTR        = kerrno.EINTR

@@ -2,6 +2,7 @@ package linux
 
 import (
 	"github.com/gobare/gobare/kernel/mem"
+	"github.com/gobare/gobare/kernel/vfs"
 	"github.com/gobare/gobare/kernel/vm"
 )
 
@@ -46,23 +47,37 @@ func pageRound(n uintptr) uintptr { return (n + mem.PageSize - 1) &^ (mem.PageSi
 // pageAligned reports whether addr is the start of a page.
 func pageAligned(addr uintptr) bool { return addr%mem.PageSize == 0 }
 
-// mmap(addr, length, prot, flags, fd, offset): anonymous memory only,
-// demand-paged; MAP_FIXED replaces, a free hint is honoured.
+// maxFileOff is the largest file offset (Linux's MAX_LFS_FILESIZE).
+const maxFileOff = 1<<63 - 1
+
+// mmap(addr, length, prot, flags, fd, offset): anonymous memory or a
+// file's pages (kernel/vm/file.go), demand-paged; MAP_FIXED replaces, a
+// free hint is honoured. The checks come in Linux's order: the offset's
+// alignment (sys_mmap), the descriptor (ksys_mmap_pgoff), then do_mmap's.
 func sysMmap(c call) uintptr {
 	addr, length, prot, flags, off := c.arg(0), c.arg(1), uint32(c.arg(2)), c.arg(3), c.arg(5)
-	if !pageAligned(off) || length == 0 { // arch/x86/kernel/sys_x86_64.c; do_mmap
+	if !pageAligned(off) {
+		return errno(EINVAL)
+	}
+	var f vfs.File
+	if flags&mapAnonymous == 0 {
+		if f = file(c.arg(4)); f == nil {
+			return errno(EBADF)
+		}
+	}
+	if length == 0 {
 		return errno(EINVAL)
 	}
 	if length = pageRound(length); length == 0 || length > vm.UserTop {
 		return errno(ENOMEM)
 	}
+	if f != nil && off > maxFileOff-length {
+		return errno(EOVERFLOW) // file_mmap_ok
+	}
 	switch flags & mapType {
 	case mapShared, mapPrivate, mapSharedValidate:
 	default:
 		return errno(EINVAL)
-	}
-	if flags&mapAnonymous == 0 {
-		return errno(ENODEV) // no files to map
 	}
 	// MAP_SHARED anonymous memory is shared with child processes; with no
 	// fork, it is the same as private memory.
@@ -79,13 +94,47 @@ func sysMmap(c call) uintptr {
 			return errno(ENOMEM)
 		}
 	}
-	if Space.TooBig(length, prot) {
-		return errno(ENOMEM) // the overcommit heuristic (vm.Space.TooBig)
+	r := vm.Region{Start: addr, End: addr + length, Prot: prot & protRWX}
+	if f != nil {
+		if e := fileMapping(&r, f, flags, off); e != 0 {
+			return errno(e)
+		}
 	}
-	if !Space.Add(addr, addr+length, prot&protRWX) {
+	// The overcommit heuristic (vm.Space.TooBig) counts what Linux
+	// accounts: private writable memory, not a shared file's pages.
+	if r.Flags&vm.Shared == 0 && Space.TooBig(length, prot) {
+		return errno(ENOMEM)
+	}
+	if !Space.Map(r) {
 		return errno(ENOMEM)
 	}
 	return addr
+}
+
+// fileMapping makes r map file f from off, after do_mmap's checks in its
+// order: a shared writable mapping needs a descriptor open for writing
+// (EACCES), any mapping one open for reading (EACCES), and a file that
+// can be mapped (ENODEV). A shared mapping of a file opened read-only may
+// never become writable (vm.NoWrite).
+func fileMapping(r *vm.Region, f vfs.File, flags, off uintptr) int {
+	d := f.Desc()
+	if flags&mapType != mapPrivate {
+		if r.Prot&vm.ProtWrite != 0 && !d.Writable() {
+			return EACCES
+		}
+		r.Flags = vm.Shared
+		if !d.Writable() {
+			r.Flags |= vm.NoWrite
+		}
+	}
+	if !d.Readable() {
+		return EACCES
+	}
+	if f.MapKind() == vfs.MapNone {
+		return ENODEV
+	}
+	r.File, r.Off = f, int64(off)
+	return 0
 }
 
 // fixedRange checks the address of a MAP_FIXED mapping as Linux's
@@ -153,6 +202,9 @@ func sysMprotect(c call) uintptr {
 	if grows != 0 {
 		return errno(EINVAL) // no region grows
 	}
+	if prot&vm.ProtWrite != 0 && Space.WriteForbidden(addr, addr+length) {
+		return errno(EACCES) // a shared mapping of a file opened read-only
+	}
 	if !Space.Protect(addr, addr+length, prot&protRWX) {
 		return errno(ENOMEM) // the splits would not fit in the region table
 	}
@@ -216,4 +268,34 @@ func sysMadvise(c call) uintptr {
 	}
 	return 0
 	// LAB 6 END
+}
+
+// msync flags (Linux uapi mman-common.h).
+const (
+	msAsync      = 1
+	msInvalidate = 2
+	msSync       = 4
+)
+
+// msync(addr, length, flags), in Linux's order (mm/msync.c): unknown
+// flags, a misaligned address or MS_ASYNC with MS_SYNC EINVAL, a range
+// that wraps ENOMEM, an empty range 0, a hole in the range ENOMEM. There
+// is nothing to write back: a shared mapping maps the file's own frames
+// (kernel/vm/file.go), so its writes are in the file already.
+func sysMsync(c call) uintptr {
+	addr, length, flags := c.arg(0), c.arg(1), c.arg(2)
+	if flags&^(msAsync|msInvalidate|msSync) != 0 || !pageAligned(addr) || flags&msAsync != 0 && flags&msSync != 0 {
+		return errno(EINVAL)
+	}
+	length = pageRound(length)
+	if addr+length < addr {
+		return errno(ENOMEM)
+	}
+	if length == 0 {
+		return 0
+	}
+	if !Space.Covered(addr, addr+length) {
+		return errno(ENOMEM)
+	}
+	return 0
 }

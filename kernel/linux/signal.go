@@ -36,6 +36,7 @@ const (
 const (
 	SEGV_MAPERR = 1 // no mapping at the address
 	SEGV_ACCERR = 2 // mapping forbids the access
+	BUS_ADRERR  = 2 // no such byte of the mapped object
 	siKernel    = 0x80
 	siTkill     = -6
 	siUser      = 0

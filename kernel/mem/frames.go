@@ -15,6 +15,7 @@ type FrameAllocator struct {
 	free    int      // number of free frames
 	usable  int      // frames ever released: the RAM the allocator manages
 	next    int      // word to start the next search at
+	shares  shares   // holders of shared frames (share.go)
 	// Offset maps physical to virtual addresses: virt = phys + Offset.
 	Offset uintptr
 }
@@ -33,6 +34,7 @@ func (a *FrameAllocator) Init(storage []uint64, top uint64, offset uintptr) bool
 		a.bitmap[i] = 0
 	}
 	a.free, a.usable, a.next, a.Offset = 0, 0, 0, offset
+	a.shares = shares{}
 	return true
 }
 
@@ -99,8 +101,12 @@ func (a *FrameAllocator) Alloc() (uintptr, bool) {
 	return 0, false
 }
 
-// FreeFrame gives a frame back.
+// FreeFrame drops a hold on a frame and gives it back with the last
+// (share.go).
 func (a *FrameAllocator) FreeFrame(phys uintptr) {
+	if a.unshare(phys) {
+		return // another holder keeps it
+	}
 	// LAB 2 BEGIN: mark the frame free again; a frame out of range or already free must change nothing
 	// LAB 2 STUB: f := uint64(phys) / PageSize // naive: trusts its caller
 	// LAB 2 STUB: a.bitmap[f/64] |= 1 << (f % 64)

@@ -57,7 +57,33 @@ type File interface {
 	Path(buf []byte) ([]byte, errno.Errno)
 	// Release is called when the last descriptor referring to it closes.
 	Release()
+	// MapKind says how mmap may map the file, and MapFrame gives a
+	// mapping the frame holding the file's page at off (a multiple of the
+	// page size, below the file's size) when MapKind is MapFrames. A hole
+	// gets its frame then, zeroed. write says the frame will be mapped
+	// writable (MAP_SHARED with PROT_WRITE): its bytes may change without
+	// a Write (a file system that writes pages back marks it dirty). The
+	// frame stays the file's: the mapping takes its own hold
+	// (mem.FrameAllocator.Share), so both may let it go in any order.
+	MapKind() MapKind
+	MapFrame(off int64, write bool) (uintptr, errno.Errno)
 }
+
+// MapKind is how mmap may map a file (File.MapKind).
+type MapKind uint8
+
+const (
+	// MapNone: it cannot be mapped (mmap says ENODEV): directories,
+	// pipes, devices, generated files.
+	MapNone MapKind = iota
+	// MapCopy: its bytes live in no frame of their own but never change
+	// while it is open (the archive): a mapping gets a copy of each page
+	// (ReadAt) when it first touches it, shared or private alike.
+	MapCopy
+	// MapFrames: its pages live in frames that reads, writes and every
+	// mapping share (tmpfs), handed out by MapFrame.
+	MapFrames
+)
 
 // Open flags that live in a description (Linux uapi fcntl.h).
 const (
@@ -115,14 +141,16 @@ func (b *Base) Stat(st *Stat) errno.Errno {
 	*st = Stat{Mode: 0o600, Nlink: 1} // an anonymous file (eventfd, epoll)
 	return 0
 }
-func (b *Base) ReadDir(int64, *Dirent) (bool, errno.Errno) { return false, errno.ENOTDIR }
-func (b *Base) Truncate(int64) errno.Errno                 { return errno.EINVAL }
-func (b *Base) SetAttr(Attr) errno.Errno                   { return 0 } // accepted, kept nowhere
-func (b *Base) Events() uint32                             { return EventIn | EventOut }
-func (b *Base) Pollable() bool                             { return false }
-func (b *Base) Sync() errno.Errno                          { return 0 }
-func (b *Base) Path([]byte) ([]byte, errno.Errno)          { return nil, errno.ENOTDIR }
-func (b *Base) Release()                                   {}
+func (b *Base) ReadDir(int64, *Dirent) (bool, errno.Errno)  { return false, errno.ENOTDIR }
+func (b *Base) Truncate(int64) errno.Errno                  { return errno.EINVAL }
+func (b *Base) SetAttr(Attr) errno.Errno                    { return 0 } // accepted, kept nowhere
+func (b *Base) Events() uint32                              { return EventIn | EventOut }
+func (b *Base) Pollable() bool                              { return false }
+func (b *Base) Sync() errno.Errno                           { return 0 }
+func (b *Base) Path([]byte) ([]byte, errno.Errno)           { return nil, errno.ENOTDIR }
+func (b *Base) Release()                                    {}
+func (b *Base) MapKind() MapKind                            { return MapNone }
+func (b *Base) MapFrame(int64, bool) (uintptr, errno.Errno) { return 0, errno.ENODEV }
 
 // WaitKey is the address of the description itself.
 func (b *Base) WaitKey() uintptr { return KeyOf(b) }

@@ -10,6 +10,7 @@ const (
 	FaultUnmapped                    // no region there (SIGSEGV, SEGV_MAPERR)
 	FaultDenied                      // the region forbids this access (SIGSEGV, SEGV_ACCERR)
 	FaultNoMemory                    // no free frame
+	FaultBus                         // a file's page past its end, or none from the file (SIGBUS, BUS_ADRERR)
 )
 
 // Page-fault error code bits (SDM Vol. 3A §4.7, Figure 4-12).
@@ -19,41 +20,56 @@ const (
 	pfFetch   = 1 << 4 // the access was an instruction fetch
 )
 
-// HandleFault maps a zeroed frame for a program access to addr when its
-// region allows the access (demand paging).
+// HandleFault maps a page for a program access to addr when its region
+// allows the access (demand paging: a zeroed frame or the file's page),
+// or copies a private mapping's page of a file on its first write.
 func (s *Space) HandleFault(addr uintptr, errorCode uint64) FaultResult {
 	r, ok := s.Find(addr)
 	if !ok {
 		return FaultUnmapped
 	}
-	if errorCode&pfPresent != 0 ||
-		r.Prot == 0 ||
-		errorCode&pfWrite != 0 && r.Prot&ProtWrite == 0 ||
+	write := errorCode&pfWrite != 0
+	if r.Prot == 0 ||
+		write && r.Prot&ProtWrite == 0 ||
 		errorCode&pfFetch != 0 && r.Prot&ProtExec == 0 {
 		return FaultDenied
 	}
-	return s.populate(addr&^(mem.PageSize-1), r.Prot)
+	page := addr &^ (mem.PageSize - 1)
+	if errorCode&pfPresent != 0 {
+		if !write {
+			return FaultDenied
+		}
+		return s.copyOnWrite(page, r) // a read-only page in a writable region
+	}
+	return s.populate(page, r, write)
 }
 
-// populate maps a fresh zeroed frame at page; a PROT_NONE page that kept
-// its frame gets it back instead, contents and all.
-func (s *Space) populate(page uintptr, prot uint32) FaultResult {
+// populate maps page of region r for a first access (a write when
+// write): a frame from frameFor; a PROT_NONE page that kept its frame gets
+// it back instead, contents and all.
+func (s *Space) populate(page uintptr, r Region, write bool) FaultResult {
 	if e, _ := s.pte(page); e != nil && holdsFrame(*e) {
-		*e = pageEntry(uintptr(*e&frameMask), prot)
+		*e = pageEntry(*e, r.Prot)
 		s.flush(page)
+		if write && *e&cowBit != 0 {
+			return s.copyOnWrite(page, r)
+		}
 		return FaultHandled
 	}
-	frame, ok := s.PT.Frames.Alloc()
-	if !ok {
-		return FaultNoMemory
+	frame, cow, res := s.frameFor(page, r, write)
+	if res != FaultHandled {
+		return res
 	}
-	if s.PT.Map(page, frame, pageFlags(prot)) != mem.MapOK {
+	if s.PT.Map(page, frame, 0) != mem.MapOK {
 		s.PT.Frames.FreeFrame(frame)
 		return FaultNoMemory
 	}
-	if prot == 0 { // a PROT_NONE segment being loaded: filled, not accessible
-		s.reprotectPages(page, page+mem.PageSize, 0)
-	}
+	// The entry as the region wants it: the page was not present, so no
+	// TLB entry needs dropping (SDM Vol. 3A §4.10.2.3: only present
+	// entries are cached). PROT_NONE happens for a segment being loaded:
+	// filled, not accessible.
+	e, _ := s.pte(page)
+	*e = pageEntry(uint64(frame)|cow, r.Prot)
 	return FaultHandled
 }
 
@@ -78,22 +94,28 @@ func allows(prot uint32, write bool) bool {
 }
 
 // pageFor returns the kernel's view (through the direct map) of the page
-// holding addr, faulting it in if its region allows the access. Addresses
-// outside every region, the kernel's own among them, fail.
+// holding addr, faulting it in (or copying it, to write a private
+// mapping's file page) as an access by the program would. Addresses
+// outside every region, the kernel's own among them, and pages the
+// program could not touch either (past the end of a mapped file), fail.
 func (s *Space) pageFor(addr uintptr, write bool) ([]byte, bool) {
 	page := addr &^ (mem.PageSize - 1)
 	r, found := s.Find(addr)
 	if !found || !allows(r.Prot, write) {
 		return nil, false
 	}
-	phys, _, ok := s.PT.Lookup(page)
-	if !ok {
-		if s.populate(page, r.Prot) != FaultHandled {
-			return nil, false
-		}
-		phys, _, _ = s.PT.Lookup(page)
+	res := FaultHandled
+	switch e, _ := s.pte(page); {
+	case e == nil || *e&mem.Present == 0:
+		res = s.populate(page, r, write)
+	case write && *e&cowBit != 0:
+		res = s.copyOnWrite(page, r)
 	}
-	return s.PT.Frames.Page(phys &^ (mem.PageSize - 1)), true
+	if res != FaultHandled {
+		return nil, false
+	}
+	phys, _ := s.frameOf(page)
+	return s.PT.Frames.Page(phys), true
 }
 
 // CopyIn copies program memory at addr into dst; false means EFAULT.
@@ -159,11 +181,12 @@ func (s *Space) WriteUint32(addr uintptr, v uint32) bool {
 func (s *Space) Load(vaddr uintptr, data []byte, memsz uintptr, prot uint32) bool {
 	start := vaddr &^ (mem.PageSize - 1)
 	end := (vaddr + memsz + mem.PageSize - 1) &^ (mem.PageSize - 1)
-	if !s.Add(start, end, prot) {
+	r := Region{Start: start, End: end, Prot: prot}
+	if !s.Map(r) {
 		return false
 	}
 	for page := start; page < end; page += mem.PageSize {
-		if s.populate(page, prot) != FaultHandled {
+		if s.populate(page, r, false) != FaultHandled {
 			return false
 		}
 	}

@@ -68,17 +68,24 @@ func pageFlags(prot uint32) uint64 {
 	return flags
 }
 
-// pageEntry returns the entry for a frame with protection prot: present
-// with its flags, or not present but keeping the frame for PROT_NONE.
-func pageEntry(phys uintptr, prot uint32) uint64 {
+// pageEntry returns the entry for the frame (and cow bit) of entry old
+// with protection prot: present with its flags, or not present but
+// keeping the frame for PROT_NONE. A page to copy on write stays
+// read-only whatever prot says.
+func pageEntry(old uint64, prot uint32) uint64 {
+	e := old & (frameMask | cowBit)
 	if prot == 0 {
-		return uint64(phys) | protNone
+		return e | protNone
 	}
-	return uint64(phys) | pageFlags(prot) | mem.Present
+	flags := pageFlags(prot)
+	if old&cowBit != 0 {
+		flags &^= mem.Writable
+	}
+	return e | flags | mem.Present
 }
 
 // freePages unmaps the pages of [start, end) that hold a frame and frees
-// the frames.
+// the frames (drops the holds on a file's frames).
 func (s *Space) freePages(start, end uintptr) {
 	for a := start; a < end; {
 		e, span := s.pte(a)
@@ -100,7 +107,7 @@ func (s *Space) reprotectPages(start, end uintptr, prot uint32) {
 	for a := start; a < end; {
 		e, span := s.pte(a)
 		if e != nil && holdsFrame(*e) {
-			*e = pageEntry(uintptr(*e&frameMask), prot)
+			*e = pageEntry(*e, prot)
 			s.flush(a)
 		}
 		a = nextSpan(a, span)

@@ -1,7 +1,9 @@
 // Package vm owns the program's address space: its regions (what mmap
-// created, with which protection), demand paging (a zero-filled frame on
-// the first touch of a page), and the kernel's one safe path into program
-// memory (CopyIn, CopyOut), which faults pages in or fails with EFAULT.
+// created, with which protection, anonymous memory or a file's pages),
+// demand paging (a zeroed frame, or the file's page, on the first touch
+// of a page; copy on write for private file mappings), and the kernel's
+// one safe path into program memory (CopyIn, CopyOut), which faults pages
+// in or fails with EFAULT.
 //
 // Regions only ever cover the program's part of the address space,
 // [mem.ProgramFloor, UserTop): below it lies the kernel's image, above it
@@ -13,6 +15,7 @@ package vm
 import (
 	"github.com/gobare/gobare/kernel/cpu"
 	"github.com/gobare/gobare/kernel/mem"
+	"github.com/gobare/gobare/kernel/vfs"
 )
 
 // Protection bits, as mmap's prot argument (Linux uapi mman-common.h).
@@ -35,11 +38,32 @@ const (
 	mmapTop = StackTop - StackSize - 1<<30
 )
 
-// Region is a range of the address space with one protection.
+// Region is a range of the address space with one protection, and what
+// its pages hold: zeroes at first (anonymous memory) or a file's bytes.
 type Region struct {
 	Start, End uintptr // page aligned, Start < End
 	Prot       uint32
+	// A file mapping's file (nil: anonymous memory), the offset in it
+	// that Start maps, and Shared and NoWrite. The region holds a
+	// reference to the file's description (vfs.Hold), as Linux's vm_file
+	// does, so closing the descriptor leaves the mapping working.
+	File  vfs.File
+	Off   int64
+	Flags uint32
 }
+
+// Region flags.
+const (
+	// Shared (MAP_SHARED of a file): the pages are the file's own frames,
+	// so writes through the mapping are writes to the file and the
+	// mapping sees the file's writes. Without it a file mapping is
+	// private: the file's frames are mapped read-only and copied on the
+	// first write (copy on write).
+	Shared = 1 << iota
+	// NoWrite: mprotect may not add PROT_WRITE (a shared mapping of a file
+	// opened read-only: Linux's missing VM_MAYWRITE).
+	NoWrite
+)
 
 // MaxRegions bounds the region table (Go makes a few dozen).
 const MaxRegions = 512
@@ -122,20 +146,28 @@ func (s *Space) Covered(start, end uintptr) bool {
 	return true
 }
 
-// Add creates a region for [start, end) with prot, replacing whatever was
-// mapped there (the MAP_FIXED rule). It fails, changing nothing, when the
-// range is not in the program's part or the table would overflow.
+// Add creates a region of anonymous memory for [start, end) with prot
+// (Map).
 func (s *Space) Add(start, end uintptr, prot uint32) bool {
-	if !InUserPart(start, end) || s.countWithout(start, end)+1 > MaxRegions {
+	return s.Map(Region{Start: start, End: end, Prot: prot})
+}
+
+// Map creates region r, replacing whatever was mapped in its range (the
+// MAP_FIXED rule); a file mapping takes a reference to its file. It
+// fails, changing nothing, when the range is not in the program's part
+// or the table would overflow.
+func (s *Space) Map(r Region) bool {
+	if !InUserPart(r.Start, r.End) || s.countWithout(r.Start, r.End)+1 > MaxRegions {
 		return false
 	}
-	s.cut(start, end)
+	hold(r) // before cut, which may drop the last other reference
+	s.cut(r.Start, r.End)
 	i := 0
-	for i < s.nregions && s.regions[i].Start < start {
+	for i < s.nregions && s.regions[i].Start < r.Start {
 		i++
 	}
 	copy(s.regions[i+1:s.nregions+1], s.regions[i:s.nregions])
-	s.regions[i] = Region{start, end, prot}
+	s.regions[i] = r
 	s.nregions++
 	s.merge()
 	return true
@@ -172,8 +204,9 @@ func (s *Space) countWithout(start, end uintptr) int {
 	return n
 }
 
-// cut takes [start, end) out of the regions and frees its pages; the
-// caller has checked that the table has room for a split.
+// cut takes [start, end) out of the regions and frees its pages (drops
+// its holds on a file's frames); a file mapping wholly inside lets its
+// file go. The caller has checked that the table has room for a split.
 func (s *Space) cut(start, end uintptr) {
 	for i := 0; i < s.nregions; i++ {
 		r := s.regions[i]
@@ -185,16 +218,19 @@ func (s *Space) cut(start, end uintptr) {
 		case r.Start < start && r.End > end: // split in two
 			copy(s.regions[i+2:s.nregions+1], s.regions[i+1:s.nregions])
 			s.regions[i].End = start
-			s.regions[i+1] = Region{end, r.End, r.Prot}
+			s.regions[i+1] = r.from(end)
 			s.nregions++
+			hold(r)
 			i++
 		case r.Start < start:
 			s.regions[i].End = start
 		case r.End > end:
-			s.regions[i].Start = end
+			s.regions[i] = r.from(end)
 		default: // wholly inside: delete
 			copy(s.regions[i:], s.regions[i+1:s.nregions])
 			s.nregions--
+			s.regions[s.nregions] = Region{}
+			drop(r)
 			i--
 		}
 	}
@@ -240,21 +276,26 @@ func (s *Space) split(addr uintptr) {
 		if r.Start < addr && addr < r.End {
 			copy(s.regions[i+2:s.nregions+1], s.regions[i+1:s.nregions])
 			s.regions[i].End = addr
-			s.regions[i+1] = Region{addr, r.End, r.Prot}
+			s.regions[i+1] = r.from(addr)
 			s.nregions++
+			hold(r)
 			return
 		}
 	}
 }
 
-// merge joins neighbouring regions with the same protection.
+// merge joins neighbouring regions with the same protection that map the
+// same thing: anonymous memory, or the same file at following offsets
+// with the same flags.
 func (s *Space) merge() {
 	for i := 0; i+1 < s.nregions; i++ {
 		a, b := s.regions[i], s.regions[i+1]
-		if a.End == b.Start && a.Prot == b.Prot {
+		if a.End == b.Start && a.Prot == b.Prot && continues(a, b) {
 			s.regions[i].End = b.End
 			copy(s.regions[i+1:], s.regions[i+2:s.nregions])
 			s.nregions--
+			s.regions[s.nregions] = Region{}
+			drop(b)
 			i--
 		}
 	}

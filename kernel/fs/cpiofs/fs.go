@@ -128,3 +128,12 @@ func (f *file) Path(buf []byte) ([]byte, errno.Errno) {
 	}
 	return buf[:copy(buf, e.Name)], 0
 }
+
+// MapKind: a packed file can be mapped by copying its pages, since the
+// archive never changes.
+func (f *file) MapKind() vfs.MapKind {
+	if e, ok := f.fs.entry(int64(f.off)); ok && e.Mode&vfs.ModeType == vfs.ModeRegular {
+		return vfs.MapCopy
+	}
+	return vfs.MapNone
+}

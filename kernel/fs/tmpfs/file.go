@@ -45,16 +45,26 @@ func (f *file) Release() {
 func (f *file) node() *inode { return f.fs.inode(f.ino) }
 
 // truncate sets a file's size: pages past it are freed, and the bytes
-// past it in its last page cleared, so that growing it again reads zeroes.
+// past the shorter of the two sizes in its last page cleared, so that the
+// file reads zeroes where it grows.
 func (fs *FS) truncate(in *inode, size int64) {
 	in.pages -= fs.trim(&in.data, (size+PageSize-1)/PageSize)
-	if size < in.size && size%PageSize != 0 {
-		if pg, _ := fs.pageAt(&in.data, size/PageSize, false); pg != 0 {
-			clear(fs.pages.Page(pg)[size%PageSize:])
-		}
-	}
+	fs.clearPast(in, min(size, in.size))
 	in.size = size
 	fs.touch(in)
+}
+
+// clearPast clears the bytes of end's page from end on. Bytes past the
+// end of the file are zero unless a shared mapping wrote there; they
+// must not show when the file grows over them (on Linux too, what a
+// mapping writes past the end never reaches the file).
+func (fs *FS) clearPast(in *inode, end int64) {
+	if end%PageSize == 0 {
+		return
+	}
+	if pg, _ := fs.pageAt(&in.data, end/PageSize, false); pg != 0 {
+		clear(fs.pages.Page(pg)[end%PageSize:])
+	}
 }
 
 func (f *file) Read(p []byte) (int, errno.Errno) {
@@ -112,6 +122,9 @@ func (f *file) WriteAt(p []byte, off int64) (int, errno.Errno) {
 	case off > MaxFileSize-int64(len(p)):
 		return 0, errno.EFBIG
 	}
+	if off > in.size {
+		f.fs.clearPast(in, in.size) // the gap reads as zeroes
+	}
 	done := 0
 	for done < len(p) {
 		page, err := f.fs.dataPage(in, off/PageSize)
@@ -143,6 +156,21 @@ func (fs *FS) dataPage(in *inode, pg int64) (uintptr, errno.Errno) {
 }
 
 func (f *file) Size() (int64, bool) { return f.node().size, true }
+
+// MapKind: a regular file's data pages are frames that mappings share.
+func (f *file) MapKind() vfs.MapKind {
+	if f.node().mode&vfs.ModeType == vfs.ModeRegular {
+		return vfs.MapFrames
+	}
+	return vfs.MapNone
+}
+
+// MapFrame hands a mapping data page off/PageSize, the frame reads and
+// writes use, made now for a hole. Every frame is written in place, so
+// write changes nothing here.
+func (f *file) MapFrame(off int64, _ bool) (uintptr, errno.Errno) {
+	return f.fs.dataPage(f.node(), off/PageSize)
+}
 
 func (f *file) Stat(st *vfs.Stat) errno.Errno {
 	f.fs.stat(f.ino, st)

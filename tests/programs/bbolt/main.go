@@ -1,6 +1,7 @@
 // Command bbolt opens an embedded key-value store (go.etcd.io/bbolt) in
-// /tmp, writes 2000 keys in one transaction, reads them back in another,
-// and prints what it finds. bbolt locks its file with flock and reads it
+// /tmp, writes 10,000 keys in five transactions (the file grows and bbolt
+// maps it again), reads them back, reopens the database and reads them
+// again, and prints what it finds. bbolt locks its file with flock and reads it
 // through a shared read-only mmap of the file. It is a module of its own
 // so that gobare's module does not depend on bbolt; tests/files_test.go
 // runs it natively and inside gobare and wants the same output.
@@ -36,25 +37,47 @@ func run(path string) error {
 	if _, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 200 * time.Millisecond}); err != nil {
 		fmt.Println("second open:", err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists([]byte("items"))
-		if err != nil {
-			return err
-		}
-		for i := 0; i < 2000; i++ {
-			if err := b.Put([]byte(fmt.Sprintf("key-%05d", i)), []byte(fmt.Sprintf("value %d %x", i, i*i))); err != nil {
+	for round := 0; round < 5; round++ {
+		err = db.Update(func(tx *bolt.Tx) error {
+			b, err := tx.CreateBucketIfNotExists([]byte("items"))
+			if err != nil {
 				return err
 			}
+			for i := round * 2000; i < (round+1)*2000; i++ {
+				if err := b.Put([]byte(fmt.Sprintf("key-%05d", i)), []byte(fmt.Sprintf("value %d %x", i, i*i))); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("update %d: %v", round, err)
 		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("update: %v", err)
 	}
+	if err := view(db); err != nil {
+		return err
+	}
+	if err := db.Close(); err != nil {
+		return fmt.Errorf("close: %v", err)
+	}
+	if db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, ReadOnly: true}); err != nil {
+		return fmt.Errorf("reopen: %v", err)
+	}
+	if err := view(db); err != nil {
+		return err
+	}
+	return db.Close()
+}
+
+// view reads every key back and prints their number and a hash of them,
+// and one key looked up.
+func view(db *bolt.DB) error {
 	h := fnv.New64a()
 	n := 0
-	err = db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket([]byte("items")).ForEach(func(k, v []byte) error {
+	err := db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("items"))
+		fmt.Printf("key-07777: %s\n", b.Get([]byte("key-07777")))
+		return b.ForEach(func(k, v []byte) error {
 			n++
 			fmt.Fprintf(h, "%s=%s;", k, v)
 			return nil
@@ -64,5 +87,5 @@ func run(path string) error {
 		return fmt.Errorf("view: %v", err)
 	}
 	fmt.Printf("%d keys, hash %016x\n", n, h.Sum64())
-	return db.Close()
+	return nil
 }

@@ -260,6 +260,7 @@ func calls() []call {
 		{nr: 21, name: "access", prep: args(str("/dev/null"), 0)},
 		{nr: 22, name: "pipe", prep: args(ptr(&pipefds)), cleanup: closePipe},
 		{nr: 24, name: "sched_yield"},
+		{nr: 26, name: "msync", prep: func() []uintptr { page = scratch(); return []uintptr{page, 4096, syscall.MS_SYNC} }, cleanup: func(uintptr) { unmap(page) }},
 		{nr: 28, name: "madvise", prep: func() []uintptr { page = scratch(); return []uintptr{page, 4096, 4} }, cleanup: func(uintptr) { unmap(page) }},
 		{nr: 32, name: "dup", prep: args(devnull), cleanup: closeFD},
 		{nr: 33, name: "dup2", prep: args(devnull, 100), cleanup: closeFD},
