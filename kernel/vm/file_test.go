@@ -67,6 +67,16 @@ func (fsp *fileSpace) create(t *testing.T, name string, data []byte) vfs.File {
 	return f
 }
 
+// finish unmaps n bytes at base, closes and removes file f and fails t
+// unless every frame the test took is back.
+func (fsp *fileSpace) finish(t *testing.T, f vfs.File, name string, n uintptr) {
+	t.Helper()
+	fsp.Remove(base, base+n)
+	vfs.Put(f)
+	fsp.fs.Unlink([]byte(name), false)
+	fsp.wantSince(t, fsp.start, 0)
+}
+
 // read returns n bytes of program memory at addr, failing t if CopyIn fails.
 func (ts *testSpace) read(t *testing.T, addr uintptr, n int) []byte {
 	t.Helper()
@@ -122,10 +132,7 @@ func TestSharedFileMapping(t *testing.T) {
 		t.Error("CopyIn past the end of the file succeeded")
 	}
 	fsp.wantSince(t, before, 0) // the mapping has no frame of its own
-	fsp.Remove(base, base+4*pg)
-	vfs.Put(f)
-	fsp.fs.Unlink([]byte("shared"), false)
-	fsp.wantSince(t, fsp.start, 0)
+	fsp.finish(t, f, "shared", 4*pg)
 }
 
 // TestPrivateFileMapping: a private mapping reads the file's frames until
@@ -161,10 +168,7 @@ func TestPrivateFileMapping(t *testing.T) {
 	if got := fsp.read(t, base+8, 8); string(got) != "ffffffff" {
 		t.Errorf("a copied page sees the file's write: %q", got)
 	}
-	fsp.Remove(base, base+2*pg)
-	vfs.Put(f)
-	fsp.fs.Unlink([]byte("private"), false)
-	fsp.wantSince(t, fsp.start, 0)
+	fsp.finish(t, f, "private", 2*pg)
 }
 
 // TestMappingOutlivesFile: after the file is truncated, closed and
