@@ -36,6 +36,7 @@ var specs = []spec{
 	{nr: 21, name: "access", args: []kind{kPath, kSmall}},
 	{nr: 22, name: "pipe", args: []kind{kPtrOut}, after: afterPipe},
 	{nr: 24, name: "sched_yield"},
+	{nr: 26, name: "msync", args: []kind{kAddr, kLen, kSmall}, fix: fixMemLen(true)},
 	{nr: 28, name: "madvise", args: []kind{kAddr, kLen, kAdvice}, fix: fixMemLen(false)},
 	{nr: 32, name: "dup", args: []kind{kFdAny}, after: afterFD},
 	{nr: 33, name: "dup2", args: []kind{kFdAny, kFdNew}, after: afterFD},
@@ -128,7 +129,7 @@ const (
 // kernel refuses, and bounds the length there.
 func fixMmap(f *fuzzer, a *[6]uintptr) {
 	fl := pick[uintptr](f, syscall.MAP_PRIVATE, syscall.MAP_PRIVATE, syscall.MAP_SHARED, 3, 0)
-	if f.chance(90) {
+	if f.chance(75) { // else a file mapping, of whatever kFd drew
 		fl |= syscall.MAP_ANONYMOUS
 	}
 	for _, b := range []uintptr{mapFixed, mapFixedNoReplace, syscall.MAP_NORESERVE, syscall.MAP_POPULATE,
