@@ -279,9 +279,11 @@ const (
 
 // msync(addr, length, flags), in Linux's order (mm/msync.c): unknown
 // flags, a misaligned address or MS_ASYNC with MS_SYNC EINVAL, a range
-// that wraps ENOMEM, an empty range 0, a hole in the range ENOMEM. There
-// is nothing to write back: a shared mapping maps the file's own frames
-// (kernel/vm/file.go), so its writes are in the file already.
+// that wraps ENOMEM, an empty range 0, a hole in the range ENOMEM (after
+// the rest was synced). A shared mapping maps the file's own frames
+// (kernel/vm/file.go), so its writes are in the file already; MS_SYNC
+// syncs the files of the shared mappings in the range (fsync), as Linux's
+// vfs_fsync_range does.
 func sysMsync(c call) uintptr {
 	addr, length, flags := c.arg(0), c.arg(1), c.arg(2)
 	if flags&^(msAsync|msInvalidate|msSync) != 0 || !pageAligned(addr) || flags&msAsync != 0 && flags&msSync != 0 {
@@ -293,6 +295,15 @@ func sysMsync(c call) uintptr {
 	}
 	if length == 0 {
 		return 0
+	}
+	if flags&msSync != 0 {
+		for _, r := range Space.Regions() {
+			if r.File != nil && r.Flags&vm.Shared != 0 && r.Start < addr+length && addr < r.End {
+				if e := r.File.Sync(); e != 0 {
+					return errno(e)
+				}
+			}
+		}
 	}
 	if !Space.Covered(addr, addr+length) {
 		return errno(ENOMEM)

@@ -46,7 +46,7 @@ var table = [...]syscall{
 	21:          {"access", sysAccess, "sx", ""},
 	22:          {"pipe", sysPipe, "x", ""},
 	24:          {"sched_yield", sysSchedYield, "", ""},
-	26:          {"msync", sysMsync, "xux", "nothing to write back"},
+	26:          {"msync", sysMsync, "xux", ""},
 	28:          {"madvise", sysMadvise, "xud", "MADV_DONTNEED frees; others accepted"},
 	32:          {"dup", sysDup, "f", ""},
 	33:          {"dup2", sysDup2, "ff", ""},
