@@ -1,6 +1,7 @@
 package vfs_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/gobare/gobare/internal/kfstest"
