@@ -53,6 +53,11 @@ func printInterrupts() {
 	}
 	console.Print(", tick from ")
 	console.Print(tick)
+	if hz := timer.APICHz(); hz != 0 {
+		console.Print(" at ")
+		console.Dec(hz / 1000)
+		console.Print(" kHz")
+	}
 	console.Print(", TSC rate from ")
 	console.Print(tsc)
 	console.Print("\n")

@@ -48,7 +48,7 @@ func Init(pmPort uint16) {
 	switch {
 	case hz != 0:
 	case pmPort != 0:
-		hz, src = pmtimer.TSCHz(pmPort, pmtimer.Hz*10/1000), FromPMTimer // 10 ms
+		hz, src = tscFromPMTimer(pmPort, pmtimer.Hz*10/1000), FromPMTimer // 10 ms
 	default:
 		hz, src = calibratePIT(), FromPIT
 	}
@@ -73,15 +73,16 @@ func Init(pmPort uint16) {
 // deadline only, so an idle machine takes no interrupts at all. Without it
 // PIT channel 0 ticks TickHz times a second and Arm does nothing.
 //
-// The APIC timer is measured over 2 ms only: both clocks are read in a
-// few cycles, so the rate is within a fraction of a per mille, and an
-// error costs nothing lasting — an interrupt that comes early finds its
-// deadline not yet passed, and Arm sets the timer again for the rest.
-// (The TSC, which keeps the time, gets the longer 10 ms window in Init.)
+// The APIC timer is measured over 2 ms only: each end is read sharply
+// (measure.go), so the rate is within a fraction of a per mille. A rate
+// measured too low would cost nothing lasting — an interrupt that comes
+// early finds its deadline not yet passed, and Arm sets the timer again
+// for the rest — but one measured too high makes every interrupt late,
+// every sleep and time slice longer by as much. (The TSC, which keeps
+// the time, gets the longer 10 ms window in Init.)
 func StartTick(vector uint8, apic bool) {
 	if apic {
-		apicPerSecond := uint64(lapic.MeasureTimer(tscHz/500)) * 500
-		apicPerNano = (apicPerSecond << 32) / 1e9
+		apicPerNano = (apicFromTSC() << 32) / 1e9
 		lapic.StartTimer(vector, 0, false)
 		tickSource = TickAPIC
 		return
@@ -128,6 +129,10 @@ func Disarm() { armed = 0 }
 
 // Sources says how the TSC was calibrated and what ticks.
 func Sources() (tsc, tick string) { return tscSource, tickSource }
+
+// APICHz returns the APIC timer's measured rate in ticks per second; 0
+// while the PIT ticks.
+func APICHz() uint64 { return (apicPerNano * 1e9) >> 32 }
 
 // tscFromCPUID returns the TSC rate that CPUID leaf 0x15 states (SDM Vol.
 // 2A, CPUID: TSC = crystal Hz * EBX / EAX), or 0 when the CPU does not

@@ -72,19 +72,17 @@ func StartTimer(vector uint8, count uint32, periodic bool) {
 // interrupt after count ticks; 0 stops it (§10.5.4).
 func SetTimerCount(count uint32) { write(regInitialCount, count) }
 
-// MeasureTimer returns how many timer ticks (bus clock / 16) pass while the
-// TSC counts cycles, with the timer masked so it interrupts no one.
-func MeasureTimer(cycles uint64) uint32 {
+// StartCountdown starts the timer counting down from its largest count,
+// masked so that it interrupts no one, for measuring its rate against the
+// TSC with CurrentCount (§10.5.4).
+func StartCountdown() {
 	write(regDivide, 0x3)
 	write(regLVTTimer, timerMasked)
 	write(regInitialCount, 0xFFFF_FFFF)
-	end := cpu.Rdtsc() + cycles
-	for cpu.Rdtsc() < end {
-	}
-	elapsed := 0xFFFF_FFFF - read(regCurrentCount)
-	write(regInitialCount, 0) // stop it
-	return elapsed
 }
+
+// CurrentCount returns the timer's count now (§10.5.4).
+func CurrentCount() uint32 { return read(regCurrentCount) }
 
 func read(reg uintptr) uint32 { return *(*uint32)(ptr(regs + reg)) }
 
