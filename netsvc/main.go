@@ -56,7 +56,11 @@ func main() {
 		fatal(err)
 	}
 	s := newStack(fd, tcpip.LinkAddress(mac), cfg)
-	fmt.Printf("netsvc: eth0 %v, lo 127.0.0.1 ::1\n", cfg)
+	how := "static"
+	if dhcp {
+		how = "DHCP"
+	}
+	fmt.Printf("netsvc: eth0 %v (%s), lo 127.0.0.1 ::1\n", cfg, how)
 	if port := os.Getenv("NETSVC_ECHO"); port != "" {
 		go echo(s, port)
 	}

@@ -63,33 +63,41 @@ func TestNetService(t *testing.T) {
 }
 
 // TestNetStack runs gobare's network service (netsvc/: gVisor's TCP/IP
-// stack over /dev/net0, configured by DHCP) beside a program, with its
-// test echo server on port 7 forwarded from the host: a TCP connection
-// from the host through QEMU's user network reaches the stack in the
-// guest and gets its bytes back.
+// stack over /dev/net0) beside a program, with its test echo server on
+// port 7 forwarded from the host: a TCP connection from the host through
+// QEMU's user network reaches the stack in the guest and gets its bytes
+// back. The interface is configured by DHCP, or statically by the kernel
+// word ip=.
 func TestNetStack(t *testing.T) {
-	port := freePort(t)
-	done := make(chan mkimageRun, 1)
-	go func() {
-		done <- runMkimage(t, nil, "run", "-accel", "tcg", "-timeout", "120s", "-net", "user",
-			"-port", fmt.Sprintf("%d:7", port), "-append", "NETSVC_ECHO=7", testProgram(t, "busy"), "20s")
-	}()
-	var got string
-	var err error
-	for end := time.Now().Add(90 * time.Second); time.Now().Before(end); time.Sleep(500 * time.Millisecond) {
-		if got, err = echoOnce(port, "hello through gVisor\n"); err == nil {
-			break
-		}
-	}
-	r := <-done
-	if err != nil || got != "hello through gVisor\n" {
-		r.fatalf(t, "echo through the guest's stack: got %q, %v", got, err)
-	}
-	r.wantExit(t, 0)
-	for _, want := range []string{"netsvc: eth0 10.0.2.15/24 gateway 10.0.2.2 dns 10.0.2.3", "netsvc: echo on port 7"} {
-		if !strings.Contains(r.Kernel, want) {
-			r.fatalf(t, "kernel log: no %q", want)
-		}
+	for _, c := range []struct{ name, append, want string }{
+		{"dhcp", "NETSVC_ECHO=7", "netsvc: eth0 10.0.2.15/24 gateway 10.0.2.2 dns 10.0.2.3 (DHCP), lo 127.0.0.1 ::1"},
+		{"static", "NETSVC_ECHO=7 ip=10.0.2.15/24,10.0.2.2,10.0.2.3,1.1.1.1", "netsvc: eth0 10.0.2.15/24 gateway 10.0.2.2 dns 10.0.2.3 dns 1.1.1.1 (static)"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			port := freePort(t)
+			done := make(chan mkimageRun, 1)
+			go func() {
+				done <- runMkimage(t, nil, "run", "-accel", "tcg", "-timeout", "120s", "-net", "user",
+					"-port", fmt.Sprintf("%d:7", port), "-append", c.append, testProgram(t, "busy"), "20s")
+			}()
+			var got string
+			var err error
+			for end := time.Now().Add(90 * time.Second); time.Now().Before(end); time.Sleep(500 * time.Millisecond) {
+				if got, err = echoOnce(port, "hello through gVisor\n"); err == nil {
+					break
+				}
+			}
+			r := <-done
+			if err != nil || got != "hello through gVisor\n" {
+				r.fatalf(t, "echo through the guest's stack: got %q, %v", got, err)
+			}
+			r.wantExit(t, 0)
+			for _, want := range []string{c.want, "netsvc: echo on port 7"} {
+				if !strings.Contains(r.Kernel, want) {
+					r.fatalf(t, "kernel log: no %q", want)
+				}
+			}
+		})
 	}
 }
 
