@@ -13,8 +13,9 @@ import (
 // /dev/net0 (kernel/fs/devfs/net.go over kernel/dev/virtio/net) the
 // program sends an ARP request and a DHCP discover built by hand and
 // receives slirp's answers; a non-blocking read with nothing received is
-// EAGAIN and epoll reports the device readable. Without -net the machine
-// has no network device and no /dev/net0.
+// EAGAIN and epoll reports the device readable; the same after a flood
+// of random frames. Without -net the machine has no network device and
+// no /dev/net0.
 func TestNetRaw(t *testing.T) {
 	prog := testProgram(t, "netraw")
 	r := runMkimage(t, nil, "run", "-accel", "tcg", "-timeout", "60s", "-net", "user", "-netsvc", "none", prog)
@@ -29,6 +30,16 @@ func TestNetRaw(t *testing.T) {
 	if !strings.Contains(r.Kernel, "network: virtio-net, MAC 52:54:00:12:34:56") {
 		r.fatalf(t, "no network line from the kernel")
 	}
+
+	// Thousands of frames of random length and bytes, then the same
+	// exchanges: the device and slirp take them, the kernel never faults.
+	r = runMkimage(t, nil, "run", "-accel", "tcg", "-timeout", "120s", "-net", "user", "-netsvc", "none", prog, "flood")
+	r.wantExit(t, 0)
+	r.wantLines(t,
+		"netraw: flood: sent 5000 random frames",
+		"netraw: arp: 10.0.2.2 is at 52:55:0a:00:02:02",
+		"netraw: dhcp: offered 10.0.2.15 by 10.0.2.2",
+	)
 
 	r = runMkimage(t, nil, "run", "-accel", "tcg", "-timeout", "60s", prog)
 	r.wantExit(t, 1)

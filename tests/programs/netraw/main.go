@@ -4,7 +4,8 @@
 // address (a DHCP discover), and prints the answers. It checks that a
 // non-blocking read with nothing received is EAGAIN, that the device
 // has one owner (a second open is EBUSY) and that epoll reports it
-// readable when a frame waits.
+// readable when a frame waits. With the argument "flood" it first sends
+// thousands of frames of random length and content, then does the same.
 package main
 
 import (
@@ -12,6 +13,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"syscall"
@@ -42,6 +44,9 @@ func main() {
 	if _, err := syscall.Write(fd, make([]byte, 1515)); err != syscall.EINVAL {
 		fail("a 1515-byte frame: %v, want EINVAL", err)
 	}
+	if len(os.Args) > 1 && os.Args[1] == "flood" {
+		flood(fd, 5000)
+	}
 
 	_, err = syscall.Write(fd, arpRequest())
 	check("send ARP", err)
@@ -58,6 +63,35 @@ func main() {
 			binary.BigEndian.Uint16(f[36:]) == 68 && f[42] == 2 // UDP to the client port, BOOTREPLY
 	})
 	fmt.Printf("netraw: dhcp: offered %v by %v\n", net.IP(offer[42+16:42+20]), net.IP(offer[26:30]))
+}
+
+// flood sends n frames of random length (14 to 1514 bytes) and bytes
+// from the guest's address, waiting whenever every transmit buffer is in
+// flight, and drops whatever arrives meanwhile.
+func flood(fd, n int) {
+	frame := make([]byte, 1514)
+	buf := make([]byte, 2048)
+	busy := 0
+	for sent := 0; sent < n; {
+		size := 14 + rand.IntN(1514-14+1)
+		for i := range frame[:size] {
+			frame[i] = byte(rand.Uint32())
+		}
+		frame[0] &^= 1 // unicast: to nobody, mostly
+		copy(frame[6:], guestMAC)
+		_, err := syscall.Write(fd, frame[:size])
+		switch err {
+		case nil:
+			sent++
+		case syscall.EAGAIN:
+			busy++
+			time.Sleep(100 * time.Microsecond)
+		default:
+			fail("flood: write of %d bytes: %v", size, err)
+		}
+		syscall.Read(fd, buf) // keep the receive ring moving
+	}
+	fmt.Printf("netraw: flood: sent %d random frames\n", n)
 }
 
 // arpRequest is "who has 10.0.2.2? tell 10.0.2.15" (RFC 826), broadcast.
