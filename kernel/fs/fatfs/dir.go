@@ -43,6 +43,7 @@ type dentry struct {
 	raw   [slotSize]byte
 	name  [NameMax + 4]byte
 	nlen  int
+	match bool // it has the name the scan looks for (scanner.q)
 }
 
 func (e *dentry) Name() []byte { return e.name[:e.nlen] }
@@ -105,11 +106,20 @@ type scanner struct {
 	sum   byte
 	start uint32
 	done  bool // the long name is complete: its short entry comes next
+	// With nn set, the scan also finds where nn's entries fit (the first
+	// run of nn.need free slots, or where the directory ends) and
+	// whether an entry has nn's short name.
+	nn       newName // with useNN (held by value: a pointer in the scanner would move what it points to to the heap)
+	useNN    bool
+	runStart uint32
+	runLen   uint32
+	q        query // with useQ, the name looked for; else every entry's name is made
+	useQ     bool
 }
 
 // scan starts a scanner on the directory at cluster dir, from slot.
 func (fs *FS) scan(s *scanner, dir, slot uint32) {
-	s.fs, s.cur, s.slot, s.want, s.done = fs, cursor{first: dir}, slot, 0, false
+	s.fs, s.cur, s.slot, s.want, s.done, s.useNN, s.runLen, s.useQ = fs, cursor{first: dir}, slot, 0, false, false, 0, false
 }
 
 // next returns the next entry; false at the directory's end.
@@ -118,6 +128,7 @@ func (s *scanner) next(e *dentry) (bool, errno.Errno) {
 		slot := s.slot
 		off, ok, err := s.fs.slotOff(&s.cur, slot, false)
 		if err != 0 || !ok {
+			s.fit(slot, err == 0)
 			return false, err
 		}
 		b, err := s.fs.c.ref(off, slotSize, false)
@@ -125,8 +136,14 @@ func (s *scanner) next(e *dentry) (bool, errno.Errno) {
 			return false, err
 		}
 		s.slot++
+		if b[0] == 0 || b[0] == freeSlot {
+			s.free(slot)
+		} else {
+			s.runLen = 0
+		}
 		switch {
-		case b[0] == 0:
+		case b[0] == 0: // the end: every slot from here on is free
+			s.fit(slot, true)
 			s.slot = maxDirSlots
 			return false, 0
 		case b[0] == freeSlot:
@@ -136,22 +153,76 @@ func (s *scanner) next(e *dentry) (bool, errno.Errno) {
 		case b[offAttr]&attrVolumeID != 0:
 			s.want, s.done = 0, false
 		default:
-			e.off, e.slot, e.start = off, slot, slot
-			copy(e.raw[:], b)
-			e.nlen = 0
-			if s.done && checksum(e.raw[:]) == s.sum {
-				if n, ok := utf16To8(s.units[:int(s.count)*lfnUnits], &e.name); ok {
-					e.nlen, e.start = n, s.start
-				}
-			}
-			if e.nlen == 0 {
-				e.nlen = shortDisplay(e.raw[:], e.name[:])
-			}
-			s.want, s.done = 0, false
+			s.entry(e, off, slot, b)
 			return true, 0
 		}
 	}
 	return false, 0
+}
+
+// entry describes the short entry b at slot, with the long name read
+// before it when that one's checksum matches. When the scan looks for
+// a name (s.q), the names are compared in the entry's own forms (UTF-16
+// units, the 11-byte short name) and only a match is converted to a
+// file name: a lookup does not decode every name of the directory.
+func (s *scanner) entry(e *dentry, off int64, slot uint32, b []byte) {
+	e.off, e.slot, e.start = off, slot, slot
+	copy(e.raw[:], b)
+	long := s.done && checksum(e.raw[:]) == s.sum
+	s.want, s.done = 0, false
+	var units []uint16
+	if long {
+		e.start, units = s.start, s.units[:int(s.count)*lfnUnits]
+		for k, u := range units {
+			if u == 0 {
+				units = units[:k]
+				break
+			}
+		}
+	}
+	if s.useNN && string(e.raw[:11]) == string(s.nn.short[:]) {
+		s.nn.taken = true
+	}
+	e.nlen, e.match = 0, false
+	if s.useQ {
+		q := &s.q
+		e.match = long && sameUnits(units, q.units[:q.n]) || q.short && string(e.raw[:11]) == string(q.name11[:])
+		if !e.match {
+			return
+		}
+	}
+	if n, ok := utf16To8(units, &e.name); long && ok {
+		e.nlen = n
+	} else {
+		e.nlen = shortDisplay(e.raw[:], e.name[:])
+	}
+}
+
+// free counts a free slot towards the run a new name needs.
+func (s *scanner) free(slot uint32) {
+	if !s.useNN || s.nn.placed {
+		return
+	}
+	if s.runLen == 0 {
+		s.runStart = slot
+	}
+	if s.runLen++; s.runLen == s.nn.need {
+		s.nn.start, s.nn.placed = s.runStart, true
+	}
+}
+
+// fit places the new name, when no run was long enough, at the end of
+// the directory — slot end, where the chain or its entries end —
+// continuing a run of free slots just before it. (After an error it
+// stays unplaced.)
+func (s *scanner) fit(end uint32, ok bool) {
+	if !s.useNN || s.nn.placed || !ok {
+		return
+	}
+	s.nn.start, s.nn.placed = end, true
+	if s.runLen > 0 {
+		s.nn.start = s.runStart
+	}
 }
 
 // longPiece takes one long-name entry.
@@ -162,8 +233,7 @@ func (s *scanner) longPiece(b []byte, slot uint32) {
 			s.want, s.done = 0, false
 			return
 		}
-		s.count, s.sum, s.start = ord, b[offCrtTenth], slot
-		clear(s.units[:])
+		s.count, s.sum, s.start = ord, b[offCrtTenth], slot // pieces ord..1 fill units[:ord*13]
 	} else if s.want == 0 || ord != s.want || b[offCrtTenth] != s.sum {
 		s.want, s.done = 0, false
 		return
@@ -175,20 +245,77 @@ func (s *scanner) longPiece(b []byte, slot uint32) {
 }
 
 // find looks name up in the directory at cluster dir, by its long or
-// its short name, ignoring ASCII case.
-func (fs *FS) find(dir uint32, name []byte, e *dentry) (bool, errno.Errno) {
+// its short name, ignoring ASCII case. With nn (a name about to be
+// added), a pass that does not find name also finds where nn's entries
+// would go and whether its short name is taken (scanner.nn).
+func (fs *FS) find(dir uint32, name []byte, e *dentry, nn *newName) (bool, errno.Errno) {
 	var s scanner
 	fs.scan(&s, dir, 0)
-	var short [24]byte
+	s.useQ = true
+	if !s.q.init(name) {
+		s.q = query{} // no entry can hold name: none matches
+	}
+	if nn != nil {
+		s.nn, s.useNN = *nn, true
+	}
 	for {
 		ok, err := s.next(e)
-		if !ok || err != 0 {
-			return false, err
+		if ok && err == 0 && !e.match {
+			continue
 		}
-		if sameName(e.Name(), name) || sameName(short[:shortDisplay(e.raw[:], short[:])], name) {
-			return true, 0
+		if nn != nil {
+			*nn = s.nn
+		}
+		return ok && err == 0, err
+	}
+}
+
+// query is a name looked for, in the forms directory entries hold: its
+// UTF-16 units, folded to upper case, and its short name when it can be
+// one (an 8.3 name in any case).
+type query struct {
+	units  [NameMax]uint16
+	n      int
+	name11 [11]byte
+	short  bool
+}
+
+// init prepares name; false when no entry can have it.
+func (q *query) init(name []byte) bool {
+	n, ok := utf8To16(name, &q.units)
+	if !ok || n == 0 {
+		return false
+	}
+	q.n = n
+	var up [12]byte
+	if len(name) <= len(up) {
+		for i, c := range name {
+			up[i] = upper(c)
+		}
+		q.short = exactShort(up[:len(name)], &q.name11)
+	}
+	return true
+}
+
+// sameUnits compares two names in UTF-16, ignoring the case of ASCII
+// letters.
+func sameUnits(a, b []uint16) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if upper16(a[i]) != upper16(b[i]) {
+			return false
 		}
 	}
+	return true
+}
+
+func upper16(u uint16) uint16 {
+	if u >= 'a' && u <= 'z' {
+		return u - ('a' - 'A')
+	}
+	return u
 }
 
 // rootEntry makes e stand for the root directory.
@@ -228,7 +355,7 @@ func (fs *FS) walk(rel []byte, e *dentry) errno.Errno {
 		if err != 0 {
 			return err
 		}
-		found, err := fs.find(dir, rel[i:j], e)
+		found, err := fs.find(dir, rel[i:j], e, nil)
 		switch {
 		case err != 0:
 			return err
@@ -252,62 +379,81 @@ func (fs *FS) parentOf(rel []byte, e *dentry) (dir uint32, name []byte, err errn
 	return dir, vfs.RelBase(rel), err
 }
 
-// shortTaken reports whether an entry of dir has the short name short.
-func (fs *FS) shortTaken(dir uint32, short *[11]byte) (bool, errno.Errno) {
-	var s scanner
-	var e dentry
-	fs.scan(&s, dir, 0)
-	for {
-		ok, err := s.next(&e)
-		if !ok || err != 0 {
-			return false, err
-		}
-		if string(e.raw[:11]) == string(short[:]) {
-			return true, 0
-		}
-	}
+// newName is a name about to be added to a directory: its UTF-16 units,
+// its short name, and the slots it needs (its long-name entries and the
+// short entry); find and place fill in the rest.
+type newName struct {
+	units  [NameMax]uint16
+	n      int
+	short  [11]byte
+	need   uint32
+	taken  bool   // an entry has the short name
+	placed bool   // start is known
+	start  uint32 // the first of need free slots in a row
 }
 
-// insert adds name to directory dir with the short entry raw (whose
-// name it fills in), and the long name entries it needs; e describes the
-// new entry.
-func (fs *FS) insert(dir uint32, name []byte, raw *[slotSize]byte, e *dentry) errno.Errno {
+// init checks name and prepares its entries: a valid upper-case 8.3
+// name is its own short name and needs no long name; any other gets a
+// long name and a generated short name (makeShort).
+func (nn *newName) init(name []byte) errno.Errno {
 	if err := checkName(name); err != 0 {
 		return err
 	}
-	var units [NameMax]uint16
-	n, ok := utf8To16(name, &units)
+	n, ok := utf8To16(name, &nn.units)
 	if !ok {
 		return errno.EINVAL
 	}
-	var short [11]byte
-	nlfn := uint32(0)
-	if !exactShort(name, &short) {
-		nlfn = (uint32(n) + lfnUnits - 1) / lfnUnits
-		for try := uint32(0); ; try++ {
-			makeShort(name, try, &short)
-			taken, err := fs.shortTaken(dir, &short)
+	nn.n, nn.taken, nn.placed, nn.need = n, false, false, 1
+	if !exactShort(name, &nn.short) {
+		nn.need += (uint32(n) + lfnUnits - 1) / lfnUnits
+		makeShort(name, 0, &nn.short)
+	}
+	return 0
+}
+
+// place writes nn's entries into directory dir — the long name's, then
+// the short entry raw (whose name it fills in) — and describes the new
+// entry in e. A generated short name that is taken is generated again
+// until it is not.
+func (fs *FS) place(dir uint32, name []byte, nn *newName, raw *[slotSize]byte, e *dentry) errno.Errno {
+	var tmp dentry
+	if !nn.placed { // find stopped early: a pass of its own
+		if _, err := fs.find(dir, nil, &tmp, nn); err != 0 {
+			return err
+		}
+	}
+	for try := uint32(1); nn.taken; try++ {
+		if try == 1000 {
+			return errno.ENOSPC
+		}
+		makeShort(name, try, &nn.short)
+		nn.taken = false
+		var s scanner
+		fs.scan(&s, dir, 0)
+		for {
+			ok, err := s.next(&tmp)
 			if err != 0 {
 				return err
 			}
-			if !taken {
+			if !ok {
 				break
 			}
-			if try == 1000 {
-				return errno.ENOSPC
+			if string(tmp.raw[:11]) == string(nn.short[:]) {
+				nn.taken = true
+				break
 			}
 		}
 	}
-	copy(raw[:11], short[:])
-	raw[offNTRes] = 0
-	start, err := fs.freeRun(dir, nlfn+1)
-	if err != 0 {
-		return err
+	if !nn.placed || nn.start+nn.need > maxDirSlots {
+		return errno.ENOSPC
 	}
+	copy(raw[:11], nn.short[:])
+	raw[offNTRes] = 0
 	sum := checksum(raw[:])
+	nlfn := nn.need - 1
 	cur := cursor{first: dir}
 	for k := uint32(0); k <= nlfn; k++ {
-		off, _, err := fs.slotOff(&cur, start+k, true)
+		off, _, err := fs.slotOff(&cur, nn.start+k, true)
 		if err != 0 {
 			return err
 		}
@@ -317,12 +463,12 @@ func (fs *FS) insert(dir uint32, name []byte, raw *[slotSize]byte, e *dentry) er
 		}
 		if k == nlfn {
 			copy(b, raw[:])
-			*e = dentry{off: off, slot: start + k, start: start, raw: *raw}
+			*e = dentry{off: off, slot: nn.start + k, start: nn.start, raw: *raw}
 			e.nlen = copy(e.name[:], name)
 			break
 		}
 		ord := nlfn - k // stored last piece first
-		longEntry(b, uint8(ord), ord == nlfn, sum, units[:n])
+		longEntry(b, uint8(ord), ord == nlfn, sum, nn.units[:nn.n])
 	}
 	return 0
 }
@@ -345,55 +491,6 @@ func longEntry(b []byte, ord uint8, last bool, sum byte, units []uint16) {
 		}
 		put16(b, int(o), u)
 	}
-}
-
-// freeRun finds need free slots in a row in dir, extending it when it
-// has none: the first slot's number. The slots from a 0 byte on are all
-// free (FAT spec §6.1).
-func (fs *FS) freeRun(dir, need uint32) (uint32, errno.Errno) {
-	cur := cursor{first: dir}
-	start, run := uint32(0), uint32(0)
-	for slot := uint32(0); slot < maxDirSlots; slot++ {
-		off, ok, err := fs.slotOff(&cur, slot, false)
-		if err != 0 {
-			return 0, err
-		}
-		if !ok {
-			break // the chain ended: extend it (insert's slotOff)
-		}
-		b, err := fs.c.ref(off, slotSize, false)
-		if err != 0 {
-			return 0, err
-		}
-		switch b[0] {
-		case 0:
-			if run == 0 {
-				start = slot
-			}
-			return fs.fits(start, need)
-		case freeSlot:
-			if run == 0 {
-				start = slot
-			}
-			if run++; run == need {
-				return start, 0
-			}
-		default:
-			run = 0
-		}
-	}
-	if run == 0 {
-		start = (cur.idx + 1) << fs.g.ClusterBits / slotSize
-	}
-	return fs.fits(start, need)
-}
-
-// fits checks that need slots from start are within a directory's size.
-func (fs *FS) fits(start, need uint32) (uint32, errno.Errno) {
-	if start+need > maxDirSlots {
-		return 0, errno.ENOSPC
-	}
-	return start, 0
 }
 
 // remove frees an entry's slots, its long name's included.

@@ -110,7 +110,11 @@ func (fs *FS) Create(rel []byte, dir bool) (vfs.Node, errno.Errno) {
 	if err != 0 {
 		return vfs.Node{}, err
 	}
-	if found, err := fs.find(parent, name, &e); err != 0 || found {
+	var nn newName
+	if err := nn.init(name); err != 0 {
+		return vfs.Node{}, err
+	}
+	if found, err := fs.find(parent, name, &e, &nn); err != 0 || found {
 		return vfs.Node{}, orExist(err)
 	}
 	var raw [slotSize]byte
@@ -121,7 +125,7 @@ func (fs *FS) Create(rel []byte, dir bool) (vfs.Node, errno.Errno) {
 		}
 	}
 	fs.newEntry(&raw, dir, first)
-	if err := fs.insert(parent, name, &raw, &e); err != 0 {
+	if err := fs.place(parent, name, &nn, &raw, &e); err != 0 {
 		fs.freeChain(first)
 		return vfs.Node{}, err
 	}
@@ -176,7 +180,7 @@ func (fs *FS) Unlink(rel []byte, dir bool) errno.Errno {
 	if err != 0 {
 		return err
 	}
-	found, err := fs.find(parent, name, &e)
+	found, err := fs.find(parent, name, &e, nil)
 	switch {
 	case err != 0:
 		return err
@@ -234,14 +238,18 @@ func (fs *FS) Rename(from, to []byte) errno.Errno {
 	if err != 0 {
 		return err
 	}
-	if found, err := fs.find(srcDir, srcName, &src); err != 0 || !found {
+	if found, err := fs.find(srcDir, srcName, &src, nil); err != 0 || !found {
 		return orNoEnt(err)
 	}
 	dstDir, dstName, err := fs.parentOf(to, &tmp)
 	if err != 0 {
 		return err
 	}
-	exists, err := fs.find(dstDir, dstName, &dst)
+	var nn newName
+	if err := nn.init(dstName); err != 0 {
+		return err
+	}
+	exists, err := fs.find(dstDir, dstName, &dst, &nn)
 	switch {
 	case err != 0:
 		return err
@@ -267,7 +275,7 @@ func (fs *FS) Rename(from, to []byte) errno.Errno {
 		}
 	}
 	raw := src.raw
-	if err := fs.insert(dstDir, dstName, &raw, &tmp); err != 0 {
+	if err := fs.place(dstDir, dstName, &nn, &raw, &tmp); err != 0 {
 		return err
 	}
 	if err := fs.remove(srcDir, &src); err != 0 {
