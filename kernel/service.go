@@ -9,6 +9,8 @@ import (
 	"github.com/gobare/gobare/kernel/sched"
 	"github.com/gobare/gobare/kernel/task"
 	"github.com/gobare/gobare/kernel/trap"
+	"github.com/gobare/gobare/kernel/vfs"
+	"github.com/gobare/gobare/kernel/vm"
 )
 
 // The network service (docs/design.md, Networking): a second static Go
@@ -87,10 +89,20 @@ func enterProcess(proc uint8) {
 	cpu.WriteCR3(uint64(task.Procs[proc].Space.PT.Root))
 }
 
-// serviceExited says that the network service ended; the program runs
-// on without it.
+// serviceExited says that the network service ended, closes its
+// descriptors (the device is free again) and gives its pages back; the
+// program runs on without it. (Its page table stays: CR3 may still hold
+// it until the next switch.)
 func serviceExited(code int) {
+	p := &task.Procs[task.ServiceProc]
+	for fd := 0; fd < vfs.MaxFDs; fd++ {
+		p.FDs.Close(fd)
+	}
+	free := frames.Free()
+	p.Space.Remove(mem.ProgramFloor, vm.UserTop)
 	console.Print("gobare: the network service exited with status ")
 	console.Dec(uint64(code))
-	console.Print("\n")
+	console.Print(", ")
+	console.Dec(uint64(frames.Free()-free) * mem.PageSize >> 10)
+	console.Print(" KiB freed\n")
 }

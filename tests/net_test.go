@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -53,7 +54,7 @@ func TestNetRaw(t *testing.T) {
 // (goroutines, garbage collection, timers for 3 s) and
 // tests/programs/netraw as the network service (-netsvc), which owns
 // /dev/net0, writes to the kernel log and exits while the program runs
-// on. Every switch between their threads reloads CR3 (kernel/service.go).
+// on, its memory freed. Every switch between their threads reloads CR3 (kernel/service.go).
 func TestNetService(t *testing.T) {
 	r := runMkimage(t, nil, "run", "-accel", "tcg", "-timeout", "90s", "-net", "user",
 		"-netsvc", testProgram(t, "netraw"), testProgram(t, "busy"), "3s")
@@ -65,11 +66,15 @@ func TestNetService(t *testing.T) {
 		"network service started",
 		"netraw: arp: 10.0.2.2 is at 52:55:0a:00:02:02",
 		"netraw: dhcp: offered 10.0.2.15 by 10.0.2.2",
-		"the network service exited with status 0",
+		"the network service exited with status 0, ",
 	} {
 		if !strings.Contains(r.Kernel, want) {
 			r.fatalf(t, "kernel log: no %q", want)
 		}
+	}
+	// Its pages go back to the kernel (a Go program touches a few MiB).
+	if m := regexp.MustCompile(`status 0, (\d+) KiB freed`).FindStringSubmatch(r.Kernel); m == nil || len(m[1]) < 4 {
+		r.fatalf(t, "kernel log: the service's memory was not freed (want at least 1000 KiB)")
 	}
 }
 
