@@ -177,7 +177,13 @@ type SharedStderr struct {
 	midLine bool   // the program's last byte was not a newline
 	partial []byte // the kernel's line so far
 	held    []byte // kernel lines waiting for the program's line to end
+	hidden  []byte // with hide: the last hiddenKeep bytes of the kernel's, for ShowHidden
+	trimmed bool   // hidden lost its start
 }
+
+// hiddenKeep is how much of the kernel's hidden messages SharedStderr
+// keeps: a fault report fits.
+const hiddenKeep = 4 << 10
 
 // NewSharedStderr writes to w; hide drops the kernel's messages.
 func NewSharedStderr(w io.Writer, hide bool) *SharedStderr {
@@ -223,6 +229,11 @@ func (k kernelLog) Write(b []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.hide {
+		s.hidden = append(s.hidden, b...)
+		if over := len(s.hidden) - hiddenKeep; over > 0 {
+			s.hidden = append(s.hidden[:0], s.hidden[over:]...)
+			s.trimmed = true
+		}
 		return len(b), nil
 	}
 	for _, c := range b {
@@ -269,4 +280,20 @@ func (s *SharedStderr) Flush() {
 		s.held = nil
 		s.midLine = false
 	}
+}
+
+// ShowHidden writes the last of the kernel's hidden messages after all,
+// as if they had not been hidden: mkimage run does so when the kernel
+// itself ended the program under quiet (out of memory, a fault), whose
+// one-line reason would otherwise be lost.
+func (s *SharedStderr) ShowHidden() {
+	s.mu.Lock()
+	kept := s.hidden
+	if i := bytes.IndexByte(kept, '\n'); s.trimmed && i >= 0 {
+		kept = kept[i+1:] // from the first whole line
+	}
+	s.hide, s.hidden = false, nil
+	s.mu.Unlock()
+	kernelLog{s}.Write(kept)
+	s.Flush()
 }

@@ -76,6 +76,16 @@ func TestSharedStderr(t *testing.T) {
 	if out.String() != "x\r\ny" {
 		t.Errorf("hidden: stderr is %q, want the program's %q", out.String(), "x\r\ny")
 	}
+	// Shown after all (the kernel ended the program): the hidden lines,
+	// prefixed, from the last 4 KiB's first whole line.
+	out.Reset()
+	s = NewSharedStderr(&out, true)
+	s.Kernel().Write([]byte(strings.Repeat("x", 5000) + "\r\nold line\r\n"))
+	s.Kernel().Write([]byte("gobare: out of memory\r\n"))
+	s.ShowHidden()
+	if want := "gobare: old line\ngobare: out of memory\n"; out.String() != want {
+		t.Errorf("shown: stderr is %q, want %q", out.String(), want)
+	}
 
 	// A kernel line held behind an unfinished last line comes out on a
 	// line of its own at the end.

@@ -8,7 +8,8 @@ package tests
 //     run stops QEMU and removes the temporary files; status 128+N;
 //   - TestMkimageClosedStdout: a reader that goes away (| head) ends the
 //     program (EPIPE, SIGPIPE) and mkimage, leaving nothing behind;
-//   - TestMkimageFaultWithProgram: fault=pf is honoured with a program;
+//   - TestMkimageFaultWithProgram: fault=pf is honoured with a program,
+//     and its report shown under quiet;
 //   - TestMkimageFilesCwd: -files honours a cwd= word of -append;
 //   - TestMkimageBuildError: a program that does not compile gets go
 //     build's error, without a note about rt/ first.
@@ -265,15 +266,22 @@ func TestMkimageClosedStdout(t *testing.T) {
 
 func TestMkimageFaultWithProgram(t *testing.T) {
 	t.Parallel()
-	r := runMkimage(t, nil, "run", "-accel", "tcg", "-timeout", bootTimeout.String(), "-append", "fault=pf", helloProgram(t))
-	r.wantExit(t, 125)
-	for _, want := range []string{"selfcheck: taking a deliberate page fault", "kernel fault: page fault (#PF)", "kernel.deliberatePageFault+0x"} {
-		if !strings.Contains(r.Kernel, want) {
-			r.fatalf(t, "the kernel's lines lack %q", want)
-		}
-	}
-	if r.Stdout != "" {
-		r.fatalf(t, "the program ran; the fault comes before it")
+	// With quiet too: the kernel's lines are hidden, but when the kernel
+	// ends the program itself mkimage shows them after all.
+	for _, words := range []string{"fault=pf", "quiet fault=pf"} {
+		t.Run(words, func(t *testing.T) {
+			t.Parallel()
+			r := runMkimage(t, nil, "run", "-accel", "tcg", "-timeout", bootTimeout.String(), "-append", words, helloProgram(t))
+			r.wantExit(t, 125)
+			for _, want := range []string{"selfcheck: taking a deliberate page fault", "kernel fault: page fault (#PF)", "kernel.deliberatePageFault+0x"} {
+				if !strings.Contains(r.Kernel, want) {
+					r.fatalf(t, "the kernel's lines lack %q", want)
+				}
+			}
+			if r.Stdout != "" {
+				r.fatalf(t, "the program ran; the fault comes before it")
+			}
+		})
 	}
 }
 

@@ -111,6 +111,9 @@ func runCmd(args []string) int {
 		Extra:         diskArgs,
 	})
 	stderr.Flush()
+	if err == nil && endedByKernel(res.ExitCode) {
+		stderr.ShowHidden() // under quiet, the reason would be lost
+	}
 	switch {
 	case errors.Is(err, qemu.ErrTimeout):
 		return fatalf(exitTimeout, "%v", err)
@@ -118,6 +121,14 @@ func runCmd(args []string) int {
 		return fatalf(exitFailed, "%v", err)
 	}
 	return res.ExitCode
+}
+
+// endedByKernel reports whether status is one the kernel gives when it
+// ends the program itself, with a line saying why (README, Exit status):
+// 122 the machine could not be set up, 123 not a static x86-64 ELF, 125 a
+// fault in kernel code, 137 out of memory.
+func endedByKernel(status int) bool {
+	return status == 122 || status == 123 || status == 125 || status == 137
 }
 
 // hasWord reports whether the kernel command line words include w.
