@@ -193,9 +193,10 @@ func TestBbolt(t *testing.T) {
 }
 
 // TestMmapFiles runs tests/programs/mmap: shared and private mappings of
-// tmpfs files against read and write, msync, a page past the end, the
-// errors of bad requests, and a packed read-only file (the program's own
-// source, served with -files) mapped shared and private.
+// tmpfs files against read and write, msync, a page past the end (also
+// after ftruncate and O_TRUNC), the errors of bad requests, and a packed
+// read-only file (the program's own source, served with -files, and
+// through the writable overlay with :rw) mapped shared and private.
 func TestMmapFiles(t *testing.T) {
 	needQEMU(t)
 	prog := testProgram(t, "mmap")
@@ -204,5 +205,9 @@ func TestMmapFiles(t *testing.T) {
 	if !strings.HasSuffix(native, "done\n") || strings.Contains(native, "FAIL") {
 		t.Fatalf("the program fails natively:\n%s", native)
 	}
-	sameLines(t, native, filesGuest(t, []string{"-files", src + ":/src"}, prog, "/src/main.go"))
+	for _, mode := range []string{"", ":rw"} {
+		t.Run("files"+mode, func(t *testing.T) {
+			sameLines(t, native, filesGuest(t, []string{"-files", src + ":/src" + mode}, prog, "/src/main.go"))
+		})
+	}
 }

@@ -259,7 +259,9 @@ func sysFtruncate(c call) uintptr {
 	case !f.Desc().Writable():
 		return errno(EINVAL)
 	}
-	return errno(f.Truncate(int64(c.arg(1))))
+	err := f.Truncate(int64(c.arg(1)))
+	Space.Truncated() // pages mapped past the new end go (kernel/vm/file.go)
+	return errno(err)
 }
 
 // fsync and fdatasync: the file's changes reach its device (the disk's

@@ -87,6 +87,9 @@ func open(dirfd int64, path uintptr, flags, mode uint32) uintptr {
 	if oerr != 0 {
 		return errno(oerr)
 	}
+	if flags&vfs.Trunc != 0 {
+		Space.Truncated() // pages mapped past the new end go (kernel/vm/file.go)
+	}
 	return dupResult(FDs.Install(f, 0, flags&oCloexec != 0))
 }
 
@@ -330,7 +333,9 @@ func sysTruncate(c call) uintptr {
 	if err != 0 {
 		return err
 	}
-	return errno(vfs.Truncate(pDir, pName, int64(c.arg(1))))
+	err = errno(vfs.Truncate(pDir, pName, int64(c.arg(1))))
+	Space.Truncated() // pages mapped past the new end go (kernel/vm/file.go)
+	return err
 }
 
 // fchmodat2(dirfd, path, mode, flags): fchmodat with AT_SYMLINK_NOFOLLOW

@@ -1,6 +1,9 @@
 package vm
 
-import "github.com/gobare/gobare/kernel/vfs"
+import (
+	"github.com/gobare/gobare/kernel/mem"
+	"github.com/gobare/gobare/kernel/vfs"
+)
 
 // File mappings (mmap of a file). A region that maps a file gets each
 // page's frame when the page is first touched:
@@ -19,9 +22,8 @@ import "github.com/gobare/gobare/kernel/vfs"
 //     copy of the page in a fresh frame, read with ReadAt.
 //
 // A page wholly past the end of the file raises SIGBUS (FaultBus), as on
-// Linux. Unlike Linux, truncating a file does not take the pages already
-// mapped past its new end away from the mappings: they keep the frames
-// (and bytes) they had.
+// Linux; after a file shrinks, Truncated takes the pages already mapped
+// past its new end away, so that they fault too.
 
 // cowBit marks a page-table entry whose frame is a file's, mapped
 // read-only into a private mapping: a write must copy it first. Bit 10 is
@@ -70,6 +72,25 @@ func (s *Space) WriteForbidden(start, end uintptr) bool {
 		}
 	}
 	return false
+}
+
+// Truncated unmaps the pages of file mappings that lie wholly past the
+// end of their file, after a call that may have shrunk a file
+// (ftruncate, truncate, open with O_TRUNC): their next touch raises
+// SIGBUS, as on Linux, whose truncate_pagecache unmaps them, a private
+// mapping's copies too (unmap_mapping_range with even_cows).
+func (s *Space) Truncated() {
+	for i := 0; i < s.nregions; i++ {
+		r := s.regions[i]
+		if r.File == nil {
+			continue
+		}
+		size, _ := r.File.Size()
+		past := (size + mem.PageSize - 1) &^ (mem.PageSize - 1) // the first page offset wholly past the end
+		if past-r.Off < int64(r.End-r.Start) {
+			s.freePages(r.Start+uintptr(max(past-r.Off, 0)), r.End)
+		}
+	}
 }
 
 // frameFor returns the frame to map at page of region r for a first

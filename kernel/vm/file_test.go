@@ -171,20 +171,49 @@ func TestPrivateFileMapping(t *testing.T) {
 	fsp.finish(t, f, "private", 2*pg)
 }
 
-// TestMappingOutlivesFile: after the file is truncated, closed and
-// unlinked, the mapping still reads the pages it had mapped (the frames
-// have a hold of the mapping's); they go back when it is unmapped.
+// TestMappingOutlivesFile: after the file is closed and unlinked, the
+// mapping still reads and writes its pages (it holds the description,
+// which holds the file); everything goes back when it is unmapped.
 func TestMappingOutlivesFile(t *testing.T) {
 	fsp := newFileSpace(t)
 	f := fsp.create(t, "gone", bytes.Repeat([]byte{'k'}, pg))
-	fsp.Map(Region{Start: base, End: base + pg, Prot: ProtRead, File: f, Flags: Shared | NoWrite})
+	fsp.Map(Region{Start: base, End: base + pg, Prot: ProtRead | ProtWrite, File: f, Flags: Shared})
 	fsp.wantWord(t, base, 0x6b6b6b6b6b6b6b6b)
-	f.Truncate(0)
 	vfs.Put(f)
 	fsp.fs.Unlink([]byte("gone"), false)
+	fsp.write(t, base+8, 0x4c4c4c4c4c4c4c4c)
 	fsp.wantWord(t, base, 0x6b6b6b6b6b6b6b6b)
+	fsp.wantWord(t, base+8, 0x4c4c4c4c4c4c4c4c)
 	fsp.Remove(base, base+pg)
 	fsp.wantSince(t, fsp.start, 0)
+}
+
+// TestTruncated: once the file shrinks, its frames past the new end have
+// only the mappings' holds; Truncated unmaps those pages, shared and
+// privately copied alike, so they fault with SIGBUS and their frames go
+// back; the pages before the end stay.
+func TestTruncated(t *testing.T) {
+	fsp := newFileSpace(t)
+	f := fsp.create(t, "shrinks", bytes.Repeat([]byte{'s'}, 3*pg))
+	fsp.Map(Region{Start: base, End: base + 3*pg, Prot: ProtRead, File: f, Flags: Shared})
+	private := uintptr(base + 4*pg)
+	fsp.Map(Region{Start: private, End: private + 3*pg, Prot: ProtRead | ProtWrite, File: f})
+	for p := uintptr(0); p < 3*pg; p += pg {
+		fsp.read(t, base+p, 1)
+		fsp.write(t, private+p, 0x5050505050505050)
+	}
+	f.Truncate(pg + 10)
+	fsp.Truncated()
+	if got := fsp.read(t, base+pg+8, 4); !bytes.Equal(got, []byte{'s', 's', 0, 0}) {
+		t.Errorf("the shared page holding the new end reads %q, want ss and zeroes", got)
+	}
+	fsp.wantWord(t, private+pg, 0x5050505050505050) // a copy keeps its bytes
+	for _, a := range []uintptr{base + 2*pg, private + 2*pg} {
+		if r := fsp.HandleFault(a, 0); r != FaultBus {
+			t.Errorf("HandleFault(%#x) past the new end = %d, want FaultBus", a, r)
+		}
+	}
+	fsp.finish(t, f, "shrinks", 7*pg)
 }
 
 // TestFileRegionsSplitAndMerge: unmapping the middle of a file mapping

@@ -2,7 +2,8 @@
 // tests/files_test.go can compare a run inside gobare with a run on the
 // host line by line: shared mappings and read/write see each other's
 // bytes, msync, private mappings copy on write, mappings outlive munmap
-// of others, close and unlink, a page past the end of the file faults,
+// of others, close and unlink, a page past the end of the file faults
+// (also once the file shrank under the mapping),
 // the errors of bad requests, and a read-only file of the archive (the
 // path given as the argument) mapped both ways.
 package main
@@ -117,6 +118,12 @@ func shared(path string) {
 	m = mmap(f, page, page, syscall.PROT_READ, syscall.MAP_SHARED)
 	fmt.Printf("shared: mapped again at offset 1 page: %q\n", m[8:16])
 	check("munmap", syscall.Munmap(m))
+	// Shrinking the file takes the pages past its new end away.
+	m = mmap(f, 0, 3*page, syscall.PROT_READ, syscall.MAP_SHARED)
+	fmt.Println("shared: before ftruncate down:", touch(m, 2*page))
+	check("truncate", f.Truncate(page+10))
+	fmt.Printf("shared: after ftruncate down: %q, the page past the end: %s\n", m[page+8:page+12], touch(m, 2*page))
+	check("munmap", syscall.Munmap(m))
 }
 
 // private: a MAP_PRIVATE mapping copies a page on its first write.
@@ -137,6 +144,12 @@ func private(path string) {
 	_, err = f.ReadAt(m[2*page:2*page+8], 0)
 	check("pread into the map", err)
 	fmt.Printf("private: pread into the map: map %q, file %q\n", m[2*page:2*page+8], pread(f, 2*page, 8))
+	// Opening with O_TRUNC empties the file: every page of the map is
+	// past the end now, copied or not.
+	g, err := os.OpenFile(path, os.O_RDWR|os.O_TRUNC, 0)
+	check("open O_TRUNC", err)
+	g.Close()
+	fmt.Println("private: after O_TRUNC, a copied page:", touch(m, 0), "- a page not copied:", touch(m, page))
 	check("munmap", syscall.Munmap(m))
 }
 
