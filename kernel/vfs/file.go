@@ -64,7 +64,8 @@ type File interface {
 	// writable (MAP_SHARED with PROT_WRITE): its bytes may change without
 	// a Write (a file system that writes pages back marks it dirty). The
 	// frame stays the file's: the mapping takes its own hold
-	// (mem.FrameAllocator.Share), so both may let it go in any order.
+	// (mem.FrameAllocator.Share), so both may let it go in any order,
+	// and the file must keep it as the page's frame while it is mapped.
 	MapKind() MapKind
 	MapFrame(off int64, write bool) (uintptr, errno.Errno)
 }
