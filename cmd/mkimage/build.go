@@ -48,8 +48,8 @@ func buildCmd(args []string) int {
 		return fatalf(exitUsage, "%v", err)
 	}
 	img, err := makeImage(bf, fs.Args(), nil)
-	if err != nil {
-		return fatalf(exitFailed, "%v", err)
+	if err != nil || interrupted.Err() != nil {
+		return fatalf(exitFailed, "%v", err) // after a signal: silent, no image
 	}
 	out := bf.out
 	if out == "" {

@@ -64,7 +64,7 @@ func isoCmd(args []string) int {
 	if err := os.WriteFile(filepath.Join(tree, "boot", "grub", "grub.cfg"), []byte(grubConfig), 0o644); err != nil {
 		return fatalf(exitFailed, "%v", err)
 	}
-	out, err := exec.Command(mkrescue, "-o", bf.out, tree).CombinedOutput()
+	out, err := exec.CommandContext(interrupted, mkrescue, "-o", bf.out, tree).CombinedOutput()
 	if err != nil {
 		return fatalf(exitFailed, "iso: %s: %v\n%s", mkrescue, err, out)
 	}

@@ -70,7 +70,7 @@ func buildProgram(arg, dir, rtMode, root string) (program, error) {
 	out := filepath.Join(dir, p.name)
 	build := func(extra ...string) error {
 		args := append(append([]string{"build", "-o", out}, extra...), pkg)
-		cmd := exec.Command("go", args...)
+		cmd := exec.CommandContext(interrupted, "go", args...) // a signal to mkimage stops the build (signals.go)
 		cmd.Dir = wd
 		cmd.Env = goEnv()
 		if outp, err := cmd.CombinedOutput(); err != nil {

@@ -52,6 +52,6 @@ func signalStatus(status int) int {
 	if n == 0 {
 		return status
 	}
-	fmt.Fprintf(os.Stderr, "mkimage: stopped by %s; QEMU and the temporary files are gone\n", unix.SignalName(syscall.Signal(n)))
+	fmt.Fprintf(os.Stderr, "mkimage: stopped by %s; its temporary files are removed (and QEMU stopped)\n", unix.SignalName(syscall.Signal(n)))
 	return 128 + int(n)
 }
