@@ -77,6 +77,7 @@ var (
 
 func procRegions() []vm.Region { return task.Proc.Space.Regions() }
 func procResident() int        { return task.Proc.Space.Resident() }
+func procThreads() int         { return sched.LiveIn(task.ProgramProc) } // not the network service's
 func procKernelTime() int64    { return int64(timer.TSCToNanos(trap.KernelCycles)) }
 func procBootTime() int64      { return timer.BootEpochNanos() / 1e9 }
 func procMemory() (total, free uint64) {
@@ -136,7 +137,7 @@ func describeProcess(file []byte, args task.Args) {
 		FDs:        &task.Proc.FDs,
 		Regions:    procRegions,
 		Resident:   procResident,
-		Threads:    sched.Live,
+		Threads:    procThreads,
 		Uptime:     timer.Nanotime,
 		KernelTime: procKernelTime,
 		BootTime:   procBootTime,
