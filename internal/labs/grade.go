@@ -158,7 +158,7 @@ func runTest(t Test, tree string, env []string) Result {
 	switch {
 	case ctx.Err() != nil:
 		r.Output = fmt.Sprintf("timed out after %v", t.Timeout)
-		r.Output += "\n" + excerpt(output)
+		r.Output += "\n" + excerpt(output, true)
 		return r
 	case errors.As(err, &ee):
 		status = ee.ExitCode()
@@ -187,7 +187,7 @@ func runTest(t Test, tree string, env []string) Result {
 	if len(why) > 4 {
 		why = append(why[:4], fmt.Sprintf("(and %d more)", len(why)-4))
 	}
-	r.Output = strings.Join(why, "\n") + "\n" + excerpt(output)
+	r.Output = strings.Join(why, "\n") + "\n" + excerpt(output, false)
 	return r
 }
 
@@ -195,8 +195,11 @@ func runTest(t Test, tree string, env []string) Result {
 var failLine = regexp.MustCompile(`(?i)fail|error|panic|fatal|fault|killed|unimplemented|timed out|want|got|expected|--- `)
 
 // excerpt returns the first lines of output that say what went wrong, or
-// its last lines when none does.
-func excerpt(output string) string {
+// its last lines when none does. For a run that was stopped (timedOut:
+// the test's timeout; or its output ends saying "timed out", mkimage's
+// -timeout) the last tailShown lines follow: where the output ended is
+// what tells a slow run from a stuck one.
+func excerpt(output string, timedOut bool) string {
 	lines := strings.Split(strings.TrimRight(output, "\n"), "\n")
 	var picked []string
 	for _, l := range lines {
@@ -207,11 +210,14 @@ func excerpt(output string) string {
 			}
 		}
 	}
+	timedOut = timedOut || strings.Contains(lines[len(lines)-1], "timed out")
 	if len(picked) == 0 {
 		if len(lines) > maxShown {
 			lines = lines[len(lines)-maxShown:]
 		}
 		picked = lines
+	} else if timedOut && len(lines) > 1 {
+		picked = append(append(picked, "(the last lines:)"), lines[max(len(lines)-tailShown, 0):]...)
 	}
 	for i, l := range picked {
 		if len(l) > 200 {
@@ -220,6 +226,10 @@ func excerpt(output string) string {
 	}
 	return "output: " + strings.Join(picked, "\n        ")
 }
+
+// tailShown is how many of a failing test's last lines are shown after
+// the picked ones.
+const tailShown = 4
 
 func lineAt(s string, i int) string {
 	start := strings.LastIndexByte(s[:i], '\n') + 1
