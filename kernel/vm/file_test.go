@@ -7,6 +7,8 @@ package vm
 
 import (
 	"bytes"
+	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -245,4 +247,115 @@ func TestFileRegionsSplitAndMerge(t *testing.T) {
 	fsp.Remove(base, base+4*pg)
 	fsp.fs.Unlink([]byte("split"), false)
 	fsp.wantSince(t, fsp.start, 0)
+}
+
+// TestRandomFileOps runs random maps, unmaps, writes, truncations, stores
+// and loads on one file and three mappings of it (shared or private, at
+// random offsets) against a model: a shared mapping is the file; a
+// private page is the file until the mapping writes it, then its own
+// copy; a page wholly past the end faults unless it is such a copy, and
+// a truncation takes those past the new end away too. At the end every
+// frame is back.
+func TestRandomFileOps(t *testing.T) {
+	const filePages, slots = 6, 3
+	for seed := uint64(1); seed <= 20; seed++ {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			fsp := newFileSpace(t)
+			rng := rand.New(rand.NewPCG(seed, 11))
+			f := fsp.create(t, "random", nil)
+			var file [16 * pg]byte // as far as a mapping reaches; bytes past size are zero
+			size := 0
+			type mapping struct {
+				mapped, shared bool
+				off, n         int      // in pages
+				copies         [][]byte // a private mapping's own pages
+			}
+			var maps [slots]mapping
+			at := func(s, k int) uintptr { return base + uintptr(s*16+k)*pg }
+			within := func(filePage int) bool { return filePage*pg < size }
+			for step := 0; step < 400; step++ {
+				s := rng.IntN(slots)
+				m := &maps[s]
+				switch op := rng.IntN(6); {
+				case op == 0:
+					*m = mapping{mapped: true, shared: rng.IntN(2) == 0, off: rng.IntN(4), n: 1 + rng.IntN(filePages)}
+					m.copies = make([][]byte, m.n)
+					flags := uint32(0)
+					if m.shared {
+						flags = Shared
+					}
+					if !fsp.Map(Region{Start: at(s, 0), End: at(s, m.n), Prot: ProtRead | ProtWrite, File: f, Off: int64(m.off * pg), Flags: flags}) {
+						t.Fatalf("step %d: Map failed", step)
+					}
+				case op == 1:
+					fsp.Remove(at(s, 0), at(s, 16))
+					*m = mapping{}
+				case op == 2:
+					off, data := rng.IntN(filePages*pg-64), make([]byte, 1+rng.IntN(64))
+					for i := range data {
+						data[i] = byte(rng.Uint32())
+					}
+					f.WriteAt(data, int64(off))
+					copy(file[off:], data)
+					size = max(size, off+len(data))
+				case op == 3:
+					n := rng.IntN(filePages*pg + 1)
+					f.Truncate(int64(n))
+					fsp.Truncated()
+					if n < size {
+						clear(file[n:size])
+					}
+					size = n
+					for i := range maps {
+						for k := range maps[i].copies {
+							if !within(maps[i].off + k) {
+								maps[i].copies[k] = nil
+							}
+						}
+					}
+				case !m.mapped:
+				case op == 4: // a store
+					k := rng.IntN(m.n)
+					o := rng.IntN(pg - 8)
+					data := make([]byte, 1+rng.IntN(8))
+					for i := range data {
+						data[i] = byte(rng.Uint32())
+					}
+					fo := (m.off+k)*pg + o
+					if m.shared && fo+len(data) > size {
+						continue // past the end: Linux leaves those bytes unspecified
+					}
+					want := m.copies[k] != nil || within(m.off+k)
+					if got := fsp.CopyOut(at(s, k)+uintptr(o), data); got != want {
+						t.Fatalf("step %d: store to slot %d page %d = %v, want %v", step, s, k, got, want)
+					}
+					switch {
+					case !want:
+					case m.shared:
+						copy(file[fo:], data)
+					default:
+						if m.copies[k] == nil {
+							m.copies[k] = bytes.Clone(file[(m.off+k)*pg : (m.off+k+1)*pg])
+						}
+						copy(m.copies[k][o:], data)
+					}
+				default: // a load
+					k := rng.IntN(m.n)
+					want := m.copies[k]
+					if want == nil {
+						want = file[(m.off+k)*pg : (m.off+k+1)*pg]
+					}
+					got := make([]byte, pg)
+					ok := fsp.CopyIn(got, at(s, k))
+					if wantOK := m.copies[k] != nil || within(m.off+k); ok != wantOK {
+						t.Fatalf("step %d: load of slot %d page %d = %v, want %v", step, s, k, ok, wantOK)
+					}
+					if ok && !bytes.Equal(got, want) {
+						t.Fatalf("step %d: slot %d (shared %v) page %d differs from the model", step, s, m.shared, k)
+					}
+				}
+			}
+			fsp.finish(t, f, "random", slots*16*pg)
+		})
+	}
 }
