@@ -231,6 +231,32 @@ func TestUnlinkOpen(t *testing.T) {
 	}
 	closeFile(f)
 	writeFile(t, fs, "again", data) // fits only if the clusters were freed
+
+	// A directory removed while open lists nothing, has no path, and
+	// its cluster is free after the last close.
+	fs.Create([]byte("d"), true)
+	d := open(t, fs, "d", vfs.ReadOnly)
+	if err := fs.Unlink([]byte("d"), true); err != 0 {
+		t.Fatal(err)
+	}
+	var e vfs.Dirent
+	if ok, err := d.ReadDir(0, &e); ok || err != 0 {
+		t.Errorf("ReadDir of a removed directory: %v, %v", ok, err)
+	}
+	var buf [16]byte
+	if _, err := d.Path(buf[:]); err != errno.ENOENT {
+		t.Errorf("Path of a removed directory: %v", err)
+	}
+	first := fs.inodes[0].cur.first
+	for i := range fs.inodes {
+		if fs.inodes[i].refs > 0 {
+			first = fs.inodes[i].cur.first
+		}
+	}
+	closeFile(d)
+	if v, _ := fs.entry(first); v != 0 {
+		t.Errorf("the removed directory's cluster %d is not free: %#x", first, v)
+	}
 }
 
 // TestFull: a full disk is ENOSPC; what was written before stays; after

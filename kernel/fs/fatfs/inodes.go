@@ -53,10 +53,10 @@ func (fs *FS) hold(id int64) (*inode, errno.Errno) {
 	return free, 0
 }
 
-// release drops a hold; the last one of a removed file frees its
-// clusters.
+// release drops a hold; the last one of a removed file or directory
+// frees its clusters.
 func (fs *FS) release(in *inode) {
-	if in.refs--; in.refs == 0 && in.gone && !in.dir {
+	if in.refs--; in.refs == 0 && in.gone {
 		fs.freeChain(in.cur.first)
 	}
 }
