@@ -134,6 +134,9 @@ func TestEnvironmentDefaults(t *testing.T) {
 		"berlin":     native["berlin"],
 		"local":      native["local"],
 		"executable": fileSum(t, prog),
+		// Linux's limits for init, but for the 64-slot descriptor table.
+		"rlimit nofile": "64 64",
+		"rlimit stack":  "8388608 18446744073709551615",
 	} {
 		if got[k] != v {
 			t.Errorf("%s: gobare says %q, want %q", k, got[k], v)
@@ -169,6 +172,9 @@ func TestEnvironmentPlainQEMU(t *testing.T) {
 		"env TERM":   "linux",
 		"local":      "2024-07-01 12:00 UTC +0000",
 		"executable": fileSum(t, prog),
+		// Linux's limits for init, but for the 64-slot descriptor table.
+		"rlimit nofile": "64 64",
+		"rlimit stack":  "8388608 18446744073709551615",
 	} {
 		if got[k] != v {
 			t.Errorf("%s: gobare says %q, want %q", k, got[k], v)

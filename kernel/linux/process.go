@@ -2,6 +2,9 @@ package linux
 
 import (
 	"github.com/gobare/gobare/kernel/rand"
+	"github.com/gobare/gobare/kernel/sched"
+	"github.com/gobare/gobare/kernel/vfs"
+	"github.com/gobare/gobare/kernel/vm"
 )
 
 // arch_prctl codes (Linux uapi asm/prctl.h).
@@ -57,11 +60,37 @@ func sysUname(c call) uintptr {
 	// LAB 3 END
 }
 
-// prlimit64(pid, resource, new, old): RLIMIT_NOFILE and the rest read as
-// generous fixed limits; setting is accepted.
 // rlimNlimits is the number of resource limits (uapi asm-generic/resource.h).
 const rlimNlimits = 16
 
+// rlimInfinity is RLIM_INFINITY.
+const rlimInfinity = ^uint64(0)
+
+// rlimits are the soft and hard limits by resource (RLIMIT_CPU ... RLIMIT_RTTIME),
+// as Linux sets them for init (include/asm-generic/resource.h).
+var rlimits = [rlimNlimits][2]uint64{
+	0:  {rlimInfinity, rlimInfinity},         // CPU
+	1:  {rlimInfinity, rlimInfinity},         // FSIZE
+	2:  {rlimInfinity, rlimInfinity},         // DATA
+	3:  {vm.StackSize, rlimInfinity},         // STACK: the program's stack region
+	4:  {0, rlimInfinity},                    // CORE
+	5:  {rlimInfinity, rlimInfinity},         // RSS
+	6:  {sched.MaxThreads, sched.MaxThreads}, // NPROC: the thread table
+	7:  {vfs.MaxFDs, vfs.MaxFDs},             // NOFILE: the descriptor table
+	8:  {8 << 20, 8 << 20},                   // MEMLOCK
+	9:  {rlimInfinity, rlimInfinity},         // AS
+	10: {rlimInfinity, rlimInfinity},         // LOCKS
+	11: {sched.MaxThreads, sched.MaxThreads}, // SIGPENDING: as NPROC, as Linux sets both from its thread limit
+	12: {819200, 819200},                     // MSGQUEUE
+	13: {0, 0},                               // NICE
+	14: {0, 0},                               // RTPRIO
+	15: {rlimInfinity, rlimInfinity},         // RTTIME
+}
+
+// prlimit64(pid, resource, new, old): the limits read as Linux's defaults
+// for init (rlimits), except where gobare's own bounds are lower:
+// descriptors (vfs.MaxFDs) and threads (sched.MaxThreads). Setting is
+// accepted and not kept.
 func sysPrlimit64(c call) uintptr {
 	if pid := c.arg(0); pid != 0 && pid != 1 {
 		return errno(ESRCH) // the program is process 1
@@ -76,7 +105,8 @@ func sysPrlimit64(c call) uintptr {
 		}
 	}
 	if old := c.arg(3); old != 0 {
-		if !Space.WriteUint64(old, 1024) || !Space.WriteUint64(old+8, 4096) {
+		l := rlimits[c.arg(1)]
+		if !Space.WriteUint64(old, l[0]) || !Space.WriteUint64(old+8, l[1]) {
 			return errno(EFAULT)
 		}
 	}

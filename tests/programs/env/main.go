@@ -150,6 +150,16 @@ func main() {
 	_, err = syscall.Wait4(-1, nil, syscall.WNOHANG, nil)
 	line("wait4 without children", err, nil)
 
+	// Resource limits: descriptors and the stack.
+	for _, r := range []struct {
+		name string
+		res  int
+	}{{"nofile", syscall.RLIMIT_NOFILE}, {"stack", syscall.RLIMIT_STACK}} {
+		var l syscall.Rlimit
+		err := syscall.Getrlimit(r.res, &l)
+		line("rlimit "+r.name, fmt.Sprintf("%d %d", l.Cur, l.Max), err)
+	}
+
 	// The memory devices.
 	if f, err := os.Open("/dev/zero"); err == nil {
 		b := bytes.Repeat([]byte{1}, 4096)
