@@ -280,17 +280,3 @@ func upper(c byte) byte {
 	}
 	return c
 }
-
-// sameName compares two names as FAT does, ignoring the case of ASCII
-// letters.
-func sameName(a, b []byte) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if upper(a[i]) != upper(b[i]) {
-			return false
-		}
-	}
-	return true
-}
