@@ -93,17 +93,28 @@ func TestNetStack(t *testing.T) {
 			port := freePort(t)
 			done := make(chan mkimageRun, 1)
 			go func() {
-				done <- runMkimage(t, nil, "run", "-accel", "tcg", "-timeout", "120s", "-net", "user",
+				// A first build of the service compiles gVisor: minutes on a
+				// loaded machine (4.5 on this one), hence the long timeout.
+				done <- runMkimageOpts(t, mkimageOpts{Timeout: 10 * time.Minute}, "run", "-accel", "tcg", "-timeout", "120s", "-net", "user",
 					"-port", fmt.Sprintf("%d:7", port), "-append", c.append, testProgram(t, "busy"), "20s")
 			}()
+			// Until the echo answers or the run ends: building the service
+			// (gVisor) the first time may take minutes before QEMU starts.
 			var got string
 			var err error
-			for end := time.Now().Add(90 * time.Second); time.Now().Before(end); time.Sleep(500 * time.Millisecond) {
+			var r mkimageRun
+		wait:
+			for {
 				if got, err = echoOnce(port, "hello through gVisor\n"); err == nil {
+					r = <-done
 					break
 				}
+				select {
+				case r = <-done:
+					break wait
+				case <-time.After(500 * time.Millisecond):
+				}
 			}
-			r := <-done
 			if err != nil || got != "hello through gVisor\n" {
 				r.fatalf(t, "echo through the guest's stack: got %q, %v", got, err)
 			}
