@@ -2,7 +2,9 @@
 // with GOAMD64=v3, its SHA-256 and memmove run on AVX2, in goroutines that
 // a tight loop without calls keeps preempting (the runtime sends SIGURG,
 // which the kernel delivers with the XSAVE state in the signal frame), and
-// it prints how many digests came out wrong.
+// it prints how many digests came out wrong. Beside them, goroutines keep
+// values in the YMM registers' upper halves across system calls
+// (ymm_amd64.s) and count the calls after which they changed.
 package main
 
 import (
@@ -46,10 +48,34 @@ func main() {
 			}
 		}()
 	}
+	var ymmBad atomic.Int64
+	for g := 0; g < 2; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var in, out [64]byte
+			for i := 0; i < 200; i++ {
+				for j := range in {
+					in[j] = byte(g*131 + i*7 + j)
+				}
+				ymmAcrossSyscalls(&in, &out, 50)
+				if in != out {
+					ymmBad.Add(1)
+				}
+			}
+		}()
+	}
 	wg.Wait()
 	stop.Store(true)
 	fmt.Printf("avx: %d digests, %d wrong (%s)\n", done.Load(), bad.Load(), runtime.Version())
-	if bad.Load() != 0 {
+	fmt.Printf("avx: YMM registers changed across system calls: %d of 400 times\n", ymmBad.Load())
+	if bad.Load() != 0 || ymmBad.Load() != 0 {
 		os.Exit(1)
 	}
 }
+
+// ymmAcrossSyscalls loads Y3 and Y12 from in, makes n getpid calls and
+// stores Y3 and Y12 in out (ymm_amd64.s).
+//
+//go:noescape
+func ymmAcrossSyscalls(in, out *[64]byte, n int)
