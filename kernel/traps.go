@@ -82,7 +82,7 @@ func handleTrap(f *trap.Frame) {
 	if sched.Live() > 0 {
 		sched.Schedule(f)
 		linux.DeliverPending(f)
-		timer.Arm(devfs.PollDeadline(sched.NextDeadline(timer.Nanotime), timer.Nanotime()))
+		timer.Arm(devfs.PollDeadline(sched.NextDeadline(timer.Nanotime), timer.Nanotime))
 	}
 }
 

@@ -34,10 +34,11 @@ var nonBaseline = map[x86asm.Op]string{
 // instruction beyond the baseline, because every caller asks CPUID first,
 // with the feature test that guards them.
 var GuardedInstructions = map[string]string{
-	"github.com/gobare/gobare/kernel/cpu.Rdrand": "RDRAND: called only by cpu.RandomUint64, after cpu.Has(&cpu.RDRAND)",
-	"github.com/gobare/gobare/kernel/cpu.Xsetbv": "XSETBV: called only by cpu.EnableXSAVE, after cpu.Has(&cpu.XSAVE)",
-	"github.com/gobare/gobare/kernel/trap.frameSave": "XSAVE: only when trap.useXSAVE is set, which trap.UseXSAVE does after cpu.EnableXSAVE found XSAVE",
-	"github.com/gobare/gobare/kernel/trap.frameExit": "XRSTOR: only when trap.useXSAVE is set (as frameSave)",
+	"github.com/gobare/gobare/kernel/cpu.Rdrand":     "RDRAND: called only by cpu.RandomUint64, after cpu.Has(&cpu.RDRAND)",
+	"github.com/gobare/gobare/kernel/cpu.Xsetbv":     "XSETBV: called only by cpu.EnableXSAVE, after cpu.Has(&cpu.XSAVE)",
+	"github.com/gobare/gobare/kernel/trap.saveFP":    "XSAVE: only when trap.useXSAVE is set, which trap.UseXSAVE does after cpu.EnableXSAVE found XSAVE",
+	"github.com/gobare/gobare/kernel/trap.frameSave": "RDFSBASE, WRFSBASE: only when trap.useFSGSBASE is set, which trap.Init does after cpu.Has(&cpu.FSGSBASE)",
+	"github.com/gobare/gobare/kernel/trap.frameExit": "XRSTOR: only when trap.useXSAVE is set (as saveFP); WRFSBASE: only when trap.useFSGSBASE is set (as frameSave)",
 }
 
 // CheckInstructions disassembles the functions of pkgPrefixes (and what

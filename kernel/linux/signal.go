@@ -255,11 +255,16 @@ func defaultIgnore(sig int) bool {
 // DeliverPending runs at the end of every kernel entry, when f holds the
 // registers of the thread about to run: it delivers one pending, unblocked
 // signal, if any.
+//
+// The check that nothing is to be delivered is small enough to be inlined
+// into every entry; deliverPending does the rest.
 func DeliverPending(f *trap.Frame) {
-	t := sched.Current()
-	if t == nil {
-		return
+	if t := sched.Current(); t != nil && sigs(t).SigPending != 0 {
+		deliverPending(f, t)
 	}
+}
+
+func deliverPending(f *trap.Frame, t *sched.Thread) {
 	ready := sigs(t).SigPending &^ sigs(t).SigMask
 	if ready == 0 {
 		return
@@ -400,6 +405,7 @@ func deliver(t *sched.Thread, f *trap.Frame, sig int, code int32, addr uint64) b
 		put64(info[16:], addr) // si_addr
 	}
 	var fx [fpMaxSize]byte
+	trap.SaveFP(f)
 	n := copy(fx[:fpSize], f.FX[:])
 	if xsave != 0 {
 		// Linux's extended frame (arch/x86/include/uapi/asm/sigcontext.h):
@@ -454,6 +460,7 @@ func sysRtSigreturn(c call) uintptr {
 		}
 		trap.SanitizeFPState(fx[:fpSize]) // or XRSTOR would fault in the kernel
 		f.FX = fx
+		f.FPSaved = 1
 	}
 	for i, r := range gregs(f) {
 		*r = get64(uc[ucMcontext+8*i:])

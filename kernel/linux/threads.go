@@ -4,6 +4,7 @@ import (
 	"github.com/gobare/gobare/kernel/ipc"
 	"github.com/gobare/gobare/kernel/sched"
 	"github.com/gobare/gobare/kernel/timer"
+	"github.com/gobare/gobare/kernel/trap"
 )
 
 // clone flags (Linux uapi sched.h). The Go runtime passes
@@ -29,6 +30,7 @@ func sysClone(c call) uintptr {
 	case flags&cloneThread == 0:
 		return errno(ENOSYS) // a process sharing memory (vfork-like): not supported
 	}
+	trap.SaveFP(c.f) // the child starts with a copy of the parent's FP state
 	child := *c.f
 	child.AX = 0
 	if stack != 0 {

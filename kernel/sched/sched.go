@@ -76,6 +76,9 @@ var (
 	current = idle
 	nextTID int32
 	idleFrm trap.Frame
+	// resched asks for a switch at the end of this entry. It is also true
+	// whenever the running thread cannot go on — idle, blocked or exited —
+	// so that Schedule's quick check needs to look at nothing else.
 	resched bool
 	live    int
 )
@@ -97,16 +100,19 @@ func Init() {
 	idleFrm.CS = trap.KernelCS
 	idleFrm.SS = trap.KernelSS
 	idleFrm.FSBase = trap.KernelFSBase()
+	idleFrm.FPSaved = 0 // the idle loop uses no FP state: leaving for it restores XMM0-15 and MXCSR only
 	current = idle
+	resched = true
 	nextTID = 1
 }
 
 // InitFX gives a frame the FP/SSE state of a fresh process: x87 control
 // word 0x37F and MXCSR 0x1F80, every exception masked (SDM Vol. 1 §8.1.5,
-// §10.2.3; the FXSAVE layout is Table 10-2).
+// §10.2.3; the FXSAVE layout is Table 10-2), as a complete image.
 func InitFX(f *trap.Frame) {
 	f.FX[0], f.FX[1] = 0x7F, 0x03
 	f.FX[24], f.FX[25] = 0x80, 0x1F
+	f.FPSaved = 1
 }
 
 // New makes a runnable thread with frame f, in the running thread's
@@ -148,6 +154,7 @@ func Exit() {
 		t.State = Free
 		live--
 		deadlineStale = true
+		resched = true
 	}
 }
 
@@ -179,7 +186,18 @@ func Tick(now int64) {
 // Otherwise f is saved into the running thread and replaced by the frame of
 // the next runnable thread in round-robin order, or the idle frame. (A
 // thread that blocked in this entry saved its frame in Block.)
+//
+// The common case — nothing was notified, no switch is asked for and the
+// running thread goes on — is checked here, in a function small enough
+// for the compiler to inline into every entry; the rest is schedule's.
 func Schedule(f *trap.Frame) {
+	if !resched && nnotified == 0 { // (notifiedAll implies nnotified > 0)
+		return
+	}
+	schedule(f)
+}
+
+func schedule(f *trap.Frame) {
 	runWakeups()
 	cur := Current()
 	if cur != nil && cur.State == Running {
@@ -187,6 +205,7 @@ func Schedule(f *trap.Frame) {
 			enter(cur.Proc) // a retry may have entered another process
 			return
 		}
+		trap.SaveFP(f)
 		cur.Frame = *f
 		cur.State = Runnable
 	}
@@ -205,6 +224,7 @@ func Schedule(f *trap.Frame) {
 		}
 	}
 	current = idle
+	resched = true // idle: look for a thread at every entry
 	*f = idleFrm
 }
 
@@ -216,11 +236,16 @@ func Schedule(f *trap.Frame) {
 //
 // The answer changes only when threads block, wake, start, end or switch,
 // so it is kept between those events: a system call that changes none of
-// them (getpid) does not pay for a walk over the thread table.
+// them (getpid) does not pay for a walk over the thread table, nor for a
+// call (NextDeadline is inlined; nextDeadline walks).
 func NextDeadline(clock func() int64) int64 {
 	if !deadlineStale {
 		return deadlineCached
 	}
+	return nextDeadline(clock)
+}
+
+func nextDeadline(clock func() int64) int64 {
 	now := clock()
 	var next int64
 	earlier := func(d int64) {
@@ -261,5 +286,6 @@ func idleStackTop() uintptr
 // SetCurrent makes t the running thread (for the first thread).
 func SetCurrent(t *Thread) {
 	deadlineStale = true
+	resched = false
 	current = t.Slot
 }

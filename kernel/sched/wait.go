@@ -14,6 +14,7 @@ import "github.com/gobare/gobare/kernel/trap"
 // the monotonic clock, 0: none) passes, when its result is timeoutResult.
 func Block(f *trap.Frame, key uintptr, deadline int64, timeoutResult uintptr, retry Retry) {
 	t := Current()
+	trap.SaveFP(f)
 	t.Frame = *f
 	t.State = Blocked
 	t.WaitKey = key
@@ -21,6 +22,7 @@ func Block(f *trap.Frame, key uintptr, deadline int64, timeoutResult uintptr, re
 	t.TimeoutAX = timeoutResult
 	t.retry = retry
 	deadlineStale = true
+	resched = true
 }
 
 // Wake ends t's wait with result (its system call's return value).

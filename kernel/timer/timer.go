@@ -99,12 +99,17 @@ var (
 )
 
 // Arm makes the timer interrupt at deadline (monotonic ns; 0: never),
-// unless it is already set for that moment. The count is rounded up, so
-// the interrupt never comes before the deadline.
+// unless it is already set for that moment (a check inlined into every
+// entry; arm programs the timer). The count is rounded up, so the
+// interrupt never comes before the deadline.
 func Arm(deadline int64) {
 	if apicPerNano == 0 || deadline == armed {
 		return
 	}
+	arm(deadline)
+}
+
+func arm(deadline int64) {
 	armed = deadline
 	if deadline == 0 {
 		lapic.SetTimerCount(0)

@@ -23,8 +23,11 @@ const VectorSyscall = 256
 // the order entry_amd64.s builds it.
 type Frame struct {
 	FX     [FPAreaSize]byte // XSAVE (or FXSAVE) image: x87, SSE, AVX, AVX-512 state (SDM Vol. 1 §13.4)
-	FSBase uint64    // IA32_FS_BASE: the thread's TLS pointer
-	_      uint64
+	FSBase uint64           // IA32_FS_BASE: the thread's TLS pointer
+	// FPSaved is 1 when FX holds the thread's whole FP state, 0 when it
+	// holds only XMM0-15 and MXCSR and the rest is still in the CPU (how
+	// an entry leaves it: see frameSave in entry_amd64.s, and SaveFP).
+	FPSaved uint64
 
 	R15, R14, R13, R12, R11, R10, R9, R8 uint64
 	BP, DI, SI, DX, CX, BX, AX           uint64
@@ -53,6 +56,12 @@ var (
 	xsaveMask uint64
 	fpSize    uint32 = 512
 )
+
+// useFSGSBASE is set by Init when CR4.FSGSBASE is on: entry_amd64.s then
+// switches the FS base with RDFSBASE/WRFSBASE, not RDMSR/WRMSR.
+//
+//lint:ignore U1000 read by entry_amd64.s
+var useFSGSBASE uint8
 
 // UseXSAVE makes every entry save, and every exit restore, the FP state
 // with XSAVE/XRSTOR for the components in mask (XCR0), whose save area
@@ -89,6 +98,31 @@ func SanitizeFPState(fx []byte) {
 	clear(fx[520:576]) // XCOMP_BV and the reserved bytes
 }
 
+// SaveFP completes the FP image of f, the entry's frame at the top of the
+// kernel stack, before the thread's state is stored away (a thread switch,
+// a new thread's copy) or shown to it (a signal frame). The entry stored
+// XMM0-15 and MXCSR; every other part of the FP state is still the
+// thread's in the CPU, since kernel code does not touch it. So save the
+// whole state, then put back the thread's XMM registers and MXCSR over
+// the kernel's, and mark the SSE state present in the XSAVE header's
+// XSTATE_BV (SDM Vol. 1 §13.4.2), or XRSTOR would zero it.
+func SaveFP(f *Frame) {
+	if f.FPSaved != 0 {
+		return
+	}
+	const mxcsr, xmm, xmmEnd = 24, 160, 416 // offsets in the image (SDM Vol. 1 Table 10-2)
+	var keep [xmmEnd - xmm]byte
+	copy(keep[:], f.FX[xmm:xmmEnd])
+	m0, m1, m2, m3 := f.FX[mxcsr], f.FX[mxcsr+1], f.FX[mxcsr+2], f.FX[mxcsr+3]
+	saveFP(&f.FX)
+	copy(f.FX[xmm:xmmEnd], keep[:])
+	f.FX[mxcsr], f.FX[mxcsr+1], f.FX[mxcsr+2], f.FX[mxcsr+3] = m0, m1, m2, m3
+	if useXSAVE != 0 {
+		f.FX[512] |= 1 << 1 // XSTATE_BV bit 1: SSE
+	}
+	f.FPSaved = 1
+}
+
 // Handler is called for every entry with the frame on the kernel stack.
 // Kernel.Main sets it before interrupts are enabled.
 var Handler func(f *Frame)
@@ -121,6 +155,7 @@ func frameSave()
 
 //lint:ignore U1000 used from assembly (entry_amd64.s)
 func frameExit()
+func saveFP(fx *[FPAreaSize]byte)
 func enterFrame(f *Frame)
 func readFSBase() uint64
 

@@ -4,6 +4,7 @@ import (
 	"github.com/gobare/gobare/kernel/console"
 	"github.com/gobare/gobare/kernel/dev/uart"
 	virtcons "github.com/gobare/gobare/kernel/dev/virtio/console"
+	virtnet "github.com/gobare/gobare/kernel/dev/virtio/net"
 	"github.com/gobare/gobare/kernel/errno"
 	"github.com/gobare/gobare/kernel/vfs"
 )
@@ -93,6 +94,12 @@ func PollStdin() {
 // the kernel calls this on every entry) and wakes the readers and writers
 // of what changed.
 func Poll() {
+	if virtcons.Up() || virtnet.Up() { // a check inlined into every entry
+		poll()
+	}
+}
+
+func poll() {
 	if virtcons.Poll() {
 		vfs.Changed(stdinKey())
 	}
@@ -111,14 +118,14 @@ const pollInterval = 1_000_000 // 1 ms
 
 // PollDeadline returns when the timer must interrupt next (0: never):
 // next, the scheduler's deadline, or sooner — within pollInterval of now
-// — while someone waits for standard input on the virtio console or for
-// /dev/net0, which raise no interrupt of their own: a tickless machine
-// would otherwise sleep through the bytes' arrival.
-func PollDeadline(next, now int64) int64 {
+// (clock reads it, only then) — while someone waits for standard input on
+// the virtio console or for /dev/net0, which raise no interrupt of their
+// own: a tickless machine would otherwise sleep through the bytes' arrival.
+func PollDeadline(next int64, clock func() int64) int64 {
 	if !(stdinWanted && virtcons.Up()) && !netWaiting() {
 		return next
 	}
-	if soon := now + pollInterval; next == 0 || soon < next {
+	if soon := clock() + pollInterval; next == 0 || soon < next {
 		return soon
 	}
 	return next
