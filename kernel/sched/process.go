@@ -45,4 +45,5 @@ func EndProcess(proc uint8) {
 		}
 	}
 	deadlineStale = true
+	resched = true // the running thread may be one of them
 }
