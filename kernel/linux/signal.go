@@ -362,6 +362,7 @@ func gregs(f *trap.Frame) [18]*uint64 {
 // deliver builds the signal frame for sig on t's stack and points f at the
 // handler. It returns false if the stack is not writable.
 func deliver(t *sched.Thread, f *trap.Frame, sig int, code int32, addr uint64) bool {
+	trap.SaveFP(f) // f.FX: the whole FP state, for the frame
 	// LAB 7 BEGIN: build the rt_sigframe (FXSAVE image, ucontext, siginfo) and enter the handler
 	// LAB 7 STUB: // No frame yet: a signal sent with tgkill is dropped (a system call
 	// LAB 7 STUB: // it interrupted returns EINTR), and a fault kills the program.
@@ -405,7 +406,6 @@ func deliver(t *sched.Thread, f *trap.Frame, sig int, code int32, addr uint64) b
 		put64(info[16:], addr) // si_addr
 	}
 	var fx [fpMaxSize]byte
-	trap.SaveFP(f)
 	n := copy(fx[:fpSize], f.FX[:])
 	if xsave != 0 {
 		// Linux's extended frame (arch/x86/include/uapi/asm/sigcontext.h):
@@ -443,6 +443,7 @@ func deliver(t *sched.Thread, f *trap.Frame, sig int, code int32, addr uint64) b
 // (the handler may have changed it: the Go runtime does, to inject a call
 // to asyncPreempt).
 func sysRtSigreturn(c call) uintptr {
+	trap.SaveFP(c.f) // f.FX whole, so that the ucontext's image replaces all of it
 	// LAB 7 BEGIN: restore the registers, FXSAVE image and mask from the ucontext at RSP
 	// LAB 7 STUB: killedBy(c.f, SIGSEGV, true)
 	// LAB 7 STUB: return 0
@@ -460,7 +461,6 @@ func sysRtSigreturn(c call) uintptr {
 		}
 		trap.SanitizeFPState(fx[:fpSize]) // or XRSTOR would fault in the kernel
 		f.FX = fx
-		f.FPSaved = 1
 	}
 	for i, r := range gregs(f) {
 		*r = get64(uc[ucMcontext+8*i:])
