@@ -4,6 +4,7 @@ import (
 	"github.com/gobare/gobare/kernel/console"
 	"github.com/gobare/gobare/kernel/fs/cpiofs"
 	"github.com/gobare/gobare/kernel/fs/devfs"
+	"github.com/gobare/gobare/kernel/fs/pipefs"
 	"github.com/gobare/gobare/kernel/fs/tmpfs"
 	"github.com/gobare/gobare/kernel/linux"
 	"github.com/gobare/gobare/kernel/power"
@@ -137,6 +138,7 @@ func setUpFiles() {
 		mountArchive(mountPath) // overlay.go
 	}
 	tmpFS.Init(&frames, wallNanos)
+	pipefs.Init(&frames)
 	vfs.Mount([]byte("/tmp"), &tmpFS, true)
 	vfs.Mount([]byte("/dev"), &devFS, true)
 	mountSystemFiles()

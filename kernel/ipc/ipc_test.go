@@ -1,6 +1,7 @@
 package ipc
 
 import (
+	"github.com/gobare/gobare/internal/kfstest"
 	"testing"
 
 	"github.com/gobare/gobare/kernel/errno"
@@ -37,6 +38,7 @@ func TestEventfd(t *testing.T) {
 func TestEpollLevelAndEdge(t *testing.T) {
 	ep, _ := NewEpoll()
 	e := AsEpoll(ep)
+	pipefs.Init(&kfstest.Pages{})
 	r, w, _ := pipefs.New(vfs.Nonblock)
 	if err := e.Ctl(EpollCtlAdd, 3, r, event(vfs.EventIn, 7)); err != 0 {
 		t.Fatal(err)

@@ -175,6 +175,7 @@ func TestDescriptors(t *testing.T) {
 	if string(b) != "ll" {
 		t.Errorf("the duplicate read %q: the offset is not shared", b)
 	}
+	pipefs.Init(&kfstest.Pages{})
 	r, w, _ := pipefs.New(0)
 	rfd, _ := fds.Install(r, 0, false)
 	wfd, _ := fds.Install(w, 0, false)

@@ -12,14 +12,27 @@ import (
 	"github.com/gobare/gobare/kernel/vfs"
 )
 
-// Limits: pipes at once, and bytes one holds.
+// Limits: pipes at once, and bytes one holds (Linux's default capacity,
+// pipe(7)).
 const (
-	MaxPipes = 16
-	Size     = 16 << 10
+	MaxPipes = 64
+	Size     = 64 << 10
+	PageSize = 4096
 )
 
+// Pages hands out the pages pipe buffers live in (the frame allocator).
+type Pages interface {
+	Alloc() (uintptr, bool)
+	FreeFrame(uintptr)
+	Page(uintptr) []byte
+}
+
+// pipe is a ring buffer of Size bytes over Size/PageSize pages, which a
+// slot takes from the frame allocator the first time it is used and keeps
+// for its later pipes: memory grows with the most pipes open at once, and
+// the kernel image carries no buffers.
 type pipe struct {
-	buf       [Size]byte
+	frames    [Size / PageSize]uintptr // 0: not taken yet
 	head, len int
 	ends      [2]end // read end, write end
 }
@@ -31,14 +44,24 @@ type end struct {
 	write bool
 }
 
-var pipes [MaxPipes]pipe
+var (
+	pipes [MaxPipes]pipe
+	pages Pages
+)
+
+// Init gives pipefs its source of pages.
+func Init(p Pages) { pages = p }
 
 // New makes a pipe and returns its two ends, each with one reference;
-// flags may hold O_NONBLOCK. ENFILE when every pipe is in use.
+// flags may hold O_NONBLOCK. ENFILE when every pipe is in use, ENOMEM
+// when there is no memory for its buffer.
 func New(flags uint32) (r, w vfs.File, err errno.Errno) {
 	for i := range pipes {
 		p := &pipes[i]
 		if p.ends[0].Free() && p.ends[1].Free() {
+			if !p.takePages() {
+				return nil, nil, errno.ENOMEM
+			}
 			p.head, p.len = 0, 0
 			p.ends[0].Base.Open(vfs.ReadOnly | flags&vfs.Nonblock)
 			p.ends[1].Base.Open(vfs.WriteOnly | flags&vfs.Nonblock)
@@ -48,6 +71,47 @@ func New(flags uint32) (r, w vfs.File, err errno.Errno) {
 		}
 	}
 	return nil, nil, errno.ENFILE
+}
+
+// takePages gives the slot its buffer pages unless it has them already;
+// false, with none kept, when the allocator runs out.
+func (p *pipe) takePages() bool {
+	if p.frames[0] != 0 {
+		return true
+	}
+	for i := range p.frames {
+		pg, ok := pages.Alloc()
+		if !ok {
+			for j := 0; j < i; j++ {
+				pages.FreeFrame(p.frames[j])
+				p.frames[j] = 0
+			}
+			return false
+		}
+		p.frames[i] = pg
+	}
+	return true
+}
+
+// at returns the buffer from offset off (taken modulo Size) to the end of
+// its page.
+func (p *pipe) at(off int) []byte {
+	off %= Size
+	return pages.Page(p.frames[off/PageSize])[off%PageSize:]
+}
+
+// copyOut fills b from the buffer at offset off, wrapping around.
+func (p *pipe) copyOut(b []byte, off int) {
+	for n := 0; n < len(b); {
+		n += copy(b[n:], p.at(off+n))
+	}
+}
+
+// copyIn copies b into the buffer at offset off, wrapping around.
+func (p *pipe) copyIn(off int, b []byte) {
+	for n := 0; n < len(b); {
+		n += copy(p.at(off+n), b[n:])
+	}
 }
 
 // WaitKey: both ends wait on the pipe.
@@ -67,8 +131,7 @@ func (e *end) Read(b []byte) (int, errno.Errno) {
 		return 0, errno.EAGAIN
 	}
 	k := min(len(b), p.len)
-	first := copy(b[:k], p.buf[p.head:])
-	copy(b[first:k], p.buf[:k-first])
+	p.copyOut(b[:k], p.head)
 	p.head = (p.head + k) % Size
 	p.len -= k
 	vfs.Changed(e.WaitKey())
@@ -87,9 +150,7 @@ func (e *end) Write(b []byte) (int, errno.Errno) {
 		return 0, errno.EAGAIN
 	}
 	k := min(len(b), Size-p.len)
-	tail := (p.head + p.len) % Size
-	first := copy(p.buf[tail:], b[:k])
-	copy(p.buf[:k-first], b[first:k])
+	p.copyIn(p.head+p.len, b[:k])
 	p.len += k
 	vfs.Changed(e.WaitKey())
 	return k, 0
