@@ -34,8 +34,11 @@ func apStackSlot(id int) int { return 2 * id }
 // IPIs) and the calibrated TSC (the waits). The kernel word nosmp keeps
 // the machine on the boot CPU.
 func startCPUs() {
+	if !irq.UsingAPIC() {
+		return // noapic, or no APIC: the local APIC is not even mapped
+	}
 	percpu.This().APICID = uint32(lapic.ID())
-	if hasKernelWord("nosmp") || !irq.UsingAPIC() {
+	if hasKernelWord("nosmp") {
 		return
 	}
 	var ids [percpu.MaxCPUs - 1]uint32

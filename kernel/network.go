@@ -20,7 +20,10 @@ const netVector = pic.IRQBase + 11
 // so with its Ethernet address. With the APICs routing interrupts, a
 // received frame interrupts at netVector.
 func startNetwork() {
-	irqs := virtnet.Interrupt{Use: irq.UsingAPIC(), Vector: netVector, APICID: lapic.ID()}
+	irqs := virtnet.Interrupt{Use: irq.UsingAPIC(), Vector: netVector}
+	if irqs.Use {
+		irqs.APICID = lapic.ID() // the local APIC is mapped only when used
+	}
 	ok, why := virtnet.Init(&frames, &kernelSpace, irqs)
 	switch {
 	case !ok && why != "":

@@ -273,3 +273,32 @@ func TestStats(t *testing.T) {
 		}
 	}
 }
+
+// TestInterruptControllers boots a program that sleeps and starts
+// goroutines with the interrupt controllers the kernel picks (the I/O
+// APIC and the local APIC timer on QEMU's pc machine) and with the kernel
+// word noapic (the 8259 PICs and the PIT): the banner names the choice and
+// the timers work either way.
+func TestInterruptControllers(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, append, want string
+	}{
+		{"apic", "", "interrupts through the I/O APIC, tick from the local APIC timer"},
+		{"noapic", "noapic", "interrupts through the 8259 PICs, tick from the PIT"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := runMkimage(t, nil, "run", "-accel", "tcg", "-append", tc.append, "-timeout", bootTimeout.String(), testProgram(t, "rtcheck"), "timers", "goroutines")
+			r.wantExit(t, 0)
+			if !strings.Contains(r.Kernel, tc.want) {
+				mkimageErrorf(t, r, "-append %q: the kernel's lines do not say %q", tc.append, tc.want)
+			}
+			for _, check := range []string{"timers", "goroutines"} {
+				if !strings.Contains(r.Stdout, "rtcheck: "+check+": ok\n") {
+					mkimageErrorf(t, r, "-append %q: no %q", tc.append, "rtcheck: "+check+": ok")
+				}
+			}
+		})
+	}
+}
