@@ -33,6 +33,7 @@ func Wake(t *Thread, result uintptr) {
 	t.WakeAt = 0
 	t.retry = nil
 	deadlineStale = true
+	woke = true
 }
 
 // WakeN ends the waits of up to n threads blocked on key with result 0,

@@ -169,3 +169,27 @@ func TestNextDeadline(t *testing.T) {
 		t.Fatal("the slice ended but no switch was asked for")
 	}
 }
+
+// A thread that wakes waits for the CPU at most WakeupSlice: the running
+// thread's slice is cut short for it, once.
+func TestWakeupSlice(t *testing.T) {
+	reset()
+	a, b := spawn(t), spawn(t)
+	block(b, 0x1000, 0, 0, nil)
+	SetCurrent(a)
+	now := func() int64 { return 5e6 }
+	if d := NextDeadline(now); d != 0 {
+		t.Fatalf("one thread running, one blocked without a deadline: deadline %d, want 0", d)
+	}
+	WakeN(0x1000, 1)
+	if d := NextDeadline(now); d != 5e6+WakeupSlice {
+		t.Fatalf("after a wake-up: deadline %d, want %d", d, 5e6+WakeupSlice)
+	}
+	c := spawn(t)
+	c.State = Runnable
+	SetCurrent(a)
+	a.SliceEnd = 0
+	if d := NextDeadline(now); d != 5e6+TimeSlice {
+		t.Fatalf("a new thread (not a wake-up) waits: deadline %d, want the whole slice's end %d", d, 5e6+TimeSlice)
+	}
+}
