@@ -8,7 +8,7 @@ func TestFindMSIX(t *testing.T) {
 	cfg[OffCapPtr] = 0x40
 	cfg[0x40], cfg[0x41] = 0x09, 0x98 // a vendor capability, then MSI-X at 0x98
 	cfg[0x98], cfg[0x99] = capMSIX, 0
-	cfg[0x9a], cfg[0x9b] = 2, 0                                 // three entries
+	cfg[0x9a], cfg[0x9b] = 2, 0                                   // three entries
 	cfg[0x9c], cfg[0x9d], cfg[0x9e], cfg[0x9f] = 0x01, 0x20, 0, 0 // BAR 1, offset 0x2000
 	m, ok := FindMSIX(&cfg)
 	if !ok || m != (MSIX{Cap: 0x98, TableBAR: 1, TableOffset: 0x2000, Size: 3}) {

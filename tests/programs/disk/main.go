@@ -167,7 +167,9 @@ func db(dir string) error {
 		{"remove the full archive", func() error { return os.Remove(filepath.Join(d, "archive")) }},
 		{"mkdir archive again", func() error { return os.Mkdir(filepath.Join(d, "archive"), 0o755) }},
 		{"open a missing record", func() error { _, err := os.Open(filepath.Join(d, "record-99.json")); return err }},
-		{"a name in Unicode", func() error { return os.WriteFile(filepath.Join(d, "naïve-日本-🙂.txt"), []byte("unicode"), 0o644) }},
+		{"a name in Unicode", func() error {
+			return os.WriteFile(filepath.Join(d, "naïve-日本-🙂.txt"), []byte("unicode"), 0o644)
+		}},
 		{"a sparse file", func() error {
 			f, err := os.Create(filepath.Join(d, "sparse"))
 			if err != nil {
