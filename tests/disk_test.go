@@ -44,13 +44,23 @@ func diskGuest(t *testing.T, img, mode string) string {
 // prints "synced", and the machine is killed at once (SIGKILL to mkimage
 // and QEMU); run 2 reads the file back intact, and so does mkimage disk
 // cp on the host.
-func TestDiskPersistence(t *testing.T) {
+func TestDiskPersistence(t *testing.T) { persistence(t, "write") }
+
+// TestDiskMappedPersistence: the same with the file's bytes written
+// through a shared mapping and msync(MS_SYNC) (the file was synced
+// while still all zeroes).
+func TestDiskMappedPersistence(t *testing.T) { persistence(t, "mapwrite") }
+
+// persistence writes with tests/programs/disk MODE, kills the machine
+// once it says "synced", and reads the file back in a second run and on
+// the host.
+func persistence(t *testing.T, mode string) {
 	needQEMU(t)
 	img := newDisk(t, "64M")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, mkimage(t), "run", "-accel", execAccel, "-timeout", "240s", "-append", "quiet",
-		"-disk", img, testProgram(t, "disk"), "write", "/disk")
+		"-disk", img, testProgram(t, "disk"), mode, "/disk")
 	cmd.Dir = repoRoot(t)
 	killGroup(cmd)
 	var stderr strings.Builder
@@ -168,6 +178,20 @@ func TestDiskSQLite(t *testing.T) {
 	}
 	img := newDisk(t, "64M")
 	sameLines(t, native, filesGuest(t, []string{"-disk", img}, prog, "/disk"))
+}
+
+// TestDiskBbolt runs the key-value store of TestBbolt (flock, and its
+// database read through a shared mapping of the file) with its database
+// on the disk: the same output as natively.
+func TestDiskBbolt(t *testing.T) {
+	needQEMU(t)
+	prog := moduleProgram(t, "bbolt")
+	native := filesNative(t, t.TempDir(), []string{"TMPDIR=" + t.TempDir()}, prog)
+	if !strings.HasPrefix(native, "opened\n") || strings.Contains(native, "FAIL") {
+		t.Fatalf("the program fails natively:\n%s", native)
+	}
+	img := newDisk(t, "64M")
+	sameLines(t, native, filesGuest(t, []string{"-disk", img, "-env", "TMPDIR=/disk"}, prog))
 }
 
 // BenchmarkDisk prints the disk's throughput and fsync latency in the

@@ -38,6 +38,13 @@ func (a *FrameAllocator) Share(phys uintptr) bool {
 	return true
 }
 
+// Shared reports whether the frame at phys has a holder beyond the first
+// (a file system keeps a page in place while a mapping holds it).
+func (a *FrameAllocator) Shared(phys uintptr) bool {
+	c := a.shareCount(phys, false)
+	return c != nil && *c > 0
+}
+
 // unshare drops one hold of phys beyond the first; false when the frame
 // has no other holder, so that the caller frees it.
 func (a *FrameAllocator) unshare(phys uintptr) bool {

@@ -38,9 +38,13 @@ type Disk interface {
 	Flush() errno.Errno
 }
 
-// Pages gives the cache its pages (*mem.FrameAllocator in the kernel).
+// Pages gives the caches their pages (*mem.FrameAllocator in the
+// kernel): Alloc a zeroed one, FreeFrame drops a hold on one, Shared
+// reports whether another holder (a mapping) holds it too.
 type Pages interface {
 	Alloc() (uintptr, bool)
+	FreeFrame(page uintptr)
+	Shared(page uintptr) bool
 	Page(page uintptr) []byte
 }
 
@@ -55,6 +59,7 @@ type FS struct {
 	full     bool   // a search found none, and none was freed since
 	touched  bool   // FSInfo's counts were marked unknown
 	inodes   [vfs.MaxFDs]inode
+	pc       pageCache // the pages of mapped files (pages.go)
 }
 
 // Mount reads the volume on d, a device of deviceBytes bytes; now tells
@@ -128,10 +133,14 @@ func (fs *FS) ok() bool { return fs.why == "" }
 
 func (fs *FS) ReadOnly() bool { return fs.readOnly }
 
-// Sync writes every change back and flushes the device.
+// Sync writes every change back — mapped files' dirty pages into the
+// block cache, then the block cache — and flushes the device.
 func (fs *FS) Sync() errno.Errno {
 	if !fs.ok() {
 		return errno.EIO
+	}
+	if err := fs.writePages(nil); err != 0 {
+		return err
 	}
 	return fs.c.sync()
 }

@@ -71,7 +71,7 @@ func (f *file) ReadAt(p []byte, off int64) (int, errno.Errno) {
 	case off < 0:
 		return 0, errno.EINVAL
 	}
-	return f.fs.readData(f.in, p, off)
+	return f.fs.readPages(f.in, p, off)
 }
 
 // readData copies file data at off, a cluster at a time. A chain shorter
@@ -131,12 +131,23 @@ func orNoSpace(err errno.Errno) errno.Errno {
 	return err
 }
 
-// writeData writes p (or, p nil, n zero bytes) at off, growing the chain
-// as it goes, and records the new size and first cluster in the entry.
-// Clusters that follow each other on the device are written as one
-// extent (extent), so that the cache sees whole blocks and need not read
-// them first.
+// writeData writes p (or, p nil, n zero bytes) at off, into the
+// clusters (store) and the file's cached pages (mirror), and records the
+// new size and first cluster in the entry.
 func (fs *FS) writeData(in *inode, p []byte, n int, off int64) (int, errno.Errno) {
+	done, err := fs.store(in, p, n, off)
+	fs.mirror(in, p, done, off)
+	if serr := fs.save(in); err == 0 {
+		err = serr
+	}
+	return done, err
+}
+
+// store writes p (or, p nil, n zero bytes) into the file's clusters at
+// off, growing the chain and the size as it goes. Clusters that follow
+// each other on the device are written as one extent (extent), so that
+// the cache sees whole blocks and need not read them first.
+func (fs *FS) store(in *inode, p []byte, n int, off int64) (int, errno.Errno) {
 	done := 0
 	var err errno.Errno
 	for done < n {
@@ -155,9 +166,6 @@ func (fs *FS) writeData(in *inode, p []byte, n int, off int64) (int, errno.Errno
 		done += k
 		off += int64(k)
 		in.size = uint32(max(int64(in.size), off))
-	}
-	if serr := fs.save(in); err == 0 {
-		err = serr
 	}
 	return done, err
 }
@@ -190,6 +198,21 @@ func (fs *FS) extent(in *inode, off int64, want int) (start int64, k int, err er
 
 func (f *file) Size() (int64, bool) { return int64(f.in.size), true }
 
+// MapKind: a regular file's pages are frames of the page cache
+// (pages.go) while it is mapped.
+func (f *file) MapKind() vfs.MapKind {
+	if f.in.dir {
+		return vfs.MapNone
+	}
+	return vfs.MapFrames
+}
+
+// MapFrame hands a mapping the frame of the file's page at off, which
+// read and write then use too; write marks the page dirty.
+func (f *file) MapFrame(off int64, write bool) (uintptr, errno.Errno) {
+	return f.fs.mapFrame(f.in, off, write)
+}
+
 func (f *file) Stat(st *vfs.Stat) errno.Errno { return f.fs.statInode(f.in, st) }
 
 func (f *file) SetAttr(a vfs.Attr) errno.Errno {
@@ -214,10 +237,15 @@ func (f *file) Truncate(size int64) errno.Errno {
 	return f.fs.truncate(f.in, size)
 }
 
-// truncate sets a file's size: clusters past it are freed; growing it
-// writes zeroes.
+// truncate sets a file's size: clusters past it are freed, and so are
+// cached pages (the bytes after the end in the last one read as zero);
+// growing it writes zeroes.
 func (fs *FS) truncate(in *inode, size int64) errno.Errno {
 	old := int64(in.size)
+	if size < old {
+		fs.dropPages(in, uint32((size+PageSize-1)/PageSize))
+		fs.mirror(in, nil, int((size+PageSize-1)&^(PageSize-1)-size), size)
+	}
 	if size > old {
 		if n, err := fs.writeData(in, nil, int(size-old), old); n < int(size-old) {
 			return orNoSpace(err)

@@ -50,10 +50,13 @@ func (d *memDisk) Flush() errno.Errno {
 }
 
 // fakePages hands out pages from Go memory, at most limit (0: no
-// limit); page numbers start at 1.
+// limit); page numbers start at 1. holds counts the holders of a page
+// beyond the first (share takes one, as a mapping does); a freed page
+// is nil.
 type fakePages struct {
 	pages [][]byte
 	limit int
+	holds map[uintptr]int
 }
 
 func (p *fakePages) Alloc() (uintptr, bool) {
@@ -63,6 +66,23 @@ func (p *fakePages) Alloc() (uintptr, bool) {
 	p.pages = append(p.pages, make([]byte, BlockSize))
 	return uintptr(len(p.pages)), true
 }
+
+func (p *fakePages) share(pg uintptr) {
+	if p.holds == nil {
+		p.holds = map[uintptr]int{}
+	}
+	p.holds[pg]++
+}
+
+func (p *fakePages) FreeFrame(pg uintptr) {
+	if p.holds[pg] > 0 {
+		p.holds[pg]--
+		return
+	}
+	p.pages[pg-1] = nil
+}
+
+func (p *fakePages) Shared(pg uintptr) bool { return p.holds[pg] > 0 }
 
 func (p *fakePages) Page(pg uintptr) []byte { return p.pages[pg-1] }
 

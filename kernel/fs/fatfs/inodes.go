@@ -17,6 +17,8 @@ type inode struct {
 	gone bool // its entry was removed while it was open
 	size uint32
 	cur  cursor // cur.first is the first cluster (0: none yet)
+	// npages counts its pages in the page cache (pages.go).
+	npages int32
 }
 
 // hold returns the inode of node id, shared with the files already open
@@ -53,10 +55,17 @@ func (fs *FS) hold(id int64) (*inode, errno.Errno) {
 	return free, 0
 }
 
-// release drops a hold; the last one of a removed file or directory
-// frees its clusters.
+// release drops a hold; the last one writes the file's cached pages back
+// and lets them go, and of a removed file or directory frees its
+// clusters. (No mapping is left then: a mapping holds a reference to its
+// description.)
 func (fs *FS) release(in *inode) {
-	if in.refs--; in.refs == 0 && in.gone {
+	if in.refs--; in.refs > 0 {
+		return
+	}
+	fs.writePages(in) // an error here has no one to go to, as on Linux's close
+	fs.dropPages(in, 0)
+	if in.gone {
 		fs.freeChain(in.cur.first)
 	}
 }

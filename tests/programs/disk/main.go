@@ -4,6 +4,10 @@
 //
 //	write DIR  write DIR/persist/data.bin (1 MiB), fsync it and its
 //	           directory, print "synced", and wait to be killed
+//	mapwrite DIR  the same file written through a shared mapping
+//	           (ftruncate, fsync of it and its directory first, then
+//	           the bytes stored into the mapping and msync(MS_SYNC)),
+//	           print "synced", and wait to be killed
 //	read DIR   read it back and print its length and hash
 //	db DIR     a database's pattern: files written under a temporary
 //	           name, fsynced, renamed into place, read back, replaced,
@@ -27,11 +31,12 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 func main() {
 	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: disk write|read|db|fill|probe|bench DIR")
+		fmt.Fprintln(os.Stderr, "usage: disk write|mapwrite|read|db|fill|probe|bench DIR")
 		os.Exit(2)
 	}
 	dir := os.Args[2]
@@ -39,6 +44,8 @@ func main() {
 	switch os.Args[1] {
 	case "write":
 		err = write(dir)
+	case "mapwrite":
+		err = mapWrite(dir)
 	case "read":
 		err = read(dir)
 	case "db":
@@ -89,6 +96,41 @@ func write(dir string) error {
 	}
 	if err := syncDir(d); err != nil {
 		return err
+	}
+	fmt.Printf("synced %x\n", sha256.Sum256(data))
+	time.Sleep(time.Hour) // the test kills the machine now
+	return nil
+}
+
+// mapWrite writes data.bin through a shared mapping: only msync puts
+// its bytes on the disk (the file was synced while it was all zeroes).
+func mapWrite(dir string) error {
+	d := filepath.Join(dir, "persist")
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		return err
+	}
+	data := pattern(1<<20, 7)
+	f, err := os.OpenFile(filepath.Join(d, "data.bin"), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	if err := f.Truncate(int64(len(data))); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := syncDir(d); err != nil {
+		return err
+	}
+	m, err := syscall.Mmap(int(f.Fd()), 0, len(data), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
+	if err != nil {
+		return fmt.Errorf("mmap: %v", err)
+	}
+	copy(m, data)
+	const msSync = 4 // MS_SYNC (uapi asm-generic/mman-common.h)
+	if _, _, e := syscall.Syscall(syscall.SYS_MSYNC, uintptr(unsafe.Pointer(&m[0])), uintptr(len(m)), msSync); e != 0 {
+		return fmt.Errorf("msync: %v", e)
 	}
 	fmt.Printf("synced %x\n", sha256.Sum256(data))
 	time.Sleep(time.Hour) // the test kills the machine now
