@@ -59,6 +59,7 @@ func exercise(meta []byte) {
 		if fs.Mount(&memDisk{img: img, pages: pages}, pages, int64(len(img)), false, (&clock{t: 1e18}).now) != "" {
 			return
 		}
+		pages.limit += 4 // frames for the page cache (mapped pages)
 		var buf [256]byte
 		for _, dir := range []string{"", "dir"} {
 			n, err := fs.Lookup([]byte(dir))
@@ -79,6 +80,7 @@ func exercise(meta []byte) {
 				if n, err := fs.Lookup(append([]byte(dir + "/")[:len(dir)+min(len(dir), 1)], e.Name...)); err == 0 {
 					if f, err := fs.Open(n, vfs.ReadWrite); err == 0 {
 						f.ReadAt(buf[:], 0)
+						f.MapFrame(0, true) // a page cached and dirty: read, write, truncate and close use it
 						f.WriteAt(buf[:], 5000)
 						f.Truncate(100)
 						closeFile(f)
