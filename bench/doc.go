@@ -12,6 +12,9 @@ type row struct {
 	key, label string
 	unit       string // of the values: "ns", "us" or "ms"
 	noRatio    bool   // a count, not a cost
+	// speedup, when set, makes the row the ratio of the medians of two
+	// other rows (one CPU's time over two CPUs'), not a key of its own.
+	speedup [2]string
 }
 
 var rows = []row{
@@ -38,6 +41,15 @@ var rows = []row{
 	{key: "tmpfs_read_ms", label: "read it back (64 KiB reads)", unit: "ms"},
 	{key: "stdout_ms", label: "standard output: 256 KiB in 4 KiB writes (console on COM1)", unit: "ms"},
 	{key: "stdin_ms", label: "standard input: 16 KiB from the host, first byte to last (COM1)", unit: "ms"},
+	{key: "par_hash_smp1_ms", label: "CPU-bound: 4 goroutines × sha256 of 4 MiB, on 1 CPU (-smp 1; native GOMAXPROCS=1)", unit: "ms"},
+	{key: "par_hash_smp2_ms", label: "the same on 2 CPUs", unit: "ms"},
+	{key: "par_hash_speedup", label: "(speed-up, 1 CPU → 2)", noRatio: true, speedup: [2]string{"par_hash_smp1_ms", "par_hash_smp2_ms"}},
+	{key: "par_gc_smp1_ms", label: "GC-bound: 4 goroutines × 128 Ki allocations of 64 B, on 1 CPU", unit: "ms"},
+	{key: "par_gc_smp2_ms", label: "the same on 2 CPUs", unit: "ms"},
+	{key: "par_gc_speedup", label: "(speed-up, 1 CPU → 2)", noRatio: true, speedup: [2]string{"par_gc_smp1_ms", "par_gc_smp2_ms"}},
+	{key: "par_chan_smp1_ms", label: "channel-bound: 4 goroutine pairs × 5,000 ping-pongs, on 1 CPU", unit: "ms"},
+	{key: "par_chan_smp2_ms", label: "the same on 2 CPUs", unit: "ms"},
+	{key: "par_chan_speedup", label: "(speed-up, 1 CPU → 2)", noRatio: true, speedup: [2]string{"par_chan_smp1_ms", "par_chan_smp2_ms"}},
 }
 
 // format writes v (in unit) with a unit that keeps it readable.
@@ -108,6 +120,10 @@ func (b *bench) table(res results, minMem map[string]int, runs int) string {
 	fmt.Fprintf(&w, "%d run%s of each system, alternated; each cell is the median (the range in parentheses).\n\n", runs, plural)
 	fmt.Fprintf(&w, "| row | gobare | Linux guest | gobare/Linux | native |\n|---|---|---|---|---|\n")
 	for _, r := range rows {
+		if r.speedup[0] != "" {
+			fmt.Fprintf(&w, "| %s | %s | %s | — | %s |\n", r.label, speedup(res["gobare"], r.speedup), speedup(res["linux"], r.speedup), speedup(res["native"], r.speedup))
+			continue
+		}
 		g, l, n := res["gobare"][r.key], res["linux"][r.key], res["native"][r.key]
 		ratio := "—"
 		if !r.noRatio && len(g) > 0 && len(l) > 0 && median(l) > 0 {
@@ -137,6 +153,15 @@ func (b *bench) table(res results, minMem map[string]int, runs int) string {
 	}
 	fmt.Fprintf(&w, "\nQEMU floor (the same machine started halted with -S and told to quit by its monitor; no guest code): %s.\n\n", cell(res["floor"]["qemu"], "ms", runs))
 	return w.String()
+}
+
+// speedup is the median of keys[0]'s values over the median of keys[1]'s.
+func speedup(values map[string][]float64, keys [2]string) string {
+	a, b := values[keys[0]], values[keys[1]]
+	if len(a) == 0 || len(b) == 0 || median(b) == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f×", median(a)/median(b))
 }
 
 // marker is the line after which each run's section goes, newest first.

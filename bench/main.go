@@ -83,15 +83,24 @@ func main() {
 		res.add("floor", "qemu", b.qemuFloor())
 		for _, sys := range order {
 			for _, mode := range []string{"hello", "full"} {
-				s, err := b.guest(sys, mode, memMiB)
+				s, err := b.guest(sys, mode, memMiB, 1)
+				if err != nil {
+					log.Print(err)
+				}
+				res.merge(sys, s)
+			}
+			for _, cpus := range []int{1, 2} {
+				s, err := b.guest(sys, "parallel", memMiB, cpus)
 				if err != nil {
 					log.Print(err)
 				}
 				res.merge(sys, s)
 			}
 		}
-		res.merge("native", b.native("hello"))
-		res.merge("native", b.native("full"))
+		res.merge("native", b.native("hello", 1))
+		res.merge("native", b.native("full", 1))
+		res.merge("native", b.native("parallel", 1))
+		res.merge("native", b.native("parallel", 2))
 	}
 	minMem := map[string]int{}
 	if *mem {
@@ -270,24 +279,26 @@ func (b *bench) writeInitramfs() error {
 // A sample is one boot's (or one native run's) figures by key.
 type sample map[string]float64
 
-// qemuArgs is the machine both systems boot in.
-func qemuArgs(mem int) []string {
+// qemuArgs is the machine both systems boot in, with cpus CPUs (each on a
+// host thread of its own).
+func qemuArgs(mem, cpus int) []string {
 	return []string{
 		"-M", "pc", "-nodefaults", "-no-reboot", "-display", "none", "-monitor", "none",
 		"-m", strconv.Itoa(mem), "-rtc", "base=utc",
-		"-accel", "tcg", "-cpu", "max",
+		"-smp", strconv.Itoa(cpus), "-accel", "tcg,thread=multi", "-cpu", "max",
 		"-serial", "stdio", "-serial", "null",
 		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
 	}
 }
 
-// guest boots sys ("gobare" or "linux") in mode ("hello" or "full").
-func (b *bench) guest(sys, mode string, mem int) (sample, error) {
+// guest boots sys ("gobare" or "linux") in mode ("hello", "full" or
+// "parallel") on cpus CPUs.
+func (b *bench) guest(sys, mode string, mem, cpus int) (sample, error) {
 	env := "BENCH_SYSTEM=" + sys
-	if mode == "hello" {
-		env += " BENCH_MODE=hello"
+	if mode != "full" {
+		env += " BENCH_MODE=" + mode
 	}
-	args := qemuArgs(mem)
+	args := qemuArgs(mem, cpus)
 	if sys == "gobare" {
 		args = append(args, "-kernel", b.image, "-append", "quiet "+env)
 	} else {
@@ -300,18 +311,18 @@ func (b *bench) guest(sys, mode string, mem int) (sample, error) {
 	}
 	s, err := run(exec.Command("qemu-system-x86_64", args...), timeout, sys == "gobare")
 	if err != nil {
-		err = fmt.Errorf("%s %s (-m %d): %v", sys, mode, mem, err)
+		err = fmt.Errorf("%s %s (-m %d -smp %d): %v", sys, mode, mem, cpus, err)
 	}
 	return s, err
 }
 
-// native runs the program on the host, on one P like the guests'
-// one CPU.
-func (b *bench) native(mode string) sample {
+// native runs the program on the host, on as many Ps as the guests have
+// CPUs.
+func (b *bench) native(mode string, cpus int) sample {
 	cmd := exec.Command(b.program)
-	cmd.Env = append(os.Environ(), "BENCH_SYSTEM=native", "GOMAXPROCS=1")
-	if mode == "hello" {
-		cmd.Env = append(cmd.Env, "BENCH_MODE=hello")
+	cmd.Env = append(os.Environ(), "BENCH_SYSTEM=native", "GOMAXPROCS="+strconv.Itoa(cpus))
+	if mode != "full" {
+		cmd.Env = append(cmd.Env, "BENCH_MODE="+mode)
 	} else {
 		cmd.Dir = os.TempDir()
 	}
@@ -413,7 +424,7 @@ func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
 // qemuFloor times QEMU itself: the same machine, started halted (-S) and
 // told to quit by its monitor, running no guest code.
 func (b *bench) qemuFloor() float64 {
-	args := qemuArgs(memMiB)
+	args := qemuArgs(memMiB, 1)
 	for i, a := range args {
 		if a == "-monitor" {
 			args[i+1] = "stdio"
@@ -434,7 +445,7 @@ func (b *bench) qemuFloor() float64 {
 // bisectMemory finds the smallest -m (MiB) with which sys runs hello.
 func (b *bench) bisectMemory(sys string) int {
 	ok := func(m int) bool {
-		_, err := b.guest(sys, "hello", m)
+		_, err := b.guest(sys, "hello", m, 1)
 		log.Printf("%s hello -m %d: ran: %v", sys, m, err == nil)
 		return err == nil
 	}

@@ -10,18 +10,20 @@ import (
 	"github.com/gobare/gobare/kernel/irq"
 	"github.com/gobare/gobare/kernel/mem"
 	"github.com/gobare/gobare/kernel/percpu"
+	"github.com/gobare/gobare/kernel/sched"
 	"github.com/gobare/gobare/kernel/smp"
+	"github.com/gobare/gobare/kernel/spin"
+	"github.com/gobare/gobare/kernel/timer"
 	"github.com/gobare/gobare/kernel/trap"
 )
 
-// The CPUs that run: the boot CPU is 0, the APs that came up 1, 2, ...
-// in MADT order. ready counts the APs that finished setting themselves
-// up; released lets them go on to their idle loops.
+// The boot CPU is CPU 0, the APs that came up 1, 2, ... in MADT order
+// (percpu.Online counts them). ready counts the APs that finished setting
+// themselves up; released lets them go on to their idle loops.
 var (
-	onlineCPUs = 1
-	ready      atomic.Int32
-	released   atomic.Bool
-	apStacks   [percpu.MaxCPUs][2]uintptr // each AP's kernel and crisis stack tops
+	ready    atomic.Int32
+	released atomic.Bool
+	apStacks [percpu.MaxCPUs][2]uintptr // each AP's kernel and crisis stack tops
 )
 
 // apStackSlot is the first stack slot (mem.MapStack) of CPU id's two:
@@ -32,15 +34,15 @@ func apStackSlot(id int) int { return 2 * id }
 // one at a time, each on kernel and crisis stacks of its own, and waits
 // until each has set itself up (apMain). It needs the local APIC (the
 // IPIs) and the calibrated TSC (the waits). The kernel word nosmp keeps
-// the machine on the boot CPU.
+// the machine on the boot CPU. The APs then wait for the big kernel lock,
+// which Main holds until the first thread runs, to enter their idle loops.
 func startCPUs() {
-	if !irq.UsingAPIC() {
-		return // noapic, or no APIC: the local APIC is not even mapped
-	}
-	percpu.This().APICID = uint32(lapic.ID())
-	if hasKernelWord("nosmp") {
+	sched.Init() // the idle frame, which the APs enter
+	if !irq.UsingAPIC() || hasKernelWord("nosmp") {
+		// noapic, or no APIC (the local APIC is not even mapped), or nosmp
 		return
 	}
+	percpu.This().APICID = uint32(lapic.ID())
 	var ids [percpu.MaxCPUs - 1]uint32
 	n := 0
 	madt := &acpi.Machine.MADT
@@ -56,7 +58,7 @@ func startCPUs() {
 	}
 	smp.Init(ids[:n])
 	for _, apicID := range ids[:n] {
-		id := onlineCPUs
+		id := percpu.Online
 		kernelTop, err := mem.MapStack(&kernelSpace, apStackSlot(id), mainStackPages)
 		crisisTop, err2 := mem.MapStack(&kernelSpace, apStackSlot(id)+1, crisisStackPages)
 		if err != mem.MapOK || err2 != mem.MapOK {
@@ -71,14 +73,24 @@ func startCPUs() {
 			console.Print(" did not start\n")
 			continue
 		}
-		onlineCPUs++
-		for ready.Load() != int32(onlineCPUs-1) {
+		percpu.Online++
+		for ready.Load() != int32(percpu.Online-1) {
 			cpu.Pause()
 		}
 	}
 	smp.Uninstall(&kernelSpace)
+	trap.ServeOthers = smp.ServeFlush
+	sched.SendWake = sendWake
+	spin.Wake = sendNMI
 	released.Store(true)
 }
+
+// sendWake interrupts CPU c with trap.VectorWake (sched.SendWake).
+func sendWake(c int) { lapic.SendIPI(percpu.Get(c).APICID, trap.VectorWake) }
+
+// sendNMI sends CPU c an NMI (spin.Wake: the end of a halted wait for the
+// kernel lock).
+func sendNMI(c int) { lapic.SendNMI(percpu.Get(c).APICID) }
 
 // trampolinePageFree reports whether nothing the kernel keeps from the
 // boot loader (the command line, the modules, the embedded program) lies
@@ -95,14 +107,16 @@ func trampolinePageFree() bool {
 
 // apMain is the Go main of an application processor: the per-CPU half of
 // what Main sets up on the boot CPU (GS base, GDT and TSS, SYSCALL, XSAVE,
-// global pages, the local APIC), one console line, then it waits for
-// startCPUs to finish and sleeps.
+// global pages, the local APIC and its timer), one console line; then it
+// waits for startCPUs to finish and enters the idle loop, from which the
+// scheduler takes it when there are threads to run.
 func apMain(id int, apicID uint32) {
 	percpu.Start(id, apicID)
 	trap.InitAP(apStacks[id][0], apStacks[id][1])
 	cpu.EnableXSAVE(trap.FPAreaSize)   // the same CPU model: the same mask and size as the boot CPU's
 	cpu.WriteCR4(cpu.ReadCR4() | 1<<7) // CR4.PGE, as setUpMemory
 	lapic.Enable(mem.DirectMapBase + uintptr(lapic.PhysBase()))
+	timer.StartTickHere()
 	if !quiet {
 		console.Print("gobare: CPU ")
 		console.Dec(uint64(id))
@@ -115,8 +129,40 @@ func apMain(id int, apicID uint32) {
 		cpu.Pause()
 	}
 	cpu.WriteCR3(cpu.ReadCR3()) // drop the trampoline page's TLB entry (startCPUs unmapped it)
-	for {
-		cpu.DisableInterrupts()
-		cpu.Halt()
+	trap.EnterKernel()
+	f := trap.StackFrame()
+	sched.Idle(f)
+	trap.Enter(f)
+}
+
+// printCPUStats prints, on a machine with several CPUs, one stats line
+// per CPU (its kernel entries and time, timer interrupts, wake-up IPIs)
+// and the big kernel lock's contention.
+func printCPUStats() {
+	if percpu.Online == 1 {
+		return
 	}
+	for i := 0; i < percpu.Online; i++ {
+		c := percpu.Get(i)
+		console.Print("gobare: stats: CPU ")
+		console.Dec(uint64(i))
+		console.Print(": ")
+		console.Dec(c.Entries)
+		console.Print(" entries, ")
+		console.Dec(timer.TSCToNanos(c.KernelCycles) / 1000)
+		console.Print(" us in the kernel, ")
+		console.Dec(c.Timer)
+		console.Print(" timer interrupts, ")
+		console.Dec(c.Wakes)
+		console.Print(" wake-up IPIs\n")
+	}
+	console.Print("gobare: stats: kernel lock: ")
+	console.Dec(spin.Kernel.Contended)
+	console.Print(" waits, ")
+	console.Dec(timer.TSCToNanos(spin.Kernel.Spins) / 1000)
+	console.Print(" us spinning; ")
+	console.Dec(smp.Shootdowns)
+	console.Print(" TLB shootdowns, ")
+	console.Dec(timer.TSCToNanos(smp.ShootdownCycles) / 1000)
+	console.Print(" us\n")
 }

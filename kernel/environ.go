@@ -78,7 +78,7 @@ var (
 func procRegions() []vm.Region { return task.Proc.Space.Regions() }
 func procResident() int        { return task.Proc.Space.Resident() }
 func procThreads() int         { return sched.LiveIn(task.ProgramProc) } // not the network service's
-func procKernelTime() int64    { return int64(timer.TSCToNanos(trap.KernelCycles)) }
+func procKernelTime() int64    { return int64(timer.TSCToNanos(trap.KernelCycles())) }
 func procBootTime() int64      { return timer.BootEpochNanos() / 1e9 }
 func procMemory() (total, free uint64) {
 	return uint64(frames.Usable()) * mem.PageSize, uint64(frames.Free()) * mem.PageSize

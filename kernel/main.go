@@ -50,6 +50,7 @@ func Main(magic uint32, info uintptr) {
 	timer.MarkBoot()
 	percpu.Start(0, 0) // the boot CPU is CPU 0; its APIC ID is read once the APIC is mapped
 	phaseDone("firmware+loader")
+	trap.EnterKernel() // Main runs as an entry does, holding the big kernel lock
 	console.SetVGABase(mem.DirectMapBase + 0xB8000)
 	// A byte that arrived before we got here would be lost when the UART
 	// is reset: keep it for standard input.
@@ -96,6 +97,7 @@ func Main(magic uint32, info uintptr) {
 	phaseDone("clock")
 	setUpInterrupts()
 	startCPUs()
+	phaseDone("cpus")
 	devfs.PollStdin() // see PollStdin: re-arm the serial interrupt
 	startStreams()
 	phaseDone("devices")

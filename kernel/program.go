@@ -171,7 +171,6 @@ func runProgram(file []byte, args task.Args) {
 	f := loadProgram(file, args)
 	describeProcess(file, args)
 	phaseDone("program")
-	sched.Init()
 	linux.ExitHook = exitProgram
 	t := sched.New(f)
 	startService() // service.go
@@ -191,8 +190,10 @@ func exitProgram(code int) {
 }
 
 // printStats prints the run's system call counts, the time spent in the
-// kernel and the threads the runtime made.
+// kernel and the threads the runtime made; with several CPUs, what each
+// did and the time spent waiting for the kernel lock.
 func printStats() {
+	printCPUStats()
 	total := uint64(0)
 	for _, n := range linux.Counts {
 		total += uint64(n)
@@ -200,7 +201,7 @@ func printStats() {
 	console.Print("gobare: stats: ")
 	console.Dec(total)
 	console.Print(" system calls, ")
-	console.Dec(timer.TSCToNanos(trap.KernelCycles) / 1000)
+	console.Dec(timer.TSCToNanos(trap.KernelCycles()) / 1000)
 	console.Print(" us in the kernel of ")
 	console.Dec(uint64(timer.Nanotime()) / 1000)
 	console.Print(" us since boot, ")

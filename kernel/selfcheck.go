@@ -78,7 +78,6 @@ func selfCheck() {
 func faultIfAsked() {
 	if hasKernelWord("fault=pf") {
 		console.Print("selfcheck: taking a deliberate page fault\n")
-		trap.InKernel = true // the fault is the kernel's own (as after timerTicks)
 		deliberatePageFault()
 	}
 }
@@ -88,7 +87,7 @@ func faultIfAsked() {
 // second): a dead timer fails the check instead of hanging the machine.
 func timerTicks(n, cycles uint64) bool {
 	start, deadline := timer.Ticks(), cpu.Rdtsc()+cycles
-	trap.InKernel = false // interrupt entries may now come in
+	trap.LeaveKernel() // interrupt entries may now come in
 	for i := uint64(1); i <= n && cpu.Rdtsc() < deadline; i++ {
 		timer.Arm(timer.Nanotime() + 1e6) // nothing with the PIT, which ticks anyway
 		cpu.EnableInterrupts()
@@ -97,7 +96,7 @@ func timerTicks(n, cycles uint64) bool {
 		}
 		cpu.DisableInterrupts()
 	}
-	trap.InKernel = true
+	trap.EnterKernel()
 	return timer.Ticks() >= start+n
 }
 
@@ -111,8 +110,9 @@ func check(name string, ok bool) {
 	console.Print(": ok\n")
 }
 
-// deliberatePageFault writes to an unmapped address (the first page above
-// the guard of an unused stack slot) so that tests can see the exception
+// deliberatePageFault writes to an unmapped address (the first page of
+// stack slot 7: unused on one CPU, and a guard page, never mapped, when
+// CPU 3's crisis stack lies there) so that tests can see the exception
 // report name this function.
 //
 //go:noinline

@@ -10,8 +10,10 @@ import (
 	"github.com/gobare/gobare/kernel/irq"
 	"github.com/gobare/gobare/kernel/linux"
 	"github.com/gobare/gobare/kernel/mem"
+	"github.com/gobare/gobare/kernel/percpu"
 	"github.com/gobare/gobare/kernel/power"
 	"github.com/gobare/gobare/kernel/sched"
+	"github.com/gobare/gobare/kernel/smp"
 	"github.com/gobare/gobare/kernel/timer"
 	"github.com/gobare/gobare/kernel/trap"
 	"github.com/gobare/gobare/kernel/vm"
@@ -39,7 +41,11 @@ func setUpTraps() {
 // handleTrap is every entry's Go half (trap.Handler): it does what the
 // entry asks, then lets the scheduler pick who runs next.
 func handleTrap(f *trap.Frame) {
+	sched.EnterCurrent()
 	switch {
+	case sched.Ended() && (f.Vector == trap.VectorSyscall || f.Vector < 32):
+		// Its thread was ended from another CPU (exit_group of the
+		// network service): nothing to act for; Schedule switches away.
 	case f.Vector == trap.VectorSyscall:
 		linux.Syscall(f)
 	case f.Vector == vectorPageFault && sched.Current() != nil:
@@ -47,6 +53,7 @@ func handleTrap(f *trap.Frame) {
 	case f.Vector == pic.IRQBase+pic.IRQTimer:
 		timer.Tick()
 		timer.Disarm()
+		percpu.This().Timer++
 		irq.EndOfInterrupt(pic.IRQTimer)
 		if sched.Current() != nil || sched.Live() > 0 {
 			sched.Tick(timer.Nanotime())
@@ -68,6 +75,11 @@ func handleTrap(f *trap.Frame) {
 		irq.EndOfInterrupt(pic.IRQKeyboard)
 	case f.Vector == netVector: // a frame arrived; devfs.Poll below takes it
 		lapic.EOI()
+	case f.Vector == trap.VectorWake:
+		// Another CPU wants this one in the kernel: to run a thread, or to
+		// deliver a signal on the way out (below).
+		lapic.EOI()
+		percpu.This().Wakes++
 	case f.Vector == lapic.SpuriousVector:
 		// A spurious APIC interrupt: nothing to do, and no EOI (SDM Vol.
 		// 3A §10.9).
@@ -83,6 +95,10 @@ func handleTrap(f *trap.Frame) {
 		sched.Schedule(f)
 		linux.DeliverPending(f)
 		timer.Arm(devfs.PollDeadline(sched.NextDeadline(timer.Nanotime), timer.Nanotime))
+	}
+	if vm.TLBStale { // page entries changed: no CPU may go on with the old ones
+		vm.TLBStale = false
+		smp.Shootdown()
 	}
 }
 
@@ -133,7 +149,9 @@ func pageFault(f *trap.Frame) {
 // programFault reports an exception in code that is not the kernel's, for
 // which nothing else is arranged, and stops.
 func programFault(f *trap.Frame) {
+	trap.StopOthers()
 	console.Print("\ngobare: unhandled ")
 	trap.Report(f)
+	trap.PrintCPU()
 	power.Exit(trap.ExitKernelFault)
 }

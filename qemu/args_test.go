@@ -87,6 +87,23 @@ func TestArgsTCG(t *testing.T) {
 	}
 }
 
+// TestArgsSMP: more than one CPU is -smp N, and under TCG one host thread
+// per vCPU; one CPU adds neither.
+func TestArgsSMP(t *testing.T) {
+	args := mustArgs(t, Config{Kernel: "k.bin", SMP: 4}, "tcg")
+	if got := flagValue(t, args, "-smp"); got != "4" {
+		t.Errorf("-smp %q, want 4", got)
+	}
+	if got := flagValue(t, args, "-accel"); got != "tcg,thread=multi" {
+		t.Errorf("-accel %q, want tcg,thread=multi", got)
+	}
+	for _, n := range []int{0, 1} {
+		if args := mustArgs(t, Config{Kernel: "k.bin", SMP: n}, "tcg"); slices.Contains(args, "-smp") {
+			t.Errorf("SMP %d: %q has -smp", n, args)
+		}
+	}
+}
+
 func TestArgsMemory(t *testing.T) {
 	args := mustArgs(t, Config{Kernel: "k.bin", MemoryMiB: 32}, "tcg")
 	if got := flagValue(t, args, "-m"); got != "32" {
@@ -151,6 +168,7 @@ func TestArgsErrors(t *testing.T) {
 		{"modules with ISO", Config{ISO: "i", Modules: []string{"m"}}, "tcg", "c", "Modules"},
 		{"bad accel", Config{Kernel: "k"}, "auto", "c", "accelerator"},
 		{"negative memory", Config{Kernel: "k", MemoryMiB: -1}, "tcg", "c", "memory"},
+		{"too many CPUs", Config{Kernel: "k", SMP: 256}, "tcg", "c", "CPUs"},
 		{"no control path", Config{Kernel: "k"}, "tcg", "", "control"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -13,6 +13,7 @@ type Config struct {
 	ISO       string        // boot this CD image instead (-cdrom)
 	Append    string        // kernel command line (-append); only with Kernel
 	MemoryMiB int           // -m; 0 means 128
+	SMP       int           // CPUs (-smp); 0 means 1. Under TCG, more than one run on a host thread each (-accel tcg,thread=multi)
 	Accel     string        // "auto" (default when empty), "kvm" or "tcg"
 	CPU       string        // QEMU CPU model (-cpu), e.g. "qemu64", "Haswell"; empty means "max" under TCG and QEMU's default under KVM
 	Timeout   time.Duration // 0 means no timeout

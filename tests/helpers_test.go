@@ -258,6 +258,9 @@ func boot(tb testing.TB, cfg qemu.Config) bootRun {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = bootTimeout
 	}
+	if cfg.SMP == 0 {
+		cfg.SMP = testSMP(tb)
+	}
 	var out, stderr bytes.Buffer
 	cfg.Stdout = &out
 	cfg.Stderr = &stderr
@@ -269,6 +272,20 @@ func boot(tb testing.TB, cfg qemu.Config) bootRun {
 		tb.Logf("launcher messages:\n%s", stderr.String())
 	}
 	return r
+}
+
+// testSMP is the CPUs of the machines the tests boot through the qemu
+// package: $GOBARE_SMP (which mkimage run and exec read too), else 1.
+func testSMP(tb testing.TB) int {
+	s := os.Getenv("GOBARE_SMP")
+	if s == "" {
+		return 1
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		tb.Fatalf("GOBARE_SMP=%q: want a number of CPUs", s)
+	}
+	return n
 }
 
 // bootImage boots the image at path with QEMU command-line words appendArgs

@@ -1,7 +1,9 @@
 package tests
 
 import (
+	"os"
 	"regexp"
+	"strconv"
 	"testing"
 
 	"github.com/gobare/gobare/internal/image"
@@ -23,7 +25,7 @@ func TestSMPBringUp(t *testing.T) {
 		want   int
 	}{{"", 3}, {"nosmp", 0}} {
 		t.Run("append="+tc.append, func(t *testing.T) {
-			r := boot(t, qemu.Config{Kernel: img, Append: tc.append, Extra: []string{"-smp", "4", "-accel", "tcg,thread=multi"}})
+			r := boot(t, qemu.Config{Kernel: img, Append: tc.append, SMP: 4})
 			r.wantExit(t, 0)
 			checkSelfChecks(t, r)
 			ups := cpuUpRE.FindAllStringSubmatch(r.Console, -1)
@@ -36,5 +38,67 @@ func TestSMPBringUp(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSMPGOMAXPROCS: on a four-CPU machine sched_getaffinity reports four
+// CPUs, so runtime.NumCPU and GOMAXPROCS (which the runtime derives from
+// it) are 4; on one CPU, 1. With stats, the four-CPU run has a line per
+// CPU and one for the kernel lock.
+func TestSMPGOMAXPROCS(t *testing.T) {
+	t.Parallel()
+	prog := testProgram(t, "smpstress")
+	for _, n := range []string{"1", "4"} {
+		t.Run("smp="+n, func(t *testing.T) {
+			r := runMkimage(t, nil, "run", "-accel", "tcg", "-smp", n, "-m", "256", "-timeout", "3m", "-append", "stats", prog)
+			r.wantExit(t, 0)
+			r.wantLines(t, "smpstress: NumCPU "+n+" GOMAXPROCS "+n)
+			if n == "1" {
+				return
+			}
+			for _, re := range []string{
+				`(?m)^stats: CPU 3: \d+ entries, \d+ us in the kernel, \d+ timer interrupts, \d+ wake-up IPIs$`,
+				`(?m)^stats: kernel lock: \d+ waits, \d+ us spinning; \d+ TLB shootdowns, \d+ us$`,
+			} {
+				if !regexp.MustCompile(re).MatchString(r.Kernel) {
+					mkimageErrorf(t, r, "no line matching %s among the kernel's lines", re)
+				}
+			}
+		})
+	}
+}
+
+// TestSMPStress boots tests/programs/smpstress on two CPUs ($GOBARE_SMP
+// CPUs when set): futexes, pipes through epoll, channels and timers, all
+// blocking and waking across CPUs at once, must deliver every message
+// exactly once and wake no sleeper early. GOBARE_SMP_STRESS=N boots it N
+// times in a row (the acceptance run is 100).
+func TestSMPStress(t *testing.T) {
+	t.Parallel()
+	prog := testProgram(t, "smpstress")
+	smp := os.Getenv("GOBARE_SMP")
+	if smp == "" {
+		smp = "2"
+	}
+	runs := 1
+	if s := os.Getenv("GOBARE_SMP_STRESS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			t.Fatalf("GOBARE_SMP_STRESS=%q: want a number of runs", s)
+		}
+		runs = n
+	}
+	for i := 0; i < runs; i++ {
+		r := runMkimage(t, nil, "run", "-accel", "tcg", "-smp", smp, "-m", "256", "-timeout", "3m", prog)
+		r.wantExit(t, 0)
+		r.wantLines(t,
+			"smpstress: ok futex turns 8000",
+			"smpstress: ok pipe sum 8004000",
+			"smpstress: ok ring passes 4000",
+			"smpstress: ok timer wake-ups (none early) 800",
+		)
+		if runs > 1 {
+			t.Logf("run %d of %d: ok", i+1, runs)
+		}
 	}
 }

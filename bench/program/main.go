@@ -12,7 +12,8 @@
 // Every result is one line "BENCH key value" on standard output (the
 // harness ignores every other line); value is in the unit the harness's
 // row table gives the key. BENCH_MODE=hello prints the first line and
-// exits (the boot and memory rows); BENCH_SKIP=stdin leaves out the
+// exits (the boot and memory rows); BENCH_MODE=parallel runs only the
+// parallel rows (parallel.go); BENCH_SKIP=stdin leaves out the
 // standard-input row.
 package main
 
@@ -46,6 +47,11 @@ func main() {
 	report("avx2", b2f(cpu.X86.HasAVX2))
 	if os.Getenv("BENCH_MODE") == "hello" {
 		fmt.Println("hello, world")
+		end(system)
+	}
+	if os.Getenv("BENCH_MODE") == "parallel" {
+		benchParallel()
+		report("done", 1)
 		end(system)
 	}
 	skip := os.Getenv("BENCH_SKIP")

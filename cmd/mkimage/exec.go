@@ -66,6 +66,7 @@ go test:
 
 Environment:
   GOBARE_ACCEL    auto (default), kvm or tcg
+  GOBARE_SMP      the machine's CPUs (default 1)
   GOBARE_MEM      guest RAM in MiB for the program (default 512; the size
                   of the packed directory is added)
   GOBARE_PASSENV  comma-separated names of more variables to pass to the
@@ -120,6 +121,10 @@ func execRun(binary string, args []string) (int, error) {
 		if memMiB, err = strconv.Atoi(s); err != nil || memMiB < 16 {
 			return 0, fmt.Errorf("GOBARE_MEM=%q: want a number of MiB (at least 16)", s)
 		}
+	}
+	smp, err := defaultSMP()
+	if err != nil {
+		return 0, err
 	}
 	timeout, err := execTimeout(args)
 	if err != nil {
@@ -186,6 +191,7 @@ func execRun(binary string, args []string) (int, error) {
 	res, err := qemu.Run(interrupted, qemu.Config{
 		Kernel:        imgPath,
 		MemoryMiB:     memMiB,
+		SMP:           smp,
 		Accel:         accel,
 		Timeout:       timeout,
 		Stdin:         execStdin(),

@@ -40,6 +40,7 @@ func (b *buildFlags) check() error {
 // runFlags are run's own flags, beyond buildFlags.
 type runFlags struct {
 	memMiB  int
+	smp     int
 	accel   string
 	timeout time.Duration
 	gdbPort int
@@ -55,6 +56,9 @@ func (r *runFlags) check() error {
 	}
 	if r.memMiB < minMemoryFloorMiB {
 		return fmt.Errorf("-m %d: want the guest's RAM in MiB, at least %d (the kernel alone needs that much)", r.memMiB, minMemoryFloorMiB)
+	}
+	if r.smp < 1 || r.smp > 255 {
+		return fmt.Errorf("-smp %d: want a number of CPUs, 1 to 255", r.smp)
 	}
 	if r.timeout < 0 {
 		return fmt.Errorf("-timeout %v: want a duration of 0 (none) or more", r.timeout)

@@ -1,6 +1,7 @@
 package linux
 
 import (
+	"github.com/gobare/gobare/kernel/percpu"
 	"github.com/gobare/gobare/kernel/rand"
 	"github.com/gobare/gobare/kernel/sched"
 	"github.com/gobare/gobare/kernel/vfs"
@@ -33,12 +34,13 @@ func sysArchPrctl(c call) uintptr {
 // memory) is refused like on kernels without it.
 func sysPrctl(c call) uintptr { return errno(EINVAL) }
 
-// sched_getaffinity(pid, size, mask): one CPU.
+// sched_getaffinity(pid, size, mask): every CPU that runs (the Go runtime
+// sets GOMAXPROCS to their number).
 func sysSchedGetaffinity(c call) uintptr {
 	if c.arg(1) < 8 {
 		return errno(EINVAL)
 	}
-	if !Space.WriteUint64(c.arg(2), 1) {
+	if !Space.WriteUint64(c.arg(2), 1<<uint(percpu.Online)-1) {
 		return errno(EFAULT)
 	}
 	return 8

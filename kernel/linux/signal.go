@@ -239,6 +239,7 @@ func post(t *sched.Thread, sig int) {
 	if t.State == sched.Blocked && sigs(t).SigMask&bit(sig) == 0 {
 		sched.Wake(t, errno(EINTR))
 	}
+	sched.Interrupt(t) // running on another CPU: it delivers on its way out of the kernel
 }
 
 // ignored reports whether delivering sig would do nothing.

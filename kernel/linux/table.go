@@ -89,7 +89,7 @@ var table = [...]syscall{
 	186:         {"gettid", sysGettid, "", ""},
 	200:         {"tkill", sysTkill, "dS", ""},
 	202:         {"futex", sysFutex, "xFdxxd", "WAIT, WAKE and their BITSET forms"},
-	204:         {"sched_getaffinity", sysSchedGetaffinity, "dux", "one CPU"},
+	204:         {"sched_getaffinity", sysSchedGetaffinity, "dux", "the CPUs that run"},
 	217:         {"getdents64", sysGetdents64, "fxu", ""},
 	228:         {"clock_gettime", sysClockGettime, "Cx", ""},
 	230:         {"clock_nanosleep", sysClockNanosleep, "Cdxx", ""},

@@ -3,12 +3,19 @@ package linux
 import (
 	"github.com/gobare/gobare/kernel/console"
 	kerrno "github.com/gobare/gobare/kernel/errno"
+	"github.com/gobare/gobare/kernel/percpu"
 	"github.com/gobare/gobare/kernel/sched"
 )
 
-// traceCall prints "sys: name(args) = result".
+// traceCall prints "sys: name(args) = result"; on a machine with several
+// CPUs, "sys: cpuN name(args) = result", N the CPU that ran it.
 func traceCall(c call, nr uint64, r uintptr) {
 	console.Print("sys: ")
+	if percpu.Online > 1 {
+		console.Print("cpu")
+		console.Dec(uint64(percpu.ID()))
+		console.Print(" ")
+	}
 	console.Print(Name(nr))
 	console.Print("(")
 	kinds := "xxx" // an unknown call: its first arguments in hex

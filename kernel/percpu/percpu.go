@@ -29,9 +29,17 @@ type Block struct {
 	ScratchSP uint64  // +8: the program's RSP between SYSCALL and the first push
 	ID        int     // +16: this CPU's index, 0 for the boot CPU
 	APICID    uint32  // its local APIC ID (the MADT's, the IPI destination)
+	InKernel  bool    // kernel code runs on it: an exception now is a kernel bug
+	// For stats: the TSC cycles it spent handling entries, the entries,
+	// and its timer interrupts and wake-up IPIs.
+	KernelCycles, Entries, Timer, Wakes uint64
 }
 
 var blocks [MaxCPUs]Block
+
+// Online is how many CPUs run: 1 until the application processors are up
+// (kernel.startCPUs), then CPUs 0 to Online-1.
+var Online = 1
 
 // msrGSBase is IA32_GS_BASE (SDM Vol. 4, Table 2-2).
 const msrGSBase = 0xC0000101

@@ -1,5 +1,7 @@
 package sched
 
+import "github.com/gobare/gobare/kernel/percpu"
+
 // Processes. Each thread belongs to a process (Thread.Proc, a number the
 // kernel gives meaning: task.Procs), whose address space and descriptors
 // it uses. sched knows only the number: when the thread whose registers
@@ -13,14 +15,30 @@ package sched
 // work in; nil while there is only one.
 var EnterProcess func(proc uint8)
 
-// entered is the process EnterProcess was last called for.
-var entered uint8
+// What EnterProcess did last: the process each CPU has the page table of
+// (CR3 is per CPU), and the one the system calls point at (kernel code
+// runs on one CPU at a time, so one for all).
+var (
+	entered    [percpu.MaxCPUs]uint8
+	sysEntered uint8
+)
 
-// enter switches to process proc unless it is the one entered.
+// enter switches to process proc unless this CPU and the system calls are
+// both in it already.
 func enter(proc uint8) {
-	if proc != entered && EnterProcess != nil {
+	me := percpu.ID()
+	if (proc != entered[me] || proc != sysEntered) && EnterProcess != nil {
 		EnterProcess(proc)
-		entered = proc
+		entered[me], sysEntered = proc, proc
+	}
+}
+
+// EnterCurrent enters the process of the thread this CPU runs, at the
+// start of a kernel entry: meanwhile another CPU may have pointed the
+// system calls at another process.
+func EnterCurrent() {
+	if t := Current(); t != nil {
+		enter(t.Proc)
 	}
 }
 
@@ -39,11 +57,14 @@ func LiveIn(proc uint8) int {
 // one included; their stacks are not touched.
 func EndProcess(proc uint8) {
 	for i := range threads {
-		if threads[i].State != Free && threads[i].Proc == proc {
-			threads[i].State = Free
+		if t := &threads[i]; t.State != Free && t.Proc == proc {
+			if t.State == Running {
+				resched[t.CPU] = true // its CPU must switch away
+				Interrupt(t)          // now, if that is another CPU
+			}
+			t.State = Free
 			live--
 		}
 	}
 	deadlineStale = true
-	resched = true // the running thread may be one of them
 }

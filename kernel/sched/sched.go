@@ -1,9 +1,15 @@
 // Package sched owns the program's threads: their saved registers, who
-// runs next (round robin on one CPU, preempted by the timer), and how they
+// runs next (round robin over one run queue that every CPU takes from,
+// preempted by the timer), and how they
 // wait — on an opaque key (any address the waker and the waiter agree on)
 // until a wake-up or a deadline. It knows nothing of what a key means: a
 // futex word, a pipe, an epoll instance are all just keys to it. An idle
-// "thread" — a loop of HLT in kernel text — runs when no program thread can.
+// "thread" — a loop of HLT in kernel text — runs on a CPU when no program
+// thread can; a CPU that makes a thread runnable while another CPU idles
+// wakes that CPU with an inter-processor interrupt (SendWake).
+//
+// All of it is protected by the big kernel lock (kernel/spin): every
+// function here runs inside a kernel entry, on the CPU that entered.
 //
 // Switching threads is copying Frames: the trap entry saved the running
 // thread's registers as the Frame on the kernel stack; Schedule stores that
@@ -12,6 +18,7 @@
 package sched
 
 import (
+	"github.com/gobare/gobare/kernel/percpu"
 	"github.com/gobare/gobare/kernel/trap"
 )
 
@@ -25,7 +32,7 @@ type State uint8
 const (
 	Free     State = iota // the slot is unused
 	Runnable              // waiting for the CPU
-	Running               // on the CPU: its registers are in the trap Frame
+	Running               // on a CPU (Thread.CPU): its registers are in that CPU's trap Frame
 	Blocked               // waiting on a key or a deadline
 )
 
@@ -47,6 +54,7 @@ type Thread struct {
 	retry     Retry
 	SliceEnd  int64 // when its time slice ends (monotonic ns); 0 until NextDeadline sets it
 	Proc      uint8 // its process (task.Procs), whose address space it runs in (process.go)
+	CPU       int   // the CPU it runs on while Running
 }
 
 // ByTID returns the live thread with the given TID, or nil.
@@ -68,20 +76,23 @@ func Each(fn func(t *Thread)) {
 	}
 }
 
-// The thread table and the running thread: an index, or idle.
-const idle = -1
-
+// The thread table; per CPU, the running thread (nil: idle), whether a
+// switch is due at the end of this entry, and whether a wake-up IPI is on
+// its way to it. A CPU's resched is also true whenever its running thread
+// cannot go on — idle, blocked or exited — so that Schedule's quick check
+// needs to look at nothing else.
 var (
 	threads [MaxThreads]Thread
-	current = idle
+	running [percpu.MaxCPUs]*Thread
+	resched [percpu.MaxCPUs]bool
+	kicked  [percpu.MaxCPUs]bool
 	nextTID int32
 	idleFrm trap.Frame
-	// resched asks for a switch at the end of this entry. It is also true
-	// whenever the running thread cannot go on — idle, blocked or exited —
-	// so that Schedule's quick check needs to look at nothing else.
-	resched bool
 	live    int
 )
+
+// SendWake interrupts CPU cpu with trap.VectorWake (set by the kernel).
+var SendWake func(cpu int)
 
 // Created counts the threads made since boot, the first included.
 var Created int
@@ -107,7 +118,9 @@ const WakeupSlice int64 = 250e3
 // slice for it.
 var woke bool
 
-// Init prepares the idle frame: RIP at the idle loop, its own small stack.
+// Init prepares the idle frame: RIP at the idle loop, a small stack of
+// its own (every CPU's idle loop uses it: HLT pushes nothing, and
+// interrupts switch to the CPU's kernel stack).
 func Init() {
 	idleFrm = trap.Frame{}
 	InitFX(&idleFrm)
@@ -118,10 +131,14 @@ func Init() {
 	idleFrm.SS = trap.KernelSS
 	idleFrm.FSBase = trap.KernelFSBase()
 	idleFrm.FPSaved = 0 // the idle loop uses no FP state: leaving for it restores XMM0-15 and MXCSR only
-	current = idle
-	resched = true
+	for c := range resched {
+		resched[c] = true // every CPU idles
+	}
 	nextTID = 1
 }
+
+// Idle fills f with the idle frame (for a CPU's first trap.Enter).
+func Idle(f *trap.Frame) { *f = idleFrm }
 
 // InitFX gives a frame the FP/SSE state of a fresh process: x87 control
 // word 0x37F and MXCSR 0x1F80, every exception masked (SDM Vol. 1 §8.1.5,
@@ -143,7 +160,7 @@ func New(f *trap.Frame) *Thread {
 	for i := range threads {
 		t := &threads[i]
 		if t.State == Free {
-			*t = Thread{Frame: *f, State: Runnable, TID: nextTID, Slot: i, Proc: proc}
+			*t = Thread{Frame: *f, State: Runnable, TID: nextTID, Slot: i, Proc: proc, CPU: -1}
 			deadlineStale = true
 			nextTID++
 			live++
@@ -154,13 +171,21 @@ func New(f *trap.Frame) *Thread {
 	return nil
 }
 
-// Current returns the running thread, or nil when idle.
+// Current returns the thread running on this CPU, or nil when it idles or
+// its thread ended: by itself, or from another CPU (exit_group; the slot
+// may even hold a new thread by now).
 func Current() *Thread {
-	if current == idle {
-		return nil
+	me := percpu.ID()
+	if t := running[me]; t != nil && t.State != Free && t.CPU == me {
+		return t
 	}
-	return &threads[current]
+	return nil
 }
+
+// Ended reports, at the start of a kernel entry, that the thread this CPU
+// ran was ended from another CPU meanwhile: the entry has no thread to
+// act for, and Schedule switches away.
+func Ended() bool { return running[percpu.ID()] != nil && Current() == nil }
 
 // Live returns the number of threads that have not exited.
 func Live() int { return live }
@@ -171,12 +196,12 @@ func Exit() {
 		t.State = Free
 		live--
 		deadlineStale = true
-		resched = true
+		resched[percpu.ID()] = true
 	}
 }
 
 // Yield asks for a switch at the end of this kernel entry.
-func Yield() { resched = true }
+func Yield() { resched[percpu.ID()] = true }
 
 // Tick is called on every timer interrupt with the monotonic time: it ends
 // waits whose deadline passed and asks for a switch when the running
@@ -190,10 +215,10 @@ func Tick(now int64) {
 	}
 	if t := Current(); t != nil {
 		if t.SliceEnd != 0 && now >= t.SliceEnd {
-			resched = true
+			resched[percpu.ID()] = true
 		}
 	} else {
-		resched = true // idle: see if a thread woke
+		resched[percpu.ID()] = true // idle: see if a thread woke
 	}
 }
 
@@ -204,21 +229,37 @@ func Tick(now int64) {
 // the next runnable thread in round-robin order, or the idle frame. (A
 // thread that blocked in this entry saved its frame in Block.)
 //
-// The common case — nothing was notified, no switch is asked for and the
-// running thread goes on — is checked here, in a function small enough
-// for the compiler to inline into every entry; the rest is schedule's.
+// Then, while threads are still runnable and other CPUs idle, it wakes
+// those CPUs to take them.
+//
+// The common case — nothing was notified, no switch is asked for, the
+// running thread goes on, and (with several CPUs) the table did not
+// change — is checked here, in a function small enough for the compiler
+// to inline into every entry; the rest is schedule's.
 func Schedule(f *trap.Frame) {
-	if !resched && nnotified == 0 { // (notifiedAll implies nnotified > 0)
+	me := percpu.ID()
+	if !resched[me] && nnotified == 0 && (percpu.Online == 1 || !deadlineStale) { // (notifiedAll implies nnotified > 0)
 		return
 	}
-	schedule(f)
+	schedule(f, me)
 }
 
-func schedule(f *trap.Frame) {
+func schedule(f *trap.Frame, me int) {
 	runWakeups()
+	kicked[me] = false
+	switchThreads(f, me)
+	// Threads can have become runnable only if the table changed since
+	// NextDeadline last looked (getpid need not walk it).
+	if percpu.Online > 1 && deadlineStale {
+		wakeIdleCPUs(me)
+	}
+}
+
+// switchThreads is Schedule's switch on CPU me.
+func switchThreads(f *trap.Frame, me int) {
 	cur := Current()
 	if cur != nil && cur.State == Running {
-		if !resched {
+		if !resched[me] {
 			enter(cur.Proc) // a retry may have entered another process
 			return
 		}
@@ -226,87 +267,127 @@ func schedule(f *trap.Frame) {
 		cur.Frame = *f
 		cur.State = Runnable
 	}
-	resched = false
+	resched[me] = false
 	deadlineStale = true
-	start := current + 1
+	start := 0
+	if cur != nil {
+		start = cur.Slot + 1
+	}
 	for i := 0; i < MaxThreads; i++ {
-		n := (start + i) % MaxThreads
-		if threads[n].State == Runnable {
-			current = n
-			threads[n].State = Running
-			threads[n].SliceEnd = 0
-			*f = threads[n].Frame
-			enter(threads[n].Proc)
+		t := &threads[(start+i)%MaxThreads]
+		if t.State == Runnable {
+			running[me] = t
+			t.State, t.CPU, t.SliceEnd = Running, me, 0
+			*f = t.Frame
+			enter(t.Proc)
 			return
 		}
 	}
-	current = idle
-	resched = true // idle: look for a thread at every entry
+	running[me] = nil
+	resched[me] = true // idle: look for a thread at every entry
 	*f = idleFrm
 }
 
-// NextDeadline returns when the timer must next interrupt (monotonic ns,
-// clock reads the time),
-// 0 for never: the earliest deadline of a blocked thread, and the end of
-// the running thread's time slice when another thread is waiting for the
-// CPU. With nothing due, the machine sleeps until a device interrupts.
+// wakeIdleCPUs sends a wake-up IPI to one idle CPU per thread still
+// runnable (a CPU already woken counts as taken).
+func wakeIdleCPUs(me int) {
+	waiting := 0
+	for i := range threads {
+		if threads[i].State == Runnable {
+			waiting++
+		}
+	}
+	for c := 0; c < percpu.Online && waiting > 0; c++ {
+		if c != me && running[c] == nil && !kicked[c] {
+			kicked[c] = true
+			SendWake(c)
+			waiting--
+		}
+	}
+}
+
+// Interrupt makes the CPU that runs t enter the kernel soon (to deliver
+// a signal at its exit); nothing when t is not running elsewhere.
+func Interrupt(t *Thread) {
+	if t.State == Running && t.CPU != percpu.ID() {
+		SendWake(t.CPU)
+	}
+}
+
+// NextDeadline returns when this CPU's timer must next interrupt
+// (monotonic ns, clock reads the time), 0 for never: the earliest deadline
+// of a blocked thread, and the end of the running thread's time slice when
+// another thread is waiting for a CPU. With nothing due, the CPU sleeps
+// until an interrupt. Every CPU arms its timer for the earliest deadline:
+// whichever gets there first wakes the thread (and runs it, if it idles).
 //
-// The answer changes only when threads block, wake, start, end or switch,
-// so it is kept between those events: a system call that changes none of
-// them (getpid) does not pay for a walk over the thread table, nor for a
-// call (NextDeadline is inlined; nextDeadline walks).
+// The table's part of the answer changes only when threads block, wake,
+// start, end or switch, so it is kept between those events: a system call
+// that changes none of them (getpid) does not pay for a walk over the
+// thread table, nor for a call (NextDeadline is inlined; nextDeadline
+// walks).
 func NextDeadline(clock func() int64) int64 {
-	if !deadlineStale {
-		return deadlineCached
+	if !deadlineStale && !waiting {
+		return earliestWake
 	}
 	return nextDeadline(clock)
 }
 
 func nextDeadline(clock func() int64) int64 {
-	now := clock()
-	var next int64
-	earlier := func(d int64) {
-		if d != 0 && (next == 0 || d < next) {
-			next = d
+	if deadlineStale {
+		earliestWake, waiting = 0, false
+		for i := range threads {
+			t := &threads[i]
+			switch t.State {
+			case Blocked:
+				earliestWake = earlier(earliestWake, t.WakeAt)
+			case Runnable:
+				waiting = true
+			}
 		}
+		deadlineStale = false
 	}
-	waiting := false
-	for i := range threads {
-		t := &threads[i]
-		switch t.State {
-		case Blocked:
-			earlier(t.WakeAt)
-		case Runnable:
-			waiting = true
-		}
-	}
+	next := earliestWake
 	if t := Current(); t != nil && waiting {
 		if t.SliceEnd == 0 {
-			t.SliceEnd = now + TimeSlice
+			t.SliceEnd = clock() + TimeSlice
 		}
-		if woke && t.SliceEnd > now+WakeupSlice {
-			t.SliceEnd = now + WakeupSlice
+		if woke {
+			if now := clock(); t.SliceEnd > now+WakeupSlice {
+				t.SliceEnd = now + WakeupSlice
+			}
 		}
-		earlier(t.SliceEnd)
+		next = earlier(next, t.SliceEnd)
 	}
 	woke = false
-	deadlineCached, deadlineStale = next, false
 	return next
 }
 
-// The answer NextDeadline gave last, and whether it is out of date.
+// earlier returns the earlier of two deadlines, where 0 is none.
+func earlier(a, b int64) int64 {
+	if a == 0 || b != 0 && b < a {
+		return b
+	}
+	return a
+}
+
+// What NextDeadline found in the table last (the earliest deadline of a
+// blocked thread, and whether a thread waits for a CPU), and whether it is
+// out of date.
 var (
-	deadlineCached int64
-	deadlineStale  = true
+	earliestWake  int64
+	waiting       bool
+	deadlineStale = true
 )
 
 // idleLoopPC and idleStackTop return the idle loop's entry and stack.
 func idleLoopPC() uintptr
 func idleStackTop() uintptr
 
-// SetCurrent makes t the running thread (for the first thread).
+// SetCurrent makes t the thread running on this CPU (for the first thread).
 func SetCurrent(t *Thread) {
 	deadlineStale = true
-	resched = false
-	current = t.Slot
+	running[percpu.ID()] = t
+	resched[percpu.ID()] = false
+	t.CPU = percpu.ID()
 }

@@ -1,6 +1,9 @@
 package sched
 
-import "github.com/gobare/gobare/kernel/trap"
+import (
+	"github.com/gobare/gobare/kernel/percpu"
+	"github.com/gobare/gobare/kernel/trap"
+)
 
 // Waiting. A thread blocks on a key (an address: of a futex word, a pipe,
 // an epoll instance — whatever the waker will name) with an optional
@@ -22,7 +25,7 @@ func Block(f *trap.Frame, key uintptr, deadline int64, timeoutResult uintptr, re
 	t.TimeoutAX = timeoutResult
 	t.retry = retry
 	deadlineStale = true
-	resched = true
+	resched[percpu.ID()] = true
 }
 
 // Wake ends t's wait with result (its system call's return value).

@@ -1,17 +1,34 @@
 package sched
 
 import (
+	"runtime"
+	"syscall"
 	"testing"
+	"unsafe"
 
+	"github.com/gobare/gobare/kernel/percpu"
 	"github.com/gobare/gobare/kernel/trap"
 )
 
-// reset empties the thread table for a test.
+// reset empties the thread table for a test, which runs as CPU 0.
 func reset() {
+	onCPU0()
 	threads = [MaxThreads]Thread{}
-	current, live, resched, nnotified, notifiedAll = idle, 0, false, 0, false
+	running, resched, kicked = [percpu.MaxCPUs]*Thread{}, [percpu.MaxCPUs]bool{}, [percpu.MaxCPUs]bool{}
+	live, nnotified, notifiedAll = 0, 0, false
 	deadlineStale = true
 	nextTID = 1
+}
+
+// onCPU0 makes percpu.ID work on the host: the test's goroutine keeps its
+// OS thread, whose GS base (which Linux lets a process set with
+// arch_prctl(ARCH_SET_GS), and Go leaves alone) points at CPU 0's block.
+func onCPU0() {
+	const sysArchPrctl, archSetGS = 158, 0x1001
+	runtime.LockOSThread()
+	if _, _, e := syscall.RawSyscall(sysArchPrctl, archSetGS, uintptr(unsafe.Pointer(percpu.Get(0))), 0); e != 0 {
+		panic("arch_prctl(ARCH_SET_GS): " + e.Error())
+	}
 }
 
 // spawn makes a thread and makes it the running one.
@@ -165,7 +182,7 @@ func TestNextDeadline(t *testing.T) {
 		t.Fatalf("a runnable thread waits: deadline %d, want the running thread's slice end %d", d, 100+TimeSlice)
 	}
 	Tick(a.SliceEnd)
-	if !resched {
+	if !resched[0] {
 		t.Fatal("the slice ended but no switch was asked for")
 	}
 }
@@ -191,5 +208,29 @@ func TestWakeupSlice(t *testing.T) {
 	a.SliceEnd = 0
 	if d := NextDeadline(now); d != 5e6+TimeSlice {
 		t.Fatalf("a new thread (not a wake-up) waits: deadline %d, want the whole slice's end %d", d, 5e6+TimeSlice)
+	}
+}
+
+// TestScheduleWakesIdleCPUs: on a two-CPU machine where CPU 1 idles, CPU
+// 0 runs a thread and a second one becomes runnable; Schedule on CPU 0
+// leaves its own thread running (its slice is not over) and sends CPU 1
+// one wake-up IPI, not one per entry while the IPI is on its way.
+func TestScheduleWakesIdleCPUs(t *testing.T) {
+	reset()
+	var woken []int
+	percpu.Online, SendWake = 2, func(cpu int) { woken = append(woken, cpu) }
+	defer func() { percpu.Online, SendWake = 1, nil }()
+	a := spawn(t)
+	b := spawn(t)
+	SetCurrent(a)
+	b.State = Runnable
+	f := trap.Frame{AX: 7}
+	Schedule(&f)
+	if f.AX != 7 || Current() != a {
+		t.Fatalf("CPU 0 switched away from its thread")
+	}
+	Schedule(&f)
+	if len(woken) != 1 || woken[0] != 1 {
+		t.Fatalf("wake-up IPIs to %v, want one to CPU 1", woken)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/gobare/gobare/kernel/dev/pit"
 	"github.com/gobare/gobare/kernel/dev/pmtimer"
 	"github.com/gobare/gobare/kernel/dev/rtc"
+	"github.com/gobare/gobare/kernel/percpu"
 )
 
 // TickHz is the scheduler tick: 1 ms resolution for sleeps and
@@ -83,7 +84,8 @@ func Init(pmPort uint16) {
 func StartTick(vector uint8, apic bool) {
 	if apic {
 		apicPerNano = (apicFromTSC() << 32) / 1e9
-		lapic.StartTimer(vector, 0, false)
+		tickVector = vector
+		StartTickHere()
 		tickSource = TickAPIC
 		return
 	}
@@ -91,26 +93,38 @@ func StartTick(vector uint8, apic bool) {
 	tickSource = TickPIT
 }
 
-// apicPerNano is the APIC timer's ticks per nanosecond as a 32.32 fixed
-// point number; 0 while the PIT ticks.
-var (
-	apicPerNano uint64
-	armed       int64 // the deadline the APIC timer is set for; 0: none
-)
-
-// Arm makes the timer interrupt at deadline (monotonic ns; 0: never),
-// unless it is already set for that moment (a check inlined into every
-// entry; arm programs the timer). The count is rounded up, so the
-// interrupt never comes before the deadline.
-func Arm(deadline int64) {
-	if apicPerNano == 0 || deadline == armed {
-		return
+// StartTickHere sets up the local APIC timer of the CPU that calls it (an
+// application processor; every CPU has its own timer, on the same vector
+// and, on one machine, the same bus clock as the boot CPU measured).
+func StartTickHere() {
+	if apicPerNano != 0 {
+		lapic.StartTimer(tickVector, 0, false)
 	}
-	arm(deadline)
 }
 
-func arm(deadline int64) {
-	armed = deadline
+// apicPerNano is the APIC timer's ticks per nanosecond as a 32.32 fixed
+// point number, 0 while the PIT ticks; tickVector is its vector; armed is
+// the deadline each CPU's APIC timer is set for (0: none).
+var (
+	apicPerNano uint64
+	tickVector  uint8
+	armed       [percpu.MaxCPUs]int64
+)
+
+// Arm makes this CPU's timer interrupt at deadline (monotonic ns; 0:
+// never), unless it is already set for that moment (a check inlined into
+// every entry; arm programs the timer). The count is rounded up, so the
+// interrupt never comes before the deadline.
+func Arm(deadline int64) {
+	me := percpu.ID()
+	if apicPerNano == 0 || deadline == armed[me] {
+		return
+	}
+	arm(me, deadline)
+}
+
+func arm(me int, deadline int64) {
+	armed[me] = deadline
 	if deadline == 0 {
 		lapic.SetTimerCount(0)
 		return
@@ -130,7 +144,7 @@ func arm(deadline int64) {
 
 // Disarm forgets the armed deadline after the timer fired (a one-shot
 // timer stops by itself).
-func Disarm() { armed = 0 }
+func Disarm() { armed[percpu.ID()] = 0 }
 
 // Sources says how the TSC was calibrated and what ticks.
 func Sources() (tsc, tick string) { return tscSource, tickSource }

@@ -12,6 +12,8 @@
 #define KERNEL_SS 0x10
 #define VECTOR_SYSCALL 256
 #define FP_AREA 2752	// Frame.FX: trap.FPAreaSize
+#define PERCPU_STACK_TOP 0	// percpu.Block.StackTop
+#define PERCPU_SCRATCH_SP 8	// percpu.Block.ScratchSP
 
 // trapCommon: the CPU has switched to the vector's IST stack (the kernel
 // stack top for everything but NMI, #DF and #MC) and pushed SS, RSP,
@@ -39,13 +41,14 @@ TEXT ·trapCommon(SB), NOSPLIT|NOFRAME, $0
 // return address in RCX and RFLAGS in R11, cleared IF/DF/TF/AC (IA32_FMASK)
 // and did not touch RSP (SDM Vol. 2B, SYSCALL). We must not push on the
 // program's stack: a goroutine may be in a nosplit function with little
-// room. So switch to the kernel stack at once and build the frame an
-// interrupt would have built.
+// room. So switch to this CPU's kernel stack at once and build the frame
+// an interrupt would have built. The stack top and a scratch word for the
+// program's RSP are in the CPU's percpu.Block, at the GS base.
 TEXT ·syscallEntry(SB), NOSPLIT|NOFRAME, $0
-	MOVQ SP, ·syscallProgramSP(SB)
-	MOVQ ·kernelStackTop(SB), SP
+	MOVQ SP, PERCPU_SCRATCH_SP(GS)
+	MOVQ PERCPU_STACK_TOP(GS), SP
 	PUSHQ $KERNEL_SS
-	PUSHQ ·syscallProgramSP(SB)
+	PUSHQ PERCPU_SCRATCH_SP(GS)
 	PUSHQ R11	// RFLAGS
 	PUSHQ $KERNEL_CS
 	PUSHQ CX	// RIP: the instruction after SYSCALL

@@ -3,17 +3,20 @@
 // and the Frame that holds a thread's registers while the kernel runs.
 //
 // Every entry — interrupt, exception or system call — saves the interrupted
-// code's complete state as a Frame at the top of the one kernel stack and
-// calls the Handler. The Handler may overwrite the Frame with another
-// thread's saved Frame before returning; the exit path then resumes that
-// thread instead. Kernel code never blocks and always runs with interrupts
-// off, so one kernel stack is enough.
+// code's complete state as a Frame at the top of the CPU's kernel stack and
+// calls the Handler, holding the big kernel lock (kernel/spin). The Handler
+// may overwrite the Frame with another thread's saved Frame before
+// returning; the exit path then resumes that thread instead. Kernel code
+// never blocks and always runs with interrupts off, so one kernel stack
+// per CPU is enough.
 package trap
 
 import (
 	"unsafe"
 
 	"github.com/gobare/gobare/kernel/cpu"
+	"github.com/gobare/gobare/kernel/percpu"
+	"github.com/gobare/gobare/kernel/spin"
 )
 
 // VectorSyscall is the Frame.Vector of a system call (real vectors are 0..255).
@@ -130,16 +133,9 @@ var Handler func(f *Frame)
 // kernelFSBase is the FS base that kernel Go code needs (set by Init).
 var kernelFSBase uint64
 
-// kernelStackTop is where entries put the Frame; syscallProgramSP holds the
-// program's RSP for the few instructions between SYSCALL and the push.
-var (
-	kernelStackTop uintptr
-	//lint:ignore U1000 used from assembly (entry_amd64.s)
-	syscallProgramSP uint64
-)
-
-// InKernel is true while kernel code runs; a fault then is a kernel bug.
-var InKernel bool
+// The kernel stack top where entries put the Frame, and the program's RSP
+// for the few instructions between SYSCALL and the push, are per CPU: in
+// the percpu.Block that the GS base points at (entry_amd64.s reads them).
 
 // The entry and exit code in entry_amd64.s and vectors_amd64.s, which the
 // IDT and the LSTAR MSR point at.
@@ -159,34 +155,97 @@ func saveFP(fx *[FPAreaSize]byte)
 func enterFrame(f *Frame)
 func readFSBase() uint64
 
-// KernelCycles counts the TSC cycles spent in Handler, for the statistics
-// the kernel word "stats" prints.
-var KernelCycles uint64
+// VectorWake is the interrupt a CPU sends another (an inter-processor
+// interrupt, SDM Vol. 3A §10.6) to make it enter the kernel: to run a
+// thread that became runnable, or to deliver a signal at its exit. The
+// other messages between CPUs travel as NMIs (vectorNMI), which reach a
+// CPU even with interrupts off: a TLB shootdown, the wake-up of a CPU
+// halted waiting for the kernel lock, and the order to stop.
+const (
+	VectorWake = 48
+	vectorNMI  = 2
+)
 
-// dispatch is called by frameSave with the new frame.
+// ServeOthers, when set, is the work a CPU does for the others wherever
+// it is (answer a TLB shootdown): on each NMI, and on each turn of a wait
+// for the kernel lock, since the CPU that asked may hold it.
+var ServeOthers func()
+
+// dispatch is called by frameSave with the new frame. An NMI from another
+// CPU is answered at once, without the lock (see nmi); any other entry
+// takes the big kernel lock, runs the Handler and lets the lock go.
 //
 //lint:ignore U1000 used from assembly (entry_amd64.s)
 func dispatch(f *Frame) {
-	if InKernel {
+	if f.Vector == vectorNMI && percpu.Online > 1 {
+		nmi(f)
+		return
+	}
+	c := percpu.This()
+	if c.InKernel {
 		kernelFault(f)
 	}
-	InKernel = true
+	spin.Kernel.Acquire(ServeOthers)
+	c.InKernel = true
 	start := cpu.Rdtsc()
 	Handler(f)
-	KernelCycles += cpu.Rdtsc() - start
-	InKernel = false
+	c.KernelCycles += cpu.Rdtsc() - start
+	c.Entries++
+	c.InKernel = false
+	spin.Kernel.Release()
 }
 
-// Enter starts running frame f, which must be the frame at the top of the
-// kernel stack (see StackFrame). It does not return.
+// nmi answers an NMI from another CPU: halt for good after a kernel fault
+// elsewhere; else serve the others (a shootdown) and, if this CPU was
+// about to halt waiting for the kernel lock, skip the HLT (the NMI may be
+// its wake-up). The NMI runs on its own stack (IST2), so it may come
+// while this CPU is anywhere, in kernel code too.
+func nmi(f *Frame) {
+	if stopping.Load() {
+		halt()
+	}
+	spin.SkipSleep(&f.RIP)
+	if ServeOthers != nil {
+		ServeOthers()
+	}
+}
+
+// EnterKernel and LeaveKernel make code that is not in an entry (Main on
+// the boot CPU, apMain on the others) run as if it were: EnterKernel takes
+// the big kernel lock, LeaveKernel lets it go (the boot self-check does so
+// to let timer interrupts in).
+func LeaveKernel() {
+	percpu.This().InKernel = false
+	spin.Kernel.Release()
+}
+
+func EnterKernel() {
+	spin.Kernel.Acquire(ServeOthers)
+	percpu.This().InKernel = true
+}
+
+// KernelCycles sums the TSC cycles all CPUs spent in Handler, for the
+// statistics the kernel word "stats" prints.
+func KernelCycles() uint64 {
+	var n uint64
+	for i := 0; i < percpu.MaxCPUs; i++ {
+		n += percpu.Get(i).KernelCycles
+	}
+	return n
+}
+
+// Enter starts running frame f, which must be the frame at the top of this
+// CPU's kernel stack (see StackFrame), and lets the big kernel lock go,
+// which the caller holds. It does not return.
 func Enter(f *Frame) {
-	InKernel = false
+	percpu.This().InKernel = false
+	spin.Kernel.Release()
 	enterFrame(f)
 }
 
-// StackFrame is the Frame slot at the top of the kernel stack.
+// StackFrame is the Frame slot at the top of this CPU's kernel stack.
 func StackFrame() *Frame {
-	return (*Frame)(unsafe.Pointer(kernelStackTop - FrameSize))
+	return (*Frame)(unsafe.Pointer(percpu.This().StackTop - FrameSize))
 }
 
 // KernelFSBase returns the FS base kernel code runs with.

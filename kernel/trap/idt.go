@@ -15,12 +15,12 @@ var (
 
 // Indexes into entryPCs' table (vectors_amd64.s).
 const (
-	otherVectorStub = 48 // the stub of every vector above 47
-	syscallEntryPC  = 49
+	otherVectorStub = 49 // the stub of every vector above 48
+	syscallEntryPC  = 50
 )
 
 // entryPCs returns the addresses of the assembly entry points.
-func entryPCs() *[50]uintptr
+func entryPCs() *[51]uintptr
 
 // setGate makes vector v an interrupt gate (type 0xE: IF is cleared on
 // entry) to handler, running on interrupt stack ist.
@@ -69,7 +69,6 @@ const cr4FSGSBASE = 1 << 16
 // the kernel stack (16-byte aligned) where every entry saves its Frame;
 // crisisTop the top of the stack for NMI, #DF and #MC.
 func Init(kernelTop, crisisTop uintptr) {
-	kernelStackTop = kernelTop
 	percpu.This().StackTop = kernelTop
 	kernelFSBase = readFSBase()
 	// RDFSBASE and WRFSBASE, cheaper than the MSR (and allowed to the
@@ -84,10 +83,14 @@ func Init(kernelTop, crisisTop uintptr) {
 }
 
 // InitAP does for an application processor what Init did for the boot
-// CPU, with its own stacks: its own GDT and TSS, the shared IDT, and its
-// SYSCALL MSRs.
+// CPU, with its own stacks: CR4.FSGSBASE as the boot CPU has it (the
+// entries use RDFSBASE on every CPU), its own GDT and TSS, the shared IDT,
+// and its SYSCALL MSRs.
 func InitAP(kernelTop, crisisTop uintptr) {
 	percpu.This().StackTop = kernelTop
+	if useFSGSBASE != 0 {
+		cpu.WriteCR4(cpu.ReadCR4() | cr4FSGSBASE)
+	}
 	initGDT(kernelTop, crisisTop)
 	cpu.Lidt(uintptr(unsafe.Pointer(&idtPointer)))
 	initSyscall()

@@ -1,8 +1,12 @@
 package trap
 
 import (
+	"sync/atomic"
+
 	"github.com/gobare/gobare/kernel/console"
 	"github.com/gobare/gobare/kernel/cpu"
+	"github.com/gobare/gobare/kernel/dev/lapic"
+	"github.com/gobare/gobare/kernel/percpu"
 	"github.com/gobare/gobare/kernel/power"
 	"github.com/gobare/gobare/kernel/symtab"
 )
@@ -37,9 +41,42 @@ func VectorName(v uint64) string {
 //
 //lint:ignore U1000 used from assembly (entry_amd64.s)
 func kernelFault(f *Frame) {
+	StopOthers()
 	console.Print("\nkernel fault: ")
 	Report(f)
+	PrintCPU()
 	power.Exit(ExitKernelFault)
+}
+
+// PrintCPU names, on a machine with several, the CPU that reports, and
+// says the others are stopped.
+func PrintCPU() {
+	if percpu.Online > 1 {
+		console.Print("on CPU ")
+		console.Dec(uint64(percpu.ID()))
+		console.Print("; the other CPUs are stopped\n")
+	}
+}
+
+// stopping is set once a CPU has stopped the others.
+var stopping atomic.Bool
+
+// StopOthers halts every other CPU with a non-maskable interrupt (their
+// dispatch sees stopping and halts), so that a CPU reporting a fault
+// has the machine to itself; only the first caller sends it. Without
+// other CPUs it does nothing.
+func StopOthers() {
+	if stopping.CompareAndSwap(false, true) && percpu.Online > 1 {
+		lapic.SendNMIAllButSelf()
+	}
+}
+
+// halt stops this CPU for good: interrupts off, HLT, forever.
+func halt() {
+	for {
+		cpu.DisableInterrupts()
+		cpu.Halt()
+	}
 }
 
 // Report prints an exception: its name, error code, CR2 for page faults,

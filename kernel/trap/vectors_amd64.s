@@ -2,7 +2,8 @@
 // makes the stack look the same (an error code, then the vector number) and
 // jumps to trapCommon in entry_amd64.s. Vectors 0-31 are CPU exceptions
 // (§6.15; 8, 10-14, 17, 21, 29 and 30 push an error code themselves),
-// 32-47 the remapped 8259 PIC interrupt lines.
+// 32-47 the remapped 8259 PIC interrupt lines (the local APIC timer uses
+// 32 too), 48 the kernel's wake-up inter-processor interrupt.
 //
 // The stubs are written out one by one because Go assembly has no loops;
 // two macros say the two shapes they come in.
@@ -160,12 +161,16 @@ TEXT ·vector46(SB), NOSPLIT|NOFRAME, $0
 TEXT ·vector47(SB), NOSPLIT|NOFRAME, $0
 	NO_ERROR_CODE(47)
 
+// 48: the wake-up inter-processor interrupt (VectorWake).
+TEXT ·vector48(SB), NOSPLIT|NOFRAME, $0
+	NO_ERROR_CODE(48)
+
 TEXT ·vectorOther(SB), NOSPLIT|NOFRAME, $0
 	PUSHQ $0
-	PUSHQ $255	// any vector above 47 (none is programmed)
+	PUSHQ $255	// any vector above 48 (none is programmed but the APIC's spurious one)
 	JMP  ·trapCommon(SB)
 
-// entryTable lists the entry points' addresses: the stubs of vectors 0-47,
+// entryTable lists the entry points' addresses: the stubs of vectors 0-48,
 // the stub for every other vector, then syscallEntry. DATA with a symbol
 // address is filled in by the linker with the ABI0 (assembly) address.
 DATA ·entryTable+0(SB)/8, $·vector0(SB)
@@ -216,9 +221,10 @@ DATA ·entryTable+352(SB)/8, $·vector44(SB)
 DATA ·entryTable+360(SB)/8, $·vector45(SB)
 DATA ·entryTable+368(SB)/8, $·vector46(SB)
 DATA ·entryTable+376(SB)/8, $·vector47(SB)
-DATA ·entryTable+384(SB)/8, $·vectorOther(SB)
-DATA ·entryTable+392(SB)/8, $·syscallEntry(SB)
-GLOBL ·entryTable(SB), NOPTR|RODATA, $400
+DATA ·entryTable+384(SB)/8, $·vector48(SB)
+DATA ·entryTable+392(SB)/8, $·vectorOther(SB)
+DATA ·entryTable+400(SB)/8, $·syscallEntry(SB)
+GLOBL ·entryTable(SB), NOPTR|RODATA, $408
 
 // entryPCs returns &entryTable.
 TEXT ·entryPCs(SB), NOSPLIT, $0-8

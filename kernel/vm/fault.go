@@ -36,12 +36,27 @@ func (s *Space) HandleFault(addr uintptr, errorCode uint64) FaultResult {
 	}
 	page := addr &^ (mem.PageSize - 1)
 	if errorCode&pfPresent != 0 {
+		if s.entryAllows(addr, errorCode) {
+			// The entry allows the access now: this CPU's TLB held an
+			// older one, which another CPU's shootdown dropped before
+			// this fault got the kernel lock. Retry.
+			return FaultHandled
+		}
 		if !write {
 			return FaultDenied
 		}
 		return s.copyOnWrite(page, r) // a read-only page in a writable region
 	}
 	return s.populate(page, r, write)
+}
+
+// entryAllows reports whether the page table's entry for addr allows the
+// access the error code describes.
+func (s *Space) entryAllows(addr uintptr, errorCode uint64) bool {
+	e, _ := s.pte(addr &^ (mem.PageSize - 1))
+	return e != nil && *e&mem.Present != 0 &&
+		(errorCode&pfWrite == 0 || *e&mem.Writable != 0) &&
+		(errorCode&pfFetch == 0 || *e&mem.NoExec == 0)
 }
 
 // populate maps page of region r for a first access (a write when

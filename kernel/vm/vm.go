@@ -75,16 +75,28 @@ type Space struct {
 	nregions int
 	PT       *mem.PageTable
 	// flush drops the TLB entry of one page after its entry changed:
-	// cpu.Invlpg on the machine; host tests, which cannot execute the
+	// flushPage on the machine; host tests, which cannot execute the
 	// privileged INVLPG, put a recorder here.
 	flush func(addr uintptr)
+}
+
+// TLBStale is set when a page's entry changed in this kernel entry: the
+// other CPUs' TLBs may still hold the old one, and the kernel must shoot
+// them down before the entry ends (kernel/smp.Shootdown).
+var TLBStale bool
+
+// flushPage drops this CPU's TLB entry for addr and notes that the other
+// CPUs' are stale.
+func flushPage(addr uintptr) {
+	cpu.Invlpg(addr)
+	TLBStale = true
 }
 
 // Init empties the space; pt is the page table shared with the kernel.
 func (s *Space) Init(pt *mem.PageTable) {
 	s.nregions = 0
 	s.PT = pt
-	s.flush = cpu.Invlpg
+	s.flush = flushPage
 }
 
 // InUserPart reports whether [start, end) is a non-empty, page-aligned

@@ -51,6 +51,11 @@ func SendIPI(dest uint32, vector uint8) {
 	send(dest, deliveryFixed|levelAssert|uint32(vector))
 }
 
+// SendNMI sends a non-maskable interrupt to the CPU with APIC ID dest.
+func SendNMI(dest uint32) {
+	send(dest, deliveryNMI|levelAssert)
+}
+
 // SendNMIAllButSelf sends a non-maskable interrupt to every other CPU
 // (the destination shorthand "all excluding self").
 func SendNMIAllButSelf() {

@@ -1,0 +1,68 @@
+package smp
+
+import (
+	"sync/atomic"
+
+	"github.com/gobare/gobare/kernel/cpu"
+	"github.com/gobare/gobare/kernel/dev/lapic"
+	"github.com/gobare/gobare/kernel/percpu"
+)
+
+// TLB shootdown. All CPUs share the program's page table, and each caches
+// its entries in its own TLB, which no other CPU can reach (SDM Vol. 3A
+// §4.10.5, "Propagation of Paging-Structure Changes to Multiple
+// Processors"): when a kernel entry has changed or removed entries
+// (munmap, mprotect, madvise), it asks every other CPU to drop its TLB
+// and waits until all have, before it lets the kernel lock go. The
+// request is an NMI, which reaches a CPU wherever it is — in the program,
+// idle, waiting for the lock (spinning or halted), on its way out of the
+// kernel with interrupts off — and ServeFlush answers it there
+// (trap.ServeOthers), without the lock, which the asker holds.
+
+// flushGen counts the shootdowns asked for; flushedGen[c] is the last one
+// CPU c has done.
+var (
+	flushGen   atomic.Uint64
+	flushedGen [percpu.MaxCPUs]atomic.Uint64
+)
+
+// Shootdown makes every other CPU drop its TLB's entries for the
+// program's pages, and returns when all have. The caller holds the kernel
+// lock, so shootdowns never overlap.
+func Shootdown() {
+	if percpu.Online == 1 {
+		return
+	}
+	start := cpu.Rdtsc()
+	gen := flushGen.Add(1)
+	me := percpu.ID()
+	flushedGen[me].Store(gen)
+	for c := 0; c < percpu.Online; c++ {
+		if c != me {
+			lapic.SendNMI(percpu.Get(c).APICID)
+		}
+	}
+	for c := 0; c < percpu.Online; c++ {
+		for flushedGen[c].Load() < gen {
+			cpu.Pause()
+		}
+	}
+	Shootdowns++
+	ShootdownCycles += cpu.Rdtsc() - start
+}
+
+// Shootdowns counts them, ShootdownCycles the TSC cycles they took (for
+// stats).
+var Shootdowns, ShootdownCycles uint64
+
+// ServeFlush drops this CPU's TLB if a shootdown asked for it since it
+// last did: writing CR3 drops every entry but the global ones (§4.10.4.1),
+// and only the kernel's pages are global.
+func ServeFlush() {
+	me := percpu.ID()
+	gen := flushGen.Load()
+	if flushedGen[me].Load() < gen {
+		cpu.WriteCR3(cpu.ReadCR3())
+		flushedGen[me].Store(gen)
+	}
+}
