@@ -196,7 +196,8 @@ func TestBbolt(t *testing.T) {
 // tmpfs files against read and write, msync, a page past the end (also
 // after ftruncate and O_TRUNC), the errors of bad requests, and a packed
 // read-only file (the program's own source, served with -files, and
-// through the writable overlay with :rw) mapped shared and private.
+// through the writable overlay with :rw) mapped shared and private; and
+// the same with its files on the disk.
 func TestMmapFiles(t *testing.T) {
 	needQEMU(t)
 	prog := testProgram(t, "mmap")
@@ -210,4 +211,8 @@ func TestMmapFiles(t *testing.T) {
 			sameLines(t, native, filesGuest(t, []string{"-files", src + ":/src" + mode}, prog, "/src/main.go"))
 		})
 	}
+	t.Run("disk", func(t *testing.T) { // its files on the disk (fatfs's page cache)
+		img := newDisk(t, "64M")
+		sameLines(t, native, filesGuest(t, []string{"-files", src + ":/src", "-disk", img, "-env", "TMPDIR=/disk"}, prog, "/src/main.go"))
+	})
 }
