@@ -72,11 +72,13 @@ test: deps lint
 	$(GO) test -timeout 40m ./...
 	cd netsvc && $(GO) test ./...
 
-# lint: go vet, staticcheck (served by the module proxy, pinned) with no
+# lint: gofmt (every file formatted), go vet, staticcheck (served by the
+# module proxy, pinned) with no
 # findings, and go.mod as go mod tidy would write it. Symbols that only
 # assembly uses carry a //lint:ignore U1000 saying so.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 lint:
+	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt -l: not formatted:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./cmd/... ./qemu/... ./internal/... ./tests/...
 	$(GO) run $(STATICCHECK) ./...
 	$(GO) mod tidy -diff
