@@ -27,12 +27,12 @@ import "github.com/gobare/gobare/kernel/errno"
 // PageSize is the size of a mapped page.
 const PageSize = 4096
 
-// maxPages bounds the frames the page cache holds: 8 MiB. (Its table
+// maxPages bounds the frames the page cache holds: 16 MiB. (Its table
 // lives in the kernel's image, which has little room: 16 bytes a page.)
-const maxPages = 2048
+const maxPages = 4096
 
 // pageHashSize is the number of hash chains (a power of two).
-const pageHashSize = 512
+const pageHashSize = 1024
 
 // cpage is one cached page: page idx of the inode in slot in-1 (0:
 // unused). next holds an index plus one (0 ends a chain).
@@ -52,7 +52,7 @@ type pageCache struct {
 }
 
 func pageHash(in uint8, idx uint32) int {
-	return int((uint64(idx)+uint64(in)<<32)*0x9E3779B97F4A7C15>>55) & (pageHashSize - 1)
+	return int((uint64(idx)+uint64(in)<<32)*0x9E3779B97F4A7C15>>54) & (pageHashSize - 1)
 }
 
 // slotOf is the inode's number in the page cache (its index plus one).
