@@ -14,6 +14,7 @@ func TestNumbersMatchLinux(t *testing.T) {
 		"ENOTDIR": 20, "EISDIR": 21, "EINVAL": 22, "ENFILE": 23, "EMFILE": 24, "ENOTTY": 25, "EFBIG": 27,
 		"ENOSPC": 28, "ESPIPE": 29, "EROFS": 30, "EPIPE": 32, "ERANGE": 34,
 		"ENAMETOOLONG": 36, "ENOLCK": 37, "ENOSYS": 38, "ENOTEMPTY": 39, "ELOOP": 40, "EOVERFLOW": 75, "EOPNOTSUPP": 95, "ETIMEDOUT": 110,
+		"ECONNRESET": 104, "ENOTCONN": 107,
 	}
 	n := 0
 	for e := Errno(1); e < Errno(len(names)); e++ {

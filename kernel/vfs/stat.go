@@ -54,6 +54,7 @@ const (
 	ModeDir      = 0o040000
 	ModeRegular  = 0o100000
 	ModeSymlink  = 0o120000
+	ModeSocket   = 0o140000
 	ModeCharFile = ModeCharDev | 0o666 // the console, /dev/null: crw-rw-rw-
 	ModePerm     = 0o7777              // permission bits with setuid, setgid, sticky
 )

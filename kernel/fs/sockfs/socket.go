@@ -1,0 +1,265 @@
+// Package sockfs owns sockets (socket(7)) as files: a pool of slots, each
+// an open file description with a receive ring and a send ring in frames
+// that the network service shares (docs/design.md, Networking). Data moves
+// ahead of the program's calls, as in a pipe: the service fills the
+// receive ring and drains the send ring, so read, write and epoll answer
+// from the rings alone and never wait for the service. The service's
+// State bits and error word, beside the rings, say what the connection
+// is; the kernel's Shut bits say what the program closed. Whatever the
+// service writes is checked before use: broken counters read as EIO, an
+// error word that is no errno as EIO.
+package sockfs
+
+import (
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/gobare/gobare/kernel/errno"
+	"github.com/gobare/gobare/kernel/vfs"
+)
+
+// MaxSockets is how many sockets may exist at once.
+const MaxSockets = 64
+
+// State bits: what the service says of a socket (the header's state word).
+const (
+	Connected  = 1 << iota // the connection is up: writes may go
+	Listening              // listen succeeded
+	Acceptable             // a connection waits for accept
+	PeerClosed             // the peer sent its end (FIN): reads end once the ring is empty
+	Failed                 // the error word holds an error (reset, refused, ...)
+	Gone                   // the service dropped its endpoint: the slot may be reused
+)
+
+// Shut bits: what the program closed (the header's shut word).
+const (
+	ShutRead  = 1 << iota // shutdown(SHUT_RD)
+	ShutWrite             // shutdown(SHUT_WR): the service sends FIN after the ring
+	Released              // the last descriptor closed
+)
+
+// Pages hands out the pages slots live in (the frame allocator).
+type Pages interface {
+	Alloc() (uintptr, bool)
+	FreeFrame(uintptr)
+	Page(uintptr) []byte
+}
+
+// Socket is an open socket: the description the program's descriptors
+// refer to.
+type Socket struct {
+	vfs.Base
+	s      *slot
+	Family uint16 // AF_INET or AF_INET6
+	Type   uint16 // SOCK_STREAM or SOCK_DGRAM
+}
+
+// slot is one socket's place: its frames (taken when first used, kept for
+// later sockets) and its description.
+type slot struct {
+	frames [SlotPages]uintptr // 0: not taken yet
+	sock   Socket
+	used   bool // between New and the service's Gone
+}
+
+var (
+	slots [MaxSockets]slot
+	pages Pages
+	// news has a bit per slot whose rings or Shut bits the kernel changed
+	// since the service last looked (TakeNews).
+	news [MaxSockets / 64]uint64
+)
+
+// Init gives sockfs its source of pages.
+func Init(p Pages) { pages = p }
+
+// New makes a socket of family and type with one reference; flags may
+// hold O_NONBLOCK. ENFILE when every slot is in use, ENOMEM when there is
+// no memory for its rings.
+func New(family, typ uint16, flags uint32) (*Socket, errno.Errno) {
+	for i := range slots {
+		s := &slots[i]
+		if s.used && s.sock.Free() && s.state()&Gone != 0 {
+			s.used = false
+		}
+		if s.used {
+			continue
+		}
+		if !s.takePages() {
+			return nil, errno.ENOMEM
+		}
+		clear(pages.Page(s.frames[0])[:shutOff+4])
+		s.used = true
+		s.sock = Socket{Base: s.sock.Base, s: s, Family: family, Type: typ}
+		s.sock.Base.Open(vfs.ReadWrite | flags&vfs.Nonblock)
+		return &s.sock, 0
+	}
+	return nil, errno.ENFILE
+}
+
+// takePages gives the slot its frames unless it has them; false, with
+// none kept, when the allocator runs out.
+func (s *slot) takePages() bool {
+	if s.frames[0] != 0 {
+		return true
+	}
+	for i := range s.frames {
+		pg, ok := pages.Alloc()
+		if !ok {
+			for j := 0; j < i; j++ {
+				pages.FreeFrame(s.frames[j])
+				s.frames[j] = 0
+			}
+			return false
+		}
+		s.frames[i] = pg
+	}
+	return true
+}
+
+// Index is the socket's slot number, which names it to the service.
+func (f *Socket) Index() int { return int(f.s.index()) }
+
+func (s *slot) index() uintptr {
+	return (vfs.KeyOf(s) - vfs.KeyOf(&slots[0])) / unsafe.Sizeof(slots[0])
+}
+
+// State returns the service's State bits.
+func (f *Socket) State() uint32 { return f.s.state() }
+
+func (s *slot) state() uint32 { return atomic.LoadUint32(s.word(stateOff)) }
+
+// Error returns the service's error as an errno: EIO for a value that is
+// none.
+func (f *Socket) Error() errno.Errno {
+	e := atomic.LoadUint32(f.s.word(errorOff))
+	if e == 0 || e > 133 { // 133 is EHWPOISON, Linux's last errno
+		return errno.EIO
+	}
+	return errno.Errno(e)
+}
+
+// Shut records what the program closed and tells the service.
+func (f *Socket) Shut(bits uint32) {
+	w := f.s.word(shutOff)
+	atomic.StoreUint32(w, atomic.LoadUint32(w)|bits)
+	f.tell()
+}
+
+// tell marks the slot as having news for the service and wakes it.
+func (f *Socket) tell() {
+	i := f.s.index()
+	news[i/64] |= 1 << (i % 64)
+	vfs.Changed(NewsKey())
+}
+
+// NewsKey is the key the service's wait for news blocks on.
+func NewsKey() uintptr { return vfs.KeyOf(&news) }
+
+// TakeNews returns a slot with news and forgets its news; ok=false when
+// none has any.
+func TakeNews() (int, bool) {
+	for w := range news {
+		if news[w] != 0 {
+			for b := 0; b < 64; b++ {
+				if news[w]&(1<<b) != 0 {
+					news[w] &^= 1 << b
+					return w*64 + b, true
+				}
+			}
+		}
+	}
+	return 0, false
+}
+
+// Changed wakes the socket's waiters: the service reports news of slot i.
+func Changed(i int) {
+	if i >= 0 && i < MaxSockets {
+		vfs.Changed(vfs.KeyOf(&slots[i]))
+	}
+}
+
+// WaitKey: its readers, writers and epoll wait on the slot.
+func (f *Socket) WaitKey() uintptr { return vfs.KeyOf(f.s) }
+
+// Read takes received bytes: 0 at the end of the peer's stream, the
+// service's error when the connection failed, EAGAIN while nothing came.
+func (f *Socket) Read(b []byte) (int, errno.Errno) {
+	n, ok := f.s.receive().get(b)
+	switch st, shut := f.State(), atomic.LoadUint32(f.s.word(shutOff)); {
+	case !ok:
+		return 0, errno.EIO
+	case n > 0:
+		f.tell() // room in the ring: the service may fill it
+		return n, 0
+	case len(b) == 0:
+		return 0, 0
+	case st&PeerClosed != 0 || shut&ShutRead != 0:
+		return 0, 0
+	case st&Failed != 0:
+		return 0, f.Error()
+	case st&Connected == 0:
+		return 0, errno.ENOTCONN
+	}
+	return 0, errno.EAGAIN
+}
+
+// Write queues bytes to send: EPIPE after shutdown(SHUT_WR) or once the
+// connection failed, ENOTCONN before it is up, EAGAIN while the ring is
+// full.
+func (f *Socket) Write(b []byte) (int, errno.Errno) {
+	switch st, shut := f.State(), atomic.LoadUint32(f.s.word(shutOff)); {
+	case shut&ShutWrite != 0:
+		return 0, errno.EPIPE
+	case st&Failed != 0:
+		return 0, f.Error()
+	case st&Connected == 0:
+		return 0, errno.ENOTCONN
+	}
+	n, ok := f.s.send().put(b)
+	switch {
+	case !ok:
+		return 0, errno.EIO
+	case n == 0 && len(b) > 0:
+		return 0, errno.EAGAIN
+	}
+	f.tell() // bytes in the ring: the service may send them
+	return n, 0
+}
+
+// Events reports readiness as Linux's tcp_poll does: readable with bytes,
+// at the peer's end or with a connection to accept; writable while
+// connected with room; EPOLLERR on failure; EPOLLHUP when both
+// directions are closed.
+func (f *Socket) Events() uint32 {
+	st, shut := f.State(), atomic.LoadUint32(f.s.word(shutOff))
+	var ev uint32
+	used, ok := f.s.receive().used()
+	if used > 0 || !ok || st&(PeerClosed|Acceptable) != 0 || shut&ShutRead != 0 {
+		ev |= vfs.EventIn
+	}
+	if st&PeerClosed != 0 {
+		ev |= vfs.EventRdhup
+	}
+	if sent, ok := f.s.send().used(); st&Connected != 0 && (sent < RingSize || !ok) || shut&ShutWrite != 0 {
+		ev |= vfs.EventOut
+	}
+	if st&Failed != 0 {
+		ev |= vfs.EventErr | vfs.EventIn | vfs.EventOut
+	}
+	if st&PeerClosed != 0 && shut&ShutWrite != 0 || st&Failed != 0 {
+		ev |= vfs.EventHup
+	}
+	return ev
+}
+
+func (f *Socket) Stat(st *vfs.Stat) errno.Errno {
+	*st = vfs.Stat{Mode: vfs.ModeSocket | 0o777, Nlink: 1}
+	return 0
+}
+
+// Pollable: epoll may watch it.
+func (f *Socket) Pollable() bool { return true }
+
+// Release: the service closes its endpoint and, when done, sets Gone.
+func (f *Socket) Release() { f.Shut(Released) }

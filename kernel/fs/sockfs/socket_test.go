@@ -1,0 +1,195 @@
+package sockfs
+
+import (
+	"bytes"
+	"encoding/binary"
+	"testing"
+
+	"github.com/gobare/gobare/internal/kfstest"
+	"github.com/gobare/gobare/kernel/errno"
+	"github.com/gobare/gobare/kernel/vfs"
+)
+
+// fresh empties the pool and gives it new pages.
+func fresh(t *testing.T) *Socket {
+	t.Helper()
+	slots = [MaxSockets]slot{}
+	news = [MaxSockets / 64]uint64{}
+	Init(&kfstest.Pages{})
+	f, err := New(2, 1, vfs.Nonblock)
+	if err != 0 {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// setWord plays the network service's part: it writes a header word.
+func setWord(f *Socket, off int, v uint32) {
+	binary.LittleEndian.PutUint32(pages.Page(f.s.frames[0])[off:], v)
+}
+
+// TestSocketStreams moves bytes both ways in uneven pieces, so both rings
+// wrap inside a page and across pages, and checks every byte.
+func TestSocketStreams(t *testing.T) {
+	f := fresh(t)
+	setWord(f, stateOff, Connected)
+	var in, got, out, sent []byte
+	next := byte(1)
+	for round := 0; round < 40; round++ {
+		chunk := make([]byte, 3000+round*977)
+		for i := range chunk {
+			chunk[i] = next
+			next = next*31 + 7
+		}
+		n, ok := f.s.receive().put(chunk) // the service received them
+		if !ok {
+			t.Fatal("receive ring broken")
+		}
+		in = append(in, chunk[:n]...)
+		buf := make([]byte, 2000+round*1313)
+		k, err := f.Read(buf)
+		if err != 0 {
+			t.Fatalf("read: %v", err)
+		}
+		got = append(got, buf[:k]...)
+
+		w, err := f.Write(chunk)
+		if err != 0 && err != errno.EAGAIN {
+			t.Fatalf("write: %v", err)
+		}
+		out = append(out, chunk[:w]...)
+		k, ok = f.s.send().get(buf) // the service sends them
+		if !ok {
+			t.Fatal("send ring broken")
+		}
+		sent = append(sent, buf[:k]...)
+	}
+	if !bytes.Equal(got, in[:len(got)]) || !bytes.Equal(sent, out[:len(sent)]) {
+		t.Fatal("bytes differ")
+	}
+	if len(got) < 10*RingSize || len(sent) < 10*RingSize {
+		t.Fatalf("only %d and %d bytes moved", len(got), len(sent))
+	}
+}
+
+// TestSocketStates checks the answers and readiness in each state the
+// service can report, as Linux's for a TCP socket.
+func TestSocketStates(t *testing.T) {
+	f := fresh(t)
+	buf := make([]byte, 10)
+	if _, err := f.Read(buf); err != errno.ENOTCONN {
+		t.Errorf("read before connecting: %v, want ENOTCONN", err)
+	}
+	if _, err := f.Write(buf); err != errno.ENOTCONN {
+		t.Errorf("write before connecting: %v, want ENOTCONN", err)
+	}
+	setWord(f, stateOff, Connected)
+	if ev := f.Events(); ev != vfs.EventOut {
+		t.Errorf("connected: events %#x, want EPOLLOUT", ev)
+	}
+	if _, err := f.Read(buf); err != errno.EAGAIN {
+		t.Errorf("read of nothing: %v, want EAGAIN", err)
+	}
+	setWord(f, stateOff, Connected|PeerClosed)
+	if n, err := f.Read(buf); n != 0 || err != 0 {
+		t.Errorf("read after the peer's end: %d, %v, want end of file", n, err)
+	}
+	if ev := f.Events(); ev&(vfs.EventIn|vfs.EventRdhup) != vfs.EventIn|vfs.EventRdhup {
+		t.Errorf("peer closed: events %#x, want EPOLLIN|EPOLLRDHUP", ev)
+	}
+	setWord(f, errorOff, uint32(errno.ECONNRESET))
+	setWord(f, stateOff, Failed)
+	if _, err := f.Read(buf); err != errno.ECONNRESET {
+		t.Errorf("read after a reset: %v, want ECONNRESET", err)
+	}
+	if ev := f.Events(); ev&vfs.EventErr == 0 {
+		t.Errorf("failed: events %#x, want EPOLLERR", ev)
+	}
+	setWord(f, stateOff, Connected)
+	f.Shut(ShutWrite)
+	if _, err := f.Write(buf); err != errno.EPIPE {
+		t.Errorf("write after shutdown: %v, want EPIPE", err)
+	}
+	setWord(f, stateOff, Listening|Acceptable)
+	if ev := f.Events(); ev&vfs.EventIn == 0 {
+		t.Errorf("a connection to accept: events %#x, want EPOLLIN", ev)
+	}
+}
+
+// TestSocketDistrustsService: counters that claim more than a ring holds
+// and an error that is no errno read as EIO, never past the ring.
+func TestSocketDistrustsService(t *testing.T) {
+	f := fresh(t)
+	setWord(f, stateOff, Connected)
+	setWord(f, rxTail, RingSize+1)
+	if _, err := f.Read(make([]byte, 100)); err != errno.EIO {
+		t.Errorf("read of a broken ring: %v, want EIO", err)
+	}
+	setWord(f, rxTail, 0)
+	setWord(f, txHead, 5) // the service consumed bytes never sent
+	if _, err := f.Write(make([]byte, 100)); err != errno.EIO {
+		t.Errorf("write to a broken ring: %v, want EIO", err)
+	}
+	setWord(f, stateOff, Failed)
+	setWord(f, errorOff, 999)
+	if _, err := f.Read(nil); err != 0 {
+		t.Errorf("empty read: %v", err)
+	}
+	if _, err := f.Read(make([]byte, 1)); err != errno.EIO {
+		t.Errorf("an error that is no errno: %v, want EIO", err)
+	}
+}
+
+// TestSocketNewsAndReuse: the program's writes and its close are news
+// for the service, once each; a closed slot is reused only after the
+// service says Gone.
+func TestSocketNewsAndReuse(t *testing.T) {
+	f := fresh(t)
+	setWord(f, stateOff, Connected)
+	f.Write([]byte("hi"))
+	f.Write([]byte("ho"))
+	if i, ok := TakeNews(); !ok || i != f.Index() {
+		t.Fatalf("news: %d %v, want slot %d", i, ok, f.Index())
+	}
+	if _, ok := TakeNews(); ok {
+		t.Fatal("news twice")
+	}
+	g, _ := New(2, 1, 0)
+	if g.Index() != 1 {
+		t.Fatalf("second socket in slot %d, want 1", g.Index())
+	}
+	vfs.Put(f)
+	if i, _ := TakeNews(); i != 0 || f.State()&Gone != 0 {
+		t.Fatal("release is news")
+	}
+	h, _ := New(2, 1, 0)
+	if h.Index() != 2 {
+		t.Fatalf("slot reused before the service let it go: %d", h.Index())
+	}
+	setWord(f, stateOff, Gone)
+	h, _ = New(10, 1, 0)
+	if h.Index() != 0 || h.State() != 0 || h.Family != 10 {
+		t.Fatalf("slot 0 not reused clean: slot %d state %#x", h.Index(), h.State())
+	}
+}
+
+// FuzzSocket: any header words the service writes, and any sizes the
+// program asks for, never read or write past a ring (no panic).
+func FuzzSocket(f *testing.F) {
+	f.Add(uint32(0), uint32(10), uint32(0), uint32(0), uint32(Connected), uint32(0), 100, 100)
+	f.Add(uint32(1<<31), uint32(1<<31+RingSize), uint32(5), uint32(1), uint32(0xff), uint32(1<<20), 1<<16, 1)
+	f.Fuzz(func(t *testing.T, rh, rt, th, tt, st, e uint32, rn, wn int) {
+		s := fresh(t)
+		for i, v := range []uint32{rh, rt, th, tt, st, e} {
+			setWord(s, 4*i, v)
+		}
+		rn, wn = rn&0x1ffff, wn&0x1ffff
+		if n, err := s.Read(make([]byte, rn)); n > rn || n > RingSize || err != 0 && n != 0 {
+			t.Fatalf("read %d of %d, %v", n, rn, err)
+		}
+		if n, err := s.Write(make([]byte, wn)); n > wn || err != 0 && n != 0 {
+			t.Fatalf("wrote %d of %d, %v", n, wn, err)
+		}
+		s.Events()
+	})
+}
