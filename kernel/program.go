@@ -5,6 +5,7 @@ import (
 	"github.com/gobare/gobare/kernel/fs/cpiofs"
 	"github.com/gobare/gobare/kernel/fs/devfs"
 	"github.com/gobare/gobare/kernel/fs/pipefs"
+	"github.com/gobare/gobare/kernel/fs/sockfs"
 	"github.com/gobare/gobare/kernel/fs/tmpfs"
 	"github.com/gobare/gobare/kernel/linux"
 	"github.com/gobare/gobare/kernel/power"
@@ -139,6 +140,7 @@ func setUpFiles() {
 	}
 	tmpFS.Init(&frames, wallNanos)
 	pipefs.Init(&frames)
+	sockfs.Init(&frames)
 	vfs.Mount([]byte("/tmp"), &tmpFS, true)
 	vfs.Mount([]byte("/dev"), &devFS, true)
 	mountSystemFiles()

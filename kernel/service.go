@@ -4,6 +4,7 @@ import (
 	"github.com/gobare/gobare/kernel/console"
 	"github.com/gobare/gobare/kernel/cpu"
 	"github.com/gobare/gobare/kernel/fs/devfs"
+	"github.com/gobare/gobare/kernel/fs/sockfs"
 	"github.com/gobare/gobare/kernel/linux"
 	"github.com/gobare/gobare/kernel/mem"
 	"github.com/gobare/gobare/kernel/sched"
@@ -73,6 +74,7 @@ func startService() {
 	}
 	t.Proc = task.ServiceProc
 	sched.EnterProcess = enterProcess
+	sockfs.Start()
 	linux.ServiceExitHook = serviceExited
 	if !quiet {
 		console.Print("gobare: network service started, entry ")
@@ -98,6 +100,7 @@ func serviceExited(code int) {
 	for fd := 0; fd < vfs.MaxFDs; fd++ {
 		p.FDs.Close(fd)
 	}
+	sockfs.Stop()
 	free := frames.Free()
 	p.Space.Remove(mem.ProgramFloor, vm.UserTop)
 	console.Print("gobare: the network service exited with status ")

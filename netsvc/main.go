@@ -3,7 +3,8 @@
 // program in a separate address space and gives the network device as
 // /dev/net0 (docs/design.md, Networking). It configures the interface
 // with DHCP, or from the kernel command line's ip= word, adds the
-// loopback interface (127.0.0.1, ::1), and serves the stack.
+// loopback interface (127.0.0.1, ::1), and serves the program's sockets
+// over the stack (sockets.go).
 //
 // The kernel passes its KEY=VALUE words as the environment, and NET0_MAC,
 // the device's Ethernet address. NETSVC_ECHO=PORT starts a TCP echo
@@ -64,6 +65,7 @@ func main() {
 	if port := os.Getenv("NETSVC_ECHO"); port != "" {
 		go echo(s, port)
 	}
+	serveSockets(s)
 	select {}
 }
 

@@ -8,43 +8,51 @@ type Errno uint16
 
 // The error numbers the kernel returns (untyped: they are also plain ints).
 const (
-	EPERM        = 1
-	ENOENT       = 2
-	ESRCH        = 3
-	EINTR        = 4
-	EIO          = 5
-	EBADF        = 9
-	ECHILD       = 10
-	EAGAIN       = 11
-	ENOMEM       = 12
-	EACCES       = 13
-	EFAULT       = 14
-	EEXIST       = 17
-	EBUSY        = 16
-	EXDEV        = 18
-	ENODEV       = 19
-	ENOTDIR      = 20
-	EISDIR       = 21
-	EINVAL       = 22
-	ENFILE       = 23
-	EMFILE       = 24
-	ENOTTY       = 25
-	EFBIG        = 27
-	ENOSPC       = 28
-	ESPIPE       = 29
-	EROFS        = 30
-	EPIPE        = 32
-	ERANGE       = 34
-	ENAMETOOLONG = 36
-	ENOLCK       = 37
-	ENOSYS       = 38
-	ENOTEMPTY    = 39
-	ELOOP        = 40
-	EOVERFLOW    = 75
-	EOPNOTSUPP   = 95
-	ECONNRESET   = 104
-	ENOTCONN     = 107
-	ETIMEDOUT    = 110
+	EPERM           = 1
+	ENOENT          = 2
+	ESRCH           = 3
+	EINTR           = 4
+	EIO             = 5
+	EBADF           = 9
+	ECHILD          = 10
+	EAGAIN          = 11
+	ENOMEM          = 12
+	EACCES          = 13
+	EFAULT          = 14
+	EEXIST          = 17
+	EBUSY           = 16
+	EXDEV           = 18
+	ENODEV          = 19
+	ENOTDIR         = 20
+	EISDIR          = 21
+	EINVAL          = 22
+	ENFILE          = 23
+	EMFILE          = 24
+	ENOTTY          = 25
+	EFBIG           = 27
+	ENOSPC          = 28
+	ESPIPE          = 29
+	EROFS           = 30
+	EPIPE           = 32
+	ERANGE          = 34
+	ENAMETOOLONG    = 36
+	ENOLCK          = 37
+	ENOSYS          = 38
+	ENOTEMPTY       = 39
+	ELOOP           = 40
+	EOVERFLOW       = 75
+	ENOTSOCK        = 88
+	ENOPROTOOPT     = 92
+	EPROTONOSUPPORT = 93
+	EOPNOTSUPP      = 95
+	EAFNOSUPPORT    = 97
+	ENETDOWN        = 100
+	ECONNRESET      = 104
+	EISCONN         = 106
+	ENOTCONN        = 107
+	ETIMEDOUT       = 110
+	EALREADY        = 114
+	EINPROGRESS     = 115
 )
 
 // Result is the system call return value for e: -e as an unsigned word.
@@ -68,7 +76,8 @@ var names = [...]string{
 	ENOTTY: "ENOTTY", EFBIG: "EFBIG", ENOSPC: "ENOSPC", ESPIPE: "ESPIPE",
 	EROFS: "EROFS", EPIPE: "EPIPE", ERANGE: "ERANGE", ENAMETOOLONG: "ENAMETOOLONG",
 	ENOLCK: "ENOLCK", ENOSYS: "ENOSYS", ENOTEMPTY: "ENOTEMPTY", ELOOP: "ELOOP", EOVERFLOW: "EOVERFLOW", EOPNOTSUPP: "EOPNOTSUPP", ETIMEDOUT: "ETIMEDOUT",
-	ECONNRESET: "ECONNRESET", ENOTCONN: "ENOTCONN",
+	ENOTSOCK: "ENOTSOCK", ENOPROTOOPT: "ENOPROTOOPT", EPROTONOSUPPORT: "EPROTONOSUPPORT", EAFNOSUPPORT: "EAFNOSUPPORT",
+	ENETDOWN: "ENETDOWN", ECONNRESET: "ECONNRESET", EISCONN: "EISCONN", ENOTCONN: "ENOTCONN", EALREADY: "EALREADY", EINPROGRESS: "EINPROGRESS",
 }
 
 // Name returns e's name ("ENOENT"), or "" for a number the kernel never

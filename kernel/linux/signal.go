@@ -2,6 +2,7 @@ package linux
 
 import (
 	"github.com/gobare/gobare/kernel/console"
+	"github.com/gobare/gobare/kernel/fs/sockfs"
 	"github.com/gobare/gobare/kernel/sched"
 	"github.com/gobare/gobare/kernel/task"
 	"github.com/gobare/gobare/kernel/trap"
@@ -230,13 +231,14 @@ func signalThread(c call, tid int32, sig int) uintptr {
 }
 
 // post makes sig pending on t; a thread blocked in the kernel is woken
-// with EINTR so that it can take the signal.
+// with EINTR so that it can take the signal, unless it waits for the
+// network service's answer (sockfs.Asking).
 func post(t *sched.Thread, sig int) {
 	if ignored(sig) {
 		return
 	}
 	sigs(t).SigPending |= bit(sig)
-	if t.State == sched.Blocked && sigs(t).SigMask&bit(sig) == 0 {
+	if t.State == sched.Blocked && sigs(t).SigMask&bit(sig) == 0 && !sockfs.Asking(t.WaitKey) {
 		sched.Wake(t, errno(EINTR))
 	}
 	sched.Interrupt(t) // running on another CPU: it delivers on its way out of the kernel

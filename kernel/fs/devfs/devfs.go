@@ -1,7 +1,8 @@
 // Package devfs owns the device files: the console (standard input, output
 // and error, which descriptors 0, 1 and 2 refer to at start) and the
 // files under /dev (null, zero, full, random, urandom: special.go; net0,
-// the network device: net.go), which /dev lists (dir.go). As a
+// the network device: net.go; netctl, where the network service serves
+// the sockets: kernel/fs/sockfs), which /dev lists (dir.go). As a
 // vfs.FS it is mounted at /dev; names it does not have fall through to the
 // archive below.
 package devfs
@@ -9,6 +10,7 @@ package devfs
 import (
 	virtnet "github.com/gobare/gobare/kernel/dev/virtio/net"
 	"github.com/gobare/gobare/kernel/errno"
+	"github.com/gobare/gobare/kernel/fs/sockfs"
 	"github.com/gobare/gobare/kernel/vfs"
 )
 
@@ -22,12 +24,13 @@ const (
 	devFull
 	devRandom
 	devURandom
-	devNet0 // the network device, when the machine has one (net.go)
+	devNet0   // the network device, when the machine has one (net.go)
+	devNetctl // the network service's side of the sockets (sockfs)
 	numDevices
 )
 
 var deviceNames = [numDevices]string{
-	devNull: "null", devZero: "zero", devFull: "full", devRandom: "random", devURandom: "urandom", devNet0: "net0",
+	devNull: "null", devZero: "zero", devFull: "full", devRandom: "random", devURandom: "urandom", devNet0: "net0", devNetctl: "netctl",
 }
 
 // nullFile is an open /dev/null, /dev/zero, /dev/full, /dev/random or
@@ -45,7 +48,7 @@ func (fs *FS) Lookup(rel []byte) (vfs.Node, errno.Errno) {
 		return vfs.Node{ID: -1, Mode: vfs.ModeDir | 0o755}, 0
 	}
 	for id, name := range deviceNames {
-		if string(rel) == name && (id != devNet0 || virtnet.Up()) {
+		if string(rel) == name && (id < devNet0 || virtnet.Up()) {
 			return vfs.Node{ID: int64(id), Mode: vfs.ModeCharFile}, 0
 		}
 	}
@@ -56,8 +59,11 @@ func (fs *FS) Open(n vfs.Node, flags uint32) (vfs.File, errno.Errno) {
 	if n.ID < 0 {
 		return openDir(flags) // dir.go
 	}
-	if n.ID == devNet0 {
+	switch n.ID {
+	case devNet0:
 		return openNet(flags)
+	case devNetctl:
+		return sockfs.OpenControl(flags)
 	}
 	for i := range nullFiles {
 		f := &nullFiles[i]

@@ -39,7 +39,7 @@ func (d *dirFile) Path(buf []byte) ([]byte, errno.Errno) { return buf[:0], 0 }
 // node IDs.
 func (d *dirFile) ReadDir(pos int64, e *vfs.Dirent) (bool, errno.Errno) {
 	for id := max(pos, 0); id < numDevices; id++ {
-		if id == devNet0 && !virtnet.Up() {
+		if id >= devNet0 && !virtnet.Up() {
 			continue
 		}
 		name := deviceNames[id]

@@ -52,6 +52,9 @@ type Socket struct {
 	s      *slot
 	Family uint16 // AF_INET or AF_INET6
 	Type   uint16 // SOCK_STREAM or SOCK_DGRAM
+	// Connecting: connect answered EINPROGRESS; the service's state
+	// says how it ends (the system call layer's).
+	Connecting bool
 }
 
 // slot is one socket's place: its frames (taken when first used, kept for
@@ -60,6 +63,7 @@ type slot struct {
 	frames [SlotPages]uintptr // 0: not taken yet
 	sock   Socket
 	used   bool // between New and the service's Gone
+	asked  bool // the service heard of it (a request)
 }
 
 var (
@@ -89,7 +93,7 @@ func New(family, typ uint16, flags uint32) (*Socket, errno.Errno) {
 			return nil, errno.ENOMEM
 		}
 		clear(pages.Page(s.frames[0])[:shutOff+4])
-		s.used = true
+		s.used, s.asked = true, false
 		s.sock = Socket{Base: s.sock.Base, s: s, Family: family, Type: typ}
 		s.sock.Base.Open(vfs.ReadWrite | flags&vfs.Nonblock)
 		return &s.sock, 0
@@ -261,5 +265,12 @@ func (f *Socket) Stat(st *vfs.Stat) errno.Errno {
 // Pollable: epoll may watch it.
 func (f *Socket) Pollable() bool { return true }
 
-// Release: the service closes its endpoint and, when done, sets Gone.
-func (f *Socket) Release() { f.Shut(Released) }
+// Release: the service closes its endpoint and, when done, sets Gone; a
+// socket it never heard of is gone at once.
+func (f *Socket) Release() {
+	if !f.s.asked {
+		atomic.StoreUint32(f.s.word(stateOff), Gone)
+		return
+	}
+	f.Shut(Released)
+}

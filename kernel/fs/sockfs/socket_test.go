@@ -16,6 +16,7 @@ func fresh(t *testing.T) *Socket {
 	slots = [MaxSockets]slot{}
 	news = [MaxSockets / 64]uint64{}
 	Init(&kfstest.Pages{})
+	Start()
 	f, err := New(2, 1, vfs.Nonblock)
 	if err != 0 {
 		t.Fatal(err)
@@ -158,6 +159,7 @@ func TestSocketNewsAndReuse(t *testing.T) {
 	if g.Index() != 1 {
 		t.Fatalf("second socket in slot %d, want 1", g.Index())
 	}
+	f.s.asked = true // as after a request
 	vfs.Put(f)
 	if i, _ := TakeNews(); i != 0 || f.State()&Gone != 0 {
 		t.Fatal("release is news")
@@ -192,4 +194,22 @@ func FuzzSocket(f *testing.F) {
 		}
 		s.Events()
 	})
+}
+
+// TestSocketAcceptedCloseReachesService: a connection the service moved
+// into a slot (accept) tells the service of its close, and a refused one
+// frees its slot at once.
+func TestSocketAcceptedCloseReachesService(t *testing.T) {
+	fresh(t)
+	n, _ := New(2, 1, 0)
+	Adopt(n)
+	vfs.Put(n)
+	if i, ok := TakeNews(); !ok || i != n.Index() || n.State()&Gone != 0 {
+		t.Fatalf("close of an accepted socket: news %d %v, state %#x", i, ok, n.State())
+	}
+	m, _ := New(2, 1, 0)
+	Discard(m)
+	if _, ok := TakeNews(); ok || m.State()&Gone == 0 {
+		t.Fatal("a discarded socket is news, or not free")
+	}
 }

@@ -72,7 +72,8 @@ var rules = map[uintptr]rule{
 // use: given one that is not open they fail with EBADF on Linux.
 var fdCalls = map[uintptr]bool{0: true, 1: true, 3: true, 5: true, 8: true, 16: true, 17: true, 18: true,
 	32: true, 33: true, 72: true, 74: true, 75: true, 77: true, 81: true, 91: true, 93: true, 217: true,
-	232: true, 233: true, 281: true, 292: true}
+	232: true, 233: true, 281: true, 292: true,
+	42: true, 43: true, 48: true, 49: true, 50: true, 51: true, 52: true, 54: true, 55: true, 288: true}
 
 // notOpen reports whether fd is a number the fuzzer knows is not open:
 // its closed dup2 targets, and numbers no descriptor can have (-1,

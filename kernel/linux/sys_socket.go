@@ -1,0 +1,300 @@
+package linux
+
+import (
+	kerrno "github.com/gobare/gobare/kernel/errno"
+	"github.com/gobare/gobare/kernel/fs/sockfs"
+	"github.com/gobare/gobare/kernel/sched"
+	"github.com/gobare/gobare/kernel/vfs"
+)
+
+// The socket system calls (docs/design.md, Networking). A socket is a
+// sockfs.Socket: read, write, close and epoll go through vfs as for any
+// file; the control calls here ask the network service (sockfs.Ask) and
+// wait, uninterruptibly, for its answer. Only AF_INET SOCK_STREAM exists
+// so far (AF_INET6 and UDP are EAFNOSUPPORT and EPROTONOSUPPORT, which Go's
+// net takes as "no IPv6" and "no UDP").
+
+// Socket constants (Linux uapi socket.h, in.h).
+const (
+	afInet       = 2
+	sockStream   = 1
+	sockTypeMask = 0xf
+	sockNonblock = vfs.Nonblock
+	sockCloexec  = oCloexec
+	ipprotoTCP   = 6
+	sockaddrIn   = 16 // sizeof(struct sockaddr_in)
+)
+
+// sockFile returns the socket at fd: EBADF for no file, ENOTSOCK for
+// another kind.
+func sockFile(fd uintptr) (*sockfs.Socket, kerrno.Errno) {
+	f := file(fd)
+	if f == nil {
+		return nil, EBADF
+	}
+	s, ok := f.(*sockfs.Socket)
+	if !ok {
+		return nil, ENOTSOCK
+	}
+	return s, 0
+}
+
+// waitOn blocks the call on key, also on a retry that waited on another
+// key (a request's answer, then the socket).
+func (c call) waitOn(key uintptr) uintptr {
+	if c.retry {
+		c.t.WaitKey = key
+		return blocked
+	}
+	return c.block(key, 0, 0)
+}
+
+// ask makes request op for the calling thread and waits for the answer;
+// done=false: the call is blocked (return blocked).
+func (c call) ask(op uint32, s *sockfs.Socket, arg uint32, addr []byte, a *sockfs.Reply) bool {
+	if sockfs.Ask(c.t.Slot, op, s, arg, addr, a) {
+		return true
+	}
+	c.waitOn(sockfs.RequestKey(c.t.Slot))
+	return false
+}
+
+// socket(domain, type, protocol)
+func sysSocket(c call) uintptr {
+	typ := c.arg(1)
+	switch {
+	case c.arg(0) != afInet || !sockfs.Served():
+		return errno(EAFNOSUPPORT) // no stack without the service
+	case typ&^(sockTypeMask|sockNonblock|sockCloexec) != 0:
+		return errno(EINVAL)
+	case typ&sockTypeMask != sockStream:
+		return errno(EPROTONOSUPPORT)
+	case c.arg(2) != 0 && c.arg(2) != ipprotoTCP:
+		return errno(EPROTONOSUPPORT)
+	}
+	s, err := sockfs.New(afInet, sockStream, uint32(typ)&sockNonblock)
+	if err != 0 {
+		return errno(err)
+	}
+	fd, err := FDs.Install(s, 0, typ&sockCloexec != 0)
+	if err != 0 {
+		vfs.Put(s)
+		return errno(err)
+	}
+	return uintptr(fd)
+}
+
+// readSockaddr copies the program's address of length n into buf:
+// EINVAL when too short for its family, EAFNOSUPPORT for another family.
+func readSockaddr(addr, n uintptr, buf *[sockfs.AddrMax]byte) ([]byte, kerrno.Errno) {
+	if n < sockaddrIn || n > 128 {
+		return nil, EINVAL
+	}
+	if !Space.CopyIn(buf[:sockaddrIn], addr) {
+		return nil, EFAULT
+	}
+	if le16(buf[:]) != afInet {
+		return nil, EAFNOSUPPORT
+	}
+	return buf[:sockaddrIn], 0
+}
+
+// le16 reads a little-endian 16-bit word (a sockaddr's family).
+func le16(b []byte) uint16 { return uint16(b[0]) | uint16(b[1])<<8 }
+
+// addrCall makes a request with the program's address (bind, connect).
+func addrCall(c call, op uint32, a *sockfs.Reply) (*sockfs.Socket, uintptr, bool) {
+	s, err := sockFile(c.arg(0))
+	if err != 0 {
+		return nil, errno(err), true
+	}
+	var buf [sockfs.AddrMax]byte
+	addr, err := readSockaddr(c.arg(1), c.arg(2), &buf)
+	if err != 0 {
+		return nil, errno(err), true
+	}
+	if !c.ask(op, s, 0, addr, a) {
+		return nil, blocked, true
+	}
+	return s, 0, false
+}
+
+// bind(fd, addr, addrlen)
+func sysBind(c call) uintptr {
+	var a sockfs.Reply
+	if _, r, stop := addrCall(c, sockfs.OpBind, &a); stop {
+		return r
+	}
+	return errno(a.Err)
+}
+
+// listen(fd, backlog)
+func sysListen(c call) uintptr {
+	s, err := sockFile(c.arg(0))
+	if err != 0 {
+		return errno(err)
+	}
+	var a sockfs.Reply
+	if !c.ask(sockfs.OpListen, s, uint32(min(c.arg(1), 4096)), nil, &a) {
+		return blocked
+	}
+	return errno(a.Err)
+}
+
+// connect(fd, addr, addrlen): EINPROGRESS on a non-blocking socket, whose
+// end epoll (EPOLLOUT) and SO_ERROR tell; a blocking one waits for it.
+func sysConnect(c call) uintptr {
+	s, err := sockFile(c.arg(0))
+	if err != 0 {
+		return errno(err)
+	}
+	if s.Connecting || s.State()&(sockfs.Connected|sockfs.Failed) != 0 {
+		return connectEnd(c, s)
+	}
+	var a sockfs.Reply
+	if _, r, stop := addrCall(c, sockfs.OpConnect, &a); stop {
+		return r
+	}
+	if a.Err != EINPROGRESS {
+		return errno(a.Err)
+	}
+	s.Connecting = true
+	if s.Desc().Status&vfs.Nonblock != 0 {
+		return errno(EINPROGRESS)
+	}
+	return c.waitOn(s.WaitKey())
+}
+
+// connectEnd answers a connect on a socket that is connecting or was
+// connected.
+func connectEnd(c call, s *sockfs.Socket) uintptr {
+	st := s.State()
+	switch {
+	case st&sockfs.Failed != 0:
+		s.Connecting = false
+		return errno(s.Error())
+	case st&sockfs.Connected != 0 && s.Connecting:
+		s.Connecting = false
+		return 0
+	case st&sockfs.Connected != 0:
+		return errno(EISCONN)
+	case s.Desc().Status&vfs.Nonblock != 0:
+		return errno(EALREADY)
+	}
+	return c.waitOn(s.WaitKey())
+}
+
+// accepting holds each thread's socket for the connection its accept asks
+// for, kept over the call's retries.
+var accepting [sched.MaxThreads]*sockfs.Socket
+
+// accept(fd, addr, addrlen) is accept4 without flags.
+func sysAccept(c call) uintptr { return accept(c, 0) }
+
+// accept4(fd, addr, addrlen, flags)
+func sysAccept4(c call) uintptr { return accept(c, c.arg(3)) }
+
+func accept(c call, flags uintptr) uintptr {
+	s, err := sockFile(c.arg(0))
+	switch {
+	case err != 0:
+		return errno(err)
+	case flags&^(sockNonblock|sockCloexec) != 0:
+		return errno(EINVAL)
+	case s.State()&sockfs.Listening == 0:
+		return errno(EINVAL)
+	}
+	nonblock := s.Desc().Status&vfs.Nonblock != 0
+	if !nonblock && s.State()&sockfs.Acceptable == 0 {
+		return c.waitOn(s.WaitKey())
+	}
+	n := accepting[c.t.Slot]
+	if n == nil {
+		if n, err = sockfs.New(s.Family, s.Type, uint32(flags)&sockNonblock); err != 0 {
+			return errno(err)
+		}
+		accepting[c.t.Slot] = n
+	}
+	var a sockfs.Reply
+	if !c.ask(sockfs.OpAccept, s, uint32(n.Index()), nil, &a) {
+		return blocked
+	}
+	accepting[c.t.Slot] = nil
+	if a.Err != 0 {
+		sockfs.Discard(n)
+		if a.Err == EAGAIN && !nonblock {
+			return c.waitOn(s.WaitKey())
+		}
+		return errno(a.Err)
+	}
+	sockfs.Adopt(n)
+	if r := putSockaddr(c.arg(1), c.arg(2), &a); r != 0 {
+		vfs.Put(n)
+		return r
+	}
+	fd, err := FDs.Install(n, 0, flags&sockCloexec != 0)
+	if err != 0 {
+		vfs.Put(n)
+		return errno(err)
+	}
+	return uintptr(fd)
+}
+
+// putSockaddr writes the answer's address to addr, cut to the length at
+// lenAddr, and its whole length there (Linux's move_addr_to_user); no
+// address is asked for when addr is 0.
+func putSockaddr(addr, lenAddr uintptr, a *sockfs.Reply) uintptr {
+	if addr == 0 {
+		return 0
+	}
+	var w [4]byte
+	if !Space.CopyIn(w[:], lenAddr) {
+		return errno(EFAULT)
+	}
+	n := le32(w[:])
+	if int32(n) < 0 {
+		return errno(EINVAL)
+	}
+	putLE32(w[:], uint32(a.AddrLen))
+	if !Space.CopyOut(addr, a.Addr[:min(int(n), a.AddrLen)]) || !Space.CopyOut(lenAddr, w[:]) {
+		return errno(EFAULT)
+	}
+	return 0
+}
+
+// getsockname(fd, addr, addrlen) and getpeername(fd, addr, addrlen)
+func sysGetsockname(c call) uintptr { return sockName(c, 0) }
+func sysGetpeername(c call) uintptr { return sockName(c, 1) }
+
+func sockName(c call, peer uint32) uintptr {
+	s, err := sockFile(c.arg(0))
+	if err != 0 {
+		return errno(err)
+	}
+	if c.arg(1) == 0 {
+		return errno(EFAULT)
+	}
+	var a sockfs.Reply
+	if !c.ask(sockfs.OpName, s, peer, nil, &a) {
+		return blocked
+	}
+	if a.Err != 0 {
+		return errno(a.Err)
+	}
+	return putSockaddr(c.arg(1), c.arg(2), &a)
+}
+
+// shutdown(fd, how): SHUT_RD, SHUT_WR or SHUT_RDWR.
+func sysShutdown(c call) uintptr {
+	s, err := sockFile(c.arg(0))
+	switch {
+	case err != 0:
+		return errno(err)
+	case c.arg(1) > 2:
+		return errno(EINVAL)
+	case s.State()&sockfs.Connected == 0:
+		return errno(ENOTCONN)
+	}
+	s.Shut(uint32(c.arg(1)) + 1) // SHUT_RD 0, SHUT_WR 1, SHUT_RDWR 2 as bits
+	return 0
+}

@@ -1,0 +1,136 @@
+package linux
+
+import (
+	"github.com/gobare/gobare/kernel/fs/sockfs"
+)
+
+// Socket options. The ones Go's net sets (SO_REUSEADDR, SO_KEEPALIVE,
+// SO_BROADCAST, TCP_NODELAY, the keep-alive timers, IPV6_V6ONLY, ...)
+// are accepted and kept, and getsockopt reads them back; the service
+// does not see them yet (its endpoints keep gVisor's defaults). SO_ERROR,
+// SO_TYPE, SO_DOMAIN, SO_ACCEPTCONN and the buffer sizes are the socket's
+// own.
+
+// Option levels and names (Linux uapi socket.h, in.h, tcp.h).
+const (
+	solSocket    = 1
+	soType       = 3
+	soError      = 4
+	soSndbuf     = 7
+	soRcvbuf     = 8
+	soDomain     = 39
+	soAcceptconn = 30
+	ipprotoIPv6  = 41
+)
+
+// keptOption reports whether (level, name) is an option setsockopt
+// accepts and keeps: an int, as Go sets them.
+func keptOption(level, name uintptr) bool {
+	switch level {
+	case solSocket: // SO_REUSEADDR, SO_BROADCAST, SO_KEEPALIVE, SO_REUSEPORT, SO_LINGER's int form
+		return name == 2 || name == 6 || name == 9 || name == 15
+	case ipprotoTCP: // TCP_NODELAY, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT
+		return name == 1 || name == 4 || name == 5 || name == 6
+	case ipprotoIPv6: // IPV6_V6ONLY
+		return name == 26
+	}
+	return false
+}
+
+// option is one kept option value.
+type option struct {
+	level, name uint16
+	val         uint32
+}
+
+// options holds each socket slot's kept options.
+var options [sockfs.MaxSockets][8]option
+
+// sockOption finds slot's kept (level, name), or a free entry for it
+// when add; nil when there is none.
+func sockOption(slot int, level, name uintptr, add bool) *option {
+	var free *option
+	for i := range options[slot] {
+		o := &options[slot][i]
+		if o.level == uint16(level) && o.name == uint16(name) {
+			return o
+		}
+		if o.level == 0 && free == nil {
+			free = o
+		}
+	}
+	if add {
+		return free
+	}
+	return nil
+}
+
+// setsockopt(fd, level, name, value, len)
+func sysSetsockopt(c call) uintptr {
+	s, err := sockFile(c.arg(0))
+	if err != 0 {
+		return errno(err)
+	}
+	level, name := c.arg(1), c.arg(2)
+	if !keptOption(level, name) {
+		return errno(ENOPROTOOPT)
+	}
+	var v [4]byte
+	if c.arg(4) < 4 {
+		return errno(EINVAL)
+	}
+	if !Space.CopyIn(v[:], c.arg(3)) {
+		return errno(EFAULT)
+	}
+	o := sockOption(s.Index(), level, name, true)
+	if o == nil {
+		return errno(ENOMEM)
+	}
+	*o = option{uint16(level), uint16(name), le32(v[:])}
+	return 0
+}
+
+// getsockopt(fd, level, name, value, lenp)
+func sysGetsockopt(c call) uintptr {
+	s, err := sockFile(c.arg(0))
+	if err != 0 {
+		return errno(err)
+	}
+	level, name := c.arg(1), c.arg(2)
+	var val uint32
+	switch {
+	case level == solSocket && name == soError:
+		if s.State()&sockfs.Failed != 0 {
+			val = uint32(s.Error())
+		}
+	case level == solSocket && name == soType:
+		val = uint32(s.Type)
+	case level == solSocket && name == soDomain:
+		val = uint32(s.Family)
+	case level == solSocket && name == soAcceptconn:
+		val = s.State() & sockfs.Listening / sockfs.Listening
+	case level == solSocket && (name == soSndbuf || name == soRcvbuf):
+		val = sockfs.RingSize
+	case keptOption(level, name):
+		if o := sockOption(s.Index(), level, name, false); o != nil {
+			val = o.val
+		}
+	default:
+		return errno(ENOPROTOOPT)
+	}
+	var w [4]byte
+	if !Space.CopyIn(w[:], c.arg(4)) {
+		return errno(EFAULT)
+	}
+	n := le32(w[:])
+	if int32(n) < 0 {
+		return errno(EINVAL)
+	}
+	var v [4]byte
+	putLE32(v[:], val)
+	putLE32(w[:], min(n, 4))
+	if !Space.CopyOut(c.arg(3), v[:min(n, 4)]) || !Space.CopyOut(c.arg(4), w[:]) {
+		return errno(EFAULT)
+	}
+	return 0
+}

@@ -1,0 +1,478 @@
+package main
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"os"
+	"sync/atomic"
+	"syscall"
+	"unsafe"
+
+	"gvisor.dev/gvisor/pkg/tcpip"
+	"gvisor.dev/gvisor/pkg/tcpip/network/ipv4"
+	"gvisor.dev/gvisor/pkg/tcpip/stack"
+	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
+	"gvisor.dev/gvisor/pkg/waiter"
+)
+
+// The program's sockets (docs/design.md, Networking; the kernel's half is
+// kernel/fs/sockfs). The kernel's /dev/netctl gives requests (bind,
+// listen, accept, connect, names) and news (the program moved a ring or
+// closed something); each socket slot's pages — a header of counters and
+// state words, a receive ring and a send ring — are mapped here. One
+// goroutine owns every socket: it answers requests at once (never
+// blocking: connect answers EINPROGRESS, accept EAGAIN) and moves bytes
+// between the rings and gVisor's endpoints whenever either side has
+// news; gVisor's waiter callbacks only queue the slot.
+
+// The layout of /dev/netctl (kernel/fs/sockfs: ring.go, control.go).
+const (
+	pageSize  = 4096
+	ringSize  = 32 << 10
+	slotBytes = (1 + 2*ringSize/pageSize) * pageSize
+	maxSlots  = 64
+
+	rxHead, rxTail, txHead, txTail, stateOff, errorOff, shutOff = 0, 4, 8, 12, 16, 20, 24
+
+	msgSize                                              = 64
+	msgKind, msgSlot, msgReq, msgSeq, msgOp, msgArg      = 0, 4, 8, 12, 16, 20
+	msgAddrLen, msgType, msgAddr                         = 24, 28, 32
+	kindNews, kindRequest, kindChanged, kindAnswer       = 1, 2, 3, 4
+	opBind, opListen, opAccept, opConnect, opName        = 2, 3, 4, 5, 6
+	stConnected, stListening, stAcceptable, stPeerClosed = 1, 2, 4, 8
+	stFailed, stGone                                     = 16, 32
+	shutRead, shutWrite, shutReleased                    = 1, 2, 4
+	afInet                                               = 2
+	sockaddrInLen                                        = 16
+)
+
+// sock is one socket slot the service serves.
+type sock struct {
+	slot       int
+	mem        []byte // the slot's pages
+	ep         tcpip.Endpoint
+	wq         *waiter.Queue
+	entry      waiter.Entry
+	connecting bool
+	finSent    bool
+}
+
+// sockets is the service's half: the stack, /dev/netctl and the slots.
+type sockets struct {
+	s       *stack.Stack
+	fd      int
+	mapped  [maxSlots][]byte
+	socks   [maxSlots]*sock
+	ready   chan int        // slots whose endpoint has news (waiter callbacks)
+	queued  [maxSlots]int32 // 1 while a slot is in ready
+	changed []byte          // Changed records to write
+}
+
+// serveSockets serves the program's sockets until the service ends;
+// without /dev/netctl (a kernel without sockets) it returns.
+func serveSockets(s *stack.Stack) {
+	fd, err := syscall.Open("/dev/netctl", syscall.O_RDWR, 0)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "netsvc: no sockets: /dev/netctl: %v\n", err)
+		return
+	}
+	ss := &sockets{s: s, fd: fd, ready: make(chan int, maxSlots)}
+	records := make(chan []byte)
+	go func() { // the kernel's records, read as they come
+		for {
+			buf := make([]byte, 64*msgSize)
+			n, err := syscall.Read(fd, buf)
+			if err == syscall.EINTR {
+				continue
+			}
+			if err != nil {
+				fatal(fmt.Errorf("reading /dev/netctl: %v", err))
+			}
+			records <- buf[:n]
+		}
+	}()
+	for {
+		select {
+		case recs := <-records:
+			for i := 0; i+msgSize <= len(recs); i += msgSize {
+				ss.record(recs[i : i+msgSize])
+			}
+		case slot := <-ss.ready:
+			atomic.StoreInt32(&ss.queued[slot], 0)
+			if k := ss.socks[slot]; k != nil {
+				ss.pump(k)
+			}
+		}
+		ss.flush()
+	}
+}
+
+// record handles one record from the kernel.
+func (ss *sockets) record(m []byte) {
+	slot := int(binary.LittleEndian.Uint32(m[msgSlot:]))
+	if slot >= maxSlots {
+		return
+	}
+	switch binary.LittleEndian.Uint32(m[msgKind:]) {
+	case kindNews:
+		if k := ss.socks[slot]; k != nil {
+			ss.pump(k)
+		}
+	case kindRequest:
+		ss.request(slot, m)
+	}
+}
+
+// word points at a header word of a slot's pages.
+func word(mem []byte, off int) *uint32 { return (*uint32)(unsafe.Pointer(&mem[off])) }
+
+// slotMem maps slot's pages, once.
+func (ss *sockets) slotMem(slot int) []byte {
+	if ss.mapped[slot] == nil {
+		m, err := syscall.Mmap(ss.fd, int64(slot*slotBytes), slotBytes, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
+		if err != nil {
+			fatal(fmt.Errorf("mapping socket %d: %v", slot, err))
+		}
+		ss.mapped[slot] = m
+	}
+	return ss.mapped[slot]
+}
+
+// newSock serves slot with endpoint ep and its queue.
+func (ss *sockets) newSock(slot int, ep tcpip.Endpoint, wq *waiter.Queue) *sock {
+	k := &sock{slot: slot, mem: ss.slotMem(slot), ep: ep, wq: wq}
+	k.entry = waiter.NewFunctionEntry(waiter.ReadableEvents|waiter.WritableEvents|waiter.EventErr|waiter.EventHUp, func(waiter.EventMask) {
+		if atomic.CompareAndSwapInt32(&ss.queued[slot], 0, 1) {
+			ss.ready <- slot
+		}
+	})
+	wq.EventRegister(&k.entry)
+	ss.socks[slot] = k
+	return k
+}
+
+// request answers a control call.
+func (ss *sockets) request(slot int, m []byte) {
+	ans := make([]byte, msgSize)
+	copy(ans[msgReq:msgOp], m[msgReq:msgOp]) // the request's number and sequence
+	binary.LittleEndian.PutUint32(ans[msgKind:], kindAnswer)
+	binary.LittleEndian.PutUint32(ans[msgSlot:], uint32(slot))
+	e := ss.serve(slot, m, ans)
+	binary.LittleEndian.PutUint32(ans[msgOp:], uint32(e))
+	ss.changed = append(ss.changed, ans...)
+}
+
+// serve carries out request m on slot, filling ans's value and address,
+// and returns its errno.
+func (ss *sockets) serve(slot int, m, ans []byte) syscall.Errno {
+	k := ss.socks[slot]
+	if k == nil { // its first request: make its endpoint
+		if binary.LittleEndian.Uint32(m[msgType:]) != afInet<<16|1 {
+			return syscall.EAFNOSUPPORT
+		}
+		wq := new(waiter.Queue)
+		ep, err := ss.s.NewEndpoint(tcp.ProtocolNumber, ipv4.ProtocolNumber, wq)
+		if err != nil {
+			return errnoOf(err)
+		}
+		k = ss.newSock(slot, ep, wq)
+		clear(k.mem[:shutOff+4])
+	}
+	addr, aerr := sockaddr(m)
+	switch binary.LittleEndian.Uint32(m[msgOp:]) {
+	case opBind:
+		if aerr != 0 {
+			return aerr
+		}
+		return errnoOf(k.ep.Bind(addr))
+	case opListen:
+		if err := k.ep.Listen(int(binary.LittleEndian.Uint32(m[msgArg:]))); err != nil {
+			return errnoOf(err)
+		}
+		k.setState(stListening)
+		ss.pump(k)
+		return 0
+	case opConnect:
+		if aerr != 0 {
+			return aerr
+		}
+		switch err := k.ep.Connect(addr); err.(type) {
+		case nil:
+			k.setState(stConnected)
+			return 0
+		case *tcpip.ErrConnectStarted:
+			k.connecting = true
+			return syscall.EINPROGRESS
+		default:
+			return errnoOf(err)
+		}
+	case opAccept:
+		return ss.accept(k, int(binary.LittleEndian.Uint32(m[msgArg:])), ans)
+	case opName:
+		get := k.ep.GetLocalAddress
+		if binary.LittleEndian.Uint32(m[msgArg:]) == 1 {
+			get = k.ep.GetRemoteAddress
+		}
+		a, err := get()
+		if err != nil {
+			return errnoOf(err)
+		}
+		putSockaddr(ans, a)
+		return 0
+	}
+	return syscall.EINVAL
+}
+
+// accept moves a waiting connection of listener k into slot n.
+func (ss *sockets) accept(k *sock, n int, ans []byte) syscall.Errno {
+	if n >= maxSlots || ss.socks[n] != nil {
+		return syscall.EINVAL
+	}
+	var peer tcpip.FullAddress
+	ep, wq, err := k.ep.Accept(&peer)
+	if err != nil {
+		if _, ok := err.(*tcpip.ErrWouldBlock); ok {
+			k.clearState(stAcceptable)
+			ss.tell(k)
+		}
+		return errnoOf(err)
+	}
+	c := ss.newSock(n, ep, wq)
+	clear(c.mem[:shutOff+4])
+	c.setState(stConnected)
+	putSockaddr(ans, peer)
+	ss.pump(c)
+	return 0
+}
+
+// sockaddr reads a request's AF_INET address.
+func sockaddr(m []byte) (tcpip.FullAddress, syscall.Errno) {
+	if binary.LittleEndian.Uint32(m[msgAddrLen:]) < sockaddrInLen {
+		return tcpip.FullAddress{}, syscall.EINVAL
+	}
+	a := m[msgAddr:]
+	if binary.LittleEndian.Uint16(a) != afInet {
+		return tcpip.FullAddress{}, syscall.EAFNOSUPPORT
+	}
+	fa := tcpip.FullAddress{Port: binary.BigEndian.Uint16(a[2:])}
+	if ip := [4]byte(a[4:8]); ip != [4]byte{} {
+		fa.Addr = tcpip.AddrFrom4(ip)
+	}
+	return fa, 0
+}
+
+// putSockaddr writes a as an AF_INET address into answer ans.
+func putSockaddr(ans []byte, a tcpip.FullAddress) {
+	b := ans[msgAddr:]
+	binary.LittleEndian.PutUint16(b, afInet)
+	binary.BigEndian.PutUint16(b[2:], a.Port)
+	if a.Addr.Len() == 4 {
+		copy(b[4:8], a.Addr.AsSlice())
+	}
+	binary.LittleEndian.PutUint32(ans[msgAddrLen:], sockaddrInLen)
+}
+
+func (k *sock) state() uint32 { return atomic.LoadUint32(word(k.mem, stateOff)) }
+func (k *sock) setState(bits uint32) {
+	atomic.StoreUint32(word(k.mem, stateOff), k.state()|bits)
+}
+func (k *sock) clearState(bits uint32) {
+	atomic.StoreUint32(word(k.mem, stateOff), k.state()&^bits)
+}
+
+// fail records the connection's error.
+func (k *sock) fail(e syscall.Errno) {
+	atomic.StoreUint32(word(k.mem, errorOff), uint32(e))
+	k.setState(stFailed)
+}
+
+// tell queues a Changed record for k's slot: the kernel wakes its waiters.
+func (ss *sockets) tell(k *sock) {
+	m := make([]byte, msgSize)
+	binary.LittleEndian.PutUint32(m[msgKind:], kindChanged)
+	binary.LittleEndian.PutUint32(m[msgSlot:], uint32(k.slot))
+	ss.changed = append(ss.changed, m...)
+}
+
+// flush writes the queued records to the kernel.
+func (ss *sockets) flush() {
+	for len(ss.changed) > 0 {
+		n, err := syscall.Write(ss.fd, ss.changed)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil { // a record the kernel refused (a request it gave up): drop it
+			n = msgSize
+		}
+		ss.changed = ss.changed[n:]
+	}
+	ss.changed = ss.changed[:0]
+}
+
+// pump brings slot k up to date both ways: the endpoint's state into the
+// header, received bytes into the receive ring, the send ring into the
+// endpoint, the program's shutdowns and close into the endpoint.
+func (ss *sockets) pump(k *sock) {
+	before := k.state()
+	shut := atomic.LoadUint32(word(k.mem, shutOff))
+	ev := k.ep.Readiness(waiter.ReadableEvents | waiter.WritableEvents | waiter.EventErr | waiter.EventHUp)
+	switch st := k.state(); {
+	case st&stListening != 0:
+		if ev&waiter.ReadableEvents != 0 {
+			k.setState(stAcceptable)
+		}
+	case k.connecting:
+		if ev&(waiter.WritableEvents|waiter.EventErr|waiter.EventHUp) != 0 {
+			k.connecting = false
+			if err := k.ep.LastError(); err != nil {
+				k.fail(errnoOf(err))
+			} else {
+				k.setState(stConnected)
+			}
+		}
+	}
+	if k.state()&stConnected != 0 && k.state()&stFailed == 0 {
+		ss.receive(k)
+		ss.send(k, shut)
+	}
+	if shut&shutReleased != 0 && (k.state()&(stConnected|stFailed) != stConnected || k.sent() || k.finSent) {
+		k.wq.EventUnregister(&k.entry)
+		k.ep.Close()
+		ss.socks[k.slot] = nil
+		k.setState(stGone)
+		return
+	}
+	if k.state() != before {
+		ss.tell(k)
+	}
+}
+
+// sent reports whether the send ring is empty.
+func (k *sock) sent() bool {
+	return atomic.LoadUint32(word(k.mem, txTail)) == atomic.LoadUint32(word(k.mem, txHead))
+}
+
+// receive reads what the endpoint has into the receive ring, as much as
+// fits.
+func (ss *sockets) receive(k *sock) {
+	head := atomic.LoadUint32(word(k.mem, rxHead))
+	tail := atomic.LoadUint32(word(k.mem, rxTail))
+	room := ringSize - int(tail-head)
+	if room <= 0 || k.state()&stPeerClosed != 0 {
+		return
+	}
+	w := ringIO{ring: k.mem[pageSize : pageSize+ringSize], at: tail, n: room}
+	res, err := k.ep.Read(&w, tcpip.ReadOptions{})
+	switch err.(type) {
+	case nil:
+		if res.Count > 0 {
+			atomic.StoreUint32(word(k.mem, rxTail), tail+uint32(res.Count))
+			ss.tell(k)
+		}
+	case *tcpip.ErrWouldBlock:
+	case *tcpip.ErrClosedForReceive:
+		k.setState(stPeerClosed)
+	default:
+		k.fail(errnoOf(err))
+	}
+}
+
+// send writes the send ring into the endpoint, as much as it takes, and
+// its end (FIN) after shutdown(SHUT_WR) or close once the ring is empty.
+func (ss *sockets) send(k *sock, shut uint32) {
+	head := atomic.LoadUint32(word(k.mem, txHead))
+	tail := atomic.LoadUint32(word(k.mem, txTail))
+	if used := int(tail - head); used > 0 && used <= ringSize {
+		r := ringIO{ring: k.mem[pageSize+ringSize : pageSize+2*ringSize], at: head, n: used}
+		n, err := k.ep.Write(&r, tcpip.WriteOptions{})
+		switch err.(type) {
+		case nil:
+			atomic.StoreUint32(word(k.mem, txHead), head+uint32(n))
+			ss.tell(k)
+		case *tcpip.ErrWouldBlock:
+		default:
+			k.fail(errnoOf(err))
+		}
+	}
+	if shut&(shutWrite|shutReleased) != 0 && k.sent() && !k.finSent {
+		k.ep.Shutdown(tcpip.ShutdownWrite)
+		k.finSent = true
+	}
+}
+
+// ringIO reads or writes n bytes of a ring from counter at, wrapping.
+type ringIO struct {
+	ring []byte
+	at   uint32
+	n    int
+}
+
+func (r *ringIO) Len() int { return r.n }
+
+func (r *ringIO) Write(p []byte) (int, error) {
+	done := 0
+	for done < len(p) && r.n > 0 {
+		off := int(r.at % ringSize)
+		c := copy(r.ring[off:min(ringSize, off+r.n)], p[done:])
+		done += c
+		r.at += uint32(c)
+		r.n -= c
+	}
+	if done < len(p) {
+		return done, io.ErrShortWrite
+	}
+	return done, nil
+}
+
+func (r *ringIO) Read(p []byte) (int, error) {
+	if r.n == 0 {
+		return 0, io.EOF
+	}
+	done := 0
+	for done < len(p) && r.n > 0 {
+		off := int(r.at % ringSize)
+		c := copy(p[done:], r.ring[off:min(ringSize, off+r.n)])
+		done += c
+		r.at += uint32(c)
+		r.n -= c
+	}
+	return done, nil
+}
+
+// errnoOf is the Linux errno of a stack error.
+func errnoOf(err tcpip.Error) syscall.Errno {
+	switch err.(type) {
+	case nil:
+		return 0
+	case *tcpip.ErrWouldBlock:
+		return syscall.EAGAIN
+	case *tcpip.ErrConnectionRefused:
+		return syscall.ECONNREFUSED
+	case *tcpip.ErrConnectionReset:
+		return syscall.ECONNRESET
+	case *tcpip.ErrConnectionAborted:
+		return syscall.ECONNABORTED
+	case *tcpip.ErrTimeout:
+		return syscall.ETIMEDOUT
+	case *tcpip.ErrPortInUse:
+		return syscall.EADDRINUSE
+	case *tcpip.ErrBadLocalAddress:
+		return syscall.EADDRNOTAVAIL
+	case *tcpip.ErrHostUnreachable:
+		return syscall.EHOSTUNREACH
+	case *tcpip.ErrNetworkUnreachable:
+		return syscall.ENETUNREACH
+	case *tcpip.ErrAlreadyConnected:
+		return syscall.EISCONN
+	case *tcpip.ErrNotConnected:
+		return syscall.ENOTCONN
+	case *tcpip.ErrAlreadyConnecting:
+		return syscall.EALREADY
+	case *tcpip.ErrClosedForSend:
+		return syscall.EPIPE
+	case *tcpip.ErrAlreadyBound:
+		return syscall.EINVAL
+	}
+	return syscall.EINVAL
+}
