@@ -30,7 +30,7 @@ func TestBuildFlagsCheck(t *testing.T) {
 }
 
 func TestRunFlagsCheck(t *testing.T) {
-	ok := runFlags{memMiB: 128, accel: "auto"}
+	ok := runFlags{memMiB: 128, smp: 1, accel: "auto"}
 	if err := ok.check(); err != nil {
 		t.Errorf("%+v: %v", ok, err)
 	}
@@ -38,12 +38,14 @@ func TestRunFlagsCheck(t *testing.T) {
 		rf   runFlags
 		want string
 	}{
-		{runFlags{memMiB: 128, accel: "xen"}, "-accel xen"},
-		{runFlags{memMiB: 0, accel: "tcg"}, "-m 0"},
-		{runFlags{memMiB: -5, accel: "tcg"}, "-m -5"},
-		{runFlags{memMiB: minMemoryFloorMiB - 1, accel: "tcg"}, "at least"},
-		{runFlags{memMiB: 128, accel: "kvm", timeout: -1}, "-timeout"},
-		{runFlags{memMiB: 128, accel: "kvm", gdbPort: 65536}, "-gdb-port 65536"},
+		{runFlags{memMiB: 128, smp: 1, accel: "xen"}, "-accel xen"},
+		{runFlags{memMiB: 0, smp: 1, accel: "tcg"}, "-m 0"},
+		{runFlags{memMiB: -5, smp: 1, accel: "tcg"}, "-m -5"},
+		{runFlags{memMiB: minMemoryFloorMiB - 1, smp: 1, accel: "tcg"}, "at least"},
+		{runFlags{memMiB: 128, smp: 1, accel: "kvm", timeout: -1}, "-timeout"},
+		{runFlags{memMiB: 128, smp: 1, accel: "kvm", gdbPort: 65536}, "-gdb-port 65536"},
+		{runFlags{memMiB: 128, smp: 0, accel: "tcg"}, "-smp 0"},
+		{runFlags{memMiB: 128, smp: 256, accel: "tcg"}, "-smp 256"},
 	} {
 		if err := c.rf.check(); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: error %v, want %q", c.rf, err, c.want)
