@@ -114,6 +114,7 @@ func loadProgram(file []byte, args task.Args) *trap.Frame {
 // working directory from cwd= (default the mount point); and descriptors
 // 0, 1 and 2 on the console.
 func setUpFiles() {
+	vfs.UsePages(&frames) // open files and descriptor tables live in frames
 	var archive []byte
 	switch {
 	case embedded.FilesAddr != 0:

@@ -10,7 +10,6 @@ import (
 	"github.com/gobare/gobare/kernel/sched"
 	"github.com/gobare/gobare/kernel/task"
 	"github.com/gobare/gobare/kernel/trap"
-	"github.com/gobare/gobare/kernel/vfs"
 	"github.com/gobare/gobare/kernel/vm"
 )
 
@@ -97,9 +96,7 @@ func enterProcess(proc uint8) {
 // it until the next switch.)
 func serviceExited(code int) {
 	p := &task.Procs[task.ServiceProc]
-	for fd := 0; fd < vfs.MaxFDs; fd++ {
-		p.FDs.Close(fd)
-	}
+	p.FDs.CloseAll()
 	sockfs.Stop()
 	free := frames.Free()
 	p.Space.Remove(mem.ProgramFloor, vm.UserTop)

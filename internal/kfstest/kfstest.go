@@ -6,9 +6,15 @@ package kfstest
 import (
 	"bytes"
 	"strconv"
+	"unsafe"
 
+	"github.com/gobare/gobare/kernel/vfs"
 	"github.com/u-root/u-root/pkg/cpio"
 )
+
+// The kernel's pools of open files and descriptor tables take their
+// pages from Go memory in the tests that import this package.
+func init() { vfs.UsePages(&Pages{Pointers: true}) }
 
 // PageSize is the size of the pages Pages hands out (mem.PageSize).
 const PageSize = 4096
@@ -20,6 +26,10 @@ const PageSize = 4096
 type Pages struct {
 	Limit int // most pages in use at once; 0: no limit
 	InUse int // pages handed out and not freed
+	// Pointers: the pages hold Go pointers (the kernel's pools of open
+	// files), so they are allocated as pointer arrays the GC scans: what a
+	// pool slot points to stays alive while the slot does.
+	Pointers bool
 
 	pages []*[PageSize]byte
 	free  []uintptr
@@ -36,7 +46,11 @@ func (p *Pages) Alloc() (uintptr, bool) {
 		p.free = p.free[:n-1]
 		return pg, true
 	}
-	p.pages = append(p.pages, new([PageSize]byte))
+	pg := new([PageSize]byte)
+	if p.Pointers {
+		pg = (*[PageSize]byte)(unsafe.Pointer(new([PageSize / 8]unsafe.Pointer)))
+	}
+	p.pages = append(p.pages, pg)
 	return uintptr(len(p.pages)), true
 }
 

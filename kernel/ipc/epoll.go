@@ -40,21 +40,19 @@ type Epoll struct {
 	ninterests int
 }
 
-// epolls: the Go runtime makes one instance; 16 leave room for programs
-// that make their own.
-var epolls [16]Epoll
+// epolls are the epoll instances (the Go runtime makes one), in pages
+// from vfs.UsePages.
+var epolls vfs.Pool[Epoll]
 
 // NewEpoll makes an epoll instance.
 func NewEpoll() (vfs.File, errno.Errno) {
-	for i := range epolls {
-		e := &epolls[i]
-		if e.Free() {
-			e.Base.Open(vfs.ReadWrite)
-			e.ninterests = 0
-			return e, 0
-		}
+	e, err := vfs.TakeFree(&epolls)
+	if err != 0 {
+		return nil, err
 	}
-	return nil, errno.ENFILE
+	e.Base.Open(vfs.ReadWrite)
+	e.ninterests = 0
+	return e, 0
 }
 
 // AsEpoll returns f as an epoll instance, or nil if it is something else.

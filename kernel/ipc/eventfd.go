@@ -13,19 +13,18 @@ type eventfd struct {
 	counter uint64
 }
 
-var eventfds [vfs.MaxFDs]eventfd
+// eventfds are the open eventfds, in pages from vfs.UsePages.
+var eventfds vfs.Pool[eventfd]
 
 // NewEventfd makes an eventfd holding initval; flags may hold O_NONBLOCK.
 func NewEventfd(initval uint64, flags uint32) (vfs.File, errno.Errno) {
-	for i := range eventfds {
-		e := &eventfds[i]
-		if e.Free() {
-			e.Base.Open(vfs.ReadWrite | flags&vfs.Nonblock)
-			e.counter = initval
-			return e, 0
-		}
+	e, err := vfs.TakeFree(&eventfds)
+	if err != 0 {
+		return nil, err
 	}
-	return nil, errno.ENFILE
+	e.Base.Open(vfs.ReadWrite | flags&vfs.Nonblock)
+	e.counter = initval
+	return e, 0
 }
 
 // Read needs 8 bytes; EAGAIN while the counter is 0.

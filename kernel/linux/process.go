@@ -1,6 +1,7 @@
 package linux
 
 import (
+	kerrno "github.com/gobare/gobare/kernel/errno"
 	"github.com/gobare/gobare/kernel/percpu"
 	"github.com/gobare/gobare/kernel/rand"
 	"github.com/gobare/gobare/kernel/sched"
@@ -78,7 +79,7 @@ var rlimits = [rlimNlimits][2]uint64{
 	4:  {0, rlimInfinity},                    // CORE
 	5:  {rlimInfinity, rlimInfinity},         // RSS
 	6:  {sched.MaxThreads, sched.MaxThreads}, // NPROC: the thread table
-	7:  {vfs.MaxFDs, vfs.MaxFDs},             // NOFILE: the descriptor table
+	7:  {vfs.SoftFDs, vfs.MaxFDs},            // NOFILE: read from the descriptor table (nofile)
 	8:  {8 << 20, 8 << 20},                   // MEMLOCK
 	9:  {rlimInfinity, rlimInfinity},         // AS
 	10: {rlimInfinity, rlimInfinity},         // LOCKS
@@ -91,8 +92,10 @@ var rlimits = [rlimNlimits][2]uint64{
 
 // prlimit64(pid, resource, new, old): the limits read as Linux's defaults
 // for init (rlimits), except where gobare's own bounds are lower:
-// descriptors (vfs.MaxFDs) and threads (sched.MaxThreads). Setting is
-// accepted and not kept.
+// threads (sched.MaxThreads). RLIMIT_NOFILE is the descriptor table's:
+// its soft limit can be set up to the hard limit vfs.MaxFDs, which stays
+// (raising it is EPERM: gobare's ceiling). Other limits are accepted and
+// not kept.
 func sysPrlimit64(c call) uintptr {
 	if pid := c.arg(0); pid != 0 && pid != 1 {
 		return errno(ESRCH) // the program is process 1
@@ -100,18 +103,44 @@ func sysPrlimit64(c call) uintptr {
 	if c.arg(1) >= rlimNlimits {
 		return errno(EINVAL)
 	}
+	l := rlimits[c.arg(1)]
+	if c.arg(1) == rlimitNofile {
+		l[0] = uint64(FDs.Limit())
+	}
+	var cur, max uint64 // the new struct rlimit64
 	if newLimit := c.arg(2); newLimit != 0 {
-		var b [16]byte // struct rlimit64: accepted, not kept
-		if !Space.CopyIn(b[:], newLimit) {
+		var ok1, ok2 bool
+		cur, ok1 = Space.ReadUint64(newLimit)
+		max, ok2 = Space.ReadUint64(newLimit + 8)
+		if !ok1 || !ok2 {
 			return errno(EFAULT)
 		}
 	}
 	if old := c.arg(3); old != 0 {
-		l := rlimits[c.arg(1)]
 		if !Space.WriteUint64(old, l[0]) || !Space.WriteUint64(old+8, l[1]) {
 			return errno(EFAULT)
 		}
 	}
+	if c.arg(2) != 0 && c.arg(1) == rlimitNofile {
+		return errno(setNofile(cur, max))
+	}
+	return 0
+}
+
+// rlimitNofile is RLIMIT_NOFILE.
+const rlimitNofile = 7
+
+// setNofile sets RLIMIT_NOFILE: EINVAL when cur exceeds max, EPERM when
+// max exceeds the hard limit (Linux: above nr_open, or raising it without
+// CAP_SYS_RESOURCE). A lower max is accepted and not kept.
+func setNofile(cur, max uint64) kerrno.Errno {
+	switch {
+	case cur > max:
+		return EINVAL
+	case max > vfs.MaxFDs:
+		return EPERM
+	}
+	FDs.SetLimit(int(cur))
 	return 0
 }
 

@@ -305,7 +305,7 @@ func sysFcntl(c call) uintptr {
 	}
 	switch c.arg(1) {
 	case fDupfd, fDupfdCloexec:
-		if int64(c.arg(2)) < 0 || c.arg(2) >= vfs.MaxFDs {
+		if int64(c.arg(2)) < 0 || c.arg(2) >= uintptr(FDs.Limit()) {
 			return errno(EINVAL)
 		}
 		return dupResult(FDs.Dup(fd, -1, int(c.arg(2)), c.arg(1) == fDupfdCloexec))

@@ -8,6 +8,7 @@ package vm
 import (
 	"bytes"
 	"fmt"
+	_ "github.com/gobare/gobare/internal/kfstest" // the open-file pools' pages
 	"math/rand/v2"
 	"testing"
 	"time"

@@ -3,6 +3,7 @@ package cpiofs
 import (
 	"bytes"
 	"fmt"
+	_ "github.com/gobare/gobare/internal/kfstest" // the open-file pools' pages
 	"github.com/gobare/gobare/kernel/vfs"
 	"strings"
 	"testing"

@@ -20,7 +20,8 @@ type file struct {
 	off int // the entry's header offset, -1 for the root
 }
 
-var files [vfs.MaxFDs]file
+// files are the open files, in pages from vfs.UsePages.
+var files vfs.Pool[file]
 
 // root is the entry the root directory has when the archive holds none.
 var root = Entry{Mode: ModeDir | 0o755, Off: -1}
@@ -52,15 +53,13 @@ func (fs *FS) Open(n vfs.Node, flags uint32) (vfs.File, errno.Errno) {
 	if flags&vfs.AccMode != vfs.ReadOnly || flags&(vfs.Creat|vfs.Trunc) != 0 {
 		return nil, errno.EROFS
 	}
-	for i := range files {
-		f := &files[i]
-		if f.Free() {
-			f.Base.Open(flags)
-			f.fs, f.off = fs, int(n.ID)
-			return f, 0
-		}
+	f, err := vfs.TakeFree(&files)
+	if err != 0 {
+		return nil, err
 	}
-	return nil, errno.ENFILE
+	f.Base.Open(flags)
+	f.fs, f.off = fs, int(n.ID)
+	return f, 0
 }
 
 func (fs *FS) Stat(n vfs.Node, st *vfs.Stat) errno.Errno {

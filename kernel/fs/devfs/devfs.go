@@ -41,7 +41,8 @@ type nullFile struct {
 	dev int64
 }
 
-var nullFiles [vfs.MaxFDs]nullFile
+// nullFiles are the open devices, in pages from vfs.UsePages.
+var nullFiles vfs.Pool[nullFile]
 
 func (fs *FS) Lookup(rel []byte) (vfs.Node, errno.Errno) {
 	if len(rel) == 0 {
@@ -65,15 +66,13 @@ func (fs *FS) Open(n vfs.Node, flags uint32) (vfs.File, errno.Errno) {
 	case devNetctl:
 		return sockfs.OpenControl(flags)
 	}
-	for i := range nullFiles {
-		f := &nullFiles[i]
-		if f.Free() {
-			f.Base.Open(flags)
-			f.dev = n.ID
-			return f, 0
-		}
+	f, err := vfs.TakeFree(&nullFiles)
+	if err != 0 {
+		return nil, err
 	}
-	return nil, errno.ENFILE
+	f.Base.Open(flags)
+	f.dev = n.ID
+	return f, 0
 }
 
 func (fs *FS) Stat(n vfs.Node, st *vfs.Stat) errno.Errno {

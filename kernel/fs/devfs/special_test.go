@@ -2,6 +2,7 @@ package devfs
 
 import (
 	"bytes"
+	_ "github.com/gobare/gobare/internal/kfstest" // the open-file pools' pages
 	"testing"
 
 	"github.com/gobare/gobare/kernel/errno"

@@ -2,6 +2,7 @@ package fatfs
 
 import (
 	"bytes"
+	_ "github.com/gobare/gobare/internal/kfstest" // the open-file pools' pages
 	"io"
 	"os"
 	"path/filepath"

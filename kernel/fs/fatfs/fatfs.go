@@ -48,6 +48,11 @@ type Pages interface {
 	Page(page uintptr) []byte
 }
 
+// maxInodes bounds the files open at once on a volume (descriptions of
+// one file share its inode): the page cache names an inode by its slot
+// in a byte (cpage.in).
+const maxInodes = 255
+
 // FS is one mounted FAT32 volume.
 type FS struct {
 	g        Geometry
@@ -55,18 +60,18 @@ type FS struct {
 	now      func() int64 // nanoseconds since 1970
 	why      string       // why the volume could not be mounted ("": it is)
 	readOnly bool
-	hint     uint32 // where the search for a free cluster starts
-	full     bool   // a search found none, and none was freed since
-	touched  bool   // FSInfo's counts were marked unknown
-	inodes   [vfs.MaxFDs]inode
-	pc       pageCache // the pages of mapped files (pages.go)
+	hint     uint32          // where the search for a free cluster starts
+	full     bool            // a search found none, and none was freed since
+	touched  bool            // FSInfo's counts were marked unknown
+	inodes   vfs.Pool[inode] // the open inodes, in pages from vfs.UsePages
+	pc       pageCache       // the pages of mapped files (pages.go)
 }
 
 // Mount reads the volume on d, a device of deviceBytes bytes; now tells
 // the time in nanoseconds since 1970. It returns "" or why the volume
 // cannot be used, in which case every operation answers EIO.
 func (fs *FS) Mount(d Disk, p Pages, deviceBytes int64, readOnly bool, now func() int64) string {
-	*fs = FS{now: now, readOnly: readOnly}
+	*fs = FS{now: now, readOnly: readOnly, inodes: vfs.Pool[inode]{Max: maxInodes}}
 	fs.why = fs.mount(d, p, deviceBytes)
 	return fs.why
 }

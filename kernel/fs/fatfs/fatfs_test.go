@@ -247,10 +247,10 @@ func TestUnlinkOpen(t *testing.T) {
 	if _, err := d.Path(buf[:]); err != errno.ENOENT {
 		t.Errorf("Path of a removed directory: %v", err)
 	}
-	first := fs.inodes[0].cur.first
-	for i := range fs.inodes {
-		if fs.inodes[i].refs > 0 {
-			first = fs.inodes[i].cur.first
+	first := fs.inodes.At(0).cur.first
+	for i := 0; i < fs.inodes.Len(); i++ {
+		if in := fs.inodes.At(i); in.refs > 0 {
+			first = in.cur.first
 		}
 	}
 	closeFile(d)

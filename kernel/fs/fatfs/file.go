@@ -17,32 +17,30 @@ type file struct {
 	name [NameMax + 4]byte // the name ReadDir returned last
 }
 
-var files [vfs.MaxFDs]file
+// files are the open files, in pages from vfs.UsePages.
+var files vfs.Pool[file]
 
 func (fs *FS) Open(n vfs.Node, flags uint32) (vfs.File, errno.Errno) {
 	if !fs.ok() {
 		return nil, errno.EIO
 	}
-	for i := range files {
-		f := &files[i]
-		if !f.Free() {
-			continue
-		}
-		in, err := fs.hold(n.ID)
-		if err != 0 {
+	f, err := vfs.TakeFree(&files)
+	if err != 0 {
+		return nil, err
+	}
+	in, err := fs.hold(n.ID)
+	if err != 0 {
+		return nil, err
+	}
+	if !in.dir && flags&vfs.Trunc != 0 && flags&vfs.AccMode != vfs.ReadOnly {
+		if err := fs.truncate(in, 0); err != 0 {
+			fs.release(in)
 			return nil, err
 		}
-		if !in.dir && flags&vfs.Trunc != 0 && flags&vfs.AccMode != vfs.ReadOnly {
-			if err := fs.truncate(in, 0); err != 0 {
-				fs.release(in)
-				return nil, err
-			}
-		}
-		f.Base.Open(flags)
-		f.fs, f.in = fs, in
-		return f, 0
 	}
-	return nil, errno.ENFILE
+	f.Base.Open(flags)
+	f.fs, f.in = fs, in
+	return f, 0
 }
 
 func (f *file) Release() { f.fs.release(f.in) }

@@ -22,15 +22,15 @@ type inode struct {
 }
 
 // hold returns the inode of node id, shared with the files already open
-// on it; ENFILE when the table is full.
+// on it; ENFILE when the table is full, ENOMEM when it cannot grow.
 func (fs *FS) hold(id int64) (*inode, errno.Errno) {
 	var e dentry
 	if err := fs.entryOf(id, &e); err != 0 {
 		return nil, err
 	}
 	var free *inode
-	for i := range fs.inodes {
-		in := &fs.inodes[i]
+	for i := 0; i < fs.inodes.Len(); i++ {
+		in := fs.inodes.At(i)
 		switch {
 		case in.refs > 0 && in.ent == id && !in.gone:
 			in.refs++
@@ -40,7 +40,10 @@ func (fs *FS) hold(id int64) (*inode, errno.Errno) {
 		}
 	}
 	if free == nil {
-		return nil, errno.ENFILE
+		var err errno.Errno
+		if free, err = fs.inodes.Slot(fs.inodes.Len()); err != 0 {
+			return nil, err
+		}
 	}
 	first := e.cluster()
 	if e.isDir() {
@@ -73,8 +76,8 @@ func (fs *FS) release(in *inode) {
 // orphan marks the open inode of the entry at off removed; false when
 // no file has it open.
 func (fs *FS) orphan(off int64) bool {
-	for i := range fs.inodes {
-		if in := &fs.inodes[i]; in.refs > 0 && in.ent == off && !in.gone {
+	for i := 0; i < fs.inodes.Len(); i++ {
+		if in := fs.inodes.At(i); in.refs > 0 && in.ent == off && !in.gone {
 			in.gone = true
 			return true
 		}
@@ -84,8 +87,8 @@ func (fs *FS) orphan(off int64) bool {
 
 // moved makes the open inode of the entry at from follow it to to.
 func (fs *FS) moved(from, to int64) {
-	for i := range fs.inodes {
-		if in := &fs.inodes[i]; in.refs > 0 && in.ent == from && !in.gone {
+	for i := 0; i < fs.inodes.Len(); i++ {
+		if in := fs.inodes.At(i); in.refs > 0 && in.ent == from && !in.gone {
 			in.ent = to
 		}
 	}

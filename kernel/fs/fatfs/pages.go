@@ -57,8 +57,8 @@ func pageHash(in uint8, idx uint32) int {
 
 // slotOf is the inode's number in the page cache (its index plus one).
 func (fs *FS) slotOf(in *inode) uint8 {
-	for i := range fs.inodes {
-		if &fs.inodes[i] == in {
+	for i := 0; i < fs.inodes.Len(); i++ {
+		if fs.inodes.At(i) == in {
 			return uint8(i + 1)
 		}
 	}
@@ -153,7 +153,7 @@ func (fs *FS) newPage() (int, errno.Errno) {
 // the file's size); it stays dirty while a mapping holds its frame.
 func (fs *FS) writePage(i int) errno.Errno {
 	p := &fs.pc.pages[i]
-	in := &fs.inodes[p.in-1]
+	in := fs.inodes.At(int(p.in) - 1)
 	if !p.dirty || in.gone {
 		return 0
 	}
@@ -177,7 +177,7 @@ func (fs *FS) unhashPage(i int) {
 			break
 		}
 	}
-	fs.inodes[p.in-1].npages--
+	fs.inodes.At(int(p.in)-1).npages--
 	p.in, p.next, p.dirty = 0, 0, false
 }
 

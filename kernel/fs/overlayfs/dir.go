@@ -18,19 +18,14 @@ type dirFile struct {
 	lower vfs.File // nil when no lower directory shows through
 }
 
-var dirs [vfs.MaxFDs]dirFile
+// dirs are the open directories, in pages from vfs.UsePages.
+var dirs vfs.Pool[dirFile]
 
 // openDir opens upper directory n with the lower directory it covers.
 func (fs *FS) openDir(n vfs.Node, flags uint32) (vfs.File, errno.Errno) {
-	var d *dirFile
-	for i := range dirs {
-		if dirs[i].Free() {
-			d = &dirs[i]
-			break
-		}
-	}
-	if d == nil {
-		return nil, errno.ENFILE
+	d, err := vfs.TakeFree(&dirs)
+	if err != 0 {
+		return nil, err
 	}
 	upper, err := fs.Upper.Open(n, flags)
 	if err != 0 {

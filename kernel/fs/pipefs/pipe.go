@@ -12,10 +12,9 @@ import (
 	"github.com/gobare/gobare/kernel/vfs"
 )
 
-// Limits: pipes at once, and bytes one holds (Linux's default capacity,
-// pipe(7)).
+// Limits: bytes one pipe holds (Linux's default capacity, pipe(7)). The
+// pipes themselves are as many as a Pool holds.
 const (
-	MaxPipes = 64
 	Size     = 64 << 10
 	PageSize = 4096
 )
@@ -45,7 +44,7 @@ type end struct {
 }
 
 var (
-	pipes [MaxPipes]pipe
+	pipes vfs.Pool[pipe] // in pages from vfs.UsePages
 	pages Pages
 )
 
@@ -56,22 +55,23 @@ func Init(p Pages) { pages = p }
 // flags may hold O_NONBLOCK. ENFILE when every pipe is in use, ENOMEM
 // when there is no memory for its buffer.
 func New(flags uint32) (r, w vfs.File, err errno.Errno) {
-	for i := range pipes {
-		p := &pipes[i]
-		if p.ends[0].Free() && p.ends[1].Free() {
-			if !p.takePages() {
-				return nil, nil, errno.ENOMEM
-			}
-			p.head, p.len = 0, 0
-			p.ends[0].Base.Open(vfs.ReadOnly | flags&vfs.Nonblock)
-			p.ends[1].Base.Open(vfs.WriteOnly | flags&vfs.Nonblock)
-			p.ends[0].p, p.ends[1].p = p, p
-			p.ends[1].write = true
-			return &p.ends[0], &p.ends[1], 0
-		}
+	p, err := vfs.TakeFree(&pipes)
+	if err != 0 {
+		return nil, nil, err
 	}
-	return nil, nil, errno.ENFILE
+	if !p.takePages() {
+		return nil, nil, errno.ENOMEM
+	}
+	p.head, p.len = 0, 0
+	p.ends[0].Base.Open(vfs.ReadOnly | flags&vfs.Nonblock)
+	p.ends[1].Base.Open(vfs.WriteOnly | flags&vfs.Nonblock)
+	p.ends[0].p, p.ends[1].p = p, p
+	p.ends[1].write = true
+	return &p.ends[0], &p.ends[1], 0
 }
+
+// Free says whether the slot holds no pipe (neither end is open).
+func (p *pipe) Free() bool { return p.ends[0].Free() && p.ends[1].Free() }
 
 // takePages gives the slot its buffer pages unless it has them already;
 // false, with none kept, when the allocator runs out.

@@ -67,9 +67,7 @@ func TestPipeRing(t *testing.T) {
 // TestPipeNoMemory: without pages for its buffer, pipe says ENOMEM and
 // keeps none of the pages it got.
 func TestPipeNoMemory(t *testing.T) {
-	for i := range pipes {
-		pipes[i] = pipe{}
-	}
+	pipes.Drop()
 	pg := &kfstest.Pages{Limit: Size/PageSize - 1}
 	Init(pg)
 	if _, _, err := New(0); err != errno.ENOMEM || pg.InUse != 0 {

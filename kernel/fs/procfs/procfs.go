@@ -124,6 +124,7 @@ type file struct {
 	fs   *FS
 	id   int64
 	text Text
+	name [4]byte // the name of the fd/ link ReadDir returned last
 }
 
 // files is the pool of open /proc files.
@@ -167,7 +168,7 @@ func (fs *FS) node(id int64) vfs.Node {
 
 // parseFD parses a descriptor number.
 func parseFD(b []byte) (int, bool) {
-	if len(b) == 0 || len(b) > 3 || (b[0] == '0' && len(b) > 1) {
+	if len(b) == 0 || len(b) > 4 || (b[0] == '0' && len(b) > 1) {
 		return 0, false
 	}
 	n := 0
@@ -313,9 +314,9 @@ func (f *file) Path(buf []byte) ([]byte, errno.Errno) {
 func (f *file) ReadDir(pos int64, d *vfs.Dirent) (bool, errno.Errno) {
 	switch entries[f.id].kind {
 	case kFDDir:
-		for fd := pos; fd < vfs.MaxFDs; fd++ {
+		for fd := pos; fd < int64(f.fs.Src.FDs.Len()); fd++ {
 			if f.fs.Src.FDs.Get(uintptr(fd)) != nil {
-				*d = vfs.Dirent{Ino: fdNode + uint64(fd) + 1, Mode: vfs.ModeSymlink, Name: fdName(fd), Next: fd + 1}
+				*d = vfs.Dirent{Ino: fdNode + uint64(fd) + 1, Mode: vfs.ModeSymlink, Name: fdName(fd, &f.name), Next: fd + 1}
 				return true, 0
 			}
 		}
@@ -345,17 +346,15 @@ func split(name string) (parent, base string) {
 	return "", name
 }
 
-// fdNames are the names of fd/'s links.
-var fdNames [vfs.MaxFDs][2]byte
-
-// fdName returns fd's decimal name (kept in fdNames: a Dirent's name must
-// outlive the call).
-func fdName(fd int64) []byte {
-	b := &fdNames[fd]
-	if fd < 10 {
-		b[0] = byte('0' + fd)
-		return b[:1]
+// fdName writes fd's decimal name into b (a Dirent's name must outlive
+// the call) and returns it.
+func fdName(fd int64, b *[4]byte) []byte {
+	n := len(b)
+	for {
+		n--
+		b[n] = byte('0' + fd%10)
+		if fd /= 10; fd == 0 {
+			return b[n:]
+		}
 	}
-	b[0], b[1] = byte('0'+fd/10), byte('0'+fd%10)
-	return b[:2]
 }

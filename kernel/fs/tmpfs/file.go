@@ -17,23 +17,22 @@ type file struct {
 	ino uint64
 }
 
-var files [vfs.MaxFDs]file
+// files are the open tmpfs files, in pages from vfs.UsePages.
+var files vfs.Pool[file]
 
 func (fs *FS) Open(n vfs.Node, flags uint32) (vfs.File, errno.Errno) {
 	in := fs.inode(uint64(n.ID))
-	for i := range files {
-		f := &files[i]
-		if f.Free() {
-			if in.mode&vfs.ModeType == vfs.ModeRegular && flags&vfs.Trunc != 0 && flags&vfs.AccMode != vfs.ReadOnly {
-				fs.truncate(in, 0)
-			}
-			f.Base.Open(flags)
-			f.fs, f.ino = fs, uint64(n.ID)
-			in.opens++
-			return f, 0
-		}
+	f, err := vfs.TakeFree(&files)
+	if err != 0 {
+		return nil, err
 	}
-	return nil, errno.ENFILE
+	if in.mode&vfs.ModeType == vfs.ModeRegular && flags&vfs.Trunc != 0 && flags&vfs.AccMode != vfs.ReadOnly {
+		fs.truncate(in, 0)
+	}
+	f.Base.Open(flags)
+	f.fs, f.ino = fs, uint64(n.ID)
+	in.opens++
+	return f, 0
 }
 
 // Release drops the description's hold on the inode.

@@ -3,6 +3,7 @@ package tmpfs
 import (
 	"bytes"
 	"fmt"
+	_ "github.com/gobare/gobare/internal/kfstest" // the open-file pools' pages
 	"strings"
 	"testing"
 
