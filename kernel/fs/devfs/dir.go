@@ -10,21 +10,19 @@ import (
 // machine has a network card), as os.ReadDir("/dev") expects.
 type dirFile struct{ vfs.Base }
 
-// dirs is small: a program lists /dev rarely.
-var dirs [4]dirFile
+// dirs are the open /dev directories, in pages from vfs.UsePages.
+var dirs vfs.Pool[dirFile]
 
 func openDir(flags uint32) (vfs.File, errno.Errno) {
 	if flags&vfs.AccMode != vfs.ReadOnly {
 		return nil, errno.EISDIR
 	}
-	for i := range dirs {
-		d := &dirs[i]
-		if d.Free() {
-			d.Base.Open(flags)
-			return d, 0
-		}
+	d, err := vfs.TakeFree(&dirs)
+	if err != 0 {
+		return nil, err
 	}
-	return nil, errno.ENFILE
+	d.Base.Open(flags)
+	return d, 0
 }
 
 func (d *dirFile) Stat(st *vfs.Stat) errno.Errno {

@@ -72,9 +72,8 @@ type file struct {
 	below vfs.File // Below's open file, or for the root Below's root
 }
 
-// files is the pool of open /etc and /sys names (few are open at once;
-// a program that opens more gets ENFILE).
-var files [16]file
+// files is the pool of open /etc and /sys names, in pages from vfs.UsePages.
+var files vfs.Pool[file]
 
 func (fs *FS) Lookup(rel []byte) (vfs.Node, errno.Errno) {
 	if len(rel) == 0 {
@@ -119,18 +118,16 @@ func (fs *FS) Open(n vfs.Node, flags uint32) (vfs.File, errno.Errno) {
 			return nil, err
 		}
 	}
-	for i := range files {
-		f := &files[i]
-		if f.Free() {
-			f.Base.Open(flags)
-			f.fs, f.id, f.below = fs, n.ID, below
-			return f, 0
+	f, err := vfs.TakeFree(&files)
+	if err != 0 {
+		if below != nil {
+			vfs.Put(below)
 		}
+		return nil, err
 	}
-	if below != nil {
-		vfs.Put(below)
-	}
-	return nil, errno.ENFILE
+	f.Base.Open(flags)
+	f.fs, f.id, f.below = fs, n.ID, below
+	return f, 0
 }
 
 func (fs *FS) Stat(n vfs.Node, st *vfs.Stat) errno.Errno {

@@ -22,7 +22,8 @@ type binFile struct {
 	id int64
 }
 
-var binFiles [8]binFile
+// binFiles are the open program files, in pages from vfs.UsePages.
+var binFiles vfs.Pool[binFile]
 
 func (b *Bin) Lookup(rel []byte) (vfs.Node, errno.Errno) {
 	switch {
@@ -38,15 +39,13 @@ func (b *Bin) Open(n vfs.Node, flags uint32) (vfs.File, errno.Errno) {
 	if flags&vfs.AccMode != vfs.ReadOnly || flags&(vfs.Creat|vfs.Trunc) != 0 {
 		return nil, errno.EROFS
 	}
-	for i := range binFiles {
-		f := &binFiles[i]
-		if f.Free() {
-			f.Base.Open(flags)
-			f.fs, f.id = b, n.ID
-			return f, 0
-		}
+	f, err := vfs.TakeFree(&binFiles)
+	if err != 0 {
+		return nil, err
 	}
-	return nil, errno.ENFILE
+	f.Base.Open(flags)
+	f.fs, f.id = b, n.ID
+	return f, 0
 }
 
 func (b *Bin) Stat(n vfs.Node, st *vfs.Stat) errno.Errno {

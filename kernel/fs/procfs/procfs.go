@@ -127,8 +127,8 @@ type file struct {
 	name [4]byte // the name of the fd/ link ReadDir returned last
 }
 
-// files is the pool of open /proc files.
-var files [16]file
+// files is the pool of open /proc files, in pages from vfs.UsePages.
+var files vfs.Pool[file]
 
 func (fs *FS) Lookup(rel []byte) (vfs.Node, errno.Errno) {
 	for i := range entries {
@@ -224,18 +224,16 @@ func (fs *FS) Open(n vfs.Node, flags uint32) (vfs.File, errno.Errno) {
 	if flags&vfs.AccMode != vfs.ReadOnly || flags&(vfs.Creat|vfs.Trunc) != 0 {
 		return nil, errno.EACCES
 	}
-	for i := range files {
-		f := &files[i]
-		if f.Free() {
-			f.Base.Open(flags)
-			f.fs, f.id, f.text = fs, n.ID, Text{pages: fs.Pages}
-			if n.ID < fdNode && entries[n.ID].kind == kGen {
-				entries[n.ID].gen(fs.Src, &f.text)
-			}
-			return f, 0
-		}
+	f, err := vfs.TakeFree(&files)
+	if err != 0 {
+		return nil, err
 	}
-	return nil, errno.ENFILE
+	f.Base.Open(flags)
+	f.fs, f.id, f.text = fs, n.ID, Text{pages: fs.Pages}
+	if n.ID < fdNode && entries[n.ID].kind == kGen {
+		entries[n.ID].gen(fs.Src, &f.text)
+	}
+	return f, 0
 }
 
 func (fs *FS) Stat(n vfs.Node, st *vfs.Stat) errno.Errno {
