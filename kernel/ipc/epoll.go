@@ -29,14 +29,17 @@ type interest struct {
 	seen   uint64 // vfs.Generation when last reported; 0: never
 }
 
-// MaxInterests bounds one instance's interest list; the runtime registers
-// its eventfd and, with files or sockets, a few more.
-const MaxInterests = 32
+// MaxInterests bounds one instance's interest list (Linux's bound is
+// max_user_watches, 4% of RAM): the Go runtime registers every pipe,
+// eventfd and socket it opens non-blocking, so as many as descriptors.
+const MaxInterests = vfs.MaxFDs
 
-// Epoll is an epoll instance.
+// Epoll is an epoll instance. Its interests live in a Pool (48 bytes
+// each, 85 a page), which grows as they are added and is given back when
+// the instance is released.
 type Epoll struct {
 	vfs.Base
-	interests  [MaxInterests]interest
+	interests  vfs.Pool[interest]
 	ninterests int
 }
 
@@ -51,7 +54,7 @@ func NewEpoll() (vfs.File, errno.Errno) {
 		return nil, err
 	}
 	e.Base.Open(vfs.ReadWrite)
-	e.ninterests = 0
+	e.interests, e.ninterests = vfs.Pool[interest]{Max: MaxInterests}, 0
 	return e, 0
 }
 
@@ -62,6 +65,9 @@ func AsEpoll(f vfs.File) *Epoll {
 }
 
 func (ep *Epoll) Pollable() bool { return true }
+
+// Release gives the interest list's pages back.
+func (ep *Epoll) Release() { ep.interests.Drop() }
 
 // WaitKey: a waiter is woken by a change to any file.
 func (ep *Epoll) WaitKey() uintptr { return vfs.AnyChangeKey() }
@@ -76,7 +82,7 @@ func (ep *Epoll) Ctl(op int, fd int32, f vfs.File, ev *[EventSize]byte) errno.Er
 		return errno.EINVAL // an instance cannot watch itself
 	}
 	i := 0
-	for i < ep.ninterests && !(ep.interests[i].fd == fd && ep.interests[i].file.Desc() == f.Desc()) {
+	for i < ep.ninterests && !(ep.interests.At(i).fd == fd && ep.interests.At(i).file.Desc() == f.Desc()) {
 		i++
 	}
 	var in interest
@@ -90,22 +96,24 @@ func (ep *Epoll) Ctl(op int, fd int32, f vfs.File, ev *[EventSize]byte) errno.Er
 		if i < ep.ninterests {
 			return errno.EEXIST
 		}
-		if ep.ninterests == MaxInterests {
-			return errno.ENOMEM
+		s, err := ep.interests.Slot(ep.ninterests)
+		if err == errno.ENFILE {
+			return errno.ENOSPC // as Linux past max_user_watches
+		} else if err != 0 {
+			return err
 		}
-		ep.interests[ep.ninterests] = in
+		*s = in
 		ep.ninterests++
 	case EpollCtlMod:
 		if i == ep.ninterests {
 			return errno.ENOENT
 		}
-		ep.interests[i] = in
+		*ep.interests.At(i) = in
 	case EpollCtlDel:
 		if i == ep.ninterests {
 			return errno.ENOENT
 		}
-		ep.interests[i] = ep.interests[ep.ninterests-1]
-		ep.ninterests--
+		ep.drop(i)
 	default:
 		return errno.EINVAL
 	}
@@ -119,10 +127,9 @@ func (ep *Epoll) Ctl(op int, fd int32, f vfs.File, ev *[EventSize]byte) errno.Er
 func (ep *Epoll) Collect(out []byte) int {
 	n, gen := 0, vfs.Generation()
 	for i := 0; i < ep.ninterests && (n+1)*EventSize <= len(out); i++ {
-		in := &ep.interests[i]
+		in := ep.interests.At(i)
 		if in.file.Desc().Free() || in.file.Desc().Opens() != in.opens {
-			ep.interests[i] = ep.interests[ep.ninterests-1]
-			ep.ninterests--
+			ep.drop(i)
 			i--
 			continue
 		}
@@ -137,4 +144,11 @@ func (ep *Epoll) Collect(out []byte) int {
 		n++
 	}
 	return n
+}
+
+// drop removes interest i: the last one takes its place.
+func (ep *Epoll) drop(i int) {
+	*ep.interests.At(i) = *ep.interests.At(ep.ninterests - 1)
+	*ep.interests.At(ep.ninterests - 1) = interest{}
+	ep.ninterests--
 }
