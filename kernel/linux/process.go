@@ -1,7 +1,6 @@
 package linux
 
 import (
-	kerrno "github.com/gobare/gobare/kernel/errno"
 	"github.com/gobare/gobare/kernel/percpu"
 	"github.com/gobare/gobare/kernel/rand"
 	"github.com/gobare/gobare/kernel/sched"
@@ -122,7 +121,7 @@ func sysPrlimit64(c call) uintptr {
 		}
 	}
 	if c.arg(2) != 0 && c.arg(1) == rlimitNofile {
-		return errno(setNofile(cur, max))
+		return setNofile(cur, max)
 	}
 	return 0
 }
@@ -133,12 +132,12 @@ const rlimitNofile = 7
 // setNofile sets RLIMIT_NOFILE: EINVAL when cur exceeds max, EPERM when
 // max exceeds the hard limit (Linux: above nr_open, or raising it without
 // CAP_SYS_RESOURCE). A lower max is accepted and not kept.
-func setNofile(cur, max uint64) kerrno.Errno {
+func setNofile(cur, max uint64) uintptr {
 	switch {
 	case cur > max:
-		return EINVAL
+		return errno(EINVAL)
 	case max > vfs.MaxFDs:
-		return EPERM
+		return errno(EPERM)
 	}
 	FDs.SetLimit(int(cur))
 	return 0
