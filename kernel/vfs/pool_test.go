@@ -15,9 +15,9 @@ type slot struct {
 
 // usePages gives the pools a fresh page source for one test.
 func usePages(t *testing.T, limit int) *kfstest.Pages {
-	pg := &kfstest.Pages{Limit: limit}
+	pg := &kfstest.Pages{Limit: limit, Pointers: true}
 	vfs.UsePages(pg)
-	t.Cleanup(func() { vfs.UsePages(&kfstest.Pages{}) })
+	t.Cleanup(func() { vfs.UsePages(&kfstest.Pages{Pointers: true}) })
 	return pg
 }
 
@@ -83,10 +83,8 @@ func TestTakeFree(t *testing.T) {
 func TestDescriptorLimits(t *testing.T) {
 	usePages(t, 0)
 	var fds vfs.FDTable
-	var keep []*slot // the table's pages are Go memory the GC does not scan
 	open := func() (*slot, int, errno.Errno) {
 		f := new(slot)
-		keep = append(keep, f)
 		f.Open(vfs.ReadOnly)
 		fd, err := fds.Install(f, 0, false)
 		return f, fd, err
