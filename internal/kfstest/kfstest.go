@@ -8,13 +8,8 @@ import (
 	"strconv"
 	"unsafe"
 
-	"github.com/gobare/gobare/kernel/vfs"
 	"github.com/u-root/u-root/pkg/cpio"
 )
-
-// The kernel's pools of open files and descriptor tables take their
-// pages from Go memory in the tests that import this package.
-func init() { vfs.UsePages(&Pages{Pointers: true}) }
 
 // PageSize is the size of the pages Pages hands out (mem.PageSize).
 const PageSize = 4096

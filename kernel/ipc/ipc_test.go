@@ -84,3 +84,7 @@ func TestEpollRefusesFiles(t *testing.T) {
 		t.Fatalf("epoll_ctl on a plain file = %v, want EPERM", err)
 	}
 }
+
+// The kernel's pools of open files take their pages from Go memory
+// the GC scans.
+func init() { vfs.UsePages(&kfstest.Pages{Pointers: true}) }

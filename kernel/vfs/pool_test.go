@@ -129,3 +129,7 @@ func TestDescriptorLimits(t *testing.T) {
 		t.Errorf("no page for a slot: %v, want ENOMEM", err)
 	}
 }
+
+// The kernel's pools of open files take their pages from Go memory
+// the GC scans.
+func init() { vfs.UsePages(&kfstest.Pages{Pointers: true}) }

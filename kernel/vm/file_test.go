@@ -8,7 +8,7 @@ package vm
 import (
 	"bytes"
 	"fmt"
-	_ "github.com/gobare/gobare/internal/kfstest" // the open-file pools' pages
+	"github.com/gobare/gobare/internal/kfstest"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -360,3 +360,7 @@ func TestRandomFileOps(t *testing.T) {
 		})
 	}
 }
+
+// The kernel's pools of open files take their pages from Go memory
+// the GC scans.
+func init() { vfs.UsePages(&kfstest.Pages{Pointers: true}) }

@@ -3,7 +3,7 @@ package cpiofs
 import (
 	"bytes"
 	"fmt"
-	_ "github.com/gobare/gobare/internal/kfstest" // the open-file pools' pages
+	"github.com/gobare/gobare/internal/kfstest"
 	"github.com/gobare/gobare/kernel/vfs"
 	"strings"
 	"testing"
@@ -136,3 +136,7 @@ func FuzzArchive(f *testing.F) {
 		NextChild(a, []byte("sub"), 0)
 	})
 }
+
+// The kernel's pools of open files take their pages from Go memory
+// the GC scans.
+func init() { vfs.UsePages(&kfstest.Pages{Pointers: true}) }

@@ -2,7 +2,7 @@ package devfs
 
 import (
 	"bytes"
-	_ "github.com/gobare/gobare/internal/kfstest" // the open-file pools' pages
+	"github.com/gobare/gobare/internal/kfstest"
 	"testing"
 
 	"github.com/gobare/gobare/kernel/errno"
@@ -58,3 +58,7 @@ func TestMemoryDevices(t *testing.T) {
 		}
 	}
 }
+
+// The kernel's pools of open files take their pages from Go memory
+// the GC scans.
+func init() { vfs.UsePages(&kfstest.Pages{Pointers: true}) }

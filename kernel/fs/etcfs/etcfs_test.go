@@ -137,3 +137,7 @@ func TestSys(t *testing.T) {
 		t.Errorf("hpage_pmd_size: %v, want ENOENT", err)
 	}
 }
+
+// The kernel's pools of open files take their pages from Go memory
+// the GC scans.
+func init() { vfs.UsePages(&kfstest.Pages{Pointers: true}) }

@@ -2,7 +2,8 @@ package fatfs
 
 import (
 	"bytes"
-	_ "github.com/gobare/gobare/internal/kfstest" // the open-file pools' pages
+	"github.com/gobare/gobare/internal/kfstest"
+	"github.com/gobare/gobare/kernel/vfs"
 	"io"
 	"os"
 	"path/filepath"
@@ -127,3 +128,7 @@ func hostRead(t *testing.T, fs filesystem.FileSystem, name string) []byte {
 	}
 	return b
 }
+
+// The kernel's pools of open files take their pages from Go memory
+// the GC scans.
+func init() { vfs.UsePages(&kfstest.Pages{Pointers: true}) }

@@ -236,3 +236,7 @@ func TestRenameAndLink(t *testing.T) {
 	vfs.Symlink([]byte("deep/c.txt"), nil, []byte("sub/sym"))
 	want(t, "sub/sym", "deeper!", 0)
 }
+
+// The kernel's pools of open files take their pages from Go memory
+// the GC scans.
+func init() { vfs.UsePages(&kfstest.Pages{Pointers: true}) }

@@ -74,3 +74,7 @@ func TestPipeNoMemory(t *testing.T) {
 		t.Errorf("New with %d pages left: %v, %d pages kept; want ENOMEM, 0", pg.Limit, err, pg.InUse)
 	}
 }
+
+// The kernel's pools of open files take their pages from Go memory
+// the GC scans.
+func init() { vfs.UsePages(&kfstest.Pages{Pointers: true}) }

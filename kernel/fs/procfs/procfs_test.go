@@ -291,3 +291,7 @@ func TestTextNumbers(t *testing.T) {
 	}
 	tx.Free()
 }
+
+// The kernel's pools of open files take their pages from Go memory
+// the GC scans.
+func init() { vfs.UsePages(&kfstest.Pages{Pointers: true}) }

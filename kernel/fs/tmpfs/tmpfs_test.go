@@ -3,7 +3,7 @@ package tmpfs
 import (
 	"bytes"
 	"fmt"
-	_ "github.com/gobare/gobare/internal/kfstest" // the open-file pools' pages
+	"github.com/gobare/gobare/internal/kfstest"
 	"strings"
 	"testing"
 
@@ -442,3 +442,7 @@ func TestModesAndTimes(t *testing.T) {
 		t.Errorf("after fchmod: %o", st.Mode)
 	}
 }
+
+// The kernel's pools of open files take their pages from Go memory
+// the GC scans.
+func init() { vfs.UsePages(&kfstest.Pages{Pointers: true}) }
