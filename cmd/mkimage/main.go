@@ -2,7 +2,7 @@
 // them in QEMU.
 //
 //	mkimage build [-o IMAGE] [-env K=V]... [-append KERNELARGS] [PROGRAM [ARGS...]]
-//	mkimage run   [build flags] [-m MiB] [-accel auto|kvm|tcg] [-timeout DUR] [-trace] [-gdb [-gdb-port N]] [PROGRAM [ARGS...]]
+//	mkimage run   [build flags] [-m MiB] [-smp N] [-accel auto|kvm|tcg] [-timeout DUR] [-trace] [-gdb [-gdb-port N]] [-net user|tap,IFNAME [-port HOST:GUEST]...] [-disk IMAGE[:/MOUNT]] [PROGRAM [ARGS...]]
 //	mkimage iso -o FILE.iso [build flags] [PROGRAM [ARGS...]]
 //	mkimage explain PROGRAM
 //	mkimage exec BINARY [ARGS...]   (a go test -exec wrapper; see exec.go)
@@ -26,7 +26,7 @@ const (
 
 const usage = `usage:
   mkimage build [-o IMAGE] [-env K=V]... [-append KERNELARGS] [PROGRAM [ARGS...]]
-  mkimage run   [build flags] [-m MiB] [-accel auto|kvm|tcg] [-timeout DUR] [-trace] [-gdb [-gdb-port N]] [PROGRAM [ARGS...]]
+  mkimage run   [build flags] [-m MiB] [-smp N] [-accel auto|kvm|tcg] [-timeout DUR] [-trace] [-gdb [-gdb-port N]] [-net user|tap,IFNAME [-port HOST:GUEST]...] [-disk IMAGE[:/MOUNT]] [PROGRAM [ARGS...]]
   mkimage iso -o FILE.iso [build flags] [PROGRAM [ARGS...]]
   mkimage explain PROGRAM
   mkimage exec BINARY [ARGS...]     (go test -exec "mkimage exec" PKG...)
