@@ -192,7 +192,12 @@ func (s *Space) WriteUint32(addr uintptr, v uint32) bool {
 }
 
 // Load creates a region for a program segment at vaddr (memsz bytes, prot)
-// and fills it now: data from the file, zeros after it.
+// and fills the pages that hold data from the file now; the zeros after
+// it (the bss) are demand-paged, as anonymous memory is, so a program's
+// untouched bss costs neither RAM nor time (a Go program that links
+// crypto has a 32 MiB one, crypto/internal/fips140/drbg.memory). Linux
+// does the same: its ELF loader maps the file's part and leaves the rest
+// of the segment to anonymous zero pages (fs/binfmt_elf.c, set_brk).
 func (s *Space) Load(vaddr uintptr, data []byte, memsz uintptr, prot uint32) bool {
 	start := vaddr &^ (mem.PageSize - 1)
 	end := (vaddr + memsz + mem.PageSize - 1) &^ (mem.PageSize - 1)
@@ -200,7 +205,8 @@ func (s *Space) Load(vaddr uintptr, data []byte, memsz uintptr, prot uint32) boo
 	if !s.Map(r) {
 		return false
 	}
-	for page := start; page < end; page += mem.PageSize {
+	filled := min(end, (vaddr+uintptr(len(data))+mem.PageSize-1)&^(mem.PageSize-1))
+	for page := start; page < filled; page += mem.PageSize {
 		if s.populate(page, r, false) != FaultHandled {
 			return false
 		}

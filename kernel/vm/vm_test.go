@@ -511,6 +511,33 @@ func TestLoad(t *testing.T) {
 	}
 }
 
+// TestLoadBSS: a segment's zeros past the pages its data fills are not
+// populated by Load (a Go program's bss can be 32 MiB it never touches);
+// they read as zeros and are mapped once touched.
+func TestLoadBSS(t *testing.T) {
+	ts := newSpace(t, 64)
+	data := bytes.Repeat([]byte{7}, int(pg)+8) // two pages of data
+	if !ts.Load(base, data, 10*pg, ProtRead|ProtWrite) {
+		t.Fatal("Load failed")
+	}
+	if held := ts.held(base, base+10*pg); held != 2 {
+		t.Errorf("Load populated %d pages, want the 2 its data fills", held)
+	}
+	got := make([]byte, 16)
+	if !ts.CopyIn(got, base+pg) || !bytes.Equal(got, append(bytes.Repeat([]byte{7}, 8), make([]byte, 8)...)) {
+		t.Errorf("the last data page holds %v, want 8 sevens then zeros", got)
+	}
+	if !ts.CopyIn(got, base+9*pg) || !bytes.Equal(got, make([]byte, 16)) {
+		t.Errorf("the bss's last page holds %v, want zeros", got)
+	}
+	if ts.HandleFault(base+5*pg, pfWrite) != FaultHandled {
+		t.Error("a write to the bss did not fault a page in")
+	}
+	if held := ts.held(base, base+10*pg); held != 4 {
+		t.Errorf("%d pages held after touching two bss pages, want 4", held)
+	}
+}
+
 // TestRandomOps runs random mmap-like operations against a model of the
 // pages (protection and contents) and checks after each that the space
 // agrees with the model, the regions are sorted, disjoint and merged,
