@@ -28,31 +28,51 @@ import (
 // sharpReads is how many bracketed reads each end of an interval takes.
 const sharpReads = 8
 
+// errorShift sets how precise a measurement must be before it ends: its
+// error bound at most 1/2^errorShift of the interval, 2^-11, about 500
+// ppm. Linux's quick TSC calibration against the PIT stops at the same
+// bound (quick_pit_calibrate in arch/x86/kernel/tsc.c: "Iterate until the
+// error is less than 500 ppm", d1+d2 >= delta >> 11). A fixed window sized
+// for the worst case (10 ms for the TSC, 2 ms for the APIC timer, before)
+// spends that time on every boot; sharp ends reach the bound in about a
+// millisecond when the host lets the virtual CPU run.
+const errorShift = 11
+
 // sharpSample reads a clock (read) sharpReads times, each between two TSC
 // reads (tsc), and returns the count of the read with the narrowest
-// bracket and the TSC halfway through it.
-func sharpSample(read func() uint32, tsc func() uint64) (count uint32, at uint64) {
-	best := ^uint64(0)
+// bracket, the TSC halfway through it and the bracket's width.
+func sharpSample(read func() uint32, tsc func() uint64) (count uint32, at, width uint64) {
+	width = ^uint64(0)
 	for i := 0; i < sharpReads; i++ {
 		t0 := tsc()
 		c := read()
 		t1 := tsc()
-		if t1-t0 < best {
-			best, count, at = t1-t0, c, t0+(t1-t0)/2
+		if t1-t0 < width {
+			width, count, at = t1-t0, c, t0+(t1-t0)/2
 		}
 	}
-	return count, at
+	return count, at, width
 }
 
-// countDown measures a clock that counts down (the APIC timer, started
-// from its largest count) over about window TSC cycles: how far it
-// counted, and in how many cycles.
-func countDown(read func() uint32, tsc func() uint64, window uint64) (counts, cycles uint64) {
-	c0, t0 := sharpSample(read, tsc)
-	for tsc()-t0 < window {
+// measure counts a clock against the TSC: read reads it, elapsed turns
+// two readings into the counts between them. From a sharp sample now, it
+// takes sharp samples until the error bound — each end's half bracket,
+// and one count of the clock, in TSC cycles — is within 2^-errorShift of
+// the interval, or the interval reaches maxCounts of the clock or
+// maxCycles of the TSC. It returns the counts and the cycles between the
+// first sample and the last.
+func measure(read func() uint32, elapsed func(c0, c1 uint32) uint64, tsc func() uint64, maxCounts, maxCycles uint64) (counts, cycles uint64) {
+	c0, t0, w0 := sharpSample(read, tsc)
+	for {
+		c1, t1, w1 := sharpSample(read, tsc)
+		counts, cycles = elapsed(c0, c1), t1-t0
+		if counts >= maxCounts || cycles >= maxCycles {
+			return counts, cycles
+		}
+		if counts > 0 && (w0+w1)/2+cycles/counts+1 <= cycles>>errorShift {
+			return counts, cycles
+		}
 	}
-	c1, t1 := sharpSample(read, tsc)
-	return uint64(c0 - c1), t1 - t0
 }
 
 // perSecond converts counts of one clock over ticks of another, which
@@ -66,22 +86,22 @@ func perSecond(counts, ticks, hz uint64) uint64 {
 }
 
 // apicFromTSC returns the local APIC timer's rate (ticks per second, at
-// the bus clock divided by 16) measured over 2 ms of the TSC.
+// the bus clock divided by 16) measured against the TSC, for at most 2 ms
+// (measure). The timer counts down from its largest count.
 func apicFromTSC() uint64 {
 	lapic.StartCountdown()
-	counts, cycles := countDown(lapic.CurrentCount, cpu.Rdtsc, tscHz/500)
+	down := func(c0, c1 uint32) uint64 { return uint64(c0 - c1) }
+	counts, cycles := measure(lapic.CurrentCount, down, cpu.Rdtsc, ^uint64(0), tscHz/500)
 	lapic.SetTimerCount(0) // stop it
 	return perSecond(counts, cycles, tscHz)
 }
 
-// tscFromPMTimer measures the TSC's rate over about ticks counts of the
-// PM timer at port (fewer than 2^23, so a 24-bit counter's wrap is
-// handled).
-func tscFromPMTimer(port uint16, ticks uint32) uint64 {
+// tscFromPMTimer measures the TSC's rate against the PM timer at port, for
+// at most maxTicks of it (fewer than 2^23, so a 24-bit counter's wrap is
+// handled; measure).
+func tscFromPMTimer(port uint16, maxTicks uint32) uint64 {
 	read := func() uint32 { return pmtimer.Read(port) }
-	c0, t0 := sharpSample(read, cpu.Rdtsc)
-	for pmtimer.Elapsed(c0, pmtimer.Read(port)) < ticks {
-	}
-	c1, t1 := sharpSample(read, cpu.Rdtsc)
-	return perSecond(t1-t0, uint64(pmtimer.Elapsed(c0, c1)), pmtimer.Hz)
+	up := func(c0, c1 uint32) uint64 { return uint64(pmtimer.Elapsed(c0, c1)) }
+	ticks, cycles := measure(read, up, cpu.Rdtsc, uint64(maxTicks), ^uint64(0))
+	return perSecond(cycles, ticks, pmtimer.Hz)
 }

@@ -33,6 +33,8 @@ var (
 // How the TSC's rate was found, and what drives the tick.
 const (
 	FromCPUID   = "CPUID leaf 15h"
+	FromBaseMHz = "CPUID leaves 15h and 16h"
+	FromHyperv  = "the hypervisor's CPUID leaf 40000010h"
 	FromPMTimer = "the ACPI PM timer"
 	FromPIT     = "the PIT"
 	TickAPIC    = "the local APIC timer"
@@ -41,15 +43,15 @@ const (
 
 var tscSource, tickSource string
 
-// Init finds the TSC's rate — from CPUID leaf 0x15 where the CPU states
-// it, else measured against the ACPI PM timer at pmPort (0: none), else
-// against the PIT — and reads the wall clock.
+// Init finds the TSC's rate — from CPUID where the CPU or the hypervisor
+// states it, else measured against the ACPI PM timer at pmPort (0: none)
+// for at most 10 ms, else against the PIT — and reads the wall clock.
 func Init(pmPort uint16) {
-	hz, src := tscFromCPUID(), FromCPUID
+	hz, src := tscFromCPUID()
 	switch {
 	case hz != 0:
 	case pmPort != 0:
-		hz, src = tscFromPMTimer(pmPort, pmtimer.Hz*10/1000), FromPMTimer // 10 ms
+		hz, src = tscFromPMTimer(pmPort, pmtimer.Hz*10/1000), FromPMTimer // at most 10 ms
 	default:
 		hz, src = calibratePIT(), FromPIT
 	}
@@ -74,13 +76,13 @@ func Init(pmPort uint16) {
 // deadline only, so an idle machine takes no interrupts at all. Without it
 // PIT channel 0 ticks TickHz times a second and Arm does nothing.
 //
-// The APIC timer is measured over 2 ms only: each end is read sharply
-// (measure.go), so the rate is within a fraction of a per mille. A rate
-// measured too low would cost nothing lasting — an interrupt that comes
-// early finds its deadline not yet passed, and Arm sets the timer again
-// for the rest — but one measured too high makes every interrupt late,
-// every sleep and time slice longer by as much. (The TSC, which keeps
-// the time, gets the longer 10 ms window in Init.)
+// The APIC timer is measured for at most 2 ms, usually about one: each
+// end is read sharply and the measurement stops once its error bound is
+// within about 500 ppm (measure.go). A rate measured too low would cost
+// nothing lasting — an interrupt that comes early finds its deadline not
+// yet passed, and Arm sets the timer again for the rest — but one
+// measured too high makes every interrupt late, every sleep and time
+// slice longer by as much.
 func StartTick(vector uint8, apic bool) {
 	if apic {
 		apicPerNano = (apicFromTSC() << 32) / 1e9
@@ -153,18 +155,42 @@ func Sources() (tsc, tick string) { return tscSource, tickSource }
 // while the PIT ticks.
 func APICHz() uint64 { return (apicPerNano * 1e9) >> 32 }
 
-// tscFromCPUID returns the TSC rate that CPUID leaf 0x15 states (SDM Vol.
-// 2A, CPUID: TSC = crystal Hz * EBX / EAX), or 0 when the CPU does not
-// state both the ratio and the crystal's rate.
-func tscFromCPUID() uint64 {
-	if max, _, _, _ := cpu.Cpuid(0, 0); max < 0x15 {
-		return 0
+// tscFromCPUID returns the TSC rate CPUID states, and which leaves said
+// it, or 0 when it states none:
+//   - leaf 0x15: TSC = crystal Hz (ECX) * EBX / EAX (SDM Vol. 2A, CPUID);
+//   - leaf 0x15's ratio without the crystal's rate, with leaf 0x16's base
+//     frequency (EAX, MHz): the TSC runs at the base frequency, as Linux
+//     reckons it (native_calibrate_tsc in arch/x86/kernel/tsc.c derives
+//     the crystal from it);
+//   - under a hypervisor (CPUID.1:ECX bit 31) whose leaves reach
+//     0x40000010, that leaf's EAX, the TSC rate in kHz (VMware's timing
+//     leaf, which QEMU/KVM offer too, "vmware-cpuid-freq"; Linux reads it
+//     in vmware_get_tsc_khz, arch/x86/kernel/cpu/vmware.c).
+//
+// QEMU's TCG states none of them (its -cpu max ends at leaf 0xD, and its
+// hypervisor leaves at 0x40000001), so under TCG the PM timer measures.
+func tscFromCPUID() (uint64, string) {
+	max, _, _, _ := cpu.Cpuid(0, 0)
+	if max >= 0x15 {
+		denominator, numerator, crystalHz, _ := cpu.Cpuid(0x15, 0)
+		switch {
+		case denominator == 0 || numerator == 0:
+		case crystalHz != 0:
+			return uint64(crystalHz) * uint64(numerator) / uint64(denominator), FromCPUID
+		case max >= 0x16:
+			if baseMHz, _, _, _ := cpu.Cpuid(0x16, 0); baseMHz != 0 {
+				return uint64(baseMHz) * 1e6, FromBaseMHz
+			}
+		}
 	}
-	denominator, numerator, crystalHz, _ := cpu.Cpuid(0x15, 0)
-	if denominator == 0 || numerator == 0 || crystalHz == 0 {
-		return 0
+	if _, _, ecx, _ := cpu.Cpuid(1, 0); ecx&(1<<31) != 0 {
+		if top, _, _, _ := cpu.Cpuid(0x4000_0000, 0); top >= 0x4000_0010 && top < 0x4001_0000 {
+			if kHz, _, _, _ := cpu.Cpuid(0x4000_0010, 0); kHz != 0 {
+				return uint64(kHz) * 1000, FromHyperv
+			}
+		}
 	}
-	return uint64(crystalHz) * uint64(numerator) / uint64(denominator)
+	return 0, ""
 }
 
 // calibratePIT counts TSC cycles while PIT channel 2 counts down 5 ms,
