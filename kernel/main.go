@@ -80,6 +80,7 @@ func Main(magic uint32, info uintptr) {
 	if err != multiboot.ErrNone {
 		fail("bad Multiboot information: ", err.String())
 	}
+	phaseDone("cpu+multiboot")
 	// Before the kernel's own page table: the ACPI tables and the
 	// framebuffer lie outside the RAM its direct map covers, and boot's
 	// early map still reaches the first 4 GiB.
@@ -89,20 +90,21 @@ func Main(magic uint32, info uintptr) {
 	quiet = hasKernelWord("quiet")
 	linux.Trace = tracing
 	milestone("boot: long mode\n")
-	phaseDone("cpu+multiboot+acpi")
+	phaseDone("acpi")
 	setUpMemory()
 	phaseDone("memory")
 	setUpTraps()
 	timer.Init(pmTimerPort())
 	phaseDone("clock")
 	setUpInterrupts()
+	phaseDone("interrupts")
 	startCPUs()
 	phaseDone("cpus")
 	devfs.PollStdin() // see PollStdin: re-arm the serial interrupt
 	startStreams()
-	phaseDone("devices")
 	printBanner()
 	startNetwork()
+	phaseDone("devices")
 	file, args, ok := findProgram()
 	if !ok {
 		// No program: the kernel checks itself and stops.

@@ -265,7 +265,7 @@ func TestStats(t *testing.T) {
 	r.wantExit(t, 0)
 	for _, re := range []string{
 		`(?m)^stats: \d+ system calls, \d+ us in the kernel of \d+ us since boot, \d+ threads$`,
-		`(?m)^stats: boot \(us\): firmware\+loader \d+ cpu\+multiboot\+acpi \d+ memory \d+ clock \d+ cpus \d+ devices \d+ files \d+ program \d+$`,
+		`(?m)^stats: boot \(us\): firmware\+loader \d+ cpu\+multiboot \d+ acpi \d+ memory \d+ clock \d+ interrupts \d+ cpus \d+ devices \d+ files \d+ program \d+$`,
 		`(?m)^stats:   write \d+$`,
 	} {
 		if !regexp.MustCompile(re).MatchString(r.Kernel) {
