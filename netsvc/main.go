@@ -70,11 +70,12 @@ func main() {
 }
 
 // newStack makes the stack: IPv4, IPv6 and ARP; TCP, UDP and ICMP; the
-// Ethernet interface over the device at fd with cfg, and the loopback
-// interface.
+// Ethernet interface over the device at fd with cfg (and IPv6 by router
+// advertisements, ndp.go), and the loopback interface.
 func newStack(fd int, mac tcpip.LinkAddress, cfg config) *stack.Stack {
+	ndp := newNDPRoutes()
 	s := stack.New(stack.Options{
-		NetworkProtocols:   []stack.NetworkProtocolFactory{ipv4.NewProtocol, ipv6.NewProtocol, arp.NewProtocol},
+		NetworkProtocols:   []stack.NetworkProtocolFactory{ipv4.NewProtocol, ipv6.NewProtocolWithOptions(ipv6Options(ndp)), arp.NewProtocol},
 		TransportProtocols: []stack.TransportProtocolFactory{tcp.NewProtocol, udp.NewProtocol, icmp.NewProtocol4, icmp.NewProtocol6},
 	})
 	check(s.CreateNIC(nicEth, newLink(fd, mac)))
@@ -100,6 +101,7 @@ func newStack(fd int, mac tcpip.LinkAddress, cfg config) *stack.Stack {
 		routes = append(routes, tcpip.Route{Destination: header.IPv4EmptySubnet, Gateway: tcpip.AddrFrom4(cfg.Gateway.As4()), NIC: nicEth})
 	}
 	s.SetRouteTable(routes)
+	go ndp.apply(s) // from here on, what routers advertise
 	return s
 }
 

@@ -7,10 +7,12 @@ import (
 	"os"
 	"sync/atomic"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/network/ipv4"
+	"gvisor.dev/gvisor/pkg/tcpip/network/ipv6"
 	"gvisor.dev/gvisor/pkg/tcpip/stack"
 	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
 	"gvisor.dev/gvisor/pkg/waiter"
@@ -43,19 +45,20 @@ const (
 	stConnected, stListening, stAcceptable, stPeerClosed = 1, 2, 4, 8
 	stFailed, stGone                                     = 16, 32
 	shutRead, shutWrite, shutReleased                    = 1, 2, 4
-	afInet                                               = 2
-	sockaddrInLen                                        = 16
+	typeV6Only                                           = 0x100
 )
 
 // sock is one socket slot the service serves.
 type sock struct {
 	slot       int
+	family     uint16 // afInet or afInet6
 	mem        []byte // the slot's pages
 	ep         tcpip.Endpoint
 	wq         *waiter.Queue
 	entry      waiter.Entry
 	connecting bool
 	finSent    bool
+	closedAt   time.Time // when close closed ep
 }
 
 // sockets is the service's half: the stack, /dev/netctl and the slots.
@@ -67,6 +70,7 @@ type sockets struct {
 	ready   chan int        // slots whose endpoint has news (waiter callbacks)
 	queued  [maxSlots]int32 // 1 while a slot is in ready
 	changed []byte          // Changed records to write
+	closed  []*sock         // closed endpoints whose slots wait to be Gone (linger.go)
 }
 
 // serveSockets serves the program's sockets until the service ends;
@@ -93,7 +97,13 @@ func serveSockets(s *stack.Stack) {
 		}
 	}()
 	for {
+		var tick <-chan time.Time
+		if len(ss.closed) > 0 {
+			tick = time.After(lingerPoll)
+		}
 		select {
+		case <-tick:
+			ss.linger()
 		case recs := <-records:
 			for i := 0; i+msgSize <= len(recs); i += msgSize {
 				ss.record(recs[i : i+msgSize])
@@ -140,8 +150,8 @@ func (ss *sockets) slotMem(slot int) []byte {
 }
 
 // newSock serves slot with endpoint ep and its queue.
-func (ss *sockets) newSock(slot int, ep tcpip.Endpoint, wq *waiter.Queue) *sock {
-	k := &sock{slot: slot, mem: ss.slotMem(slot), ep: ep, wq: wq}
+func (ss *sockets) newSock(slot int, family uint16, ep tcpip.Endpoint, wq *waiter.Queue) *sock {
+	k := &sock{slot: slot, family: family, mem: ss.slotMem(slot), ep: ep, wq: wq}
 	k.entry = waiter.NewFunctionEntry(waiter.ReadableEvents|waiter.WritableEvents|waiter.EventErr|waiter.EventHUp, func(waiter.EventMask) {
 		if atomic.CompareAndSwapInt32(&ss.queued[slot], 0, 1) {
 			ss.ready <- slot
@@ -167,20 +177,31 @@ func (ss *sockets) request(slot int, m []byte) {
 // and returns its errno.
 func (ss *sockets) serve(slot int, m, ans []byte) syscall.Errno {
 	k := ss.socks[slot]
+	typ := binary.LittleEndian.Uint32(m[msgType:])
 	if k == nil { // its first request: make its endpoint
-		if binary.LittleEndian.Uint32(m[msgType:]) != afInet<<16|1 {
+		family, proto := uint16(typ>>16), ipv4.ProtocolNumber
+		switch {
+		case typ&0xff != 1: // SOCK_STREAM
+			return syscall.EPROTONOSUPPORT
+		case family == afInet6:
+			proto = ipv6.ProtocolNumber
+		case family != afInet:
 			return syscall.EAFNOSUPPORT
 		}
 		wq := new(waiter.Queue)
-		ep, err := ss.s.NewEndpoint(tcp.ProtocolNumber, ipv4.ProtocolNumber, wq)
+		ep, err := ss.s.NewEndpoint(tcp.ProtocolNumber, proto, wq)
 		if err != nil {
 			return errnoOf(err)
 		}
-		k = ss.newSock(slot, ep, wq)
+		k = ss.newSock(slot, family, ep, wq)
 		clear(k.mem[:shutOff+4])
 	}
-	addr, aerr := sockaddr(m)
-	switch binary.LittleEndian.Uint32(m[msgOp:]) {
+	addr, aerr := sockaddr(m, k.family)
+	op := binary.LittleEndian.Uint32(m[msgOp:])
+	if k.family == afInet6 && (op == opBind || op == opListen || op == opConnect) {
+		k.ep.SocketOptions().SetV6Only(typ&typeV6Only != 0) // IPV6_V6ONLY, as the program set it
+	}
+	switch op {
 	case opBind:
 		if aerr != 0 {
 			return aerr
@@ -218,7 +239,7 @@ func (ss *sockets) serve(slot int, m, ans []byte) syscall.Errno {
 		if err != nil {
 			return errnoOf(err)
 		}
-		putSockaddr(ans, a)
+		putSockaddr(ans, a, k.family)
 		return 0
 	}
 	return syscall.EINVAL
@@ -238,39 +259,12 @@ func (ss *sockets) accept(k *sock, n int, ans []byte) syscall.Errno {
 		}
 		return errnoOf(err)
 	}
-	c := ss.newSock(n, ep, wq)
+	c := ss.newSock(n, k.family, ep, wq)
 	clear(c.mem[:shutOff+4])
 	c.setState(stConnected)
-	putSockaddr(ans, peer)
+	putSockaddr(ans, peer, k.family)
 	ss.pump(c)
 	return 0
-}
-
-// sockaddr reads a request's AF_INET address.
-func sockaddr(m []byte) (tcpip.FullAddress, syscall.Errno) {
-	if binary.LittleEndian.Uint32(m[msgAddrLen:]) < sockaddrInLen {
-		return tcpip.FullAddress{}, syscall.EINVAL
-	}
-	a := m[msgAddr:]
-	if binary.LittleEndian.Uint16(a) != afInet {
-		return tcpip.FullAddress{}, syscall.EAFNOSUPPORT
-	}
-	fa := tcpip.FullAddress{Port: binary.BigEndian.Uint16(a[2:])}
-	if ip := [4]byte(a[4:8]); ip != [4]byte{} {
-		fa.Addr = tcpip.AddrFrom4(ip)
-	}
-	return fa, 0
-}
-
-// putSockaddr writes a as an AF_INET address into answer ans.
-func putSockaddr(ans []byte, a tcpip.FullAddress) {
-	b := ans[msgAddr:]
-	binary.LittleEndian.PutUint16(b, afInet)
-	binary.BigEndian.PutUint16(b[2:], a.Port)
-	if a.Addr.Len() == 4 {
-		copy(b[4:8], a.Addr.AsSlice())
-	}
-	binary.LittleEndian.PutUint32(ans[msgAddrLen:], sockaddrInLen)
 }
 
 func (k *sock) state() uint32 { return atomic.LoadUint32(word(k.mem, stateOff)) }
@@ -337,10 +331,7 @@ func (ss *sockets) pump(k *sock) {
 		ss.send(k, shut)
 	}
 	if shut&shutReleased != 0 && (k.state()&(stConnected|stFailed) != stConnected || k.sent() || k.finSent) {
-		k.wq.EventUnregister(&k.entry)
-		k.ep.Close()
-		ss.socks[k.slot] = nil
-		k.setState(stGone)
+		ss.close(k)
 		return
 	}
 	if k.state() != before {

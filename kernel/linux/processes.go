@@ -30,6 +30,6 @@ func exitProcess(proc uint8, code int) {
 		ExitHook(code)
 		return
 	}
-	sched.EndProcess(proc)
+	sched.EndProcess(proc, nil)
 	ServiceExitHook(code)
 }

@@ -10,19 +10,22 @@ import (
 // The socket system calls (docs/design.md, Networking). A socket is a
 // sockfs.Socket: read, write, close and epoll go through vfs as for any
 // file; the control calls here ask the network service (sockfs.Ask) and
-// wait, uninterruptibly, for its answer. Only AF_INET SOCK_STREAM exists
-// so far (AF_INET6 and UDP are EAFNOSUPPORT and EPROTONOSUPPORT, which Go's
-// net takes as "no IPv6" and "no UDP").
+// wait, uninterruptibly, for its answer. AF_INET and AF_INET6 (dual-stack
+// unless IPV6_V6ONLY, with v4-mapped addresses as Linux's) SOCK_STREAM
+// exist so far (UDP is EPROTONOSUPPORT, which Go's net takes as "no UDP").
 
 // Socket constants (Linux uapi socket.h, in.h).
 const (
 	afInet       = 2
+	afInet6      = 10
 	sockStream   = 1
 	sockTypeMask = 0xf
 	sockNonblock = vfs.Nonblock
 	sockCloexec  = oCloexec
 	ipprotoTCP   = 6
 	sockaddrIn   = 16 // sizeof(struct sockaddr_in)
+	sockaddrIn6  = 28 // sizeof(struct sockaddr_in6)
+	sin6LenMin   = 24 // SIN6_LEN_RFC2133: without sin6_scope_id
 )
 
 // sockFile returns the socket at fd: EBADF for no file, ENOTSOCK for
@@ -63,7 +66,7 @@ func (c call) ask(op uint32, s *sockfs.Socket, arg uint32, addr []byte, a *sockf
 func sysSocket(c call) uintptr {
 	typ := c.arg(1)
 	switch {
-	case c.arg(0) != afInet || !sockfs.Served():
+	case c.arg(0) != afInet && c.arg(0) != afInet6 || !sockfs.Served():
 		return errno(EAFNOSUPPORT) // no stack without the service
 	case typ&^(sockTypeMask|sockNonblock|sockCloexec) != 0:
 		return errno(EINVAL)
@@ -72,10 +75,11 @@ func sysSocket(c call) uintptr {
 	case c.arg(2) != 0 && c.arg(2) != ipprotoTCP:
 		return errno(EPROTONOSUPPORT)
 	}
-	s, err := sockfs.New(afInet, sockStream, uint32(typ)&sockNonblock)
+	s, err := sockfs.New(uint16(c.arg(0)), sockStream, uint32(typ)&sockNonblock)
 	if err != 0 {
 		return errno(err)
 	}
+	options[s.Index()] = [len(options[0])]option{} // none of the slot's last socket
 	fd, err := FDs.Install(s, 0, typ&sockCloexec != 0)
 	if err != 0 {
 		vfs.Put(s)
@@ -84,19 +88,26 @@ func sysSocket(c call) uintptr {
 	return uintptr(fd)
 }
 
-// readSockaddr copies the program's address of length n into buf:
-// EINVAL when too short for its family, EAFNOSUPPORT for another family.
-func readSockaddr(addr, n uintptr, buf *[sockfs.AddrMax]byte) ([]byte, kerrno.Errno) {
-	if n < sockaddrIn || n > 128 {
+// readSockaddr copies the program's address of length n for a socket of
+// family into buf: EINVAL when too short for the family (a sockaddr_in6
+// may leave out its scope, as RFC 2133's did), EAFNOSUPPORT for another
+// family (Linux's inet_bind, inet6_bind, tcp_v4_connect, tcp_v6_connect).
+func readSockaddr(family uint16, addr, n uintptr, buf *[sockfs.AddrMax]byte) ([]byte, kerrno.Errno) {
+	least, most := uintptr(sockaddrIn), uintptr(sockaddrIn)
+	if family == afInet6 {
+		least, most = sin6LenMin, sockaddrIn6
+	}
+	if n < least || n > 128 {
 		return nil, EINVAL
 	}
-	if !Space.CopyIn(buf[:sockaddrIn], addr) {
+	clear(buf[:])
+	if !Space.CopyIn(buf[:min(n, most)], addr) {
 		return nil, EFAULT
 	}
-	if le16(buf[:]) != afInet {
+	if le16(buf[:]) != family {
 		return nil, EAFNOSUPPORT
 	}
-	return buf[:sockaddrIn], 0
+	return buf[:most], 0
 }
 
 // le16 reads a little-endian 16-bit word (a sockaddr's family).
@@ -109,7 +120,7 @@ func addrCall(c call, op uint32, a *sockfs.Reply) (*sockfs.Socket, uintptr, bool
 		return nil, errno(err), true
 	}
 	var buf [sockfs.AddrMax]byte
-	addr, err := readSockaddr(c.arg(1), c.arg(2), &buf)
+	addr, err := readSockaddr(s.Family, c.arg(1), c.arg(2), &buf)
 	if err != 0 {
 		return nil, errno(err), true
 	}
@@ -213,6 +224,7 @@ func accept(c call, flags uintptr) uintptr {
 		if n, err = sockfs.New(s.Family, s.Type, uint32(flags)&sockNonblock); err != 0 {
 			return errno(err)
 		}
+		options[n.Index()] = [len(options[0])]option{}
 		accepting[c.t.Slot] = n
 	}
 	var a sockfs.Reply

@@ -7,7 +7,8 @@ import (
 // Socket options. The ones Go's net sets (SO_REUSEADDR, SO_KEEPALIVE,
 // SO_BROADCAST, TCP_NODELAY, the keep-alive timers, IPV6_V6ONLY, ...)
 // are accepted and kept, and getsockopt reads them back; the service
-// does not see them yet (its endpoints keep gVisor's defaults). SO_ERROR,
+// sees IPV6_V6ONLY only (sockfs.Socket.V6Only, sent with each request),
+// its endpoints keep gVisor's defaults for the others. SO_ERROR,
 // SO_TYPE, SO_DOMAIN, SO_ACCEPTCONN and the buffer sizes are the socket's
 // own.
 
@@ -21,6 +22,7 @@ const (
 	soDomain     = 39
 	soAcceptconn = 30
 	ipprotoIPv6  = 41
+	ipv6V6only   = 26
 )
 
 // keptOption reports whether (level, name) is an option setsockopt
@@ -31,8 +33,8 @@ func keptOption(level, name uintptr) bool {
 		return name == 2 || name == 6 || name == 9 || name == 15
 	case ipprotoTCP: // TCP_NODELAY, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT
 		return name == 1 || name == 4 || name == 5 || name == 6
-	case ipprotoIPv6: // IPV6_V6ONLY
-		return name == 26
+	case ipprotoIPv6:
+		return name == ipv6V6only
 	}
 	return false
 }
@@ -72,7 +74,7 @@ func sysSetsockopt(c call) uintptr {
 		return errno(err)
 	}
 	level, name := c.arg(1), c.arg(2)
-	if !keptOption(level, name) {
+	if !keptOption(level, name) || level == ipprotoIPv6 && s.Family != afInet6 {
 		return errno(ENOPROTOOPT)
 	}
 	var v [4]byte
@@ -87,6 +89,9 @@ func sysSetsockopt(c call) uintptr {
 		return errno(ENOMEM)
 	}
 	*o = option{uint16(level), uint16(name), le32(v[:])}
+	if level == ipprotoIPv6 && name == ipv6V6only {
+		s.V6Only = o.val != 0
+	}
 	return 0
 }
 

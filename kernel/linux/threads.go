@@ -3,6 +3,7 @@ package linux
 import (
 	"github.com/gobare/gobare/kernel/ipc"
 	"github.com/gobare/gobare/kernel/sched"
+	"github.com/gobare/gobare/kernel/task"
 	"github.com/gobare/gobare/kernel/timer"
 	"github.com/gobare/gobare/kernel/trap"
 )
@@ -64,8 +65,12 @@ func sysExit(c call) uintptr {
 	return 0
 }
 
-// exit_group(code) ends the calling thread's process.
+// exit_group(code) ends the calling thread's process; the program's
+// waits first for its sockets' last bytes to leave (lingerAtExit).
 func sysExitGroup(c call) uintptr {
+	if c.t.Proc == task.ProgramProc && lingerAtExit(c) {
+		return blocked
+	}
 	exitProcess(c.t.Proc, int(c.arg(0)))
 	return 0
 }

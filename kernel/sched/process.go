@@ -54,10 +54,10 @@ func LiveIn(proc uint8) int {
 }
 
 // EndProcess ends every thread of process proc (exit_group), the running
-// one included; their stacks are not touched.
-func EndProcess(proc uint8) {
+// one included unless it is keep; their stacks are not touched.
+func EndProcess(proc uint8, keep *Thread) {
 	for i := range threads {
-		if t := &threads[i]; t.State != Free && t.Proc == proc {
+		if t := &threads[i]; t.State != Free && t.Proc == proc && t != keep {
 			if t.State == Running {
 				resched[t.CPU] = true // its CPU must switch away
 				Interrupt(t)          // now, if that is another CPU

@@ -28,10 +28,13 @@ const (
 	MsgOp      = 16 // a request: the operation (Op*); an answer: the errno
 	MsgArg     = 20 // a request: its argument; an answer: its value
 	MsgAddrLen = 24 // the length of the address at MsgAddr
-	MsgType    = 28 // a request: the socket's family<<16 | type
+	MsgType    = 28 // a request: the socket's family<<16 | type, with TypeV6Only
 	MsgAddr    = 32
 	AddrMax    = MsgSize - MsgAddr // a sockaddr_in6 is 28 bytes
 )
+
+// TypeV6Only, in a request's MsgType, says the socket has IPV6_V6ONLY.
+const TypeV6Only = 0x100
 
 // Record kinds.
 const (
@@ -117,6 +120,9 @@ func (f *controlFile) Write(p []byte) (int, errno.Errno) {
 		case KindChanged:
 			ok = slot < MaxSockets
 			Changed(int(slot))
+			if closing {
+				vfs.Changed(ClosingKey())
+			}
 		case KindAnswer:
 			ok = answer(m)
 		}

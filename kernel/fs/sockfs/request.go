@@ -85,6 +85,9 @@ func Ask(req int, op uint32, f *Socket, arg uint32, addr []byte, a *Reply) bool 
 	r.op, r.slot, r.arg = op, uint32(slot), arg
 	r.addrLen = copy(r.addr[:], addr)
 	r.typ = uint32(f.Family)<<16 | uint32(f.Type)
+	if f.V6Only {
+		r.typ |= TypeV6Only
+	}
 	r.state = reqQueued
 	f.s.asked = true
 	vfs.Changed(NewsKey())
@@ -171,6 +174,7 @@ func serviceGone() {
 		}
 	}
 	news = [MaxSockets / 64]uint64{}
+	vfs.Changed(ClosingKey()) // nothing lingers now
 }
 
 // Adopt records that the service holds an endpoint for f, a connection

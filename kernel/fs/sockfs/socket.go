@@ -55,6 +55,9 @@ type Socket struct {
 	// Connecting: connect answered EINPROGRESS; the service's state
 	// says how it ends (the system call layer's).
 	Connecting bool
+	// V6Only: IPV6_V6ONLY is set (an AF_INET6 socket takes IPv6 peers
+	// only); each request carries it (TypeV6Only).
+	V6Only bool
 }
 
 // slot is one socket's place: its frames (taken when first used, kept for

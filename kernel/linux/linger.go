@@ -1,0 +1,55 @@
+package linux
+
+import (
+	"github.com/gobare/gobare/kernel/fs/sockfs"
+	"github.com/gobare/gobare/kernel/sched"
+	"github.com/gobare/gobare/kernel/timer"
+)
+
+// Lingering at exit. On Linux a program's close(2) of a socket returns at
+// once and the kernel sends what is queued after the program is gone; here
+// the machine stops when the program ends, so bytes still in a send ring,
+// or sent but not yet acknowledged, would be lost. exit_group therefore
+// ends the program's other threads and closes its descriptors, then waits
+// — up to lingerMax — until the network service says every closed socket
+// is done (sockfs.Lingering: its FIN acknowledged, or the connection
+// gone), and only then stops the machine.
+
+// lingerMax bounds the wait: a peer that stopped reading cannot hold the
+// machine up.
+const lingerMax = 5e9 // ns
+
+// lingerUntil is the wait's deadline, 0 before the program's exit_group.
+var lingerUntil int64
+
+// exitGroupNr is exit_group's number: the thread runs the call again when
+// the deadline passes.
+const exitGroupNr = 231
+
+// lingerAtExit starts or continues the program's wait at exit; false when
+// the machine may stop now.
+func lingerAtExit(c call) bool {
+	now := timer.Nanotime()
+	if lingerUntil == 0 {
+		if !sockfs.Open() {
+			return false
+		}
+		sched.EndProcess(c.t.Proc, c.t)
+		FDs.CloseAll() // each socket's Release tells the service
+		lingerUntil = now + lingerMax
+		sockfs.Closing()
+	}
+	if !sockfs.Lingering() || now >= lingerUntil {
+		return false
+	}
+	if c.retry {
+		c.t.WaitKey = sockfs.ClosingKey()
+		return true
+	}
+	// At the deadline the wait ends with exitGroupNr in RAX, and the
+	// thread, back at its syscall instruction (2 bytes, 0f 05), makes
+	// the call afresh: past lingerUntil, it stops the machine.
+	c.f.RIP -= 2
+	sched.Block(c.f, sockfs.ClosingKey(), lingerUntil, exitGroupNr, c.again)
+	return true
+}
