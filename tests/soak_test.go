@@ -31,9 +31,13 @@ const soakExcuseEnv = "GOBARE_SOAK_EXCUSE_HOST"
 //	GOBARE_SOAK=10m go test ./tests -run TestSoak -timeout 20m -v
 //
 // GOBARE_SOAK_ENTRY=rt builds the program through rt/ instead of booting
-// the prebuilt ELF. The summary lines stream to the test log as they
-// arrive; the test fails on any anomaly the program reports, on a final
-// count of zero, and when the host sees the 10-second summaries stall.
+// the prebuilt ELF. GOBARE_SMP=N gives the machine N CPUs (GOBARE_SMP=4
+// make soak); with more than one, the kernel word stats makes the kernel
+// print at exit what each CPU did and the time spent spinning for the
+// kernel lock, which the test log shows. The summary lines stream to the
+// test log as they arrive; the test fails on any anomaly the program
+// reports, on a final count of zero, and when the host sees the 10-second
+// summaries stall.
 //
 // The test is strict: a busy host that keeps QEMU's vCPU thread off the
 // CPU makes the guest see its timers late, and that fails the run too.
@@ -69,6 +73,10 @@ func TestSoak(t *testing.T) {
 	default:
 		t.Fatalf("%s=%q: want 1 (or unset)", soakExcuseEnv, e)
 	}
+	smp, appendWords := testSMP(t), ""
+	if smp > 1 {
+		appendWords = "stats"
+	}
 	prog := entryProgram(t, "soak", entry)
 	img, err := mkimageBuildImage(mkimageTool(t), repoRoot(t), filepath.Join(t.TempDir(), "soak.img"), nil, append(prog, d.String())...)
 	if err != nil {
@@ -78,7 +86,7 @@ func TestSoak(t *testing.T) {
 	stopWatch := make(chan struct{})
 	hw := watchHostWait(img, stopWatch)
 	r := bootStampedFunc(t, qemu.Config{
-		Kernel: img, Accel: "auto", Timeout: d + 2*time.Minute,
+		Kernel: img, Accel: "auto", Timeout: d + 2*time.Minute, SMP: smp, Append: appendWords,
 		// QEMU names its threads ("CPU 0/TCG", "CPU 0/KVM") so that
 		// watchHostWait can follow the vCPU threads alone.
 		Extra: []string{"-name", "gobare-soak,debug-threads=on"},
