@@ -8,6 +8,7 @@
 package spin
 
 import (
+	"math/bits"
 	"sync/atomic"
 	"unsafe"
 
@@ -77,6 +78,13 @@ func (l *Lock) Acquire(poll func()) {
 // Release sees the bit. An NMI that came between the look and the HLT
 // would leave the CPU halted for good: the look is in sleepWhile, next to
 // its HLT, and SkipSleep moves an NMI's return past the HLT.
+//
+// Only the waiter clears its bit, once it is awake. Were Release to clear
+// it, a release could clear the bit of a waiter that has just set it
+// again (woken by an earlier release, it found the lock taken once more)
+// and send its NMI before the waiter reached sleepWhile; had a third CPU
+// taken the lock meanwhile, the waiter would halt with no bit for the
+// next release to see.
 func (l *Lock) sleep() {
 	bit := uint64(1) << uint(percpu.ID())
 	l.sleepers.Or(bit)
@@ -84,18 +92,16 @@ func (l *Lock) sleep() {
 	l.sleepers.And(^bit)
 }
 
-// Release lets the next CPU take l, and wakes a CPU halted waiting for it.
-// The atomic store orders every write made under the lock before it.
+// Release lets the next CPU take l, and wakes every CPU halted waiting for
+// it (at most the machine's few CPUs; the first to get there takes it, the
+// others halt again). Waking one would leave the lock idle whenever that
+// one is slow to run — under an emulator, a host thread the host has not
+// scheduled. The atomic store orders every write made under the lock
+// before it.
 func (l *Lock) Release() {
 	l.held.Store(0)
-	if s := l.sleepers.Load(); s != 0 {
-		c := 0
-		for s&1 == 0 {
-			s >>= 1
-			c++
-		}
-		l.sleepers.And(^(uint64(1) << uint(c)))
-		Wake(c)
+	for s := l.sleepers.Load(); s != 0; s &= s - 1 {
+		Wake(bits.TrailingZeros64(s))
 	}
 }
 
