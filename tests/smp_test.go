@@ -69,9 +69,11 @@ func TestSMPGOMAXPROCS(t *testing.T) {
 }
 
 // TestSMPStress boots tests/programs/smpstress on two CPUs ($GOBARE_SMP
-// CPUs when set): futexes, pipes through epoll, channels and timers, all
-// blocking and waking across CPUs at once, must deliver every message
-// exactly once and wake no sleeper early. GOBARE_SMP_STRESS=N boots it N
+// CPUs when set): futexes (hand-offs and timeouts), pipes (through the
+// runtime's epoll, and blocking), eventfds watched by several threads in
+// one epoll instance, channels and timers, all blocking and waking across
+// CPUs at once, must deliver every message exactly once and wake no
+// sleeper early. GOBARE_SMP_STRESS=N boots it N
 // times in a row (the acceptance run is 100).
 func TestSMPStress(t *testing.T) {
 	t.Parallel()
@@ -93,7 +95,10 @@ func TestSMPStress(t *testing.T) {
 		r.wantExit(t, 0)
 		r.wantLines(t,
 			"smpstress: ok futex turns 8000",
+			"smpstress: ok futex timeouts (none early) 200",
 			"smpstress: ok pipe sum 8004000",
+			"smpstress: ok blocking pipe sum 2147549184",
+			"smpstress: ok epoll eventfd sum 2002000",
 			"smpstress: ok ring passes 4000",
 			"smpstress: ok timer wake-ups (none early) 800",
 		)

@@ -3,10 +3,22 @@
 // message arrived exactly once (tests/smp_test.go boots it on several CPUs;
 // a lost wake-up hangs it, which the test's timeout catches):
 //
-//   - futex: pairs of locked OS threads hand a token back and forth through
-//     raw FUTEX_WAIT/FUTEX_WAKE on a shared word;
+//   - futex: pairs of locked OS threads (more threads than CPUs) hand a
+//     token back and forth through raw FUTEX_WAIT/FUTEX_WAKE on a shared
+//     word;
+//   - futex timeouts: locked threads FUTEX_WAIT on words nobody wakes, with
+//     short timeouts: each wait must end in ETIMEDOUT, none early (the
+//     kernel's deadlines, on whichever CPU's timer gets there first);
 //   - pipes: writers push numbered records through os.Pipe (non-blocking,
 //     so the runtime waits in epoll) to readers, which sum them;
+//   - blocking pipes: the same through raw blocking read and write on
+//     pipe2's descriptors, four times a pipe's capacity, so writers block on
+//     a full pipe and readers on an empty one, each woken from another CPU;
+//   - epoll: locked threads wait in epoll_wait on one instance watching
+//     several non-blocking eventfds that other goroutines add numbers to;
+//     every waiter woken for an eventfd reads it, and what they read must
+//     sum to what was written (a reader that finds it already taken gets
+//     EAGAIN);
 //   - channels: a ring of goroutines passes a counter around (the
 //     runtime's own futexes, when Ps go idle and are woken);
 //   - timers: goroutines sleep short random times and count their wake-ups;
@@ -34,16 +46,25 @@ import (
 )
 
 const (
-	futexPairs   = 2
-	futexRounds  = 2000
+	futexPairs   = 4
+	futexRounds  = 1000
+	futexTimers  = 4
+	timeoutsEach = 50
 	pipes        = 4
 	pipeRecords  = 2000
+	rawRecords   = 4 * 65536 / recordLength // four times a pipe's capacity
+	rawBatch     = 16                       // records per write: 128 bytes, written atomically (< PIPE_BUF)
+	eventfds     = 4
+	epollWaiters = 4
+	adders       = 4
+	addsEach     = 1000
 	ringSize     = 8
 	ringLaps     = 500
 	sleepers     = 16
 	sleepsEach   = 50
 	futexWait    = 0 | 128 // FUTEX_WAIT_PRIVATE
 	futexWake    = 1 | 128 // FUTEX_WAKE_PRIVATE
+	efdNonblock  = syscall.O_NONBLOCK
 	recordLength = 8
 )
 
@@ -51,8 +72,9 @@ func main() {
 	fmt.Printf("smpstress: NumCPU %d GOMAXPROCS %d\n", runtime.NumCPU(), runtime.GOMAXPROCS(0))
 	start := time.Now()
 	var wg sync.WaitGroup
-	results := make(chan string, 5)
-	for _, f := range []func() string{futexes, pipeSums, ring, timers} {
+	parts := []func() string{futexes, futexTimeouts, pipeSums, rawPipeSums, epollSums, ring, timers}
+	results := make(chan string, len(parts)+1)
+	for _, f := range parts {
 		wg.Add(1)
 		go func() { defer wg.Done(); results <- f() }()
 	}
@@ -132,6 +154,194 @@ func pipeSums() string {
 	}
 	wg.Wait()
 	return check("pipe sum", sum.Load(), pipes*pipeRecords*(pipeRecords+1)/2)
+}
+
+// futexTimeouts: each locked thread waits timeoutsEach times on its own
+// word, which holds the expected value and is never woken, for 0-2 ms:
+// every wait must return ETIMEDOUT, and not before its time. (A wait a
+// signal to the thread interrupted, EINTR, waits again for what is left
+// of its time, as Linux's restart of a FUTEX_WAIT under SA_RESTART does.)
+func futexTimeouts() string {
+	var wg sync.WaitGroup
+	var timedOut atomic.Int64
+	var wrong atomic.Value
+	for w := 0; w < futexTimers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runtime.LockOSThread()
+			word := new(uint32)
+			for i := 0; i < timeoutsEach; i++ {
+				d := time.Duration(100+(w*331+i*97)%1900) * time.Microsecond
+				start := time.Now()
+				for left := d; left > 0; left = d - time.Since(start) {
+					ts := syscall.NsecToTimespec(int64(left))
+					_, _, e := syscall.Syscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(word)), futexWait, 0, uintptr(unsafe.Pointer(&ts)), 0, 0)
+					if e == syscall.ETIMEDOUT {
+						break
+					}
+					if e != syscall.EINTR {
+						wrong.Store(fmt.Sprintf("a futex wait of %v nobody woke returned %v, want ETIMEDOUT", d, e))
+						return
+					}
+				}
+				if took := time.Since(start); took < d {
+					wrong.Store(fmt.Sprintf("a futex wait of %v timed out after %v", d, took))
+					return
+				}
+				timedOut.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if w, ok := wrong.Load().(string); ok {
+		return "WRONG " + w
+	}
+	return check("futex timeouts (none early)", timedOut.Load(), futexTimers*timeoutsEach)
+}
+
+// rawPipeSums: each writer sends the numbers 1..rawRecords through its own
+// blocking pipe, rawBatch records a write; its reader sums what blocking
+// reads return (keeping a record split between two reads for the next).
+func rawPipeSums() string {
+	var wg sync.WaitGroup
+	var sum atomic.Int64
+	var wrong atomic.Value
+	for p := 0; p < pipes; p++ {
+		fds := make([]int, 2)
+		if err := syscall.Pipe2(fds, syscall.O_CLOEXEC); err != nil {
+			return "pipe2: " + err.Error()
+		}
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			var b [rawBatch * recordLength]byte
+			for i := 1; i <= rawRecords; i += rawBatch {
+				for j := 0; j < rawBatch; j++ {
+					binary.LittleEndian.PutUint64(b[j*recordLength:], uint64(i+j))
+				}
+				if n, err := syscall.Write(fds[1], b[:]); n != len(b) {
+					wrong.Store(fmt.Sprintf("write to a blocking pipe: %d bytes of %d, %v", n, len(b), err))
+					break
+				}
+			}
+			syscall.Close(fds[1])
+		}()
+		go func() {
+			defer wg.Done()
+			var b [4096]byte
+			have := 0
+			for {
+				n, err := syscall.Read(fds[0], b[have:])
+				if n <= 0 {
+					if err != nil {
+						wrong.Store("read from a blocking pipe: " + err.Error())
+					}
+					break
+				}
+				have += n
+				whole := have / recordLength * recordLength
+				for i := 0; i < whole; i += recordLength {
+					sum.Add(int64(binary.LittleEndian.Uint64(b[i:])))
+				}
+				have = copy(b[:], b[whole:have])
+			}
+			syscall.Close(fds[0])
+		}()
+	}
+	wg.Wait()
+	if w, ok := wrong.Load().(string); ok {
+		return "WRONG " + w
+	}
+	return check("blocking pipe sum", sum.Load(), pipes*rawRecords*(rawRecords+1)/2)
+}
+
+// epollSums: adders add 1..addsEach to the eventfds in turn; epollWaiters
+// locked threads wait on one epoll instance (level-triggered) for any of
+// them and read (take and reset) what is there. When the adders are done
+// and everything was taken, a last eventfd, never read, stops the waiters.
+func epollSums() string {
+	ep, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		return "epoll_create1: " + err.Error()
+	}
+	defer syscall.Close(ep)
+	var fds [eventfds + 1]int // the last one stops the waiters
+	for i := range fds {
+		fd, _, e := syscall.Syscall(syscall.SYS_EVENTFD2, 0, syscall.O_CLOEXEC|efdNonblock, 0)
+		if e != 0 {
+			return "eventfd2: " + e.Error()
+		}
+		fds[i] = int(fd)
+		defer syscall.Close(fds[i])
+		ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(i)}
+		if err := syscall.EpollCtl(ep, syscall.EPOLL_CTL_ADD, fds[i], &ev); err != nil {
+			return "epoll_ctl: " + err.Error()
+		}
+	}
+	var taken, wakes atomic.Int64
+	var wrong atomic.Value
+	var waiters sync.WaitGroup
+	for w := 0; w < epollWaiters; w++ {
+		waiters.Add(1)
+		go func() {
+			defer waiters.Done()
+			runtime.LockOSThread()
+			var evs [eventfds + 1]syscall.EpollEvent
+			var b [8]byte
+			for {
+				n, err := syscall.EpollWait(ep, evs[:], -1)
+				if err == syscall.EINTR {
+					continue
+				}
+				if err != nil {
+					wrong.Store("epoll_wait: " + err.Error())
+					return
+				}
+				wakes.Add(1)
+				for _, ev := range evs[:n] {
+					if ev.Fd == eventfds {
+						return
+					}
+					k, err := syscall.Read(fds[ev.Fd], b[:])
+					if err == syscall.EAGAIN {
+						continue // another waiter took it first
+					}
+					if k != 8 {
+						wrong.Store(fmt.Sprintf("read of an eventfd: %d bytes, %v", k, err))
+						return
+					}
+					taken.Add(int64(binary.LittleEndian.Uint64(b[:])))
+				}
+			}
+		}()
+	}
+	var adding sync.WaitGroup
+	for a := 0; a < adders; a++ {
+		adding.Add(1)
+		go func() {
+			defer adding.Done()
+			var b [8]byte
+			for i := 1; i <= addsEach; i++ {
+				binary.LittleEndian.PutUint64(b[:], uint64(i))
+				if k, err := syscall.Write(fds[(a+i)%eventfds], b[:]); k != 8 {
+					wrong.Store(fmt.Sprintf("write to an eventfd: %d bytes, %v", k, err))
+					return
+				}
+			}
+		}()
+	}
+	adding.Wait()
+	const want = adders * addsEach * (addsEach + 1) / 2
+	for taken.Load() < want && wrong.Load() == nil {
+		time.Sleep(time.Millisecond)
+	}
+	syscall.Write(fds[eventfds], []byte{1, 0, 0, 0, 0, 0, 0, 0})
+	waiters.Wait()
+	if w, ok := wrong.Load().(string); ok {
+		return "WRONG " + w
+	}
+	return check("epoll eventfd sum", taken.Load(), want)
 }
 
 // ring: a counter goes round ringSize goroutines ringLaps times.
