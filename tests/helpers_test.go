@@ -275,15 +275,14 @@ func boot(tb testing.TB, cfg qemu.Config) bootRun {
 }
 
 // testSMP is the CPUs of the machines the tests boot through the qemu
-// package: $GOBARE_SMP (which mkimage run and exec read too), else 1.
+// package: the same default as mkimage run and exec (qemu.DefaultSMP:
+// $GOBARE_SMP, else the host's cores, at most 8), so the tests see the
+// machines users get. A test whose assertion depends on the count names
+// it (TestSMPBringUp, TestSMPGOMAXPROCS).
 func testSMP(tb testing.TB) int {
-	s := os.Getenv("GOBARE_SMP")
-	if s == "" {
-		return 1
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 {
-		tb.Fatalf("GOBARE_SMP=%q: want a number of CPUs", s)
+	n, err := qemu.DefaultSMP()
+	if err != nil {
+		tb.Fatalf("%v", err)
 	}
 	return n
 }

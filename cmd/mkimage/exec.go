@@ -66,7 +66,7 @@ go test:
 
 Environment:
   GOBARE_ACCEL    auto (default), kvm or tcg
-  GOBARE_SMP      the machine's CPUs (default 1)
+  GOBARE_SMP      the machine's CPUs (default: the host's cores, at most 8)
   GOBARE_MEM      guest RAM in MiB for the program (default 512; the size
                   of the packed directory is added)
   GOBARE_PASSENV  comma-separated names of more variables to pass to the
@@ -122,7 +122,7 @@ func execRun(binary string, args []string) (int, error) {
 			return 0, fmt.Errorf("GOBARE_MEM=%q: want a number of MiB (at least 16)", s)
 		}
 	}
-	smp, err := defaultSMP()
+	smp, err := qemu.DefaultSMP()
 	if err != nil {
 		return 0, err
 	}

@@ -20,11 +20,11 @@ func runCmd(args []string) int {
 	var rf runFlags
 	bf.register(fs)
 	fs.IntVar(&rf.memMiB, "m", qemu.DefaultMemoryMiB, "guest RAM in `MiB`")
-	smpDefault, err := defaultSMP()
+	smpDefault, err := qemu.DefaultSMP()
 	if err != nil {
 		return fatalf(exitUsage, "%v", err)
 	}
-	fs.IntVar(&rf.smp, "smp", smpDefault, "the machine's `CPUs` (default: $GOBARE_SMP, else 1)")
+	fs.IntVar(&rf.smp, "smp", smpDefault, "the machine's `CPUs` (default: $GOBARE_SMP, else the host's cores, at most 8)")
 	fs.StringVar(&rf.accel, "accel", "auto", "accelerator: auto, kvm or tcg")
 	cpuModel := fs.String("cpu", "", "QEMU CPU `MODEL` (e.g. qemu64, Westmere, Haswell; default max under TCG)")
 	fs.DurationVar(&rf.timeout, "timeout", 0, "stop the guest after `DUR` (e.g. 30s; 0: never)")
