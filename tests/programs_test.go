@@ -637,6 +637,10 @@ func containsAny(s string, subs []string) bool {
 	return false
 }
 
+// sysTrace matches the start of a trace line, "sys: ", and the CPU the
+// kernel names after it on a machine with several CPUs ("sys: cpu1 ").
+const sysTrace = `sys: (cpu\d+ )?`
+
 // TestTraceHello runs hello (the stock entry, _rt0_amd64_linux) with
 // -trace and looks for the system calls every Go program makes.
 func TestTraceHello(t *testing.T) {
@@ -651,11 +655,11 @@ func TestTraceHello(t *testing.T) {
 	zero := `(0|0x0)`
 	for _, re := range []string{
 		`^boot: process stack argc=1 auxv=\d+$`,
-		`^sys: arch_prctl\((0x1002|4098|ARCH_SET_FS), 0x[0-9a-f]+\) = ` + zero + `$`,
-		`^sys: mmap\(.*\) = 0x[0-9a-f]+$`,
-		`^sys: clone\((0xd0f00|855808|[A-Z_|]+), .*\) = (0x)?[0-9a-f]+$`,
-		`^sys: futex\(.*\) = .+$`,
-		`^sys: exit_group\(` + zero + `\)`,
+		`^` + sysTrace + `arch_prctl\((0x1002|4098|ARCH_SET_FS), 0x[0-9a-f]+\) = ` + zero + `$`,
+		`^` + sysTrace + `mmap\(.*\) = 0x[0-9a-f]+$`,
+		`^` + sysTrace + `clone\((0xd0f00|855808|[A-Z_|]+), .*\) = (0x)?[0-9a-f]+$`,
+		`^` + sysTrace + `futex\(.*\) = .+$`,
+		`^` + sysTrace + `exit_group\(` + zero + `\)`,
 	} {
 		if !regexp.MustCompile(`(?m)` + re).MatchString(r.Kernel) {
 			r.fatalf(t, "no trace line matching %s", re)
