@@ -96,7 +96,7 @@ func TestBochs(t *testing.T) {
 			}
 			// The kernel names the features it found; Bochs's CPUID is
 			// its own, not QEMU's.
-			cpuLine := strings.TrimSpace(lineWith(r.Console, "gobare: CPU "))
+			cpuLine := strings.TrimSpace(cpuFeatureLine(r.Console))
 			words := strings.Fields(strings.ReplaceAll(cpuLine, ",", " "))
 			switch {
 			case cpuLine == "":

@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -28,7 +29,7 @@ func TestCPUModels(t *testing.T) {
 			r := boot(t, qemu.Config{Kernel: img, Modules: []string{hello}, CPU: model, MemoryMiB: progMemMiB})
 			r.wantExit(t, 0)
 			r.wantContains(t, "hello, world\n", "gobare: CPU ")
-			cpuLine := lineWith(r.Console, "gobare: CPU ")
+			cpuLine := cpuFeatureLine(r.Console)
 			// These two models have no RDRAND: the kernel must have
 			// asked, and said so.
 			if model == "qemu64" || model == "Westmere" {
@@ -40,6 +41,14 @@ func TestCPUModels(t *testing.T) {
 		})
 	}
 }
+
+// cpuFeatureRE matches the kernel's line naming the CPU's vendor and the
+// features it found ("gobare: CPU GenuineIntel, apic -rdrand ..."), not an
+// application processor's ("gobare: CPU 1 up (APIC ID 1)").
+var cpuFeatureRE = regexp.MustCompile(`(?m)^.*gobare: CPU \S+, .*$`)
+
+// cpuFeatureLine returns that line of console, or "".
+func cpuFeatureLine(console string) string { return cpuFeatureRE.FindString(console) }
 
 // TestCPUMissingFeature boots on CPUs that lack what gobare needs: one line
 // names the feature and the status is 122 — no triple fault, no reboot.
