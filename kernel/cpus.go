@@ -31,11 +31,16 @@ var (
 func apStackSlot(id int) int { return 2 * id }
 
 // startCPUs wakes the application processors the MADT lists as enabled,
-// one at a time, each on kernel and crisis stacks of its own, and waits
-// until each has set itself up (apMain). It needs the local APIC (the
-// IPIs) and the calibrated TSC (the waits). The kernel word nosmp keeps
-// the machine on the boot CPU. The APs then wait for the big kernel lock,
-// which Main holds until the first thread runs, to enter their idle loops.
+// one at a time (they share the trampoline's one stack slot), each on
+// kernel and crisis stacks of its own. It waits for each AP only until it
+// runs Go code on its own stack: an AP sets itself up (apMain) while the
+// next one climbs the trampoline, and startCPUs waits for all of them to
+// be done once, at the end. It needs the local APIC (the IPIs) and the
+// calibrated TSC (the waits). The kernel word nosmp keeps the machine on
+// the boot CPU. The APs then wait for the big kernel lock, which Main
+// holds until the first thread runs, to enter their idle loops: halted
+// (spin.Lock), not spinning, since under TCG a spinning vCPU takes a host
+// CPU from the boot CPU's.
 func startCPUs() {
 	sched.Init() // the idle frame, which the APs enter
 	if !irq.UsingAPIC() || hasKernelWord("nosmp") {
@@ -74,8 +79,17 @@ func startCPUs() {
 			continue
 		}
 		percpu.Online++
-		for ready.Load() != int32(percpu.Online-1) {
-			cpu.Pause()
+	}
+	for ready.Load() != int32(percpu.Online-1) {
+		cpu.Pause()
+	}
+	if !quiet {
+		for id := 1; id < percpu.Online; id++ {
+			console.Print("gobare: CPU ")
+			console.Dec(uint64(id))
+			console.Print(" up (APIC ID ")
+			console.Dec(uint64(percpu.Get(id).APICID))
+			console.Print(")\n")
 		}
 	}
 	smp.Uninstall(&kernelSpace)
@@ -107,9 +121,9 @@ func trampolinePageFree() bool {
 
 // apMain is the Go main of an application processor: the per-CPU half of
 // what Main sets up on the boot CPU (GS base, GDT and TSS, SYSCALL, XSAVE,
-// global pages, the local APIC and its timer), one console line; then it
-// waits for startCPUs to finish and enters the idle loop, from which the
-// scheduler takes it when there are threads to run.
+// global pages, the local APIC and its timer); then it waits for
+// startCPUs to finish (which prints a line for it) and enters the idle
+// loop, from which the scheduler takes it when there are threads to run.
 func apMain(id int, apicID uint32) {
 	percpu.Start(id, apicID)
 	trap.InitAP(apStacks[id][0], apStacks[id][1])
@@ -117,13 +131,6 @@ func apMain(id int, apicID uint32) {
 	cpu.WriteCR4(cpu.ReadCR4() | 1<<7) // CR4.PGE, as setUpMemory
 	lapic.Enable(mem.DirectMapBase + uintptr(lapic.PhysBase()))
 	timer.StartTickHere()
-	if !quiet {
-		console.Print("gobare: CPU ")
-		console.Dec(uint64(id))
-		console.Print(" up (APIC ID ")
-		console.Dec(uint64(apicID))
-		console.Print(")\n")
-	}
 	ready.Add(1)
 	for !released.Load() {
 		cpu.Pause()

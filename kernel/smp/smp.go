@@ -53,23 +53,65 @@ func Uninstall(pt *mem.PageTable) {
 	cpu.Invlpg(Base)
 }
 
-// The waits of the start-up sequence (SDM Vol. 3A §8.4.4.1): 10 ms after
-// INIT, 200 us after each SIPI. An AP that has not reached Go code
-// arrivalWait after its second SIPI is given up on (TCG emulates the
-// mode switches slowly on a busy host).
+// The waits of the start-up sequence. The SDM's (Vol. 3A §8.4.4.1) are
+// 10 ms after INIT and 200 us after each SIPI, written for the first
+// multiprocessor Pentiums; Linux waits neither on the CPUs of this
+// century: smp_quirk_init_udelay (arch/x86/kernel/smpboot.c) sets its
+// INIT delay to 0 on Intel family 6 and later, AMD family 0Fh and later
+// and Hygon, and with that delay 0 it waits 10 us after each SIPI
+// instead of 300 and 200 (wakeup_secondary_cpu_via_init). gobare does
+// the same (initWait on older CPUs only, sipiWait 10 us). An AP that has
+// not reached Go code arrivalWait after its second SIPI is given up on
+// (TCG emulates the mode switches slowly on a busy host).
 const (
 	initWait    = 10_000_000
-	sipiWait    = 200_000
+	sipiWait    = 10_000
 	arrivalWait = 1_000_000_000
 )
 
-// Init sends INIT to every AP in apicIDs (a slice of the MADT's) and waits
-// the 10 ms the sequence asks for once, for all of them.
+// Init sends INIT to every AP in apicIDs (a slice of the MADT's) and, on a
+// CPU old enough to need it (needsInitWait), waits the 10 ms the
+// sequence asks for once, for all of them.
 func Init(apicIDs []uint32) {
 	for _, id := range apicIDs {
 		lapic.SendInit(id)
 	}
-	wait(initWait)
+	if eax, _, _, _ := cpu.Cpuid(1, 0); needsInitWait(cpu.Vendor(), eax) {
+		wait(initWait)
+	}
+}
+
+// needsInitWait reports whether a CPU of this vendor (CPUID leaf 0) and
+// signature (leaf 1's EAX) needs the 10 ms wait after INIT: every CPU but
+// Intel's of family 6 and later, AMD's of family 0Fh and later and
+// Hygon's of family 18h and later, as Linux's smp_quirk_init_udelay has
+// it. The family is bits 11:8, plus the extended family (bits 27:20) when
+// those read 0Fh (SDM Vol. 2A, CPUID, Figure 3-6).
+func needsInitWait(vendor [12]byte, signature uint32) bool {
+	family := signature >> 8 & 0xF
+	if family == 0xF {
+		family += signature >> 20 & 0xFF
+	}
+	switch {
+	case vendorIs(vendor, "GenuineIntel"):
+		return family < 6
+	case vendorIs(vendor, "AuthenticAMD"):
+		return family < 0xF
+	case vendorIs(vendor, "HygonGenuine"):
+		return family < 0x18
+	}
+	return true
+}
+
+// vendorIs compares a vendor string with name, 12 bytes (a conversion to
+// string could allocate, and the kernel has no heap).
+func vendorIs(vendor [12]byte, name string) bool {
+	for i := range vendor {
+		if vendor[i] != name[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // StartAP wakes the AP with APIC ID apicID, after Init, with the
