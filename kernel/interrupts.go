@@ -38,6 +38,14 @@ func setUpInterrupts() {
 	}
 	if !usingAPIC {
 		irq.UsePIC(1<<pic.IRQTimer | 1<<pic.IRQKeyboard | 1<<pic.IRQCOM1)
+		// The PIC's interrupts reach the CPU through its local APIC, if it
+		// has one, in virtual wire mode, which not every firmware sets.
+		if cpu.Has(&cpu.APIC) {
+			lapicPhys := lapic.PhysBase()
+			if mem.MapDevice(&kernelSpace, lapicPhys, lapicPhys+mem.PageSize) == mem.MapOK {
+				lapic.VirtualWire(mem.DirectMapBase + uintptr(lapicPhys))
+			}
+		}
 	}
 	timer.StartTick(pic.IRQBase+pic.IRQTimer, usingAPIC)
 }

@@ -101,6 +101,7 @@ func Main(magic uint32, info uintptr) {
 	startCPUs()
 	phaseDone("cpus")
 	devfs.PollStdin() // see PollStdin: re-arm the serial interrupt
+	assignPCI()
 	startStreams()
 	printBanner()
 	startNetwork()

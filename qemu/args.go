@@ -116,6 +116,11 @@ func Args(cfg Config, accel string, controlPath string) ([]string, error) {
 	)
 
 	if cfg.Kernel != "" {
+		if cfg.Firmware != "" && cfg.Firmware != "seabios" {
+			// A firmware that starts faster than SeaBIOS (qboot: see
+			// FastFirmware).
+			args = append(args, "-bios", cfg.Firmware)
+		}
 		// QEMU's built-in Multiboot 1 loader reads the kernel's
 		// Multiboot header (gobare uses the a.out-kludge form, flag bit
 		// 16, because QEMU refuses ELF64 kernels).

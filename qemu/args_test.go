@@ -124,6 +124,19 @@ func TestArgsISO(t *testing.T) {
 	}
 }
 
+// TestArgsFirmware: a Kernel boot gets -bios with the firmware named,
+// none with "" or "seabios" (QEMU's default); an ISO boot never does.
+func TestArgsFirmware(t *testing.T) {
+	if got := flagValue(t, mustArgs(t, Config{Kernel: "k.bin", Firmware: QbootROM}, "tcg"), "-bios"); got != QbootROM {
+		t.Errorf("-bios %q, want %q", got, QbootROM)
+	}
+	for _, cfg := range []Config{{Kernel: "k.bin"}, {Kernel: "k.bin", Firmware: "seabios"}, {ISO: "boot.iso", Firmware: QbootROM}} {
+		if args := mustArgs(t, cfg, "tcg"); slices.Contains(args, "-bios") {
+			t.Errorf("%+v: %q has -bios", cfg, args)
+		}
+	}
+}
+
 func TestArgsModulesAndAppend(t *testing.T) {
 	args := mustArgs(t, Config{
 		Kernel:  "k.bin",

@@ -35,6 +35,11 @@ type Config struct {
 	Net           string   // the guest's network (net.go): "user", "tap,IFNAME", or "" for none
 	Ports         []string // with Net "user": host ports forwarded to the guest, each "[tcp:|udp:]HOST:GUEST"
 	Extra         []string // extra QEMU arguments
+	// Firmware is the BIOS a Kernel boot starts from (-bios): "" lets Run
+	// pick (FastFirmware: qboot where QEMU has it, else QEMU's default,
+	// SeaBIOS), "seabios" asks for QEMU's default, anything else is
+	// passed to -bios. ISO boots always use SeaBIOS, which boots CDs.
+	Firmware string
 }
 
 // Result is how a run ended.

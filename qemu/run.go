@@ -46,6 +46,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if res.Accel, err = chooseAccel(cfg.Accel); err != nil {
 		return res, err
 	}
+	if cfg.Kernel != "" && cfg.Firmware == "" {
+		cfg.Firmware = FastFirmware()
+	}
 
 	// COM2's file. QEMU creates or truncates it; we make it first so the
 	// name is ours and unique.

@@ -22,6 +22,8 @@ const (
 	regInitialCount = 0x380
 	regCurrentCount = 0x390
 	regDivide       = 0x3E0
+	regLVTLINT0     = 0x350
+	regLVTLINT1     = 0x360
 )
 
 // SpuriousVector is where the APIC sends an interrupt that went away before
@@ -48,6 +50,19 @@ func Enable(virt uintptr) {
 	regs = virt
 	cpu.Wrmsr(msrAPICBase, cpu.Rdmsr(msrAPICBase)|baseEnable)
 	write(regSpurious, 1<<8|SpuriousVector)
+}
+
+// VirtualWire enables the local APIC, its registers mapped at virt, as
+// the 8259 PIC's way to the CPU: "virtual wire mode" (MultiProcessor
+// Specification 1.4 §3.6.2.2), LINT0 delivering ExtINT (the PIC's
+// INTR; SDM §10.5.1: always level-sensitive) and LINT1 NMI, as Linux's
+// init_bsp_APIC sets them (arch/x86/kernel/apic/apic.c). SeaBIOS leaves
+// the APIC so; qboot leaves LINT0 masked, and then no PIC interrupt
+// reaches the CPU.
+func VirtualWire(virt uintptr) {
+	Enable(virt)
+	write(regLVTLINT0, 7<<8) // delivery mode 111b: ExtINT, unmasked
+	write(regLVTLINT1, 4<<8) // delivery mode 100b: NMI
 }
 
 // ID returns this CPU's local APIC ID (bits 24-31 of the ID register).

@@ -5,9 +5,11 @@
 // its capability list. The decoding is pure (it works on a copy of the
 // 256-byte configuration space) and is tested and fuzzed on the host.
 //
-// The firmware (SeaBIOS, OVMF, a PC's BIOS) has already assigned every
-// BAR an address and routed the interrupt lines; gobare keeps what it
-// finds.
+// The firmware (SeaBIOS, OVMF, a PC's BIOS) has usually assigned every
+// BAR an address and routed the interrupt lines, and gobare keeps what it
+// finds. A minimal firmware (qboot, which mkimage run uses for its
+// start-up time) leaves the BARs to the operating system, as Linux
+// expects; AssignBARs gives the memory BARs of QEMU's PC an address then.
 package pci
 
 import "github.com/gobare/gobare/kernel/cpu"
@@ -76,45 +78,18 @@ func Write16(a Addr, off uint8, v uint16) {
 	cpu.Outw(configData+uint16(off&2), v)
 }
 
+// Write32 writes the dword at off (a multiple of 4).
+func Write32(a Addr, off uint8, v uint32) {
+	cpu.Outl(configAddress, a.configWord(off))
+	cpu.Outl(configData, v)
+}
+
 // ReadConfig copies the function's 256-byte configuration space.
 func ReadConfig(a Addr, cfg *[ConfigSize]byte) {
 	for off := 0; off < ConfigSize; off += 4 {
 		v := Read32(a, uint8(off))
 		cfg[off], cfg[off+1], cfg[off+2], cfg[off+3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
 	}
-}
-
-// Find looks for the first function whose vendor is vendor and whose
-// device ID is one of devices, trying every bus, device and function
-// (brute force: 8192 reads of the vendor ID, a few milliseconds, and no
-// need to follow bridges). A vendor ID of 0xFFFF means nothing answers
-// (§6.2.1).
-func Find(vendor uint16, devices []uint16) (Addr, bool) {
-	for bus := 0; bus < 256; bus++ {
-		for dev := uint8(0); dev < 32; dev++ {
-			a := Addr{Bus: uint8(bus), Dev: dev}
-			if Read16(a, OffVendor) == 0xFFFF {
-				continue
-			}
-			fns := uint8(1)
-			if Read8(a, OffHeaderType)&0x80 != 0 {
-				fns = 8 // a multi-function device (§6.2.1, Header Type)
-			}
-			for fn := uint8(0); fn < fns; fn++ {
-				a.Fn = fn
-				v := Read32(a, OffVendor)
-				if uint16(v) != vendor {
-					continue
-				}
-				for _, d := range devices {
-					if uint16(v>>16) == d {
-						return a, true
-					}
-				}
-			}
-		}
-	}
-	return Addr{}, false
 }
 
 // inl reads 32 bits from an I/O port (pci_amd64.s).
