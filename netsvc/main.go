@@ -56,7 +56,7 @@ func main() {
 	if err := syscall.SetNonblock(fd, false); err != nil {
 		fatal(err)
 	}
-	s := newStack(fd, tcpip.LinkAddress(mac), cfg)
+	s := newStack(newLink(fd, tcpip.LinkAddress(mac)), cfg)
 	how := "static"
 	if dhcp {
 		how = "DHCP"
@@ -70,15 +70,15 @@ func main() {
 }
 
 // newStack makes the stack: IPv4, IPv6 and ARP; TCP, UDP and ICMP; the
-// Ethernet interface over the device at fd with cfg (and IPv6 by router
+// Ethernet interface over link with cfg (and IPv6 by router
 // advertisements, ndp.go), and the loopback interface.
-func newStack(fd int, mac tcpip.LinkAddress, cfg config) *stack.Stack {
+func newStack(link stack.LinkEndpoint, cfg config) *stack.Stack {
 	ndp := newNDPRoutes()
 	s := stack.New(stack.Options{
 		NetworkProtocols:   []stack.NetworkProtocolFactory{ipv4.NewProtocol, ipv6.NewProtocolWithOptions(ipv6Options(ndp)), arp.NewProtocol},
 		TransportProtocols: []stack.TransportProtocolFactory{tcp.NewProtocol, udp.NewProtocol, icmp.NewProtocol4, icmp.NewProtocol6},
 	})
-	check(s.CreateNIC(nicEth, newLink(fd, mac)))
+	check(s.CreateNIC(nicEth, link))
 	check(s.CreateNIC(nicLoop, loopback.New()))
 	addr := tcpip.AddrFrom4(cfg.Addr.Addr().As4())
 	addAddress(s, nicEth, ipv4.ProtocolNumber, tcpip.AddressWithPrefix{Address: addr, PrefixLen: cfg.Addr.Bits()})
