@@ -1,0 +1,283 @@
+package tests
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math/rand"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gobare/gobare/qemu"
+)
+
+// TestNetFaults makes the network go wrong under tests/programs/netfault,
+// a TCP server on :80 reached from the host through a -port forward, in
+// one boot, and after each fault an echo must still come back intact:
+//
+//   - garbage: 20,000 frames of random bytes, and random IPv4/TCP, UDP and
+//     IPv6 headers addressed to the guest, put on the guest's wire beside
+//     QEMU's user network (a filter-redirector's chardev feeds the virtio
+//     device's receive queue), through the driver into the stack;
+//   - flood: 300 connections at once, more than the 64 socket slots: the
+//     program's accepts fail (ENFILE: "too many open files in system")
+//     and are retried, and none of it faults;
+//   - vanish: the host resets a connection in the middle of a download
+//     and of an upload: the program's write or read ends with an error
+//     (or an early end of stream), and it serves on.
+//
+// The program then exits 0 when asked; the kernel never faults.
+func TestNetFaults(t *testing.T) {
+	root := repoRoot(t)
+	img, err := mkimageBuildImage(mkimageTool(t), root, filepath.Join(t.TempDir(), "netfault.img"), nil,
+		"-netsvc", "gobare", testProgram(t, "netfault"), "80")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port, junkPort := freePort(t), freePort(t)
+	pcap := filepath.Join(t.TempDir(), "wire.pcap")
+	// The redirector's frames go the way of the queue it names: "tx",
+	// from the user network towards the device (QEMU's filter-mirror.c).
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	var console bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		res, err := qemu.Run(ctx, qemu.Config{Kernel: img, Accel: "tcg", SMP: testSMP(t), Net: "user", Ports: []string{fmt.Sprintf("%d:80", port)},
+			Timeout: 300 * time.Second, Stdout: &console, Stderr: &console,
+			Extra: []string{
+				"-chardev", fmt.Sprintf("socket,id=junk,host=127.0.0.1,port=%d,server=on,wait=off", junkPort),
+				"-object", "filter-redirector,id=junkin,netdev=net0,queue=tx,indev=junk",
+				"-object", "filter-dump,id=dump,netdev=net0,queue=all,file=" + pcap,
+			}})
+		if err == nil && res.ExitCode != 0 {
+			err = fmt.Errorf("exit status %d, want 0", res.ExitCode)
+		}
+		done <- err
+	}()
+	fatalf := func(format string, args ...any) {
+		t.Helper()
+		stop()
+		err := <-done
+		t.Fatalf(format+"\n(QEMU: %v)\n--- console ---\n%s--- end ---", append(args, err, serialText(console.String()))...)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	echo := func(what string) {
+		t.Helper()
+		if err := faultEcho(addr, 256<<10); err != nil {
+			fatalf("echo %s: %v", what, err)
+		}
+	}
+	for start := time.Now(); faultEcho(addr, 1000) != nil; { // until the program serves
+		if time.Since(start) > 200*time.Second {
+			fatalf("the program never echoed")
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+
+	// Garbage on the wire.
+	junk, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", junkPort))
+	if err != nil {
+		fatalf("the redirector's socket: %v", err)
+	}
+	rng := rand.New(rand.NewSource(1))
+	w := bufio.NewWriter(junk)
+	for i := 0; i < 20000; i++ {
+		f := junkFrame(rng, i)
+		binary.Write(w, binary.BigEndian, uint32(len(f)))
+		w.Write(f)
+	}
+	if err := w.Flush(); err != nil {
+		fatalf("sending junk: %v", err)
+	}
+	junk.Close()
+	echo("after 20000 junk frames")
+
+	// A connection flood.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var conns []net.Conn
+	for i := 0; i < 300; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := net.DialTimeout("tcp", addr, 10*time.Second)
+			if err == nil {
+				c.Write([]byte("echo\n"))
+				mu.Lock()
+				conns = append(conns, c)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	time.Sleep(5 * time.Second) // the guest accepts what it can
+	for _, c := range conns {
+		c.Close()
+	}
+	for start := time.Now(); faultEcho(addr, 1000) != nil; { // the flood drains
+		if time.Since(start) > 60*time.Second {
+			fatalf("no echo after the flood")
+		}
+		time.Sleep(time.Second)
+	}
+	echo("after a flood of 300 connections")
+
+	// Peers that vanish.
+	vanish := func(cmd string, mid func(c *net.TCPConn)) {
+		c, err := net.DialTimeout("tcp", addr, 10*time.Second)
+		if err != nil {
+			fatalf("%s: %v", cmd, err)
+		}
+		tc := c.(*net.TCPConn)
+		tc.Write([]byte(cmd + "\n"))
+		mid(tc)
+		tc.SetLinger(0) // close with a reset
+		tc.Close()
+	}
+	vanish("down 100000000", func(c *net.TCPConn) { io.CopyN(io.Discard, c, 1<<20) })
+	vanish("up", func(c *net.TCPConn) { c.Write(make([]byte, 1<<20)) })
+	time.Sleep(2 * time.Second)
+	echo("after peers vanished")
+
+	if c, err := net.DialTimeout("tcp", addr, 10*time.Second); err == nil {
+		c.Write([]byte("quit\n"))
+		c.Close()
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("%v\n--- console ---\n%s--- end ---", err, serialText(console.String()))
+		}
+	case <-time.After(60 * time.Second):
+		fatalf("the program did not exit when asked")
+	}
+	out := serialText(console.String())
+	for _, want := range []string{"netfault: accept: ", "netfault: down: sent ", "netfault: up: read ", " accept errors"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("no %q on the console\n--- console ---\n%s--- end ---", want, out)
+		}
+	}
+	if strings.Contains(out, "down: sent 100000000 of") {
+		t.Fatalf("the download went through to a peer that reset it\n--- console ---\n%s--- end ---", out)
+	}
+	t.Logf("the program's account:\n%s", grepLines(out, "netfault: "))
+	// The junk reached the guest's stack: it answered the ARP requests
+	// among it (the wire as filter-dump saw it).
+	if n := arpReplies(t, pcap); n == 0 {
+		t.Fatalf("the guest answered none of the junk's ARP requests: the junk never reached it")
+	} else {
+		t.Logf("the guest answered %d of the junk's ARP requests", n)
+	}
+}
+
+// faultEcho sends n bytes to the netfault program at addr as an echo and
+// checks them.
+func faultEcho(addr string, n int) error {
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	msg := make([]byte, n)
+	rand.New(rand.NewSource(int64(n))).Read(msg)
+	go func() {
+		c.Write([]byte("echo\n"))
+		c.Write(msg)
+		c.(*net.TCPConn).CloseWrite()
+	}()
+	got, err := io.ReadAll(c)
+	if err != nil {
+		return err
+	}
+	if string(got) != string(msg) {
+		return fmt.Errorf("%d bytes came back of %d, or different ones", len(got), n)
+	}
+	return nil
+}
+
+// junkFrame is frame i of the garbage: random bytes, or a frame to the
+// guest's address (52:54:00:12:34:56, 10.0.2.15) with random IPv4, TCP,
+// UDP or IPv6 headers and payload.
+func junkFrame(rng *rand.Rand, i int) []byte {
+	if i%200 == 1 { // a true ARP request: who has 10.0.2.15? tell 10.0.2.99 at junkMAC
+		return append(append(append([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, junkMAC...), 0x08, 0x06, 0, 1, 0x08, 0, 6, 4, 0, 1),
+			append(append(junkMAC, 10, 0, 2, 99), 0, 0, 0, 0, 0, 0, 10, 0, 2, 15)...)
+	}
+	f := make([]byte, 14+rng.Intn(1500-14+1))
+	rng.Read(f)
+	if i%4 == 0 {
+		return f
+	}
+	copy(f, []byte{0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0x52, 0x55, 0x0a, 0x00, 0x02, 0x02})
+	switch {
+	case i%4 == 3 && len(f) >= 14+40:
+		binary.BigEndian.PutUint16(f[12:], 0x86dd) // IPv6
+		f[14] = 0x60 | f[14]&0x0f
+		binary.BigEndian.PutUint16(f[18:], uint16(len(f)-14-40))
+		f[20] = []byte{6, 17, 58, 0, 44}[rng.Intn(5)] // TCP, UDP, ICMPv6, hop-by-hop, fragment
+	case len(f) >= 14+20:
+		binary.BigEndian.PutUint16(f[12:], 0x0800) // IPv4
+		f[14] = 0x45
+		binary.BigEndian.PutUint16(f[16:], uint16(len(f)-14))
+		f[23] = []byte{6, 17, 1}[i%3] // TCP, UDP, ICMP
+		copy(f[26:], []byte{10, 0, 2, 2, 10, 0, 2, 15})
+		var sum uint32
+		binary.BigEndian.PutUint16(f[24:], 0)
+		for k := 14; k < 34; k += 2 {
+			sum += uint32(binary.BigEndian.Uint16(f[k:]))
+		}
+		for sum > 0xffff {
+			sum = sum&0xffff + sum>>16
+		}
+		binary.BigEndian.PutUint16(f[24:], ^uint16(sum))
+		if len(f) >= 14+20+4 {
+			binary.BigEndian.PutUint16(f[36:], 80) // to the program's port
+		}
+	}
+	return f
+}
+
+// grepLines returns the lines of text that contain s.
+func grepLines(text, s string) string {
+	var b strings.Builder
+	for line := range strings.Lines(text) {
+		if strings.Contains(line, s) {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
+}
+
+// junkMAC is the source of the junk's true ARP requests.
+var junkMAC = []byte{0x02, 0, 0, 0, 0, 0x99}
+
+// arpReplies counts the ARP replies to junkMAC in the pcap file at path.
+func arpReplies(t *testing.T, path string) int {
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) < 24 {
+		t.Fatalf("the wire's dump: %v (%d bytes)", err, len(b))
+	}
+	n := 0
+	for b = b[24:]; len(b) >= 16; { // pcap records: time, time, length kept, length
+		l := int(binary.LittleEndian.Uint32(b[8:]))
+		if len(b) < 16+l {
+			break
+		}
+		f := b[16 : 16+l]
+		if len(f) >= 22 && bytes.Equal(f[:6], junkMAC) && f[12] == 0x08 && f[13] == 0x06 && f[21] == 2 {
+			n++
+		}
+		b = b[16+l:]
+	}
+	return n
+}
