@@ -267,6 +267,10 @@ func DeliverPending(f *trap.Frame) {
 	}
 }
 
+// SignalPending reports whether t has a signal pending, blocked or not:
+// then a quick system call goes on with the full end of the entry.
+func SignalPending(t *sched.Thread) bool { return sigs(t).SigPending != 0 }
+
 func deliverPending(f *trap.Frame, t *sched.Thread) {
 	ready := sigs(t).SigPending &^ sigs(t).SigMask
 	if ready == 0 {

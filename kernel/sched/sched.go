@@ -244,6 +244,27 @@ func Schedule(f *trap.Frame) {
 	schedule(f, me)
 }
 
+// Quiet returns the thread running on CPU me if the end of this entry
+// has nothing to do for it: no switch is due (it has not blocked, exited
+// or been ended from another CPU, and its slice is not over), no key was
+// notified, and the thread table has not changed since NextDeadline last
+// looked (on any CPU: the timer is armed for what it found). Its process
+// must be the one the system calls point at, which another CPU may have
+// changed. Else nil. The quick system call path (kernel.quickSyscall)
+// asks before the call, and Due after it; both small enough to inline.
+func Quiet(me int) *Thread {
+	t := running[me]
+	if Due(me) || t == nil || t.State != Running || t.CPU != me || t.Proc != sysEntered {
+		return nil
+	}
+	return t
+}
+
+// Due reports whether, since Quiet said yes, something has become due
+// for the end of this entry on CPU me: a switch, a wake-up, a change to
+// the thread table (which also covers a thread that blocked or exited).
+func Due(me int) bool { return resched[me] || nnotified != 0 || deadlineStale }
+
 func schedule(f *trap.Frame, me int) {
 	runWakeups()
 	kicked[me] = false

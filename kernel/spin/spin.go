@@ -45,11 +45,15 @@ const spinCycles = 50_000
 // Acquire takes l, calling poll on each turn of the spin: work a waiting
 // CPU must still do for others (answer a TLB shootdown) or they could wait
 // for it while it waits for them. (A halted waiter does that work in the
-// NMI that interrupts it.)
+// NMI that interrupts it.) The free lock's case, one locked exchange, is
+// small enough to be inlined into every kernel entry; acquire waits.
 func (l *Lock) Acquire(poll func()) {
-	if l.held.CompareAndSwap(0, 1) {
-		return
+	if !l.held.CompareAndSwap(0, 1) {
+		l.acquire(poll)
 	}
+}
+
+func (l *Lock) acquire(poll func()) {
 	start := cpu.Rdtsc()
 	for {
 		// Spin on a plain load, which keeps the cache line shared, and
@@ -97,9 +101,16 @@ func (l *Lock) sleep() {
 // others halt again). Waking one would leave the lock idle whenever that
 // one is slow to run — under an emulator, a host thread the host has not
 // scheduled. The atomic store orders every write made under the lock
-// before it.
+// before it. Inlined like Acquire: wakeAll runs only when a CPU sleeps.
 func (l *Lock) Release() {
 	l.held.Store(0)
+	if l.sleepers.Load() != 0 {
+		l.wakeAll()
+	}
+}
+
+// wakeAll sends each halted waiter its NMI.
+func (l *Lock) wakeAll() {
 	for s := l.sleepers.Load(); s != 0; s &= s - 1 {
 		Wake(bits.TrailingZeros64(s))
 	}
