@@ -108,11 +108,12 @@ const TimeSlice int64 = 10e6
 // signalling its thread, or the waker's partner in a futex hand-off — so
 // making it wait out a whole TimeSlice delays everyone behind it. (Linux's
 // scheduler lets a woken task that has mostly slept preempt the running
-// one at once.) 250 µs: the bench's preemption wake-up, 39.0 ms with none,
-// is 21.0 ms with 1 ms and 19.5 ms with this (Linux: 19.1 ms, all under
-// -icount), and a thread woken over and over still cannot switch the CPU
-// more than 4,000 times a second.
-const WakeupSlice int64 = 250e3
+// one at once.) 50 µs: the bench's preemption wake-up (the sleeper waits
+// for sysmon to wake and signal, then for its own wake-up) is 39.0 ms with
+// none, 21.0 ms with 1 ms, 19.5 ms with 250 µs, 19.1 ms with this and 19.0
+// ms with 0 (Linux: 19.1 ms; all under -icount), and a thread woken over
+// and over still cannot switch the CPU more than 20,000 times a second.
+const WakeupSlice int64 = 50e3
 
 // woke is set by Wake until NextDeadline has cut the running thread's
 // slice for it.
