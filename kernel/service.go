@@ -4,6 +4,7 @@ import (
 	"github.com/gobare/gobare/kernel/console"
 	"github.com/gobare/gobare/kernel/cpu"
 	"github.com/gobare/gobare/kernel/fs/devfs"
+	"github.com/gobare/gobare/kernel/fs/etcfs"
 	"github.com/gobare/gobare/kernel/fs/sockfs"
 	"github.com/gobare/gobare/kernel/linux"
 	"github.com/gobare/gobare/kernel/mem"
@@ -74,6 +75,8 @@ func startService() {
 	t.Proc = task.ServiceProc
 	sched.EnterProcess = enterProcess
 	sockfs.Start()
+	sockfs.Configure = nameServers
+	etcfs.AwaitNameServers()
 	linux.ServiceExitHook = serviceExited
 	if !quiet {
 		console.Print("gobare: network service started, entry ")
@@ -90,6 +93,10 @@ func enterProcess(proc uint8) {
 	cpu.WriteCR3(uint64(task.Procs[proc].Space.PT.Root))
 }
 
+// nameServers writes the name servers the service reports into
+// /etc/resolv.conf.
+func nameServers(servers []byte) { etcfs.SetNameServers(servers, wallNanos()/1e9) }
+
 // serviceExited says that the network service ended, closes its
 // descriptors (the device is free again) and gives its pages back; the
 // program runs on without it. (Its page table stays: CR3 may still hold
@@ -98,6 +105,9 @@ func serviceExited(code int) {
 	p := &task.Procs[task.ServiceProc]
 	p.FDs.CloseAll()
 	sockfs.Stop()
+	if etcfs.Awaiting() {
+		nameServers(nil) // it never said: no resolv.conf
+	}
 	free := frames.Free()
 	p.Space.Remove(mem.ProgramFloor, vm.UserTop)
 	console.Print("gobare: the network service exited with status ")

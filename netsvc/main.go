@@ -65,7 +65,7 @@ func main() {
 	if port := os.Getenv("NETSVC_ECHO"); port != "" {
 		go echo(s, port)
 	}
-	serveSockets(s)
+	serveSockets(s, cfg.DNS)
 	select {}
 }
 

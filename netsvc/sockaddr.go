@@ -25,11 +25,15 @@ const (
 	sockaddrIn6Len = 28
 )
 
-// sockaddr reads a request's address for a socket of family; the
-// unspecified address (0.0.0.0, ::) is gVisor's empty one.
+// sockaddr reads a request's address for a socket of family.
 func sockaddr(m []byte, family uint16) (tcpip.FullAddress, syscall.Errno) {
-	a := m[msgAddr:]
-	n := binary.LittleEndian.Uint32(m[msgAddrLen:])
+	return parseSockaddr(m[msgAddr:], binary.LittleEndian.Uint32(m[msgAddrLen:]), family)
+}
+
+// parseSockaddr reads the address of n bytes at a (a request's, or a
+// datagram record's) for a socket of family; the unspecified address
+// (0.0.0.0, ::) is gVisor's empty one.
+func parseSockaddr(a []byte, n uint32, family uint16) (tcpip.FullAddress, syscall.Errno) {
 	switch {
 	case family == afInet && n >= sockaddrInLen && binary.LittleEndian.Uint16(a) == afInet:
 		fa := tcpip.FullAddress{Port: binary.BigEndian.Uint16(a[2:])}
@@ -54,10 +58,14 @@ func sockaddr(m []byte, family uint16) (tcpip.FullAddress, syscall.Errno) {
 	return tcpip.FullAddress{}, syscall.EAFNOSUPPORT
 }
 
-// putSockaddr writes a into answer ans as an address of family: an IPv4
-// address in an AF_INET6 socket's answer is v4-mapped.
+// putSockaddr writes a into answer ans as an address of family.
 func putSockaddr(ans []byte, a tcpip.FullAddress, family uint16) {
-	b := ans[msgAddr:]
+	binary.LittleEndian.PutUint32(ans[msgAddrLen:], uint32(formatSockaddr(ans[msgAddr:], a, family)))
+}
+
+// formatSockaddr writes a at b as an address of family and returns its
+// length: an IPv4 address for an AF_INET6 socket is v4-mapped.
+func formatSockaddr(b []byte, a tcpip.FullAddress, family uint16) int {
 	clear(b[:sockaddrIn6Len])
 	binary.LittleEndian.PutUint16(b, family)
 	binary.BigEndian.PutUint16(b[2:], a.Port)
@@ -65,8 +73,7 @@ func putSockaddr(ans []byte, a tcpip.FullAddress, family uint16) {
 		if a.Addr.Len() == 4 {
 			copy(b[4:8], a.Addr.AsSlice())
 		}
-		binary.LittleEndian.PutUint32(ans[msgAddrLen:], sockaddrInLen)
-		return
+		return sockaddrInLen
 	}
 	switch a.Addr.Len() {
 	case 4:
@@ -75,5 +82,5 @@ func putSockaddr(ans []byte, a tcpip.FullAddress, family uint16) {
 	case 16:
 		copy(b[8:24], a.Addr.AsSlice())
 	}
-	binary.LittleEndian.PutUint32(ans[msgAddrLen:], sockaddrIn6Len)
+	return sockaddrIn6Len
 }

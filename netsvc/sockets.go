@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"sync/atomic"
 	"syscall"
@@ -15,6 +16,7 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip/network/ipv6"
 	"gvisor.dev/gvisor/pkg/tcpip/stack"
 	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
+	"gvisor.dev/gvisor/pkg/tcpip/transport/udp"
 	"gvisor.dev/gvisor/pkg/waiter"
 )
 
@@ -48,6 +50,14 @@ const (
 	typeV6Only                                           = 0x100
 )
 
+// UDP's additions: the open request (a datagram socket's endpoint, made
+// at socket(2)), the socket types, and the record naming name servers.
+const (
+	opOpen                = 1
+	sockStream, sockDgram = 1, 2
+	kindConfig            = 5
+)
+
 // sock is one socket slot the service serves.
 type sock struct {
 	slot       int
@@ -56,6 +66,7 @@ type sock struct {
 	ep         tcpip.Endpoint
 	wq         *waiter.Queue
 	entry      waiter.Entry
+	dgram      bool // UDP: the rings hold records (dgram.go)
 	connecting bool
 	finSent    bool
 	closedAt   time.Time // when close closed ep
@@ -74,14 +85,16 @@ type sockets struct {
 }
 
 // serveSockets serves the program's sockets until the service ends;
-// without /dev/netctl (a kernel without sockets) it returns.
-func serveSockets(s *stack.Stack) {
+// without /dev/netctl (a kernel without sockets) it returns. It first
+// tells the kernel the name servers dns, for /etc/resolv.conf.
+func serveSockets(s *stack.Stack, dns []netip.Addr) {
 	fd, err := syscall.Open("/dev/netctl", syscall.O_RDWR, 0)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "netsvc: no sockets: /dev/netctl: %v\n", err)
 		return
 	}
 	ss := &sockets{s: s, fd: fd, ready: make(chan int, maxSlots)}
+	ss.configure(dns)
 	records := make(chan []byte)
 	go func() { // the kernel's records, read as they come
 		for {
@@ -116,6 +129,23 @@ func serveSockets(s *stack.Stack) {
 		}
 		ss.flush()
 	}
+}
+
+// configure queues the record that names the name servers (IPv4 ones,
+// as many as fit) to the kernel.
+func (ss *sockets) configure(dns []netip.Addr) {
+	m := make([]byte, msgSize)
+	binary.LittleEndian.PutUint32(m[msgKind:], kindConfig)
+	n := 0
+	for _, a := range dns {
+		if a.Is4() && msgAddr+4*(n+1) <= msgSize {
+			copy(m[msgAddr+4*n:], a.AsSlice())
+			n++
+		}
+	}
+	binary.LittleEndian.PutUint32(m[msgArg:], uint32(n))
+	ss.changed = append(ss.changed, m...)
+	ss.flush()
 }
 
 // record handles one record from the kernel.
@@ -179,21 +209,26 @@ func (ss *sockets) serve(slot int, m, ans []byte) syscall.Errno {
 	k := ss.socks[slot]
 	typ := binary.LittleEndian.Uint32(m[msgType:])
 	if k == nil { // its first request: make its endpoint
-		family, proto := uint16(typ>>16), ipv4.ProtocolNumber
+		family, proto, transport := uint16(typ>>16), ipv4.ProtocolNumber, tcp.ProtocolNumber
 		switch {
-		case typ&0xff != 1: // SOCK_STREAM
+		case typ&0xff == sockDgram:
+			transport = udp.ProtocolNumber
+		case typ&0xff != sockStream:
 			return syscall.EPROTONOSUPPORT
+		}
+		switch {
 		case family == afInet6:
 			proto = ipv6.ProtocolNumber
 		case family != afInet:
 			return syscall.EAFNOSUPPORT
 		}
 		wq := new(waiter.Queue)
-		ep, err := ss.s.NewEndpoint(tcp.ProtocolNumber, proto, wq)
+		ep, err := ss.s.NewEndpoint(transport, proto, wq)
 		if err != nil {
 			return errnoOf(err)
 		}
 		k = ss.newSock(slot, family, ep, wq)
+		k.dgram = transport == udp.ProtocolNumber
 		clear(k.mem[:shutOff+4])
 	}
 	addr, aerr := sockaddr(m, k.family)
@@ -202,6 +237,8 @@ func (ss *sockets) serve(slot int, m, ans []byte) syscall.Errno {
 		k.ep.SocketOptions().SetV6Only(typ&typeV6Only != 0) // IPV6_V6ONLY, as the program set it
 	}
 	switch op {
+	case opOpen:
+		return 0
 	case opBind:
 		if aerr != 0 {
 			return aerr
@@ -310,6 +347,10 @@ func (ss *sockets) flush() {
 func (ss *sockets) pump(k *sock) {
 	before := k.state()
 	shut := atomic.LoadUint32(word(k.mem, shutOff))
+	if k.dgram {
+		ss.pumpDgram(k, shut)
+		return
+	}
 	ev := k.ep.Readiness(waiter.ReadableEvents | waiter.WritableEvents | waiter.EventErr | waiter.EventHUp)
 	switch st := k.state(); {
 	case st&stListening != 0:
@@ -464,6 +505,12 @@ func errnoOf(err tcpip.Error) syscall.Errno {
 		return syscall.EPIPE
 	case *tcpip.ErrAlreadyBound:
 		return syscall.EINVAL
+	case *tcpip.ErrNotSupported:
+		return syscall.EOPNOTSUPP
+	case *tcpip.ErrMessageTooLong:
+		return syscall.EMSGSIZE
+	case *tcpip.ErrDestinationRequired:
+		return syscall.EDESTADDRREQ
 	}
 	return syscall.EINVAL
 }

@@ -3,6 +3,7 @@ package linux
 import (
 	kerrno "github.com/gobare/gobare/kernel/errno"
 	"github.com/gobare/gobare/kernel/fs/pipefs"
+	"github.com/gobare/gobare/kernel/fs/sockfs"
 	"github.com/gobare/gobare/kernel/vfs"
 )
 
@@ -35,6 +36,14 @@ func readWrite(c call, write bool) uintptr {
 	f := file(c.arg(0))
 	if f == nil || !allowed(f, write) {
 		return errno(EBADF)
+	}
+	if s, ok := f.(*sockfs.Socket); ok && s.IsDatagram() { // one datagram, not chunks
+		v := msgBufs{n: 1, base: c.arg(1), size: c.arg(2)}
+		if write {
+			return send(c, s, &v, 0, 0, 0)
+		}
+		var flags uint32
+		return receive(c, s, &v, 0, 0, 0, &flags)
 	}
 	r, err := transfer(f, c.arg(1), c.arg(2), -1, write)
 	if wouldBlock(f, err) {

@@ -11,18 +11,20 @@ import (
 // sockfs.Socket: read, write, close and epoll go through vfs as for any
 // file; the control calls here ask the network service (sockfs.Ask) and
 // wait, uninterruptibly, for its answer. AF_INET and AF_INET6 (dual-stack
-// unless IPV6_V6ONLY, with v4-mapped addresses as Linux's) SOCK_STREAM
-// exist so far (UDP is EPROTONOSUPPORT, which Go's net takes as "no UDP").
+// unless IPV6_V6ONLY, with v4-mapped addresses as Linux's), SOCK_STREAM
+// (TCP) and SOCK_DGRAM (UDP); sys_msg.go moves their data.
 
 // Socket constants (Linux uapi socket.h, in.h).
 const (
 	afInet       = 2
 	afInet6      = 10
 	sockStream   = 1
+	sockDgram    = 2
 	sockTypeMask = 0xf
 	sockNonblock = vfs.Nonblock
 	sockCloexec  = oCloexec
 	ipprotoTCP   = 6
+	ipprotoUDP   = 17
 	sockaddrIn   = 16 // sizeof(struct sockaddr_in)
 	sockaddrIn6  = 28 // sizeof(struct sockaddr_in6)
 	sin6LenMin   = 24 // SIN6_LEN_RFC2133: without sin6_scope_id
@@ -62,22 +64,44 @@ func (c call) ask(op uint32, s *sockfs.Socket, arg uint32, addr []byte, a *sockf
 	return false
 }
 
-// socket(domain, type, protocol)
+// opening holds each thread's new datagram socket while the service
+// makes its endpoint, kept over the call's retries.
+var opening [sched.MaxThreads]*sockfs.Socket
+
+// socket(domain, type, protocol): a datagram socket's endpoint is made at
+// once (OpOpen), so that sendto finds it; a stream socket's at its first
+// request.
 func sysSocket(c call) uintptr {
 	typ := c.arg(1)
+	kind, proto := typ&sockTypeMask, c.arg(2)
 	switch {
 	case c.arg(0) != afInet && c.arg(0) != afInet6 || !sockfs.Served():
 		return errno(EAFNOSUPPORT) // no stack without the service
 	case typ&^(sockTypeMask|sockNonblock|sockCloexec) != 0:
 		return errno(EINVAL)
-	case typ&sockTypeMask != sockStream:
-		return errno(EPROTONOSUPPORT)
-	case c.arg(2) != 0 && c.arg(2) != ipprotoTCP:
+	case kind == sockStream && proto != 0 && proto != ipprotoTCP,
+		kind == sockDgram && proto != 0 && proto != ipprotoUDP,
+		kind != sockStream && kind != sockDgram:
 		return errno(EPROTONOSUPPORT)
 	}
-	s, err := sockfs.New(uint16(c.arg(0)), sockStream, uint32(typ)&sockNonblock)
-	if err != 0 {
-		return errno(err)
+	s := opening[c.t.Slot]
+	if s == nil {
+		var err kerrno.Errno
+		if s, err = sockfs.New(uint16(c.arg(0)), uint16(kind), uint32(typ)&sockNonblock); err != 0 {
+			return errno(err)
+		}
+	}
+	if kind == sockDgram {
+		opening[c.t.Slot] = s
+		var a sockfs.Reply
+		if !c.ask(sockfs.OpOpen, s, 0, nil, &a) {
+			return blocked
+		}
+		opening[c.t.Slot] = nil
+		if a.Err != 0 {
+			sockfs.Discard(s)
+			return errno(a.Err)
+		}
 	}
 	options[s.Index()] = [len(options[0])]option{} // none of the slot's last socket
 	fd, err := FDs.Install(s, 0, typ&sockCloexec != 0)
@@ -252,10 +276,15 @@ func accept(c call, flags uintptr) uintptr {
 	return uintptr(fd)
 }
 
-// putSockaddr writes the answer's address to addr, cut to the length at
+// putSockaddr writes the answer's address to addr, as copyAddrOut.
+func putSockaddr(addr, lenAddr uintptr, a *sockfs.Reply) uintptr {
+	return copyAddrOut(addr, lenAddr, a.Addr[:a.AddrLen])
+}
+
+// copyAddrOut writes the address src to addr, cut to the length at
 // lenAddr, and its whole length there (Linux's move_addr_to_user); no
 // address is asked for when addr is 0.
-func putSockaddr(addr, lenAddr uintptr, a *sockfs.Reply) uintptr {
+func copyAddrOut(addr, lenAddr uintptr, src []byte) uintptr {
 	if addr == 0 {
 		return 0
 	}
@@ -267,8 +296,8 @@ func putSockaddr(addr, lenAddr uintptr, a *sockfs.Reply) uintptr {
 	if int32(n) < 0 {
 		return errno(EINVAL)
 	}
-	putLE32(w[:], uint32(a.AddrLen))
-	if !Space.CopyOut(addr, a.Addr[:min(int(n), a.AddrLen)]) || !Space.CopyOut(lenAddr, w[:]) {
+	putLE32(w[:], uint32(len(src)))
+	if !Space.CopyOut(addr, src[:min(int(n), len(src))]) || !Space.CopyOut(lenAddr, w[:]) {
 		return errno(EFAULT)
 	}
 	return 0

@@ -22,6 +22,11 @@ type File struct {
 	Name string
 	Dir  bool
 	Data string
+	// Late: the file is made at run time (resolv.go): absent until its
+	// Data is set, with its Mtime in seconds, or while it is awaited
+	// there and empty, reads wait.
+	Late  bool
+	Mtime int64
 }
 
 // The users: root, whose home is / (the kernel's default HOME), and
@@ -31,9 +36,9 @@ const (
 	group  = "root:x:0:\nnogroup:x:65534:\n"
 )
 
-// Etc is /etc. The host name matches uname(2)'s nodename. There is no
-// resolv.conf: gobare has no network (Go's resolver then tries
-// 127.0.0.1:53, which fails at once).
+// Etc is /etc. The host name matches uname(2)'s nodename. resolv.conf
+// appears when the network service reports its name servers
+// (SetNameServers); without one Go's resolver tries 127.0.0.1:53.
 var Etc = []File{
 	{Name: "passwd", Data: passwd},
 	{Name: "group", Data: group},
@@ -41,6 +46,7 @@ var Etc = []File{
 	{Name: "hosts", Data: "127.0.0.1\tlocalhost gobare\n::1\tlocalhost ip6-localhost ip6-loopback\n"},
 	{Name: "nsswitch.conf", Data: "passwd: files\ngroup: files\nhosts: files dns\n"},
 	{Name: "shells", Data: "/bin/sh\n"},
+	{Name: "resolv.conf", Late: true},
 }
 
 // Sys is /sys: one CPU, numbered 0.
@@ -80,7 +86,7 @@ func (fs *FS) Lookup(rel []byte) (vfs.Node, errno.Errno) {
 		return vfs.Node{ID: ownID - 1, Mode: vfs.ModeDir | 0o755}, 0
 	}
 	for i := range fs.Files {
-		if string(rel) == fs.Files[i].Name {
+		if string(rel) == fs.Files[i].Name && fs.Files[i].exists() {
 			return fs.node(int64(i)), 0
 		}
 	}
@@ -139,7 +145,7 @@ func (fs *FS) Stat(n vfs.Node, st *vfs.Stat) errno.Errno {
 		return 0
 	}
 	i := n.ID - ownID
-	*st = vfs.Stat{Ino: uint64(i) + 2, Mode: fs.node(i).Mode, Nlink: 1, Size: int64(len(fs.Files[i].Data))}
+	*st = vfs.Stat{Ino: uint64(i) + 2, Mode: fs.node(i).Mode, Nlink: 1, Size: int64(len(fs.Files[i].Data)), Mtime: fs.Files[i].Mtime}
 	if fs.Files[i].Dir {
 		st.Nlink, st.Size = 2, 0
 	}
@@ -158,6 +164,9 @@ func (f *file) own() (*File, bool) {
 }
 
 func (f *file) Read(p []byte) (int, errno.Errno) {
+	if e, ok := f.own(); ok && e.pending() {
+		return 0, errno.EAGAIN // until SetNameServers: WaitKey
+	}
 	n, err := f.ReadAt(p, f.Offset)
 	f.Offset += int64(n)
 	return n, err
@@ -220,7 +229,7 @@ func (f *file) ReadDir(pos int64, d *vfs.Dirent) (bool, errno.Errno) {
 	n := int64(len(f.fs.Files))
 	for i := pos; i < n; i++ {
 		e := &f.fs.Files[i]
-		if parent, base := split(e.Name); parent == dir {
+		if parent, base := split(e.Name); parent == dir && e.exists() {
 			*d = vfs.Dirent{Ino: uint64(i) + 2, Mode: f.fs.node(i).Mode, Name: vfs.NameBytes(base), Next: i + 1}
 			return true, 0
 		}
@@ -243,12 +252,22 @@ func (f *file) ReadDir(pos int64, d *vfs.Dirent) (bool, errno.Errno) {
 // hasOwn reports whether the root has an own name that hides Below's.
 func (f *file) hasOwn(name []byte) bool {
 	for i := range f.fs.Files {
-		if string(name) == f.fs.Files[i].Name {
+		if string(name) == f.fs.Files[i].Name && f.fs.Files[i].exists() {
 			return true
 		}
 	}
 	return false
 }
+
+// exists reports whether the name is there: a Late file once it has
+// contents, or while they are awaited.
+func (e *File) exists() bool { return !e.Late || e.Data != "" || awaiting }
+
+// pending reports whether the file's contents are awaited.
+func (e *File) pending() bool { return e.Late && e.Data == "" && awaiting }
+
+// WaitKey: a reader of an awaited file waits for its contents.
+func (f *file) WaitKey() uintptr { return lateKey() }
 
 // split cuts a relative path at its last slash.
 func split(name string) (parent, base string) {

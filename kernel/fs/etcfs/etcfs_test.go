@@ -141,3 +141,35 @@ func TestSys(t *testing.T) {
 // The kernel's pools of open files take their pages from Go memory
 // the GC scans.
 func init() { vfs.UsePages(&kfstest.Pages{Pointers: true}) }
+
+// TestResolvConf follows /etc/resolv.conf through a network service's
+// life: absent without one, awaited (reads wait: EAGAIN) until it
+// reports, then naming its servers with the time it did.
+func TestResolvConf(t *testing.T) {
+	fs := &FS{Files: Etc}
+	defer SetNameServers(nil, 0)
+	if _, err := read(t, fs, "resolv.conf"); err != errno.ENOENT {
+		t.Fatalf("resolv.conf without a service: %v, want ENOENT", err)
+	}
+	AwaitNameServers()
+	if got, err := read(t, fs, "resolv.conf"); err != errno.EAGAIN || got != "" {
+		t.Fatalf("resolv.conf awaited: %q, %v; want EAGAIN", got, err)
+	}
+	if names := list(t, fs, ""); !strings.Contains(strings.Join(names, " "), "resolv.conf") {
+		t.Errorf("/etc lists %v while resolv.conf is awaited", names)
+	}
+	SetNameServers([]byte{10, 0, 2, 3, 192, 168, 100, 1, 1, 1, 1, 1, 9, 9, 9, 9}, 1700000000)
+	got, err := read(t, fs, "resolv.conf")
+	if want := "nameserver 10.0.2.3\nnameserver 192.168.100.1\nnameserver 1.1.1.1\n"; err != 0 || got != want {
+		t.Errorf("resolv.conf = %q, %v; want %q", got, err, want)
+	}
+	n, _ := fs.Lookup([]byte("resolv.conf"))
+	var st vfs.Stat
+	if fs.Stat(n, &st); st.Mtime != 1700000000 || st.Size != int64(len(got)) {
+		t.Errorf("resolv.conf's stat: mtime %d, size %d", st.Mtime, st.Size)
+	}
+	SetNameServers(nil, 1700000001)
+	if _, err := read(t, fs, "resolv.conf"); err != errno.ENOENT {
+		t.Errorf("resolv.conf without servers: %v, want ENOENT", err)
+	}
+}

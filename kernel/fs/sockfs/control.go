@@ -42,11 +42,17 @@ const (
 	KindRequest = 2 // to the service: a control call
 	KindChanged = 3 // from the service: the slot's rings or state changed
 	KindAnswer  = 4 // from the service: a request's result
+	KindConfig  = 5 // from the service: its name servers (MsgArg of them, 4 bytes each at MsgAddr)
 )
+
+// Configure, when set, takes the name servers the service reports
+// (IPv4 addresses, 4 bytes each): the kernel writes /etc/resolv.conf.
+var Configure func(servers []byte)
 
 // Operations a request asks for; the slot is the socket's. The service
 // makes a slot's endpoint at its first request (socket(2) asks nothing).
 const (
+	OpOpen    = 1 // make the endpoint (a datagram socket's, at socket(2))
 	OpBind    = 2 // bind to the address
 	OpListen  = 3 // listen (arg: the backlog)
 	OpAccept  = 4 // move a waiting connection into slot arg; the answer's address is the peer's
@@ -125,6 +131,11 @@ func (f *controlFile) Write(p []byte) (int, errno.Errno) {
 			}
 		case KindAnswer:
 			ok = answer(m)
+		case KindConfig:
+			n := binary.LittleEndian.Uint32(m[MsgArg:])
+			if ok = n <= AddrMax/4; ok && Configure != nil {
+				Configure(m[MsgAddr : MsgAddr+4*n])
+			}
 		}
 		if !ok {
 			break

@@ -64,20 +64,47 @@ func (r ring) at(c uint32) []byte {
 	return pages.Page(r.s.frames[r.first+off/PageSize])[off%PageSize:]
 }
 
-// get moves up to len(b) bytes out of the ring (the consumer's side);
-// ok=false when the counters are broken.
-func (r ring) get(b []byte) (n int, ok bool) {
+// copyOut copies the ring's bytes from counter value c into b, wrapping.
+func (r ring) copyOut(c uint32, b []byte) {
+	for n := 0; n < len(b); {
+		n += copy(b[n:], r.at(c+uint32(n)))
+	}
+}
+
+// copyIn copies b into the ring from counter value c, wrapping.
+func (r ring) copyIn(c uint32, b []byte) {
+	for n := 0; n < len(b); {
+		n += copy(r.at(c+uint32(n)), b[n:])
+	}
+}
+
+// headAt and tailAt read the consumer's and the producer's counters.
+func (r ring) headAt() uint32 { return atomic.LoadUint32(r.s.word(r.head)) }
+func (r ring) tailAt() uint32 { return atomic.LoadUint32(r.s.word(r.head + 4)) }
+
+// consume and produce move the counters on by n, after the bytes: the
+// other side may then reuse or read them.
+func (r ring) consume(n uint32) { atomic.StoreUint32(r.s.word(r.head), r.headAt()+n) }
+func (r ring) produce(n uint32) { atomic.StoreUint32(r.s.word(r.head+4), r.tailAt()+n) }
+
+// peek copies up to len(b) bytes from offset off past the ring's head
+// without taking them; ok=false when the counters are broken.
+func (r ring) peek(off int, b []byte) (n int, ok bool) {
 	used, ok := r.used()
 	if !ok {
 		return 0, false
 	}
-	k := min(len(b), int(used))
-	head := atomic.LoadUint32(r.s.word(r.head))
-	for n < k {
-		n += copy(b[n:k], r.at(head+uint32(n)))
-	}
-	atomic.StoreUint32(r.s.word(r.head), head+uint32(k)) // after the bytes: the producer may reuse them
+	k := max(0, min(len(b), int(used)-off))
+	r.copyOut(r.headAt()+uint32(off), b[:k])
 	return k, true
+}
+
+// get moves up to len(b) bytes out of the ring (the consumer's side);
+// ok=false when the counters are broken.
+func (r ring) get(b []byte) (n int, ok bool) {
+	n, ok = r.peek(0, b)
+	r.consume(uint32(n))
+	return n, ok
 }
 
 // put moves up to len(b) bytes into the ring (the producer's side);
@@ -88,10 +115,7 @@ func (r ring) put(b []byte) (n int, ok bool) {
 		return 0, false
 	}
 	k := min(len(b), RingSize-int(used))
-	tail := atomic.LoadUint32(r.s.word(r.head + 4))
-	for n < k {
-		n += copy(r.at(tail+uint32(n)), b[n:k])
-	}
-	atomic.StoreUint32(r.s.word(r.head+4), tail+uint32(k)) // after the bytes: the consumer may read them
+	r.copyIn(r.tailAt(), b[:k])
+	r.produce(uint32(k))
 	return k, true
 }

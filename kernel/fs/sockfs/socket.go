@@ -190,12 +190,28 @@ func Changed(i int) {
 func (f *Socket) WaitKey() uintptr { return vfs.KeyOf(f.s) }
 
 // Read takes received bytes: 0 at the end of the peer's stream, the
-// service's error when the connection failed, EAGAIN while nothing came.
+// service's error when the connection failed, EAGAIN while nothing came;
+// on a datagram socket, one datagram.
 func (f *Socket) Read(b []byte) (int, errno.Errno) {
-	n, ok := f.s.receive().get(b)
+	if f.IsDatagram() {
+		return f.readDgram(b)
+	}
+	return f.Receive(b, 0, false)
+}
+
+// Receive takes received bytes of a stream socket, as Read; with peek it
+// copies them from offset off and leaves them in the ring.
+func (f *Socket) Receive(b []byte, off int, peek bool) (int, errno.Errno) {
+	r := f.s.receive()
+	n, ok := r.peek(off, b)
+	if !peek {
+		r.consume(uint32(n))
+	}
 	switch st, shut := f.State(), atomic.LoadUint32(f.s.word(shutOff)); {
 	case !ok:
 		return 0, errno.EIO
+	case n > 0 && peek:
+		return n, 0
 	case n > 0:
 		f.tell() // room in the ring: the service may fill it
 		return n, 0
@@ -213,8 +229,11 @@ func (f *Socket) Read(b []byte) (int, errno.Errno) {
 
 // Write queues bytes to send: EPIPE after shutdown(SHUT_WR) or once the
 // connection failed, ENOTCONN before it is up, EAGAIN while the ring is
-// full.
+// full; on a datagram socket, one datagram to the connected peer.
 func (f *Socket) Write(b []byte) (int, errno.Errno) {
+	if f.IsDatagram() {
+		return f.writeDgram(b)
+	}
 	switch st, shut := f.State(), atomic.LoadUint32(f.s.word(shutOff)); {
 	case shut&ShutWrite != 0:
 		return 0, errno.EPIPE
@@ -237,8 +256,11 @@ func (f *Socket) Write(b []byte) (int, errno.Errno) {
 // Events reports readiness as Linux's tcp_poll does: readable with bytes,
 // at the peer's end or with a connection to accept; writable while
 // connected with room; EPOLLERR on failure; EPOLLHUP when both
-// directions are closed.
+// directions are closed. A datagram socket's are dgramEvents.
 func (f *Socket) Events() uint32 {
+	if f.IsDatagram() {
+		return f.dgramEvents()
+	}
 	st, shut := f.State(), atomic.LoadUint32(f.s.word(shutOff))
 	var ev uint32
 	used, ok := f.s.receive().used()
