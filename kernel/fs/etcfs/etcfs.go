@@ -1,9 +1,9 @@
 // Package etcfs owns the fixed files a program expects of a Linux system
 // outside /proc: /etc (passwd, group, hostname, hosts, nsswitch.conf —
 // what os/user, os.Hostname's callers and the net package's resolver
-// read) and the few /sys files about the CPUs. Their contents are
-// constants in the kernel, so they exist whatever booted the kernel (plain
-// QEMU included).
+// read — and resolv.conf, from the network service) and the few /sys
+// files about the CPUs. Their contents are constants in the kernel, so
+// they exist whatever booted the kernel (plain QEMU included).
 //
 // /etc can also show an archive of files mkimage adds (Below): the
 // time-zone database at /etc/zoneinfo — one of the directories Go's time

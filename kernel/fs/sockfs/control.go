@@ -12,7 +12,8 @@ import (
 // service maps slot i's SlotPages at offset i*SlotBytes (MapFrame). A
 // read returns whole Msg records — the program's requests, then the
 // slots with news — and a write takes whole records back: answers to
-// requests, and slots whose rings or state the service changed.
+// requests, slots whose rings or state the service changed, and the
+// service's name servers (Configure).
 
 // SlotBytes is the span of one slot in /dev/netctl's pages.
 const SlotBytes = SlotPages * PageSize
