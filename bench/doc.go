@@ -21,6 +21,8 @@ var rows = []row{
 	{key: "hello_first_line_ms", label: "boot: QEMU start → first line of main.main (host clock; native: process start)", unit: "ms"},
 	{key: "hello_main_boottime_ms", label: "boot: CLOCK_BOOTTIME at main.main (guest clock)", unit: "ms"},
 	{key: "hello_exit_ms", label: "hello: QEMU start → QEMU exit (native: process start → exit)", unit: "ms"},
+	{key: "hello_smp4_main_boottime_ms", label: "boot on 4 CPUs (-smp 4): CLOCK_BOOTTIME at main.main", unit: "ms"},
+	{key: "hello_smp4_exit_ms", label: "hello on 4 CPUs: QEMU start → QEMU exit", unit: "ms"},
 	{key: "avx2", label: "(AVX2 usable by the Go runtime: 1 yes, 0 no)", unit: "", noRatio: true},
 	{key: "syscall_ns", label: "system call round trip (getpid, syscall.RawSyscall)", unit: "ns"},
 	{key: "clock_ns", label: "time.Now", unit: "ns"},

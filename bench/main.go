@@ -33,6 +33,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gobare/gobare/qemu"
 	"github.com/u-root/u-root/pkg/cpio"
 )
 
@@ -41,6 +42,9 @@ const stdinSize = 16 << 10
 
 // memMiB is the guest RAM of every run but the memory bisection.
 const memMiB = 256
+
+// smpCPUs is the CPU count of the second hello boot of each system.
+const smpCPUs = 4
 
 func main() {
 	log.SetFlags(0)
@@ -87,20 +91,27 @@ func main() {
 				if err != nil {
 					log.Print(err)
 				}
-				res.merge(sys, s)
+				res.merge(sys, s, 1)
 			}
+			// hello again on smpCPUs CPUs: what starting the others adds
+			// to the boot.
+			s, err := b.guest(sys, "hello", memMiB, smpCPUs)
+			if err != nil {
+				log.Print(err)
+			}
+			res.merge(sys, s, smpCPUs)
 			for _, cpus := range []int{1, 2} {
 				s, err := b.guest(sys, "parallel", memMiB, cpus)
 				if err != nil {
 					log.Print(err)
 				}
-				res.merge(sys, s)
+				res.merge(sys, s, cpus)
 			}
 		}
-		res.merge("native", b.native("hello", 1))
-		res.merge("native", b.native("full", 1))
-		res.merge("native", b.native("parallel", 1))
-		res.merge("native", b.native("parallel", 2))
+		res.merge("native", b.native("hello", 1), 1)
+		res.merge("native", b.native("full", 1), 1)
+		res.merge("native", b.native("parallel", 1), 1)
+		res.merge("native", b.native("parallel", 2), 2)
 	}
 	minMem := map[string]int{}
 	if *mem {
@@ -280,15 +291,21 @@ func (b *bench) writeInitramfs() error {
 type sample map[string]float64
 
 // qemuArgs is the machine both systems boot in, with cpus CPUs (each on a
-// host thread of its own).
+// host thread of its own): the firmware is qboot where QEMU has it, as
+// for mkimage run (qemu.FastFirmware), which boots a Linux bzImage as
+// readily as gobare's Multiboot image.
 func qemuArgs(mem, cpus int) []string {
-	return []string{
+	args := []string{
 		"-M", "pc", "-nodefaults", "-no-reboot", "-display", "none", "-monitor", "none",
 		"-m", strconv.Itoa(mem), "-rtc", "base=utc",
 		"-smp", strconv.Itoa(cpus), "-accel", "tcg,thread=multi", "-cpu", "max",
 		"-serial", "stdio", "-serial", "null",
 		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
 	}
+	if fw := qemu.FastFirmware(); fw != "" {
+		args = append(args, "-bios", fw)
+	}
+	return args
 }
 
 // guest boots sys ("gobare" or "linux") in mode ("hello", "full" or
@@ -474,12 +491,19 @@ func (r results) add(sys, key string, v float64) {
 	r[sys][key] = append(r[sys][key], v)
 }
 
-// merge adds a sample; the hello boot's host timings get their own keys.
-func (r results) merge(sys string, s sample) {
+// merge adds a sample of a boot on cpus CPUs; the hello boot's host
+// timings get their own keys, hello_ on one CPU, hello_smpN_ on N.
+func (r results) merge(sys string, s sample, cpus int) {
 	hello := len(s) > 0 && s["done"] == 0
+	prefix := "hello_"
+	if cpus > 1 {
+		prefix = fmt.Sprintf("hello_smp%d_", cpus)
+	}
 	for k, v := range s {
 		if hello && (k == "first_line_ms" || k == "exit_ms" || k == "main_boottime_ms") {
-			k = "hello_" + k
+			k = prefix + k
+		} else if hello && cpus > 1 {
+			continue // the other lines of a hello boot are the one-CPU one's
 		}
 		r.add(sys, k, v)
 	}
