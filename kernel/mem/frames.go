@@ -47,10 +47,17 @@ func BitmapWords(top uint64) uint64 {
 // Release marks the whole frames inside [start, end) free.
 func (a *FrameAllocator) Release(start, end uint64) {
 	first := (start + PageSize - 1) / PageSize
-	last := end / PageSize
+	last := min(end/PageSize, a.nframes)
 	for f := first; f < last; f++ {
-		if f >= a.nframes {
-			return
+		// A whole word of used frames at once: the boot releases all of
+		// RAM, 64 Ki frames per 256 MiB, and a bit at a time that cost
+		// 0.6 ms.
+		if w := f / 64; f%64 == 0 && last-f >= 64 && a.bitmap[w] == 0 {
+			a.bitmap[w] = ^uint64(0)
+			a.free += 64
+			a.usable += 64
+			f += 63
+			continue
 		}
 		if a.bitmap[f/64]&(1<<(f%64)) == 0 {
 			a.bitmap[f/64] |= 1 << (f % 64)

@@ -193,3 +193,31 @@ func TestFrameAllocatorPage(t *testing.T) {
 		t.Fatalf("len(Page) = %d", n)
 	}
 }
+
+// TestFrameAllocatorReleaseWords: releases that cover whole bitmap words,
+// parts of them, and frames already free count each frame once, and stop
+// at the last frame.
+func TestFrameAllocatorReleaseWords(t *testing.T) {
+	a := newArena(t, 200) // 200 frames: three whole words and 8 frames
+	var fa FrameAllocator
+	fa.Init(make([]uint64, BitmapWords(a.top())), a.top(), a.base())
+	fa.Release(3*PageSize, 10*PageSize) // 7 frames in word 0
+	fa.Release(0, 130*PageSize)         // word 0's rest, word 1, 2 of word 2
+	if fa.Free() != 130 || fa.Usable() != 130 {
+		t.Fatalf("%d free, %d usable, want 130 and 130", fa.Free(), fa.Usable())
+	}
+	fa.Release(0, 1<<40) // past the end: up to frame 199
+	if fa.Free() != 200 {
+		t.Fatalf("%d free after releasing everything, want 200", fa.Free())
+	}
+	n := 0
+	for {
+		if _, ok := fa.Alloc(); !ok {
+			break
+		}
+		n++
+	}
+	if n != 200 {
+		t.Errorf("%d frames allocated, want 200", n)
+	}
+}
