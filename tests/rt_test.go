@@ -68,7 +68,7 @@ func TestRTTrace(t *testing.T) {
 	t.Run("rt", func(t *testing.T) {
 		t.Parallel()
 		r := run(t, "rt")
-		if n := len(regexp.MustCompile(sysTrace + `arch_prctl`).FindAllString(r.Kernel, -1)); n != 0 {
+		if n := len(regexp.MustCompile(sysTrace+`arch_prctl`).FindAllString(r.Kernel, -1)); n != 0 {
 			r.fatalf(t, "%d sys: arch_prctl lines: rt/ must set the FS base with WRMSR, never arch_prctl", n)
 		}
 
@@ -124,7 +124,7 @@ func TestRTTrace(t *testing.T) {
 	t.Run("stock", func(t *testing.T) {
 		t.Parallel()
 		r := run(t, "stock")
-		if n := len(regexp.MustCompile(`(?m)^` + sysTrace + `arch_prctl\(`).FindAllString(r.Kernel, -1)); n != 1 {
+		if n := len(regexp.MustCompile(`(?m)^`+sysTrace+`arch_prctl\(`).FindAllString(r.Kernel, -1)); n != 1 {
 			r.fatalf(t, "%d sys: arch_prctl( lines, want 1 (runtime.settls)", n)
 		}
 		if !regexp.MustCompile(`(?m)^` + sysTrace + `arch_prctl\((ARCH_SET_FS|0x1002), 0x[0-9a-f]+\) = (0|0x0)$`).MatchString(r.Kernel) {
