@@ -14,6 +14,10 @@ type config struct {
 	Addr    netip.Prefix // the address and the network's prefix length
 	Gateway netip.Addr   // the default route's next hop; invalid: none
 	DNS     []netip.Addr // name servers, for the program's /etc/resolv.conf
+	// A static IPv6 address and default route (ip6=), beside what
+	// router advertisements give (ndp.go); invalid: none.
+	Addr6    netip.Prefix
+	Gateway6 netip.Addr
 }
 
 func (c config) String() string {
@@ -24,7 +28,35 @@ func (c config) String() string {
 	for _, d := range c.DNS {
 		s += " dns " + d.String()
 	}
+	if c.Addr6.IsValid() {
+		s += ", " + c.Addr6.String()
+	}
+	if c.Gateway6.IsValid() {
+		s += " gateway " + c.Gateway6.String()
+	}
 	return s
+}
+
+// parseIP6 reads the value of ip6= into c: nothing, or
+// ADDRESS/PREFIX[,GATEWAY], e.g. 2001:db8::20/64,fe80::1.
+func parseIP6(s string, c *config) error {
+	if s == "" {
+		return nil
+	}
+	addr, gw, hasGW := strings.Cut(s, ",")
+	p, err := netip.ParsePrefix(addr)
+	if err != nil || !p.Addr().Is6() || p.Addr().Is4In6() {
+		return fmt.Errorf("ip6=%s: want ADDRESS/PREFIX[,GATEWAY] (IPv6)", s)
+	}
+	c.Addr6 = p
+	if hasGW {
+		g, err := netip.ParseAddr(gw)
+		if err != nil || !g.Is6() || g.Is4In6() {
+			return fmt.Errorf("ip6=%s: %q is not an IPv6 address", s, gw)
+		}
+		c.Gateway6 = g
+	}
+	return nil
 }
 
 // parseIP reads the value of ip=: "dhcp" (or nothing), or

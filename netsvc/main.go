@@ -2,7 +2,8 @@
 // pkg/tcpip) in a Go program of its own, which the kernel runs beside the
 // program in a separate address space and gives the network device as
 // /dev/net0 (docs/design.md, Networking). It configures the interface
-// with DHCP, or from the kernel command line's ip= word, adds the
+// with DHCP, or from the kernel command line's ip= word, IPv6 from
+// router advertisements and the ip6= word (ADDRESS/PREFIX[,GATEWAY]), adds the
 // loopback interface (127.0.0.1, ::1), and serves the program's sockets
 // over the stack (sockets.go).
 //
@@ -43,6 +44,10 @@ func main() {
 	if err != nil {
 		fatal(err)
 	}
+	var static6 config
+	if err := parseIP6(os.Getenv("ip6"), &static6); err != nil {
+		fatal(err)
+	}
 	fd, err := syscall.Open("/dev/net0", syscall.O_RDWR|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		fatal(fmt.Errorf("open /dev/net0: %v", err))
@@ -52,6 +57,7 @@ func main() {
 			fatal(err)
 		}
 	}
+	cfg.Addr6, cfg.Gateway6 = static6.Addr6, static6.Gateway6
 	// From here on the link's goroutines wait in their reads and writes.
 	if err := syscall.SetNonblock(fd, false); err != nil {
 		fatal(err)
@@ -99,6 +105,14 @@ func newStack(link stack.LinkEndpoint, cfg config) *stack.Stack {
 	}
 	if cfg.Gateway.IsValid() {
 		routes = append(routes, tcpip.Route{Destination: header.IPv4EmptySubnet, Gateway: tcpip.AddrFrom4(cfg.Gateway.As4()), NIC: nicEth})
+	}
+	if a := cfg.Addr6; a.IsValid() { // ip6=: the address, its prefix on the link, the gateway
+		addAddress(s, nicEth, ipv6.ProtocolNumber, tcpip.AddressWithPrefix{Address: tcpip.AddrFrom16(a.Addr().As16()), PrefixLen: a.Bits()})
+		prefix, _ := tcpip.NewSubnet(tcpip.AddrFrom16(a.Masked().Addr().As16()), tcpip.MaskFromBytes(net6Mask(a.Bits())))
+		routes = append(routes, tcpip.Route{Destination: prefix, NIC: nicEth})
+		if cfg.Gateway6.IsValid() {
+			routes = append(routes, tcpip.Route{Destination: header.IPv6EmptySubnet, Gateway: tcpip.AddrFrom16(cfg.Gateway6.As16()), NIC: nicEth})
+		}
 	}
 	s.SetRouteTable(routes)
 	go ndp.apply(s) // from here on, what routers advertise

@@ -16,7 +16,8 @@ import (
 // ":0", "[::1]:0", tcp6 (IPV6_V6ONLY) and tcp4 against dials over
 // 127.0.0.1 and ::1, and the families of the socket calls' addresses.
 // Then it echoes 108 KiB through an IPv6 server on the host's ::1,
-// reached as [fec0::2] (SLAAC, NDP and TCP over IPv6 on the wire), and
+// reached as [fec0::2] (NDP and TCP over IPv6 on the wire), from the
+// static address ip6= gave it beside the one SLAAC made, and
 // serves one echo on ":80" (AF_INET6, dual-stack) to the host through a
 // -port forward, which arrives over IPv4: the program sees 10.0.2.2.
 func TestNetIPv6(t *testing.T) {
@@ -37,12 +38,13 @@ func TestNetIPv6(t *testing.T) {
 			got6 <- n
 			c.Close()
 		}()
-		args = append(args, "-dial6", fmt.Sprintf("[fec0::2]:%d", l.Addr().(*net.TCPAddr).Port))
+		args = append(args, "-dial6", fmt.Sprintf("[fec0::2]:%d", l.Addr().(*net.TCPAddr).Port), "-from6", "fec0::15")
 	}
 	port := freePort(t)
 	done := make(chan mkimageRun, 1)
 	go func() {
 		done <- runMkimageOpts(t, mkimageOpts{Timeout: 10 * time.Minute}, append([]string{"run", "-accel", "tcg", "-timeout", "180s", "-net", "user",
+			"-append", "ip6=fec0::15/64,fec0::2",
 			"-port", fmt.Sprintf("%d:80", port), testProgram(t, "net6")}, append(args, "-serve", "80")...)...)
 	}()
 	var r mkimageRun
@@ -79,8 +81,11 @@ func TestNetIPv6(t *testing.T) {
 		if want := int64(4096 * len("ipv6 over the user network\n")); <-got6 != want {
 			r.fatalf(t, "the host's IPv6 echo server did not get the program's %d bytes", want)
 		}
-		if !strings.Contains(r.Kernel, "netsvc: eth0 fec0::") || !strings.Contains(r.Stdout, "-> [fec0::2]:") {
-			r.fatalf(t, "no IPv6 over the user network")
+		if !strings.Contains(r.Kernel, "netsvc: eth0 fec0::5054:ff:fe12:3456/64 (autoconfigured)") || !strings.Contains(r.Kernel, ", fec0::15/64 gateway fec0::2") {
+			r.fatalf(t, "no IPv6 address from the router's advertisement, or none from ip6=")
+		}
+		if !strings.Contains(r.Stdout, "net6: [fec0::15]:") {
+			r.fatalf(t, "the program did not dial from its static IPv6 address")
 		}
 	}
 }

@@ -176,3 +176,31 @@ func TestQueueChain(t *testing.T) {
 		t.Errorf("SetBuffer left flags %#x", q.desc[1].Flags)
 	}
 }
+
+// FuzzQueueUsed: a device that writes anything into the used ring — IDs
+// past the queue, any lengths, an index that jumps ahead — never makes
+// Used name a descriptor outside the queue, and Used stops once it has
+// caught up with the index.
+func FuzzQueueUsed(f *testing.F) {
+	f.Add(uint16(3), []byte{1, 0, 0, 0, 200, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0, 0, 0})
+	f.Add(uint16(0xffff), []byte{})
+	f.Fuzz(func(t *testing.T, idx uint16, entries []byte) {
+		const size = 64
+		q, _ := newQueue(t, size)
+		for k := 0; k+8 <= len(entries) && k/8 < size; k += 8 {
+			e := entries[k:]
+			q.used.Ring[k/8] = usedElem{ID: uint32(e[0]) | uint32(e[1])<<8 | uint32(e[2])<<16 | uint32(e[3])<<24, Len: uint32(e[4]) | uint32(e[7])<<24}
+		}
+		q.used.Idx = idx
+		n := 0
+		for ; q.HasUsed(); n++ {
+			i, _, ok := q.Used()
+			if !ok || i >= size {
+				t.Fatalf("Used() = %d, %v with the device's index at %d", i, ok, idx)
+			}
+		}
+		if n != int(idx) {
+			t.Fatalf("Used gave %d buffers for an index of %d", n, idx)
+		}
+	})
+}

@@ -2,7 +2,7 @@
 // packages only, as any program would (tests/ipv6_test.go runs it under
 // gobare's network service):
 //
-//	net6 [-dial6 ADDR] [-serve PORT]
+//	net6 [-dial6 ADDR [-from6 IP]] [-serve PORT]
 //
 // First, on the loopback interface: Go's start-up probe must have found
 // IPv6 and v4-mapped addresses (":0" listens on "[::]"); a dual-stack
@@ -10,6 +10,7 @@
 // (IPV6_V6ONLY) refuses 127.0.0.1; the socket calls' addresses have the
 // socket's family. -dial6 then echoes through an IPv6 server outside the
 // guest (on QEMU's user network, [fec0::2]:PORT is the host's [::1]),
+// from the local address -from6 if given (a static one: ip6=),
 // and -serve echoes one connection on :PORT (dual-stack) from the host.
 package main
 
@@ -28,12 +29,13 @@ import (
 
 func main() {
 	dial6 := flag.String("dial6", "", "echo through the IPv6 server at `ADDR`")
+	from6 := flag.String("from6", "", "dial -dial6 from `IP`")
 	serve := flag.String("serve", "", "echo one connection on :`PORT`")
 	flag.Parse()
 	loopback()
 	rawCalls()
 	if *dial6 != "" {
-		dialRemote(*dial6)
+		dialRemote(*dial6, *from6)
 	}
 	if *serve != "" {
 		serveOne(*serve)
@@ -179,12 +181,17 @@ func rawCalls() {
 	fmt.Println("net6: socket calls: families, IPV6_V6ONLY, errors as Linux")
 }
 
-// dialRemote echoes through the IPv6 server at addr, trying until the
-// interface has its address (router advertisements take a moment).
-func dialRemote(addr string) {
+// dialRemote echoes through the IPv6 server at addr, from local address
+// from unless empty, trying until the interface has its address (router
+// advertisements take a moment).
+func dialRemote(addr, from string) {
+	d := net.Dialer{Timeout: 5 * time.Second}
+	if from != "" {
+		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(from)}
+	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		c, err := net.DialTimeout("tcp6", addr, 5*time.Second)
+		c, err := d.Dial("tcp6", addr)
 		if err == nil {
 			msg := bytes.Repeat([]byte("ipv6 over the user network\n"), 4096)
 			echoCheck(c, msg)

@@ -226,20 +226,29 @@ func Recv(p []byte) (n int, ok bool) {
 		if !got {
 			return 0, false
 		}
-		l = min(l, bufSize)
-		short := l < HeaderLen+MinFrame
-		if !short {
-			n = copy(p, rx.data[i][HeaderLen:l])
-		}
+		f, ok := frameIn(rx.data[i], l)
+		n = copy(p, f)
 		rx.q.SetBuffer(i, rx.phys[i], bufSize, true)
 		rx.q.Offer(i)
 		dev.Notify(&rx.q)
-		if !short {
+		if ok {
 			return n, true
 		}
 		dropped++
 	}
 	return 0, false
+}
+
+// frameIn returns the frame in receive buffer buf, of which the device
+// says it wrote n bytes: what follows the header, up to n or the
+// buffer's end, whatever the device claims; ok=false (and no bytes) when
+// there is less than a header and an Ethernet header.
+func frameIn(buf []byte, n uint32) (frame []byte, ok bool) {
+	l := int(min(n, uint32(len(buf))))
+	if l < HeaderLen+MinFrame {
+		return nil, false
+	}
+	return buf[HeaderLen:l], true
 }
 
 // Send queues frame p (MinFrame to MaxFrame bytes, checked by the caller)
