@@ -20,8 +20,9 @@ import (
 //     fragmented on the way).
 //   - loop: datagrams between two sockets on the guest's loopback
 //     (boundaries, sources, MSG_PEEK, MSG_TRUNC, sendmsg/recvmsg iovecs,
-//     TCP's sendmsg/recvmsg) and the bad inputs (EMSGSIZE, EDESTADDRREQ,
-//     EFAULT, EINVAL), each checked by the program against Linux's answer.
+//     TCP's sendmsg/recvmsg, ECONNREFUSED on a connected socket, IPv6's
+//     ::1) and the bad inputs (EMSGSIZE, EDESTADDRREQ, EFAULT, EINVAL),
+//     each checked by the program against Linux's answer.
 //   - resolver: DHCP's name server (QEMU's 10.0.2.3) in /etc/resolv.conf;
 //     localhost and the machine's name from /etc/hosts; a name the host's
 //     resolver does not know comes back "no such host" through QEMU's.

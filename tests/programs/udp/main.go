@@ -7,8 +7,9 @@
 //	                  senders, until one that says "end" (not echoed)
 //	udp loop          datagrams over the loopback interface: boundaries,
 //	                  source addresses, MSG_PEEK, MSG_TRUNC, iovecs, a
-//	                  TCP pair's sendmsg and recvmsg, and the errors
-//	                  (EMSGSIZE, EDESTADDRREQ, EFAULT)
+//	                  TCP pair's sendmsg and recvmsg, the errors
+//	                  (EMSGSIZE, EDESTADDRREQ, EFAULT, EINVAL), a
+//	                  connected socket's ECONNREFUSED, and IPv6's ::1
 //	udp lookup NAME ADDR   resolve NAME (net.LookupHost) and want ADDR
 //	                  among the answers; localhost and the host name
 //	                  from /etc/hosts too
@@ -105,6 +106,7 @@ func loop() {
 
 	rawChecks(srv, cli)
 	streamChecks()
+	refusedAndV6()
 	fmt.Println("udp: loop checks passed")
 }
 
@@ -201,6 +203,39 @@ func streamChecks() {
 	s.Close()
 	l.Close()
 	fmt.Println("udp: sendmsg, sendto, recvmsg and MSG_PEEK on TCP")
+}
+
+// refusedAndV6: a connected socket's datagram to a port nobody has
+// brings ECONNREFUSED to its next read (the ICMP error, once), and
+// datagrams over IPv6's loopback keep their sources too.
+func refusedAndV6() {
+	l, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	check(err)
+	closed := l.LocalAddr().(*net.UDPAddr)
+	l.Close()
+	c, err := net.DialUDP("udp4", nil, closed)
+	check(err)
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	_, err = c.Write([]byte("anyone?"))
+	check(err)
+	_, err = c.Read(make([]byte, 10))
+	want(errors.Is(err, syscall.ECONNREFUSED), "read after a datagram to a closed port: %v, want ECONNREFUSED", err)
+	c.Close()
+
+	srv, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6loopback})
+	check(err)
+	cli, err := net.DialUDP("udp6", nil, srv.LocalAddr().(*net.UDPAddr))
+	check(err)
+	srv.SetDeadline(time.Now().Add(10 * time.Second))
+	_, err = cli.Write([]byte("over ::1"))
+	check(err)
+	b := make([]byte, 20)
+	n, from, err := srv.ReadFromUDP(b)
+	check(err)
+	want(string(b[:n]) == "over ::1" && from.String() == cli.LocalAddr().String(), "IPv6 datagram %q from %v, want from %v", b[:n], from, cli.LocalAddr())
+	srv.Close()
+	cli.Close()
+	fmt.Println("udp: ECONNREFUSED once on a connected socket; IPv6 datagrams over ::1")
 }
 
 // lookup resolves name through Go's own resolver and the files.
