@@ -6,8 +6,8 @@ import (
 	"github.com/gobare/gobare/kernel/vfs"
 )
 
-// sendto, recvfrom, sendmsg and recvmsg (docs/design.md, Networking), and
-// read and write on datagram sockets. A stream socket's bytes go through
+// sendto, recvfrom, sendmsg and recvmsg (docs/design.md, Networking), read
+// and write on datagram sockets, and readv and writev on any file. A stream socket's bytes go through
 // the rings as read and write move them; a datagram socket's are one
 // record each way (sockfs/dgram.go), gathered from or scattered to the
 // program's buffers, so message boundaries and addresses hold. Control
@@ -159,7 +159,7 @@ func send(c call, s *sockfs.Socket, v *msgBufs, flags, addr, addrLen uintptr) ui
 		return errno(EOPNOTSUPP)
 	}
 	if !s.IsDatagram() {
-		return sendStream(c, s, v, flags)
+		return vecTransfer(c, s, v, true, nonblocking(s, flags))
 	}
 	var buf [sockfs.AddrMax]byte
 	var to []byte
@@ -200,9 +200,10 @@ func send(c call, s *sockfs.Socket, v *msgBufs, flags, addr, addrLen uintptr) ui
 	return n
 }
 
-// sendStream writes the buffers to a stream socket in turn, stopping at
-// a short write; nothing written and no room waits unless non-blocking.
-func sendStream(c call, s *sockfs.Socket, v *msgBufs, flags uintptr) uintptr {
+// vecTransfer moves the buffers in turn between f and the program, as
+// read and write do, stopping at a short transfer; when nothing moved
+// and nothing could (EAGAIN) it waits unless nonblock.
+func vecTransfer(c call, f vfs.File, v *msgBufs, write, nonblock bool) uintptr {
 	done := uintptr(0)
 	for i := uintptr(0); i < v.n; i++ {
 		base, size, ok := v.seg(i)
@@ -210,10 +211,10 @@ func sendStream(c call, s *sockfs.Socket, v *msgBufs, flags uintptr) uintptr {
 			r, _ := partial(done, EFAULT)
 			return r
 		}
-		r, err := transfer(s, base, size, -1, true)
+		r, err := transfer(f, base, size, -1, write)
 		switch {
-		case err == EAGAIN && done == 0 && !nonblocking(s, flags):
-			return c.waitOn(s.WaitKey())
+		case err == EAGAIN && done == 0 && !nonblock:
+			return c.waitOn(f.WaitKey())
 		case err != 0:
 			r, _ = partial(done, err)
 			return r
@@ -224,6 +225,33 @@ func sendStream(c call, s *sockfs.Socket, v *msgBufs, flags uintptr) uintptr {
 		}
 	}
 	return done
+}
+
+// readv(fd, iov, iovcnt) and writev(fd, iov, iovcnt): the buffers in
+// turn; on a datagram socket, one datagram scattered or gathered.
+func sysReadv(c call) uintptr  { return readWriteV(c, false) }
+func sysWritev(c call) uintptr { return readWriteV(c, true) }
+
+func readWriteV(c call, write bool) uintptr {
+	f := file(c.arg(0))
+	switch {
+	case f == nil || !allowed(f, write):
+		return errno(EBADF)
+	case c.arg(2) > maxIOV:
+		return errno(EINVAL)
+	}
+	v := msgBufs{iov: c.arg(1), n: c.arg(2)}
+	if _, err := v.total(); err != 0 {
+		return errno(err)
+	}
+	if s, ok := f.(*sockfs.Socket); ok && s.IsDatagram() {
+		if write {
+			return send(c, s, &v, 0, 0, 0)
+		}
+		var flags uint32
+		return receive(c, s, &v, 0, 0, 0, &flags)
+	}
+	return vecTransfer(c, f, &v, write, f.Desc().Status&vfs.Nonblock != 0)
 }
 
 // receive fills the buffers from s: a stream's bytes, or one datagram

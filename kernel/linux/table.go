@@ -43,6 +43,8 @@ var table = [...]syscall{
 	16:          {"ioctl", sysIoctl, "fxx", "ENOTTY: no terminals"},
 	17:          {"pread64", sysPread64, "fxud", ""},
 	18:          {"pwrite64", sysPwrite64, "fbud", ""},
+	19:          {"readv", sysReadv, "fxd", ""},
+	20:          {"writev", sysWritev, "fxd", ""},
 	21:          {"access", sysAccess, "sx", ""},
 	22:          {"pipe", sysPipe, "x", ""},
 	24:          {"sched_yield", sysSchedYield, "", ""},

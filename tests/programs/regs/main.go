@@ -58,6 +58,7 @@ var (
 	// runs.
 	timespec = [2]int64{0, 1000} // 1 µs
 	event    = [2]uint64{syscall.EPOLLIN, 0}
+	iovec    = syscall.Iovec{Base: &buf[0], Len: 8}
 )
 
 func main() {
@@ -257,6 +258,8 @@ func calls() []call {
 		{nr: 16, name: "ioctl", prep: args(devnull, syscall.TCGETS, ptr(&buf))},
 		{nr: 17, name: "pread64", prep: args(file, ptr(&buf), 8, 0)},
 		{nr: 18, name: "pwrite64", prep: args(file, ptr(&buf), 8, 0)},
+		{nr: 19, name: "readv", prep: args(devnull, ptr(&iovec), 1)},
+		{nr: 20, name: "writev", prep: args(devnull, ptr(&iovec), 1)},
 		{nr: 21, name: "access", prep: args(str("/dev/null"), 0)},
 		{nr: 22, name: "pipe", prep: args(ptr(&pipefds)), cleanup: closePipe},
 		{nr: 24, name: "sched_yield"},

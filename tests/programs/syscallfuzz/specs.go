@@ -34,6 +34,8 @@ var specs = []spec{
 	{nr: 16, name: "ioctl", args: []kind{kFdAny, kInt, kPtrOut}, fix: fixIoctl},
 	{nr: 17, name: "pread64", args: []kind{kFd, kPtrOut, kLen, kInt}},
 	{nr: 18, name: "pwrite64", args: []kind{kFd, kPtrIn, kLen, kInt}},
+	{nr: 19, name: "readv", args: []kind{kFd, kNullOrBad, kSmall}},
+	{nr: 20, name: "writev", args: []kind{kFd, kNullOrBad, kSmall}},
 	{nr: 21, name: "access", args: []kind{kPath, kSmall}},
 	{nr: 22, name: "pipe", args: []kind{kPtrOut}, after: afterPipe},
 	{nr: 24, name: "sched_yield"},

@@ -6,8 +6,9 @@
 //	udp echo PORT     echo the datagrams that arrive on PORT to their
 //	                  senders, until one that says "end" (not echoed)
 //	udp loop          datagrams over the loopback interface: boundaries,
-//	                  source addresses, MSG_PEEK, MSG_TRUNC, iovecs, a
-//	                  TCP pair's sendmsg and recvmsg, the errors
+//	                  source addresses, MSG_PEEK, MSG_TRUNC, iovecs
+//	                  (also readv, writev), a TCP pair's sendmsg,
+//	                  writev and recvmsg, the errors
 //	                  (EMSGSIZE, EDESTADDRREQ, EFAULT, EINVAL), a
 //	                  connected socket's ECONNREFUSED, and IPv6's ::1
 //	udp lookup NAME ADDR   resolve NAME (net.LookupHost) and want ADDR
@@ -141,6 +142,20 @@ func rawChecks(srv, cli *net.UDPConn) {
 		"recvmsg into 2 iovecs = %d %q %q flags %#x name %d bytes, %v", n, outs[0], outs[1], flags, len(name), err)
 	fmt.Println("udp: sendmsg gathered and recvmsg scattered one datagram")
 
+	// writev and readv do the same without addresses; readv's buffers
+	// take 6 bytes of the 15 and the rest is lost.
+	wv := iovecs([][]byte{[]byte("writev "), []byte("datagram")})
+	_, _, errno := syscall.Syscall(syscall.SYS_WRITEV, uintptr(cfd), uintptr(unsafe.Pointer(&wv[0])), 2)
+	want(errno == 0, "writev on a connected UDP socket: %v", errno)
+	waitReadable(sfd)
+	rb := [][]byte{make([]byte, 3), make([]byte, 3)}
+	rv := iovecs(rb)
+	got, _, errno := syscall.Syscall(syscall.SYS_READV, uintptr(sfd), uintptr(unsafe.Pointer(&rv[0])), 2)
+	want(errno == 0 && got == 6 && string(rb[0])+string(rb[1]) == "writev", "readv = %d %q %q, %v", got, rb[0], rb[1], errno)
+	n, err = recvfrom(sfd, b, syscall.MSG_DONTWAIT)
+	want(err == syscall.EAGAIN, "recvfrom after readv took the datagram = %d, %v; want EAGAIN", n, err)
+	fmt.Println("udp: writev gathered and readv scattered one datagram")
+
 	// The errors, as Linux gives them.
 	_, err = cli.Write(make([]byte, 65508))
 	want(errors.Is(err, syscall.EMSGSIZE), "a 65508-byte datagram: %v, want EMSGSIZE", err)
@@ -185,12 +200,16 @@ func streamChecks() {
 	want(err == nil && n == 15, "sendmsg on TCP = %d, %v", n, err)
 	_, _, e := syscall.Syscall6(syscall.SYS_SENDTO, uintptr(cfd), uintptr(unsafe.Pointer(&[]byte("!")[0])), 1, syscall.MSG_NOSIGNAL, 0, 0)
 	want(e == 0, "sendto on TCP: %v", e)
-	got := make([]byte, 0, 16)
+	bufs := net.Buffers{[]byte(" and"), []byte(" more")} // writev
+	if k, err := bufs.WriteTo(c); k != 9 || err != nil {
+		check(fmt.Errorf("net.Buffers' writev on TCP = %d, %v", k, err))
+	}
+	got := make([]byte, 0, 25)
 	peek := make([]byte, 6)
 	waitReadable(sfd)
 	k, err := recvfrom(sfd, peek, syscall.MSG_PEEK)
 	want(err == nil && k == 6 && string(peek) == "stream", "recv(MSG_PEEK) on TCP = %d %q, %v", k, peek, err)
-	for len(got) < 16 {
+	for len(got) < 25 {
 		waitReadable(sfd)
 		outs := [][]byte{make([]byte, 5), make([]byte, 20)}
 		k, name, _, err := recvmsg(sfd, outs, 0)
@@ -198,11 +217,11 @@ func streamChecks() {
 		want(len(name) == 0, "recvmsg on TCP gave an address of %d bytes", len(name))
 		got = append(got, (append(outs[0], outs[1]...))[:k]...)
 	}
-	want(string(got) == "stream of bytes!", "TCP carried %q", got)
+	want(string(got) == "stream of bytes! and more", "TCP carried %q", got)
 	c.Close()
 	s.Close()
 	l.Close()
-	fmt.Println("udp: sendmsg, sendto, recvmsg and MSG_PEEK on TCP")
+	fmt.Println("udp: sendmsg, sendto, writev, recvmsg and MSG_PEEK on TCP")
 }
 
 // refusedAndV6: a connected socket's datagram to a port nobody has
