@@ -95,9 +95,11 @@ var quickCalls = [...]bool{
 
 // Quick runs the system call in f for t, the running thread, if it is
 // one of quickCalls and the trace is off, and reports whether it did.
+// (A number in quickCalls without a handler takes the full path, and its
+// ENOSYS.)
 func Quick(f *trap.Frame, t *sched.Thread) bool {
 	nr := f.AX
-	if nr >= uint64(len(quickCalls)) || !quickCalls[nr] || Trace {
+	if nr >= uint64(len(quickCalls)) || !quickCalls[nr] || table[nr].handler == nil || Trace {
 		return false
 	}
 	Counts[nr]++
