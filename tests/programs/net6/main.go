@@ -166,6 +166,7 @@ func rawCalls() {
 		fail(fmt.Errorf("getpeername before connect: %v, want ENOTCONN", err))
 	}
 	syscall.Close(fd)
+	v6onlyFixed()
 
 	fd, err = syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
 	if err != nil {
@@ -179,6 +180,35 @@ func rawCalls() {
 	}
 	syscall.Close(fd)
 	fmt.Println("net6: socket calls: families, IPV6_V6ONLY, errors as Linux")
+}
+
+// v6onlyFixed checks that IPV6_V6ONLY set after bind changes nothing
+// (Linux refuses it with EINVAL): a dual-stack socket stays one.
+func v6onlyFixed() {
+	fd, err := syscall.Socket(syscall.AF_INET6, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		fail(err)
+	}
+	defer syscall.Close(fd)
+	if err := syscall.Bind(fd, &syscall.SockaddrInet6{}); err != nil {
+		fail(err)
+	}
+	if err := syscall.SetsockoptInt(fd, syscall.IPPROTO_IPV6, syscall.IPV6_V6ONLY, 1); err != nil && err != syscall.EINVAL {
+		fail(fmt.Errorf("IPV6_V6ONLY after bind: %v, want EINVAL or nothing", err))
+	}
+	if err := syscall.Listen(fd, 1); err != nil {
+		fail(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		fail(err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet6).Port)
+	c, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	if err != nil {
+		fail(fmt.Errorf("IPV6_V6ONLY set after bind took effect: dial %s: %v", addr, err))
+	}
+	c.Close()
 }
 
 // dialRemote echoes through the IPv6 server at addr, from local address
