@@ -169,8 +169,8 @@ func send(c call, s *sockfs.Socket, v *msgBufs, flags, addr, addrLen uintptr) ui
 			return errno(err)
 		}
 		to = a
-	} else if s.State()&sockfs.Connected == 0 {
-		return errno(EDESTADDRREQ)
+	} else if s.State()&(sockfs.Connected|sockfs.Failed) == 0 {
+		return errno(EDESTADDRREQ) // a failed socket says why, below
 	}
 	n, err := v.total()
 	if err == 0 {

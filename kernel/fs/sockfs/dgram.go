@@ -37,12 +37,15 @@ func (f *Socket) IsDatagram() bool { return f.Type == Datagram }
 
 // DgramRoom says whether a datagram of n payload bytes can be queued now:
 // EMSGSIZE when it never can, EAGAIN while the send ring lacks room, EIO
-// when its counters are broken.
+// when its counters are broken, the socket's error once it failed (the
+// service ended: ENETDOWN).
 func (f *Socket) DgramRoom(n int) errno.Errno {
 	used, ok := f.s.send().used()
 	switch {
 	case n > MaxDgram:
 		return errno.EMSGSIZE
+	case f.State()&Failed != 0:
+		return f.Error()
 	case !ok:
 		return errno.EIO
 	case int(used)+DgramHeader+n > RingSize:
@@ -72,15 +75,17 @@ func (f *Socket) SendDgram(n int, addr []byte) {
 
 // NextDgram describes the first received datagram: its payload's length
 // and its source address, copied into addr (its length, 16 or 28, is
-// the family's). EAGAIN when none waits, EIO for a record that does not
-// fit the ring's counters; an error record's errno is returned, and
-// dropped unless peek.
+// the family's). EAGAIN when none waits (the socket's error once it
+// failed), EIO for a record that does not fit the ring's counters; an
+// error record's errno is returned, and dropped unless peek.
 func (f *Socket) NextDgram(addr *[AddrMax]byte, peek bool) (n, addrLen int, err errno.Errno) {
 	r := f.s.receive()
 	used, ok := r.used()
 	switch {
 	case !ok:
 		return 0, 0, errno.EIO
+	case used == 0 && f.State()&Failed != 0:
+		return 0, 0, f.Error()
 	case used == 0:
 		return 0, 0, errno.EAGAIN
 	case used < DgramHeader:
@@ -147,7 +152,7 @@ func (f *Socket) readDgram(b []byte) (int, errno.Errno) {
 // writeDgram is write(2) on a datagram socket: one datagram to the
 // connected peer; EDESTADDRREQ when there is none.
 func (f *Socket) writeDgram(b []byte) (int, errno.Errno) {
-	if f.State()&Connected == 0 {
+	if f.State()&(Connected|Failed) == 0 {
 		return 0, errno.EDESTADDRREQ
 	}
 	if err := f.DgramRoom(len(b)); err != 0 {
@@ -160,8 +165,11 @@ func (f *Socket) writeDgram(b []byte) (int, errno.Errno) {
 
 // dgramEvents is readiness as Linux's udp_poll gives it: readable while a
 // datagram (or an error) waits, writable while the send ring is at most
-// half full (sock_writeable).
+// half full (sock_writeable); all and EPOLLERR once the socket failed.
 func (f *Socket) dgramEvents() uint32 {
+	if f.State()&Failed != 0 {
+		return vfs.EventIn | vfs.EventOut | vfs.EventErr
+	}
 	var ev uint32
 	if used, ok := f.s.receive().used(); used > 0 || !ok {
 		ev |= vfs.EventIn

@@ -91,6 +91,17 @@ func TestDatagrams(t *testing.T) {
 	if _, err := f.Write(make([]byte, 10000)); err != errno.EAGAIN {
 		t.Errorf("write to a full ring: %v, want EAGAIN", err)
 	}
+
+	serviceGone()
+	if _, err := f.Read(buf); err != errno.ENETDOWN {
+		t.Errorf("read after the service ended: %v, want ENETDOWN", err)
+	}
+	if _, err := f.Write(buf); err != errno.ENETDOWN {
+		t.Errorf("write after the service ended: %v, want ENETDOWN", err)
+	}
+	if ev := f.Events(); ev&vfs.EventErr == 0 {
+		t.Errorf("events after the service ended: %#x, want EPOLLERR", ev)
+	}
 }
 
 // FuzzDatagram: whatever records and counters the service writes, a
