@@ -7,6 +7,7 @@ import (
 	"github.com/gobare/gobare/kernel/fs/etcfs"
 	"github.com/gobare/gobare/kernel/fs/procfs"
 	"github.com/gobare/gobare/kernel/mem"
+	"github.com/gobare/gobare/kernel/percpu"
 	"github.com/gobare/gobare/kernel/sched"
 	"github.com/gobare/gobare/kernel/task"
 	"github.com/gobare/gobare/kernel/timer"
@@ -78,8 +79,17 @@ var (
 func procRegions() []vm.Region { return task.Proc.Space.Regions() }
 func procResident() int        { return task.Proc.Space.Resident() }
 func procThreads() int         { return sched.LiveIn(task.ProgramProc) } // not the network service's
-func procKernelTime() int64    { return int64(timer.TSCToNanos(trap.KernelCycles())) }
-func procBootTime() int64      { return timer.BootEpochNanos() / 1e9 }
+func procCPUs() int            { return percpu.Online }
+
+// procKernelTime is the ns CPU c spent in the kernel, all CPUs' when c < 0.
+func procKernelTime(c int) int64 {
+	if c < 0 {
+		return int64(timer.TSCToNanos(trap.KernelCycles()))
+	}
+	return int64(timer.TSCToNanos(percpu.Get(c).KernelCycles))
+}
+
+func procBootTime() int64 { return timer.BootEpochNanos() / 1e9 }
 func procMemory() (total, free uint64) {
 	return uint64(frames.Usable()) * mem.PageSize, uint64(frames.Free()) * mem.PageSize
 }
@@ -125,7 +135,9 @@ func procCPUInfo(t *procfs.Text) {
 	t.Dec(uint64(eax & 0xf))
 	t.Str("\ncpu MHz\t\t: ")
 	t.Dec(timer.TSCHz() / 1e6)
-	t.Str(".000\ncpu cores\t: 1\n")
+	t.Str(".000\ncpu cores\t: ")
+	t.Dec(uint64(percpu.Online))
+	t.Byte('\n')
 }
 
 // describeProcess tells procfs about the program: its arguments and
@@ -140,6 +152,7 @@ func describeProcess(file []byte, args task.Args) {
 		Threads:    procThreads,
 		Uptime:     timer.Nanotime,
 		KernelTime: procKernelTime,
+		CPUs:       procCPUs,
 		BootTime:   procBootTime,
 		Memory:     procMemory,
 		CPUInfo:    procCPUInfo,
@@ -179,6 +192,7 @@ func mountSystemFiles() {
 		etc = physMem[embedded.EtcAddr : embedded.EtcAddr+embedded.EtcSize]
 	}
 	procFS.Src, procFS.Pages, binFS.Src = &procSrc, &frames, &procSrc
+	etcfs.SetCPUs(percpu.Online)
 	etcFS.Files, sysFS.Files = etcfs.Etc, etcfs.Sys
 	if etc != nil {
 		if err := cpiofs.Check(etc); err != cpiofs.ErrNone {

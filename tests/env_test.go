@@ -105,6 +105,7 @@ func TestEnvironment(t *testing.T) {
 		"env TERM":   "xterm-256color",
 		"executable": fileSum(t, prog),
 		"proc exe":   strings.TrimPrefix(fileSum(t, prog), "elf=true "),
+		"cpus":       cpusLine(testSMP(t)),
 	}
 	for k, v := range want {
 		if got[k] != v {
@@ -114,6 +115,16 @@ func TestEnvironment(t *testing.T) {
 	if t.Failed() {
 		t.Logf("gobare:\n%s\nmkimage stderr:\n%s", r.Stdout, r.Stderr)
 	}
+}
+
+// cpusLine is the env program's "cpus" line on a machine with n CPUs: the
+// runtime, /proc/cpuinfo, /proc/stat and /sys agree.
+func cpusLine(n int) string {
+	online := "0"
+	if n > 1 {
+		online = fmt.Sprintf("0-%d", n-1)
+	}
+	return fmt.Sprintf("NumCPU %d cpuinfo %d stat %d online %s", n, n, n, online)
 }
 
 // TestEnvironmentDefaults: without -env, HOME=/ and TERM=linux (what

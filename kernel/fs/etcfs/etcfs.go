@@ -2,8 +2,9 @@
 // outside /proc: /etc (passwd, group, hostname, hosts, nsswitch.conf —
 // what os/user, os.Hostname's callers and the net package's resolver
 // read — and resolv.conf, from the network service) and the few /sys
-// files about the CPUs. Their contents are constants in the kernel, so
-// they exist whatever booted the kernel (plain QEMU included).
+// files about the CPUs. Their contents are constants in the kernel (the
+// CPU list set once at boot), so they exist whatever booted the kernel
+// (plain QEMU included).
 //
 // /etc can also show an archive of files mkimage adds (Below): the
 // time-zone database at /etc/zoneinfo — one of the directories Go's time
@@ -12,6 +13,9 @@
 package etcfs
 
 import (
+	"strings"
+	"unsafe"
+
 	"github.com/gobare/gobare/kernel/errno"
 	"github.com/gobare/gobare/kernel/vfs"
 )
@@ -49,7 +53,7 @@ var Etc = []File{
 	{Name: "resolv.conf", Late: true},
 }
 
-// Sys is /sys: one CPU, numbered 0.
+// Sys is /sys: the CPUs, numbered from 0 (one until SetCPUs says more).
 var Sys = []File{
 	{Name: "devices", Dir: true},
 	{Name: "devices/system", Dir: true},
@@ -57,6 +61,39 @@ var Sys = []File{
 	{Name: "devices/system/cpu/online", Data: "0\n"},
 	{Name: "devices/system/cpu/possible", Data: "0\n"},
 	{Name: "devices/system/cpu/present", Data: "0\n"},
+}
+
+// cpuList holds what SetCPUs gives the three CPU files: "0-N\n" at most.
+var cpuList [8]byte
+
+// SetCPUs makes /sys/devices/system/cpu/online, possible and present
+// list CPUs 0 to n-1 (n from 1 to 999), in Linux's list format: "0" for
+// one, "0-3" for four (Documentation/ABI/testing/sysfs-devices-system-cpu).
+func SetCPUs(n int) {
+	k := copy(cpuList[:], "0")
+	if n > 1 {
+		k += copy(cpuList[k:], "-")
+		for d := 100; d > 0; d /= 10 {
+			if n-1 >= d || d == 1 {
+				cpuList[k] = byte('0' + (n-1)/d%10)
+				k++
+			}
+		}
+	}
+	cpuList[k] = '\n'
+	// cpuList[:k+1] as a string, header by hand (unsafe.String would
+	// check the length through the runtime; cpuList changes only here, at
+	// boot, before anyone reads the files).
+	h := struct {
+		p *byte
+		n int
+	}{&cpuList[0], k + 1}
+	list := *(*string)(unsafe.Pointer(&h))
+	for i := range Sys {
+		if strings.HasPrefix(Sys[i].Name, "devices/system/cpu/") {
+			Sys[i].Data = list
+		}
+	}
 }
 
 // FS serves Files, and Below (if not nil) for the names it does not have.

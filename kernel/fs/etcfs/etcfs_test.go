@@ -124,6 +124,14 @@ func TestSys(t *testing.T) {
 	if got, _ := read(t, fs, "devices/system/cpu/online"); got != "0\n" {
 		t.Errorf("online = %q", got)
 	}
+	for n, want := range map[int]string{4: "0-3\n", 11: "0-10\n", 255: "0-254\n", 1: "0\n"} {
+		SetCPUs(n)
+		for _, name := range []string{"online", "possible", "present"} {
+			if got, _ := read(t, fs, "devices/system/cpu/"+name); got != want {
+				t.Errorf("SetCPUs(%d): %s = %q, want %q", n, name, got, want)
+			}
+		}
+	}
 	if got := list(t, fs, "devices/system/cpu"); strings.Join(got, " ") != "online possible present" {
 		t.Errorf("cpu/ lists %v", got)
 	}

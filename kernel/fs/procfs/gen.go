@@ -61,7 +61,7 @@ func genPidStat(src *Source, t *Text) {
 	t.Bytes(src.Name[:min(len(src.Name), 15)]) // TASK_COMM_LEN - 1
 	t.Str(") R 0 1 1 0 -1 4194560 0 0 0 0 ")
 	up := uint64(src.Uptime())
-	sys := uint64(src.KernelTime())
+	sys := uint64(src.KernelTime(-1))
 	t.Dec((up - min(sys, up)) / (1e9 / userHZ)) // utime
 	t.Byte(' ')
 	t.Dec(sys / (1e9 / userHZ)) // stime
@@ -105,11 +105,15 @@ func flag(on bool, c byte) byte {
 	return '-'
 }
 
-// genCPUInfo writes /proc/cpuinfo: one processor.
+// genCPUInfo writes /proc/cpuinfo: a paragraph per processor.
 func genCPUInfo(src *Source, t *Text) {
-	t.Str("processor\t: 0\n")
-	src.CPUInfo(t)
-	t.Byte('\n')
+	for i := 0; i < src.CPUs(); i++ {
+		t.Str("processor\t: ")
+		t.Dec(uint64(i))
+		t.Byte('\n')
+		src.CPUInfo(t)
+		t.Byte('\n')
+	}
 }
 
 // genMeminfo writes /proc/meminfo: the RAM the kernel manages; no swap,
@@ -138,23 +142,31 @@ func meminfoLine(t *Text, label string, bytes uint64) {
 	t.Str(" kB\n")
 }
 
-// genStat writes /proc/stat: the CPU's time (user, nice, system, idle,
-// ...) in USER_HZ, the boot time, the process counts.
+// genStat writes /proc/stat: the CPUs' time together, then each CPU's
+// (user, nice, system, idle, ...) in USER_HZ, the boot time, the process
+// counts.
 func genStat(src *Source, t *Text) {
-	up := uint64(src.Uptime())
-	sys := uint64(src.KernelTime())
-	user := (up - min(sys, up)) / (1e9 / userHZ)
-	system := sys / (1e9 / userHZ)
-	for _, name := range [...]string{"cpu  ", "cpu0 "} {
-		t.Str(name)
-		t.Dec(user)
-		t.Str(" 0 ")
-		t.Dec(system)
-		t.Str(" 0 0 0 0 0 0 0\n")
+	n := src.CPUs()
+	statCPU(t, "cpu  ", uint64(n)*uint64(src.Uptime()), src.KernelTime(-1))
+	for i := 0; i < n; i++ {
+		t.Str("cpu")
+		t.Dec(uint64(i))
+		statCPU(t, " ", uint64(src.Uptime()), src.KernelTime(i))
 	}
 	t.Str("intr 0\nctxt 0\nbtime ")
 	t.Dec(uint64(src.BootTime()))
 	t.Str("\nprocesses 1\nprocs_running 1\nprocs_blocked 0\n")
+}
+
+// statCPU ends a cpu line of /proc/stat after its name and sep: of up ns,
+// kernel ns were system time and the rest user time.
+func statCPU(t *Text, sep string, up uint64, kernel int64) {
+	sys := uint64(kernel)
+	t.Str(sep)
+	t.Dec((up - min(sys, up)) / (1e9 / userHZ))
+	t.Str(" 0 ")
+	t.Dec(sys / (1e9 / userHZ))
+	t.Str(" 0 0 0 0 0 0 0\n")
 }
 
 // genUptime writes /proc/uptime: seconds since boot and seconds idle.

@@ -40,15 +40,18 @@ type Source struct {
 	Resident func() int
 	Threads  func() int   // threads alive
 	Uptime   func() int64 // nanoseconds since boot
-	// KernelTime is the nanoseconds spent in the kernel (stat's system
-	// time; the rest of the uptime counts as user time).
-	KernelTime func() int64
+	// KernelTime is the nanoseconds CPU cpu spent in the kernel, all
+	// CPUs' together when cpu < 0 (stat's system time; the rest of the
+	// uptime counts as user time).
+	KernelTime func(cpu int) int64
+	CPUs       func() int   // the CPUs that run the program (cpuinfo, stat)
 	BootTime   func() int64 // seconds since 1970 at boot (stat's btime)
 	// Memory is the RAM the kernel manages and how much of it is free,
 	// in bytes.
 	Memory func() (total, free uint64)
-	// CPUInfo writes the lines that describe processor 0 in
-	// /proc/cpuinfo after its "processor : 0" line.
+	// CPUInfo writes the lines that describe a processor in
+	// /proc/cpuinfo after its "processor : N" line (every CPU is the
+	// same model).
 	CPUInfo func(t *Text)
 }
 

@@ -36,7 +36,8 @@ func newTestFS(t *testing.T, regions int) (*FS, *kfstest.Pages) {
 		Resident:   func() int { return 3 },
 		Threads:    func() int { return 5 },
 		Uptime:     func() int64 { return 12_345_000_000 },
-		KernelTime: func() int64 { return 2_000_000_000 },
+		KernelTime: func(cpu int) int64 { return map[int]int64{-1: 2_000_000_000, 0: 1_500_000_000, 1: 500_000_000}[cpu] },
+		CPUs:       func() int { return 2 },
 		BootTime:   func() int64 { return 1_700_000_000 },
 		Memory:     func() (uint64, uint64) { return 128 << 20, 100 << 20 },
 		CPUInfo:    func(t *Text) { t.Str("vendor_id\t: Test\n") },
@@ -107,15 +108,18 @@ func TestProcessFiles(t *testing.T) {
 	if got := readAll(t, fs, "uptime"); got != "12.34 0.00\n" {
 		t.Errorf("uptime = %q", got)
 	}
+	// Two CPUs: 24.69 s of CPU time, 2 s of it in the kernel; each CPU
+	// 12.345 s, 1.5 and 0.5 s of it in the kernel.
 	stat := readAll(t, fs, "stat")
-	if !strings.HasPrefix(stat, "cpu  1034 0 200 0") || !strings.Contains(stat, "\nbtime 1700000000\n") {
+	if !strings.HasPrefix(stat, "cpu  2269 0 200 0 0 0 0 0 0 0\ncpu0 1084 0 150 0 0 0 0 0 0 0\ncpu1 1184 0 50 0 0 0 0 0 0 0\n") ||
+		!strings.Contains(stat, "\nbtime 1700000000\n") {
 		t.Errorf("stat =\n%s", stat)
 	}
 	meminfo := readAll(t, fs, "meminfo")
 	if !strings.HasPrefix(meminfo, "MemTotal:         131072 kB\nMemFree:          102400 kB\n") {
 		t.Errorf("meminfo =\n%s", meminfo)
 	}
-	if got := readAll(t, fs, "cpuinfo"); got != "processor\t: 0\nvendor_id\t: Test\n\n" {
+	if got := readAll(t, fs, "cpuinfo"); got != "processor\t: 0\nvendor_id\t: Test\n\nprocessor\t: 1\nvendor_id\t: Test\n\n" {
 		t.Errorf("cpuinfo = %q", got)
 	}
 	if pages.InUse != 0 {

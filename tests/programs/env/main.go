@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"os/user"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -118,6 +119,7 @@ func main() {
 		b, err := os.ReadFile(f)
 		line(f+" nonempty", len(b) > 0, err)
 	}
+	line("cpus", cpus(), nil)
 
 	// /etc.
 	if b, err := os.ReadFile("/etc/passwd"); err == nil {
@@ -187,4 +189,21 @@ func errorsJoin(a, b error) error {
 		return a
 	}
 	return b
+}
+
+// cpus says how many CPUs the runtime, /proc/cpuinfo (processor lines),
+// /proc/stat (cpuN lines) and /sys/devices/system/cpu/online see:
+// "NumCPU 2 cpuinfo 2 stat 2 online 0-1".
+func cpus() string {
+	info, _ := os.ReadFile("/proc/cpuinfo")
+	stat, _ := os.ReadFile("/proc/stat")
+	online, _ := os.ReadFile("/sys/devices/system/cpu/online")
+	nstat := 0
+	for l := range strings.Lines(string(stat)) {
+		if strings.HasPrefix(l, "cpu") && !strings.HasPrefix(l, "cpu ") {
+			nstat++
+		}
+	}
+	return fmt.Sprintf("NumCPU %d cpuinfo %d stat %d online %s", runtime.NumCPU(),
+		strings.Count(string(info), "processor\t:"), nstat, strings.TrimSpace(string(online)))
 }
