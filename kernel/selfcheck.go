@@ -68,7 +68,7 @@ func selfCheck() {
 		frames.FreeFrame(f)
 		return ok && frames.Free() == before
 	}())
-	check("timer interrupts arrive", timerTicks(10, 2e9))
+	check("timer interrupts arrive", timerTicks(10, 5*timer.TSCHz()))
 	faultIfAsked()
 }
 
@@ -83,8 +83,10 @@ func faultIfAsked() {
 }
 
 // timerTicks arms the timer 1 ms ahead n times and waits, with interrupts
-// on, until it has fired each time or the TSC has counted cycles (about a
-// second): a dead timer fails the check instead of hanging the machine.
+// on, until it has fired each time or the TSC has counted cycles (5 s: on
+// a busy host a virtual CPU's thread can wait for the host's CPU longer
+// than the 10 ms it needs): a dead timer fails the check instead of
+// hanging the machine.
 func timerTicks(n, cycles uint64) bool {
 	start, deadline := timer.Ticks(), cpu.Rdtsc()+cycles
 	trap.LeaveKernel() // interrupt entries may now come in
