@@ -22,7 +22,7 @@ DNF_PACKAGES  := qemu-system-x86 grub2-tools-extra grub2-pc-modules grub2-efi-x6
 NEEDED_TOOLS  := qemu-system-x86_64 grub-mkrescue xorriso mformat
 LINUX_TOOLS   := qemu-aarch64-static fsck.fat
 
-.PHONY: all deps run test lint bench soak matrix clean mkimage conformance fuzz fuzz-syscalls
+.PHONY: all deps run test lint bench soak netload matrix clean mkimage conformance fuzz fuzz-syscalls
 
 all: mkimage
 
@@ -100,6 +100,13 @@ bench: deps mkimage
 SOAK ?= 10m
 soak: deps
 	GOBARE_SOAK=$(SOAK) $(GO) test -count=1 -run TestSoak -timeout 30m -v ./tests/
+
+# netload: the network at full size (tests/netload_test.go): an
+# unmodified net/http server answers 10,000 kept-alive requests, 10,000
+# with a connection each and 1,000 connections held at once, and a client
+# downloads 100 MB from the host. make test runs a small version.
+netload: deps
+	GOBARE_NET_LOAD=1 $(GO) test -count=1 -run TestNetLoad -timeout 60m -v ./tests/
 
 # matrix: proof on many machines. tests/matrix_test.go boots hello and
 # rtcheck on five QEMU CPU models, the pc and q35 machines, SeaBIOS -kernel,

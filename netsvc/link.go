@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"syscall"
 
 	"gvisor.dev/gvisor/pkg/buffer"
 	"gvisor.dev/gvisor/pkg/tcpip"
@@ -17,8 +16,13 @@ import (
 // (which adds and strips the 14-byte header and asks for ARP), carries
 // whole frames between the stack and /dev/net0, the kernel's tap-like
 // device file (kernel/fs/devfs/net.go): one read is one received frame,
-// one write one frame sent. Two goroutines move them, each blocking in
-// its system call while there is nothing to do.
+// one write one frame sent. Two goroutines move them. The file is
+// non-blocking and goes through Go's netpoller (epoll), so a goroutine
+// with nothing to do parks instead of sleeping in read(2): a thread in a
+// blocking system call keeps the service's one P (GOMAXPROCS is the
+// CPU count), and every goroutine it readied — gVisor's TCP processors,
+// the socket loop — would wait for sysmon to take the P back, up to
+// 10 ms when the service has been idle.
 
 // maxFrame is the largest Ethernet frame /dev/net0 carries (1500 bytes
 // of payload and the header, no FCS).
@@ -31,23 +35,20 @@ const outQueue = 256
 // address mac and starts moving frames; the stack attaches to it.
 func newLink(fd int, mac tcpip.LinkAddress) stack.LinkEndpoint {
 	ch := channel.New(outQueue, maxFrame, mac)
-	go receive(fd, ch)
-	go transmit(fd, ch)
+	dev := os.NewFile(uintptr(fd), "/dev/net0") // non-blocking: the netpoller's
+	go receive(dev, ch)
+	go transmit(dev, ch)
 	return ethernet.New(ch)
 }
 
 // receive reads frames from the device and hands them to the stack. Each
 // frame is read straight into a view from gVisor's pool, which the packet
 // then owns: no copy, no allocation.
-func receive(fd int, ch *channel.Endpoint) {
+func receive(dev *os.File, ch *channel.Endpoint) {
 	for {
 		v := buffer.NewViewSize(maxFrame)
-		n, err := syscall.Read(fd, v.AsSlice())
+		n, err := dev.Read(v.AsSlice())
 		if err != nil {
-			v.Release()
-			if err == syscall.EINTR {
-				continue
-			}
 			fatal(fmt.Errorf("reading /dev/net0: %v", err))
 		}
 		v.CapLength(n)
@@ -58,22 +59,17 @@ func receive(fd int, ch *channel.Endpoint) {
 }
 
 // transmit writes the frames the stack sends to the device.
-func transmit(fd int, ch *channel.Endpoint) {
+func transmit(dev *os.File, ch *channel.Endpoint) {
 	for {
 		pkt := ch.ReadContext(context.Background())
 		if pkt == nil {
 			continue
 		}
-		frame := pkt.ToView().AsSlice()
-		for {
-			_, err := syscall.Write(fd, frame)
-			if err != syscall.EINTR {
-				if err != nil {
-					fmt.Fprintf(os.Stderr, "netsvc: sending a %d-byte frame: %v\n", len(frame), err)
-				}
-				break
-			}
+		v := pkt.ToView()
+		if _, err := dev.Write(v.AsSlice()); err != nil {
+			fmt.Fprintf(os.Stderr, "netsvc: sending a %d-byte frame: %v\n", v.Size(), err)
 		}
+		v.Release()
 		pkt.DecRef()
 	}
 }

@@ -58,10 +58,6 @@ func main() {
 		}
 	}
 	cfg.Addr6, cfg.Gateway6 = static6.Addr6, static6.Gateway6
-	// From here on the link's goroutines wait in their reads and writes.
-	if err := syscall.SetNonblock(fd, false); err != nil {
-		fatal(err)
-	}
 	s := newStack(newLink(fd, tcpip.LinkAddress(mac)), cfg)
 	how := "static"
 	if dhcp {

@@ -35,7 +35,7 @@ const (
 	pageSize  = 4096
 	ringSize  = 32 << 10
 	slotBytes = (1 + 2*ringSize/pageSize) * pageSize
-	maxSlots  = 64
+	maxSlots  = 4096 // sockfs.MaxSockets
 
 	rxHead, rxTail, txHead, txTail, stateOff, errorOff, shutOff = 0, 4, 8, 12, 16, 20, 24
 
@@ -75,34 +75,39 @@ type sock struct {
 // sockets is the service's half: the stack, /dev/netctl and the slots.
 type sockets struct {
 	s       *stack.Stack
-	fd      int
-	mapped  [maxSlots][]byte
-	socks   [maxSlots]*sock
-	ready   chan int        // slots whose endpoint has news (waiter callbacks)
-	queued  [maxSlots]int32 // 1 while a slot is in ready
-	changed []byte          // Changed records to write
-	closed  []*sock         // closed endpoints whose slots wait to be Gone (linger.go)
+	ctl     *os.File // /dev/netctl
+	mapped  []byte   // every slot's pages: /dev/netctl, mapped once
+	socks   []*sock
+	ready   chan int // slots whose endpoint has news (waiter callbacks)
+	queued  []int32  // 1 while a slot is in ready
+	changed []byte   // Changed records to write
+	closed  []*sock  // closed endpoints whose slots wait to be Gone (linger.go)
 }
 
 // serveSockets serves the program's sockets until the service ends;
 // without /dev/netctl (a kernel without sockets) it returns. It first
 // tells the kernel the name servers dns, for /etc/resolv.conf.
 func serveSockets(s *stack.Stack, dns []netip.Addr) {
-	fd, err := syscall.Open("/dev/netctl", syscall.O_RDWR, 0)
+	fd, err := syscall.Open("/dev/netctl", syscall.O_RDWR|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "netsvc: no sockets: /dev/netctl: %v\n", err)
 		return
 	}
-	ss := &sockets{s: s, fd: fd, ready: make(chan int, maxSlots)}
+	// Reads and writes go through the netpoller, as /dev/net0's (link.go).
+	ss := &sockets{s: s, ctl: os.NewFile(uintptr(fd), "/dev/netctl"), socks: make([]*sock, maxSlots),
+		ready: make(chan int, maxSlots), queued: make([]int32, maxSlots)}
+	// One mapping for every slot (the kernel's mappings are few): a
+	// slot's pages come in as they are first touched.
+	ss.mapped, err = syscall.Mmap(fd, 0, maxSlots*slotBytes, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
+	if err != nil {
+		fatal(fmt.Errorf("mapping the sockets: %v", err))
+	}
 	ss.configure(dns)
 	records := make(chan []byte)
 	go func() { // the kernel's records, read as they come
 		for {
 			buf := make([]byte, 64*msgSize)
-			n, err := syscall.Read(fd, buf)
-			if err == syscall.EINTR {
-				continue
-			}
+			n, err := ss.ctl.Read(buf)
 			if err != nil {
 				fatal(fmt.Errorf("reading /dev/netctl: %v", err))
 			}
@@ -167,16 +172,9 @@ func (ss *sockets) record(m []byte) {
 // word points at a header word of a slot's pages.
 func word(mem []byte, off int) *uint32 { return (*uint32)(unsafe.Pointer(&mem[off])) }
 
-// slotMem maps slot's pages, once.
+// slotMem returns slot's pages.
 func (ss *sockets) slotMem(slot int) []byte {
-	if ss.mapped[slot] == nil {
-		m, err := syscall.Mmap(ss.fd, int64(slot*slotBytes), slotBytes, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
-		if err != nil {
-			fatal(fmt.Errorf("mapping socket %d: %v", slot, err))
-		}
-		ss.mapped[slot] = m
-	}
-	return ss.mapped[slot]
+	return ss.mapped[slot*slotBytes : (slot+1)*slotBytes : (slot+1)*slotBytes]
 }
 
 // newSock serves slot with endpoint ep and its queue.
@@ -329,12 +327,9 @@ func (ss *sockets) tell(k *sock) {
 // flush writes the queued records to the kernel.
 func (ss *sockets) flush() {
 	for len(ss.changed) > 0 {
-		n, err := syscall.Write(ss.fd, ss.changed)
-		if err == syscall.EINTR {
-			continue
-		}
+		n, err := ss.ctl.Write(ss.changed)
 		if err != nil { // a record the kernel refused (a request it gave up): drop it
-			n = msgSize
+			n += msgSize
 		}
 		ss.changed = ss.changed[n:]
 	}

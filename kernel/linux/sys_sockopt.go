@@ -39,25 +39,16 @@ func keptOption(level, name uintptr) bool {
 	return false
 }
 
-// option is one kept option value.
-type option struct {
-	level, name uint16
-	val         uint32
-}
-
-// options holds each socket slot's kept options.
-var options [sockfs.MaxSockets][8]option
-
-// sockOption finds slot's kept (level, name), or a free entry for it
-// when add; nil when there is none.
-func sockOption(slot int, level, name uintptr, add bool) *option {
-	var free *option
-	for i := range options[slot] {
-		o := &options[slot][i]
-		if o.level == uint16(level) && o.name == uint16(name) {
+// sockOption finds s's kept (level, name), or a free entry for it when
+// add; nil when there is none.
+func sockOption(s *sockfs.Socket, level, name uintptr, add bool) *sockfs.Option {
+	var free *sockfs.Option
+	for i := range s.Options {
+		o := &s.Options[i]
+		if o.Level == uint16(level) && o.Name == uint16(name) {
 			return o
 		}
-		if o.level == 0 && free == nil {
+		if o.Level == 0 && free == nil {
 			free = o
 		}
 	}
@@ -84,13 +75,13 @@ func sysSetsockopt(c call) uintptr {
 	if !Space.CopyIn(v[:], c.arg(3)) {
 		return errno(EFAULT)
 	}
-	o := sockOption(s.Index(), level, name, true)
+	o := sockOption(s, level, name, true)
 	if o == nil {
 		return errno(ENOMEM)
 	}
-	*o = option{uint16(level), uint16(name), le32(v[:])}
+	*o = sockfs.Option{Level: uint16(level), Name: uint16(name), Val: le32(v[:])}
 	if level == ipprotoIPv6 && name == ipv6V6only {
-		s.V6Only = o.val != 0
+		s.V6Only = o.Val != 0
 	}
 	return 0
 }
@@ -117,8 +108,8 @@ func sysGetsockopt(c call) uintptr {
 	case level == solSocket && (name == soSndbuf || name == soRcvbuf):
 		val = sockfs.RingSize
 	case keptOption(level, name):
-		if o := sockOption(s.Index(), level, name, false); o != nil {
-			val = o.val
+		if o := sockOption(s, level, name, false); o != nil {
+			val = o.Val
 		}
 	default:
 		return errno(ENOPROTOOPT)

@@ -125,7 +125,7 @@ func (f *controlFile) Write(p []byte) (int, errno.Errno) {
 		ok := false
 		switch binary.LittleEndian.Uint32(m[MsgKind:]) {
 		case KindChanged:
-			ok = slot < MaxSockets
+			ok = int(slot) < slots.Len()
 			Changed(int(slot))
 			if closing {
 				vfs.Changed(ClosingKey())
@@ -174,7 +174,10 @@ func (f *controlFile) MapFrame(off int64, _ bool) (uintptr, errno.Errno) {
 	if off < 0 || off >= MaxSockets*SlotBytes {
 		return 0, errno.EINVAL
 	}
-	s := &slots[off/SlotBytes]
+	s, err := slotAt(int(off / SlotBytes))
+	if err != 0 {
+		return 0, err
+	}
 	if !s.takePages() {
 		return 0, errno.ENOMEM
 	}

@@ -165,8 +165,8 @@ func serviceGone() {
 			vfs.Changed(RequestKey(i))
 		}
 	}
-	for i := range slots {
-		s := &slots[i]
+	for i := 0; i < slots.Len(); i++ {
+		s := slots.At(i)
 		if s.used {
 			atomic.StoreUint32(s.word(errorOff), errno.ENETDOWN)
 			atomic.StoreUint32(s.word(stateOff), Failed|Gone)
@@ -186,6 +186,6 @@ func Adopt(f *Socket) { f.s.asked = true }
 func Discard(f *Socket) {
 	atomic.StoreUint32(f.s.word(stateOff), Gone)
 	vfs.Put(f)
-	i := f.s.index()
+	i := uint32(f.s.index)
 	news[i/64] &^= 1 << (i % 64)
 }

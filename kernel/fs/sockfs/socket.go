@@ -12,14 +12,15 @@ package sockfs
 
 import (
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/gobare/gobare/kernel/errno"
 	"github.com/gobare/gobare/kernel/vfs"
 )
 
-// MaxSockets is how many sockets may exist at once.
-const MaxSockets = 64
+// MaxSockets is how many sockets may exist at once: the descriptor
+// limit's hard ceiling (4096, docs/design.md: Files), since each socket
+// is a descriptor.
+const MaxSockets = 4096
 
 // State bits: what the service says of a socket (the header's state word).
 const (
@@ -58,6 +59,15 @@ type Socket struct {
 	// V6Only: IPV6_V6ONLY is set (an AF_INET6 socket takes IPv6 peers
 	// only); each request carries it (TypeV6Only).
 	V6Only bool
+	// Options are the socket options kept for getsockopt (the system
+	// call layer's; kernel/linux/sys_sockopt.go).
+	Options [8]Option
+}
+
+// Option is one kept socket option: its level, name and value.
+type Option struct {
+	Level, Name uint16
+	Val         uint32
 }
 
 // slot is one socket's place: its frames (taken when first used, kept for
@@ -65,12 +75,16 @@ type Socket struct {
 type slot struct {
 	frames [SlotPages]uintptr // 0: not taken yet
 	sock   Socket
-	used   bool // between New and the service's Gone
-	asked  bool // the service heard of it (a request)
+	index  int32 // its number in slots
+	used   bool  // between New and the service's Gone
+	asked  bool  // the service heard of it (a request)
 }
 
 var (
-	slots [MaxSockets]slot
+	// slots grows a page of slots at a time as sockets are made (a
+	// slot's frames are taken with it), up to MaxSockets; slots are never
+	// given back, so a slot's number and key stay its own.
+	slots = vfs.Pool[slot]{Max: MaxSockets}
 	pages Pages
 	// news has a bit per slot whose rings or Shut bits the kernel changed
 	// since the service last looked (TakeNews).
@@ -84,8 +98,11 @@ func Init(p Pages) { pages = p }
 // hold O_NONBLOCK. ENFILE when every slot is in use, ENOMEM when there is
 // no memory for its rings.
 func New(family, typ uint16, flags uint32) (*Socket, errno.Errno) {
-	for i := range slots {
-		s := &slots[i]
+	for i := 0; ; i++ {
+		s, err := slotAt(i)
+		if err != 0 {
+			return nil, err
+		}
 		if s.used && s.sock.Free() && s.state()&Gone != 0 {
 			s.used = false
 		}
@@ -101,7 +118,16 @@ func New(family, typ uint16, flags uint32) (*Socket, errno.Errno) {
 		s.sock.Base.Open(vfs.ReadWrite | flags&vfs.Nonblock)
 		return &s.sock, 0
 	}
-	return nil, errno.ENFILE
+}
+
+// slotAt returns slot i, growing the pool to it: ENFILE past MaxSockets,
+// ENOMEM without a page for it.
+func slotAt(i int) (*slot, errno.Errno) {
+	s, err := slots.Slot(i)
+	if err == 0 {
+		s.index = int32(i)
+	}
+	return s, err
 }
 
 // takePages gives the slot its frames unless it has them; false, with
@@ -125,11 +151,7 @@ func (s *slot) takePages() bool {
 }
 
 // Index is the socket's slot number, which names it to the service.
-func (f *Socket) Index() int { return int(f.s.index()) }
-
-func (s *slot) index() uintptr {
-	return (vfs.KeyOf(s) - vfs.KeyOf(&slots[0])) / unsafe.Sizeof(slots[0])
-}
+func (f *Socket) Index() int { return int(f.s.index) }
 
 // State returns the service's State bits.
 func (f *Socket) State() uint32 { return f.s.state() }
@@ -155,7 +177,7 @@ func (f *Socket) Shut(bits uint32) {
 
 // tell marks the slot as having news for the service and wakes it.
 func (f *Socket) tell() {
-	i := f.s.index()
+	i := uint32(f.s.index)
 	news[i/64] |= 1 << (i % 64)
 	vfs.Changed(NewsKey())
 }
@@ -181,8 +203,8 @@ func TakeNews() (int, bool) {
 
 // Changed wakes the socket's waiters: the service reports news of slot i.
 func Changed(i int) {
-	if i >= 0 && i < MaxSockets {
-		vfs.Changed(vfs.KeyOf(&slots[i]))
+	if i >= 0 && i < slots.Len() {
+		vfs.Changed(vfs.KeyOf(slots.At(i)))
 	}
 }
 

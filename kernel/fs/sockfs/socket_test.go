@@ -13,7 +13,8 @@ import (
 // fresh empties the pool and gives it new pages.
 func fresh(t *testing.T) *Socket {
 	t.Helper()
-	slots = [MaxSockets]slot{}
+	vfs.UsePages(&kfstest.Pages{Pointers: true})
+	slots = vfs.Pool[slot]{Max: MaxSockets}
 	news = [MaxSockets / 64]uint64{}
 	Init(&kfstest.Pages{})
 	Start()
