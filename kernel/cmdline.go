@@ -97,7 +97,20 @@ func isEnvWord(w []byte) bool {
 	// string(...) in a comparison does not allocate; stored in a variable
 	// it would.
 	return string(w[:eq]) != "fault" && string(w[:eq]) != "entry" &&
-		string(w[:eq]) != "mount" && string(w[:eq]) != "cwd"
+		string(w[:eq]) != "mount" && string(w[:eq]) != "cwd" && string(w[:eq]) != "sockets"
+}
+
+// decimal reads a kernel word's value as a decimal number: 0 when it is
+// not one (or absent).
+func decimal(v []byte) int {
+	n := 0
+	for _, c := range v {
+		if c < '0' || c > '9' || n > 1<<30 {
+			return 0
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
 }
 
 // kernelOption returns the value of the kernel word key=value, or nil.

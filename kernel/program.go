@@ -141,7 +141,7 @@ func setUpFiles() {
 	}
 	tmpFS.Init(&frames, wallNanos)
 	pipefs.Init(&frames)
-	sockfs.Init(&frames)
+	sockfs.Init(&frames, decimal(kernelOption("sockets")))
 	vfs.Mount([]byte("/tmp"), &tmpFS, true)
 	vfs.Mount([]byte("/dev"), &devFS, true)
 	mountSystemFiles()

@@ -103,7 +103,6 @@ func sysSocket(c call) uintptr {
 			return errno(a.Err)
 		}
 	}
-	options[s.Index()] = [len(options[0])]option{} // none of the slot's last socket
 	fd, err := FDs.Install(s, 0, typ&sockCloexec != 0)
 	if err != 0 {
 		vfs.Put(s)
@@ -248,7 +247,6 @@ func accept(c call, flags uintptr) uintptr {
 		if n, err = sockfs.New(s.Family, s.Type, uint32(flags)&sockNonblock); err != 0 {
 			return errno(err)
 		}
-		options[n.Index()] = [len(options[0])]option{}
 		accepting[c.t.Slot] = n
 	}
 	var a sockfs.Reply

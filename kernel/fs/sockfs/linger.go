@@ -33,8 +33,8 @@ func Lingering() bool {
 // anySlot reports whether a slot the service has not given up (Gone)
 // is such that f.
 func anySlot(f func(*slot) bool) bool {
-	for i := range slots {
-		if s := &slots[i]; s.used && s.state()&Gone == 0 && f(s) {
+	for i := 0; i < slots.Len(); i++ {
+		if s := slots.At(i); s.used && s.state()&Gone == 0 && f(s) {
 			return true
 		}
 	}

@@ -91,8 +91,15 @@ var (
 	news [MaxSockets / 64]uint64
 )
 
-// Init gives sockfs its source of pages.
-func Init(p Pages) { pages = p }
+// Init gives sockfs its source of pages, and a limit on sockets below
+// MaxSockets when max is one (the kernel word sockets=N: a test can
+// exhaust them).
+func Init(p Pages, max int) {
+	pages = p
+	if max > 0 && max < MaxSockets {
+		slots.Max = max
+	}
+}
 
 // New makes a socket of family and type with one reference; flags may
 // hold O_NONBLOCK. ENFILE when every slot is in use, ENOMEM when there is

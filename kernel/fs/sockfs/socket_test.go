@@ -16,7 +16,7 @@ func fresh(t *testing.T) *Socket {
 	vfs.UsePages(&kfstest.Pages{Pointers: true})
 	slots = vfs.Pool[slot]{Max: MaxSockets}
 	news = [MaxSockets / 64]uint64{}
-	Init(&kfstest.Pages{})
+	Init(&kfstest.Pages{}, 0)
 	Start()
 	f, err := New(2, 1, vfs.Nonblock)
 	if err != 0 {
