@@ -10,7 +10,7 @@
 // /tmp. Both systems boot in the same machine: plain qemu-system-x86_64,
 // TCG, -cpu max, -m 256, the console on COM1 (-serial stdio).
 //
-//	go run ./bench [-runs N] [-mem=false] [-out docs/performance.md]
+//	go run ./bench [-runs N] [-mem=false] [-netonly] [-out docs/performance.md]
 //
 // BENCH_RUNS sets the default of -runs.
 package main
@@ -24,6 +24,8 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -62,6 +64,7 @@ func main() {
 	out := flag.String("out", "docs/performance.md", "the document to add the results to (\"\" for none)")
 	dir := flag.String("dir", "bin/bench", "where the kernel, the images and the program are kept")
 	mkimage := flag.String("mkimage", "bin/mkimage", "the mkimage binary")
+	netOnly := flag.Bool("netonly", false, "run the network rows only (the others stay empty)")
 	flag.Parse()
 
 	b := &bench{dir: *dir}
@@ -73,6 +76,7 @@ func main() {
 	b.must(b.fetchKernel())
 	b.must(b.buildProgram(*mkimage))
 	b.must(b.writeInitramfs())
+	b.must(b.serveNet())
 	b.info = machineInfo(b.kernelPackage)
 	b.info.tree = tree
 	log.Printf("%s; %s; %s", b.info.cpu, b.info.qemu, b.info.load)
@@ -85,33 +89,43 @@ func main() {
 		}
 		log.Printf("run %d of %d", i+1, runs)
 		res.add("floor", "qemu", b.qemuFloor())
-		for _, sys := range order {
-			for _, mode := range []string{"hello", "full"} {
-				s, err := b.guest(sys, mode, memMiB, 1)
+		if !*netOnly {
+			for _, sys := range order {
+				for _, mode := range []string{"hello", "full"} {
+					s, err := b.guest(sys, mode, memMiB, 1)
+					if err != nil {
+						log.Print(err)
+					}
+					res.merge(sys, s, 1)
+				}
+				// hello again on smpCPUs CPUs: what starting the others adds
+				// to the boot.
+				s, err := b.guest(sys, "hello", memMiB, smpCPUs)
 				if err != nil {
 					log.Print(err)
 				}
-				res.merge(sys, s, 1)
+				res.merge(sys, s, smpCPUs)
+				for _, cpus := range []int{1, 2} {
+					s, err := b.guest(sys, "parallel", memMiB, cpus)
+					if err != nil {
+						log.Print(err)
+					}
+					res.merge(sys, s, cpus)
+				}
 			}
-			// hello again on smpCPUs CPUs: what starting the others adds
-			// to the boot.
-			s, err := b.guest(sys, "hello", memMiB, smpCPUs)
+			res.merge("native", b.native("hello", 1), 1)
+			res.merge("native", b.native("full", 1), 1)
+			res.merge("native", b.native("parallel", 1), 1)
+			res.merge("native", b.native("parallel", 2), 2)
+		}
+		for _, sys := range order {
+			s, err := b.guest(sys, "net", memMiB, 1)
 			if err != nil {
 				log.Print(err)
 			}
-			res.merge(sys, s, smpCPUs)
-			for _, cpus := range []int{1, 2} {
-				s, err := b.guest(sys, "parallel", memMiB, cpus)
-				if err != nil {
-					log.Print(err)
-				}
-				res.merge(sys, s, cpus)
-			}
+			res.merge(sys, s, 1)
 		}
-		res.merge("native", b.native("hello", 1), 1)
-		res.merge("native", b.native("full", 1), 1)
-		res.merge("native", b.native("parallel", 1), 1)
-		res.merge("native", b.native("parallel", 2), 2)
+		res.merge("native", b.native("net", 1), 1)
 	}
 	minMem := map[string]int{}
 	if *mem {
@@ -132,6 +146,10 @@ func main() {
 type bench struct {
 	dir           string
 	vmlinuz       string
+	modules       string // the Linux guest's driver modules (NAME.ko)
+	netImage      string // the gobare image with its network service
+	netInitrd     string // the Linux initramfs with the driver's modules
+	netAddr       string // the host's server for the network rows (host:port)
 	kernelPackage string
 	program       string
 	image         string
@@ -152,7 +170,9 @@ func (b *bench) fetchKernel() error {
 	kdir := filepath.Join(b.dir, "linux")
 	b.vmlinuz = filepath.Join(kdir, "vmlinuz")
 	pkgFile := filepath.Join(kdir, "PACKAGE")
-	if _, err := os.Stat(b.vmlinuz); err == nil {
+	b.modules = filepath.Join(kdir, "modules")
+	_, noKernel := os.Stat(b.vmlinuz)
+	if _, err := os.Stat(filepath.Join(b.modules, "virtio_net.ko")); err == nil && noKernel == nil {
 		p, err := os.ReadFile(pkgFile)
 		b.kernelPackage = strings.TrimSpace(string(p))
 		return err
@@ -227,6 +247,19 @@ func (b *bench) fetchKernel() error {
 			_ = os.Rename(m[0], filepath.Join(kdir, name))
 		}
 	}
+	// The virtio-net driver's modules (the network rows), flat.
+	if err := os.MkdirAll(b.modules, 0o755); err != nil {
+		return err
+	}
+	for _, m := range netModules {
+		ko, _ := filepath.Glob(filepath.Join(root, "lib", "modules", "*", "kernel", "*", "*", m+".ko"))
+		if len(ko) != 1 {
+			return fmt.Errorf("%s: %d %s.ko files", debs[0], len(ko), m)
+		}
+		if err := os.Rename(ko[0], filepath.Join(b.modules, m+".ko")); err != nil {
+			return err
+		}
+	}
 	b.kernelPackage = strings.TrimSuffix(filepath.Base(debs[0]), ".deb")
 	if err := os.WriteFile(pkgFile, []byte(b.kernelPackage+"\n"), 0o644); err != nil {
 		return err
@@ -250,21 +283,42 @@ func (b *bench) buildProgram(mkimage string) error {
 		return fmt.Errorf("go build ./bench/program: %v", err)
 	}
 	b.image = filepath.Join(b.dir, "gobare.img")
-	cmd = exec.Command(mkimage, "build", "-o", b.image, b.program)
-	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("%s build: %v (make mkimage builds it)", mkimage, err)
+	b.netImage = filepath.Join(b.dir, "gobare-net.img")
+	for _, args := range [][]string{{"-o", b.image}, {"-o", b.netImage, "-netsvc", "gobare"}} {
+		cmd = exec.Command(mkimage, append(append([]string{"build"}, args...), b.program)...)
+		cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("%s build: %v (make mkimage builds it)", mkimage, err)
+		}
 	}
 	return nil
 }
 
+// netModules are the Linux guest's virtio-net driver and the modules it
+// depends on, in load order (modules.dep of Debian's cloud kernel, which
+// builds them as modules), for the network rows.
+var netModules = []string{"virtio_ring", "virtio", "virtio_pci_modern_dev", "virtio_pci_legacy_dev",
+	"virtio_pci", "failover", "net_failover", "virtio_net"}
+
 // writeInitramfs writes the Linux guest's initramfs: /init is the program,
 // /dev/console the console (the kernel opens it for init's descriptors 0,
-// 1 and 2), /tmp a directory of the root file system (a tmpfs).
+// 1 and 2), /tmp a directory of the root file system (a tmpfs). The
+// network rows' initramfs also has netModules in /lib/modules, and their
+// names in load order in /lib/modules/order.
 func (b *bench) writeInitramfs() error {
+	var err error
+	if b.initrd, err = b.initramfs("init.cpio", false); err == nil {
+		b.netInitrd, err = b.initramfs("init-net.cpio", true)
+	}
+	return err
+}
+
+// initramfs writes one initramfs, with the modules or not, and returns
+// its path.
+func (b *bench) initramfs(name string, modules bool) (string, error) {
 	prog, err := os.ReadFile(b.program)
 	if err != nil {
-		return err
+		return "", err
 	}
 	var buf bytes.Buffer
 	w := cpio.Newc.Writer(&buf)
@@ -274,17 +328,28 @@ func (b *bench) writeInitramfs() error {
 		cpio.Directory("tmp", 0o1777),
 		cpio.StaticFile("init", string(prog), 0o755),
 	}
+	if modules {
+		recs = append(recs, cpio.Directory("lib", 0o755), cpio.Directory("lib/modules", 0o755),
+			cpio.StaticFile("lib/modules/order", strings.Join(netModules, "\n")+"\n", 0o644))
+		for _, m := range netModules {
+			ko, err := os.ReadFile(filepath.Join(b.modules, m+".ko"))
+			if err != nil {
+				return "", err
+			}
+			recs = append(recs, cpio.StaticFile("lib/modules/"+m+".ko", string(ko), 0o644))
+		}
+	}
 	for _, r := range recs {
 		r = cpio.MakeReproducible(r)
 		if err := w.WriteRecord(r); err != nil {
-			return err
+			return "", err
 		}
 	}
 	if err := cpio.WriteTrailer(w); err != nil {
-		return err
+		return "", err
 	}
-	b.initrd = filepath.Join(b.dir, "init.cpio")
-	return os.WriteFile(b.initrd, buf.Bytes(), 0o644)
+	path := filepath.Join(b.dir, name)
+	return path, os.WriteFile(path, buf.Bytes(), 0o644)
 }
 
 // A sample is one boot's (or one native run's) figures by key.
@@ -308,18 +373,26 @@ func qemuArgs(mem, cpus int) []string {
 	return args
 }
 
-// guest boots sys ("gobare" or "linux") in mode ("hello", "full" or
-// "parallel") on cpus CPUs.
+// guest boots sys ("gobare" or "linux") in mode ("hello", "full",
+// "parallel" or "net") on cpus CPUs.
 func (b *bench) guest(sys, mode string, mem, cpus int) (sample, error) {
 	env := "BENCH_SYSTEM=" + sys
 	if mode != "full" {
 		env += " BENCH_MODE=" + mode
 	}
 	args := qemuArgs(mem, cpus)
+	image, initrd := b.image, b.initrd
+	if mode == "net" {
+		// QEMU's user network, where the host is 10.0.2.2, on the
+		// same virtio-net device mkimage run -net user gives.
+		env += " BENCH_NET=10.0.2.2:" + b.netPort()
+		args = append(args, "-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0")
+		image, initrd = b.netImage, b.netInitrd
+	}
 	if sys == "gobare" {
-		args = append(args, "-kernel", b.image, "-append", "quiet "+env)
+		args = append(args, "-kernel", image, "-append", "quiet "+env)
 	} else {
-		args = append(args, "-kernel", b.vmlinuz, "-initrd", b.initrd,
+		args = append(args, "-kernel", b.vmlinuz, "-initrd", initrd,
 			"-append", "console=ttyS0 quiet panic=-1 "+env)
 	}
 	timeout := 10 * time.Minute
@@ -337,7 +410,7 @@ func (b *bench) guest(sys, mode string, mem, cpus int) (sample, error) {
 // CPUs.
 func (b *bench) native(mode string, cpus int) sample {
 	cmd := exec.Command(b.program)
-	cmd.Env = append(os.Environ(), "BENCH_SYSTEM=native", "GOMAXPROCS="+strconv.Itoa(cpus))
+	cmd.Env = append(os.Environ(), "BENCH_SYSTEM=native", "GOMAXPROCS="+strconv.Itoa(cpus), "BENCH_NET=127.0.0.1:"+b.netPort())
 	if mode != "full" {
 		cmd.Env = append(cmd.Env, "BENCH_MODE="+mode)
 	} else {
@@ -567,4 +640,32 @@ func loadAverage() string {
 		return "unknown"
 	}
 	return strings.Join(f[:3], " ")
+}
+
+// serveNet starts the host's side of the network rows: an HTTP server on
+// the host's loopback, which a guest reaches as 10.0.2.2 through QEMU's
+// user network. /small is a short page, /blob the download, /sink takes
+// the upload.
+func (b *bench) serveNet() error {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	b.netAddr = l.Addr().String()
+	blob := make([]byte, netBytes)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/small", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello, world\n") })
+	mux.HandleFunc("/blob", func(w http.ResponseWriter, r *http.Request) { w.Write(blob) })
+	mux.HandleFunc("/sink", func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) })
+	go http.Serve(l, mux)
+	return nil
+}
+
+// netBytes must match bench/program's: the download's size.
+const netBytes = 16 << 20
+
+// netPort is the port of the host's server.
+func (b *bench) netPort() string {
+	_, port, _ := net.SplitHostPort(b.netAddr)
+	return port
 }

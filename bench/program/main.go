@@ -13,7 +13,8 @@
 // harness ignores every other line); value is in the unit the harness's
 // row table gives the key. BENCH_MODE=hello prints the first line and
 // exits (the boot and memory rows); BENCH_MODE=parallel runs only the
-// parallel rows (parallel.go); BENCH_SKIP=stdin leaves out the
+// parallel rows (parallel.go), BENCH_MODE=net the network rows (net.go,
+// against the harness's server at BENCH_NET); BENCH_SKIP=stdin leaves out the
 // standard-input row.
 package main
 
@@ -47,6 +48,11 @@ func main() {
 	report("avx2", b2f(cpu.X86.HasAVX2))
 	if os.Getenv("BENCH_MODE") == "hello" {
 		fmt.Println("hello, world")
+		end(system)
+	}
+	if os.Getenv("BENCH_MODE") == "net" {
+		benchNet(system)
+		report("done", 1)
 		end(system)
 	}
 	if os.Getenv("BENCH_MODE") == "parallel" {
