@@ -35,7 +35,9 @@ import (
 //     and of an upload: the program's write or read ends with an error
 //     (or an early end of stream), and it serves on.
 //
-// The program then exits 0 when asked; the kernel never faults.
+// The program then exits 0 when asked, while a download the host does not
+// read fills a send ring: the exit waits for it, up to its 5 s bound, and
+// ends. The kernel never faults.
 func TestNetFaults(t *testing.T) {
 	root := repoRoot(t)
 	img, err := mkimageBuildImage(mkimageTool(t), root, filepath.Join(t.TempDir(), "netfault.img"), nil,
@@ -149,6 +151,17 @@ func TestNetFaults(t *testing.T) {
 	time.Sleep(2 * time.Second)
 	echo("after peers vanished")
 
+	// The program exits while a download it cannot finish (the host
+	// reads none of it) fills its send ring: exit waits for the bytes,
+	// but no longer than its bound (kernel/linux/linger.go, 5 s).
+	hold, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	if err != nil {
+		fatalf("download to hold: %v", err)
+	}
+	defer hold.Close()
+	hold.Write([]byte("down 100000000\n"))
+	time.Sleep(3 * time.Second)
+	quitAt := time.Now()
 	if c, err := net.DialTimeout("tcp", addr, 10*time.Second); err == nil {
 		c.Write([]byte("quit\n"))
 		c.Close()
@@ -160,6 +173,11 @@ func TestNetFaults(t *testing.T) {
 		}
 	case <-time.After(60 * time.Second):
 		fatalf("the program did not exit when asked")
+	}
+	if waited := time.Since(quitAt); waited < 4*time.Second {
+		t.Fatalf("exit took %v: it did not wait for the held download's bytes\n--- console ---\n%s--- end ---", waited, serialText(console.String()))
+	} else {
+		t.Logf("exit with a held download took %v", waited.Round(100*time.Millisecond))
 	}
 	out := serialText(console.String())
 	wants := []string{"netfault: down: sent ", "netfault: up: read ", " accept errors"}
