@@ -26,14 +26,10 @@ type Pages interface {
 	Page(uintptr) []byte
 }
 
-// pipe is a ring buffer of Size bytes over Size/PageSize pages, which a
-// slot takes from the frame allocator the first time it is used and keeps
-// for its later pipes: memory grows with the most pipes open at once, and
-// the kernel image carries no buffers.
+// pipe is a Buffer between two ends.
 type pipe struct {
-	frames    [Size / PageSize]uintptr // 0: not taken yet
-	head, len int
-	ends      [2]end // read end, write end
+	buf  Buffer
+	ends [2]end // read end, write end
 }
 
 // end is one end of a pipe: an open file description.
@@ -59,10 +55,9 @@ func New(flags uint32) (r, w vfs.File, err errno.Errno) {
 	if err != 0 {
 		return nil, nil, err
 	}
-	if !p.takePages() {
+	if !p.buf.Take() {
 		return nil, nil, errno.ENOMEM
 	}
-	p.head, p.len = 0, 0
 	p.ends[0].Base.Open(vfs.ReadOnly | flags&vfs.Nonblock)
 	p.ends[1].Base.Open(vfs.WriteOnly | flags&vfs.Nonblock)
 	p.ends[0].p, p.ends[1].p = p, p
@@ -72,47 +67,6 @@ func New(flags uint32) (r, w vfs.File, err errno.Errno) {
 
 // Free says whether the slot holds no pipe (neither end is open).
 func (p *pipe) Free() bool { return p.ends[0].Free() && p.ends[1].Free() }
-
-// takePages gives the slot its buffer pages unless it has them already;
-// false, with none kept, when the allocator runs out.
-func (p *pipe) takePages() bool {
-	if p.frames[0] != 0 {
-		return true
-	}
-	for i := range p.frames {
-		pg, ok := pages.Alloc()
-		if !ok {
-			for j := 0; j < i; j++ {
-				pages.FreeFrame(p.frames[j])
-				p.frames[j] = 0
-			}
-			return false
-		}
-		p.frames[i] = pg
-	}
-	return true
-}
-
-// at returns the buffer from offset off (taken modulo Size) to the end of
-// its page.
-func (p *pipe) at(off int) []byte {
-	off %= Size
-	return pages.Page(p.frames[off/PageSize])[off%PageSize:]
-}
-
-// copyOut fills b from the buffer at offset off, wrapping around.
-func (p *pipe) copyOut(b []byte, off int) {
-	for n := 0; n < len(b); {
-		n += copy(b[n:], p.at(off+n))
-	}
-}
-
-// copyIn copies b into the buffer at offset off, wrapping around.
-func (p *pipe) copyIn(off int, b []byte) {
-	for n := 0; n < len(b); {
-		n += copy(p.at(off+n), b[n:])
-	}
-}
 
 // WaitKey: both ends wait on the pipe.
 func (e *end) WaitKey() uintptr { return vfs.KeyOf(e.p) }
@@ -124,16 +78,13 @@ func (e *end) Read(b []byte) (int, errno.Errno) {
 	if e.write {
 		return 0, errno.EBADF
 	}
-	if p.len == 0 {
+	if p.buf.Len() == 0 {
 		if p.ends[1].Free() {
 			return 0, 0
 		}
 		return 0, errno.EAGAIN
 	}
-	k := min(len(b), p.len)
-	p.copyOut(b[:k], p.head)
-	p.head = (p.head + k) % Size
-	p.len -= k
+	k := p.buf.Read(b)
 	vfs.Changed(e.WaitKey())
 	return k, 0
 }
@@ -146,12 +97,11 @@ func (e *end) Write(b []byte) (int, errno.Errno) {
 		return 0, errno.EBADF
 	case p.ends[0].Free():
 		return 0, errno.EPIPE
-	case p.len == Size:
+	case p.buf.Room() == 0:
 		return 0, errno.EAGAIN
 	}
-	k := min(len(b), Size-p.len)
-	p.copyIn(p.head+p.len, b[:k])
-	p.len += k
+	k := min(len(b), p.buf.Room())
+	p.buf.Append(b[:k])
 	vfs.Changed(e.WaitKey())
 	return k, 0
 }
@@ -162,7 +112,7 @@ func (e *end) Events() uint32 {
 	p := e.p
 	if !e.write {
 		var ev uint32
-		if p.len > 0 {
+		if p.buf.Len() > 0 {
 			ev |= vfs.EventIn
 		}
 		if p.ends[1].Free() {
@@ -173,14 +123,14 @@ func (e *end) Events() uint32 {
 	if p.ends[0].Free() {
 		return vfs.EventOut | vfs.EventErr
 	}
-	if p.len < Size {
+	if p.buf.Room() > 0 {
 		return vfs.EventOut
 	}
 	return 0
 }
 
 func (e *end) Stat(st *vfs.Stat) errno.Errno {
-	*st = vfs.Stat{Mode: vfs.ModeFIFO | 0o600, Nlink: 1, Size: int64(e.p.len)}
+	*st = vfs.Stat{Mode: vfs.ModeFIFO | 0o600, Nlink: 1, Size: int64(e.p.buf.Len())}
 	return 0
 }
 
