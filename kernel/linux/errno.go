@@ -40,6 +40,9 @@ const (
 	ENOTCONN        = kerrno.ENOTCONN
 	EALREADY        = kerrno.EALREADY
 	EINPROGRESS     = kerrno.EINPROGRESS
+	ESOCKTNOSUPPORT = kerrno.ESOCKTNOSUPPORT
+	EADDRINUSE      = kerrno.EADDRINUSE
+	ECONNREFUSED    = kerrno.ECONNREFUSED
 )
 
 // errno returns -e as a system call result.

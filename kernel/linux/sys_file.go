@@ -4,6 +4,7 @@ import (
 	kerrno "github.com/gobare/gobare/kernel/errno"
 	"github.com/gobare/gobare/kernel/fs/pipefs"
 	"github.com/gobare/gobare/kernel/fs/sockfs"
+	"github.com/gobare/gobare/kernel/fs/unixsock"
 	"github.com/gobare/gobare/kernel/vfs"
 )
 
@@ -44,6 +45,9 @@ func readWrite(c call, write bool) uintptr {
 		}
 		var flags uint32
 		return receive(c, s, &v, 0, 0, 0, &flags)
+	}
+	if u, ok := f.(*unixsock.Socket); ok && u.Type != unixsock.Stream {
+		return unixMessage(c, u, write) // one whole message (sys_unix.go)
 	}
 	r, err := transfer(f, c.arg(1), c.arg(2), -1, write)
 	if wouldBlock(f, err) {

@@ -3,6 +3,7 @@ package linux
 import (
 	kerrno "github.com/gobare/gobare/kernel/errno"
 	"github.com/gobare/gobare/kernel/fs/sockfs"
+	"github.com/gobare/gobare/kernel/fs/unixsock"
 	"github.com/gobare/gobare/kernel/vfs"
 )
 
@@ -67,22 +68,28 @@ func le64(b []byte) uint64 { return uint64(le32(b)) | uint64(le32(b[4:]))<<32 }
 
 // sendto(fd, buf, len, flags, dest_addr, addrlen)
 func sysSendto(c call) uintptr {
+	v := msgBufs{n: 1, base: c.arg(1), size: c.arg(2)}
+	if u := unixFile(c.arg(0)); u != nil {
+		return unixSend(c, u, &v, c.arg(3), c.arg(4), c.arg(5)) // sys_unixmsg.go
+	}
 	s, err := sockFile(c.arg(0))
 	if err != 0 {
 		return errno(err)
 	}
-	v := msgBufs{n: 1, base: c.arg(1), size: c.arg(2)}
 	return send(c, s, &v, c.arg(3), c.arg(4), c.arg(5))
 }
 
 // recvfrom(fd, buf, len, flags, src_addr, addrlen)
 func sysRecvfrom(c call) uintptr {
+	v := msgBufs{n: 1, base: c.arg(1), size: c.arg(2)}
+	var flags uint32
+	if u := unixFile(c.arg(0)); u != nil {
+		return unixRecv(c, u, &v, c.arg(3), c.arg(4), c.arg(5), &flags)
+	}
 	s, err := sockFile(c.arg(0))
 	if err != 0 {
 		return errno(err)
 	}
-	v := msgBufs{n: 1, base: c.arg(1), size: c.arg(2)}
-	var flags uint32
 	return receive(c, s, &v, c.arg(3), c.arg(4), c.arg(5), &flags)
 }
 
@@ -107,8 +114,9 @@ func readMsghdr(addr uintptr, m *msghdr) kerrno.Errno {
 
 // sendmsg(fd, msg, flags): msg_control is ignored.
 func sysSendmsg(c call) uintptr {
+	u := unixFile(c.arg(0))
 	s, err := sockFile(c.arg(0))
-	if err != 0 {
+	if err != 0 && u == nil {
 		return errno(err)
 	}
 	var m msghdr
@@ -116,6 +124,9 @@ func sysSendmsg(c call) uintptr {
 		return errno(err)
 	}
 	v := msgBufs{iov: m.iov, n: m.iovLen}
+	if u != nil {
+		return unixSend(c, u, &v, c.arg(2), m.name, m.nameLen)
+	}
 	return send(c, s, &v, c.arg(2), m.name, m.nameLen)
 }
 
@@ -123,8 +134,9 @@ func sysSendmsg(c call) uintptr {
 // into msg_namelen), no control messages (msg_controllen 0), MSG_TRUNC
 // in msg_flags when a datagram was cut.
 func sysRecvmsg(c call) uintptr {
+	u := unixFile(c.arg(0))
 	s, err := sockFile(c.arg(0))
-	if err != 0 {
+	if err != 0 && u == nil {
 		return errno(err)
 	}
 	var m msghdr
@@ -133,7 +145,12 @@ func sysRecvmsg(c call) uintptr {
 	}
 	v := msgBufs{iov: m.iov, n: m.iovLen}
 	var flags uint32
-	r := receive(c, s, &v, c.arg(2), m.name, c.arg(1)+8, &flags)
+	var r uintptr
+	if u != nil {
+		r = unixRecv(c, u, &v, c.arg(2), m.name, c.arg(1)+8, &flags)
+	} else {
+		r = receive(c, s, &v, c.arg(2), m.name, c.arg(1)+8, &flags)
+	}
 	if kerrno.FromResult(r) != 0 || r == blocked {
 		return r
 	}
@@ -146,9 +163,9 @@ func sysRecvmsg(c call) uintptr {
 	return r
 }
 
-// nonblocking reports whether a call on s with flags must not wait.
-func nonblocking(s *sockfs.Socket, flags uintptr) bool {
-	return s.Desc().Status&vfs.Nonblock != 0 || flags&msgDontwait != 0
+// nonblocking reports whether a call on f with flags must not wait.
+func nonblocking(f vfs.File, flags uintptr) bool {
+	return f.Desc().Status&vfs.Nonblock != 0 || flags&msgDontwait != 0
 }
 
 // send queues the buffers on s: a stream's bytes (an address is ignored,
@@ -244,12 +261,18 @@ func readWriteV(c call, write bool) uintptr {
 	if _, err := v.total(); err != 0 {
 		return errno(err)
 	}
+	var flags uint32
 	if s, ok := f.(*sockfs.Socket); ok && s.IsDatagram() {
 		if write {
 			return send(c, s, &v, 0, 0, 0)
 		}
-		var flags uint32
 		return receive(c, s, &v, 0, 0, 0, &flags)
+	}
+	if u, ok := f.(*unixsock.Socket); ok && u.Type != unixsock.Stream {
+		if write { // one message, as sendmsg (sys_unixmsg.go)
+			return unixSend(c, u, &v, 0, 0, 0)
+		}
+		return unixRecv(c, u, &v, 0, 0, 0, &flags)
 	}
 	return vecTransfer(c, f, &v, write, f.Desc().Status&vfs.Nonblock != 0)
 }

@@ -13,6 +13,8 @@ import (
 // wait, uninterruptibly, for its answer. AF_INET and AF_INET6 (dual-stack
 // unless IPV6_V6ONLY, with v4-mapped addresses as Linux's), SOCK_STREAM
 // (TCP) and SOCK_DGRAM (UDP); sys_msg.go moves their data.
+// AF_UNIX sockets are the kernel's own: each call hands them to
+// sys_unix.go.
 
 // Socket constants (Linux uapi socket.h, in.h).
 const (
@@ -75,6 +77,8 @@ func sysSocket(c call) uintptr {
 	typ := c.arg(1)
 	kind, proto := typ&sockTypeMask, c.arg(2)
 	switch {
+	case c.arg(0) == afUnix:
+		return unixSocket(c) // sys_unix.go
 	case c.arg(0) != afInet && c.arg(0) != afInet6 || !sockfs.Served():
 		return errno(EAFNOSUPPORT) // no stack without the service
 	case typ&^(sockTypeMask|sockNonblock|sockCloexec) != 0:
@@ -155,6 +159,9 @@ func addrCall(c call, op uint32, a *sockfs.Reply) (*sockfs.Socket, uintptr, bool
 
 // bind(fd, addr, addrlen)
 func sysBind(c call) uintptr {
+	if u := unixFile(c.arg(0)); u != nil {
+		return unixBind(c, u)
+	}
 	var a sockfs.Reply
 	if _, r, stop := addrCall(c, sockfs.OpBind, &a); stop {
 		return r
@@ -164,6 +171,9 @@ func sysBind(c call) uintptr {
 
 // listen(fd, backlog)
 func sysListen(c call) uintptr {
+	if u := unixFile(c.arg(0)); u != nil {
+		return errno(u.Listen(int(min(c.arg(1), 4096))))
+	}
 	s, err := sockFile(c.arg(0))
 	if err != 0 {
 		return errno(err)
@@ -178,6 +188,9 @@ func sysListen(c call) uintptr {
 // connect(fd, addr, addrlen): EINPROGRESS on a non-blocking socket, whose
 // end epoll (EPOLLOUT) and SO_ERROR tell; a blocking one waits for it.
 func sysConnect(c call) uintptr {
+	if u := unixFile(c.arg(0)); u != nil {
+		return unixConnect(c, u)
+	}
 	s, err := sockFile(c.arg(0))
 	if err != 0 {
 		return errno(err)
@@ -229,6 +242,9 @@ func sysAccept(c call) uintptr { return accept(c, 0) }
 func sysAccept4(c call) uintptr { return accept(c, c.arg(3)) }
 
 func accept(c call, flags uintptr) uintptr {
+	if u := unixFile(c.arg(0)); u != nil && flags&^(sockNonblock|sockCloexec) == 0 {
+		return unixAccept(c, u, flags)
+	}
 	s, err := sockFile(c.arg(0))
 	switch {
 	case err != 0:
@@ -306,6 +322,9 @@ func sysGetsockname(c call) uintptr { return sockName(c, 0) }
 func sysGetpeername(c call) uintptr { return sockName(c, 1) }
 
 func sockName(c call, peer uint32) uintptr {
+	if u := unixFile(c.arg(0)); u != nil {
+		return unixName(c, u, peer)
+	}
 	s, err := sockFile(c.arg(0))
 	if err != 0 {
 		return errno(err)
@@ -325,6 +344,9 @@ func sockName(c call, peer uint32) uintptr {
 
 // shutdown(fd, how): SHUT_RD, SHUT_WR or SHUT_RDWR.
 func sysShutdown(c call) uintptr {
+	if u := unixFile(c.arg(0)); u != nil {
+		return unixShutdown(c, u)
+	}
 	s, err := sockFile(c.arg(0))
 	switch {
 	case err != 0:

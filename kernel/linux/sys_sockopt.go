@@ -1,7 +1,10 @@
 package linux
 
 import (
+	kerrno "github.com/gobare/gobare/kernel/errno"
+	"github.com/gobare/gobare/kernel/fs/pipefs"
 	"github.com/gobare/gobare/kernel/fs/sockfs"
+	"github.com/gobare/gobare/kernel/fs/unixsock"
 )
 
 // Socket options. The ones Go's net sets (SO_REUSEADDR, SO_KEEPALIVE,
@@ -15,6 +18,7 @@ import (
 // Option levels and names (Linux uapi socket.h, in.h, tcp.h).
 const (
 	solSocket    = 1
+	ipprotoIP    = 0
 	soType       = 3
 	soError      = 4
 	soSndbuf     = 7
@@ -29,6 +33,8 @@ const (
 // accepts and keeps: an int, as Go sets them.
 func keptOption(level, name uintptr) bool {
 	switch level {
+	case ipprotoIP: // IP_TOS, IP_TTL
+		return name == 1 || name == 2
 	case solSocket: // SO_REUSEADDR, SO_BROADCAST, SO_KEEPALIVE, SO_REUSEPORT, SO_LINGER's int form
 		return name == 2 || name == 6 || name == 9 || name == 15
 	case ipprotoTCP: // TCP_NODELAY, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT
@@ -61,11 +67,13 @@ func sockOption(s *sockfs.Socket, level, name uintptr, add bool) *sockfs.Option 
 // setsockopt(fd, level, name, value, len)
 func sysSetsockopt(c call) uintptr {
 	s, err := sockFile(c.arg(0))
-	if err != 0 {
+	u := unixFile(c.arg(0))
+	if err != 0 && u == nil {
 		return errno(err)
 	}
 	level, name := c.arg(1), c.arg(2)
-	if !keptOption(level, name) || level == ipprotoIPv6 && s.Family != afInet6 {
+	buffer := level == solSocket && (name == soSndbuf || name == soRcvbuf)
+	if !keptOption(level, name) && !buffer || level == ipprotoIPv6 && (u != nil || s.Family != afInet6) {
 		return errno(ENOPROTOOPT)
 	}
 	var v [4]byte
@@ -74,6 +82,9 @@ func sysSetsockopt(c call) uintptr {
 	}
 	if !Space.CopyIn(v[:], c.arg(3)) {
 		return errno(EFAULT)
+	}
+	if u != nil || buffer {
+		return 0 // AF_UNIX's options and the buffer sizes: accepted, not kept
 	}
 	o := sockOption(s, level, name, true)
 	if o == nil {
@@ -88,11 +99,26 @@ func sysSetsockopt(c call) uintptr {
 
 // getsockopt(fd, level, name, value, lenp)
 func sysGetsockopt(c call) uintptr {
-	s, err := sockFile(c.arg(0))
+	level, name := c.arg(1), c.arg(2)
+	var val uint32
+	var err kerrno.Errno
+	if u := unixFile(c.arg(0)); u != nil {
+		val, err = unixOption(u, level, name)
+	} else {
+		val, err = sockfsOption(c.arg(0), level, name)
+	}
 	if err != 0 {
 		return errno(err)
 	}
-	level, name := c.arg(1), c.arg(2)
+	return putOption(c, val)
+}
+
+// sockfsOption is a network socket's option value.
+func sockfsOption(fd, level, name uintptr) (uint32, kerrno.Errno) {
+	s, err := sockFile(fd)
+	if err != 0 {
+		return 0, err
+	}
 	var val uint32
 	switch {
 	case level == solSocket && name == soError:
@@ -112,8 +138,37 @@ func sysGetsockopt(c call) uintptr {
 			val = o.Val
 		}
 	default:
-		return errno(ENOPROTOOPT)
+		return 0, ENOPROTOOPT
 	}
+	return val, 0
+}
+
+// unixOption is an AF_UNIX socket's option value: the kept options read
+// as 0 (setsockopt does not keep them).
+func unixOption(u *unixsock.Socket, level, name uintptr) (uint32, kerrno.Errno) {
+	switch {
+	case level == solSocket && name == soError:
+		return 0, 0
+	case level == solSocket && name == soType:
+		return uint32(u.Type), 0
+	case level == solSocket && name == soDomain:
+		return afUnix, 0
+	case level == solSocket && name == soAcceptconn:
+		if u.Listening() {
+			return 1, 0
+		}
+		return 0, 0
+	case level == solSocket && (name == soSndbuf || name == soRcvbuf):
+		return pipefs.Size, 0
+	case keptOption(level, name):
+		return 0, 0
+	}
+	return 0, ENOPROTOOPT
+}
+
+// putOption writes an int option's value and length (getsockopt's
+// value and lenp), cut to the length the program gave.
+func putOption(c call, val uint32) uintptr {
 	var w [4]byte
 	if !Space.CopyIn(w[:], c.arg(4)) {
 		return errno(EFAULT)

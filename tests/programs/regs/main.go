@@ -281,6 +281,7 @@ func calls() []call {
 		{nr: 50, name: "listen", prep: args(devnull, 1)},
 		{nr: 51, name: "getsockname", prep: args(devnull, ptr(&buf), ptr(&word))},
 		{nr: 52, name: "getpeername", prep: args(devnull, ptr(&buf), ptr(&word))},
+		{nr: 53, name: "socketpair", prep: args(syscall.AF_UNIX, syscall.SOCK_STREAM, 0, ptr(&pipefds)), cleanup: closePipe},
 		{nr: 54, name: "setsockopt", prep: args(devnull, syscall.SOL_SOCKET, syscall.SO_REUSEADDR, ptr(&word), 4)},
 		{nr: 55, name: "getsockopt", prep: args(devnull, syscall.SOL_SOCKET, syscall.SO_ERROR, ptr(&buf), ptr(&word))},
 		{nr: 56, name: "clone", prep: args(syscall.CLONE_THREAD, 0, 0, 0, 0)},

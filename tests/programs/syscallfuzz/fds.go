@@ -132,11 +132,17 @@ func afterFD(a [6]uintptr, r uintptr, e syscall.Errno) {
 
 // afterPipe closes the two descriptors pipe or pipe2 wrote, when it wrote
 // them where the fuzzer can read them back.
-func afterPipe(a [6]uintptr, r uintptr, e syscall.Errno) {
+func afterPipe(a [6]uintptr, r uintptr, e syscall.Errno) { closePair(a[0], e) }
+
+// afterSocketpair closes the two sockets socketpair wrote.
+func afterSocketpair(a [6]uintptr, r uintptr, e syscall.Errno) { closePair(a[3], e) }
+
+// closePair closes the two descriptors a successful call wrote at addr.
+func closePair(addr uintptr, e syscall.Errno) {
 	if e != 0 {
 		return
 	}
-	for _, at := range []uintptr{a[0], a[0] + 4} {
+	for _, at := range []uintptr{addr, addr + 4} {
 		if fd, ok := readInt32(at); ok && fd >= 0 {
 			closeNew(uintptr(fd))
 		}

@@ -57,6 +57,7 @@ var specs = []spec{
 	{nr: 50, name: "listen", args: []kind{kFd, kSmall}},
 	{nr: 51, name: "getsockname", args: []kind{kFd, kPtrOut, kNullOrBad}},
 	{nr: 52, name: "getpeername", args: []kind{kFd, kPtrOut, kNullOrBad}},
+	{nr: 53, name: "socketpair", args: []kind{kSmall, kFlags, kSmall, kPtrOut}, after: afterSocketpair},
 	{nr: 54, name: "setsockopt", args: []kind{kFd, kSmall, kSmall, kPtrIn, kLen}},
 	{nr: 55, name: "getsockopt", args: []kind{kFd, kSmall, kSmall, kPtrOut, kNullOrBad}},
 	{nr: 56, name: "clone", args: []kind{kFlags, kPtrOut, kPtrOut, kPtrOut, kInt}, fix: fixClone},
