@@ -15,6 +15,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"syscall"
 
 	"gvisor.dev/gvisor/pkg/tcpip"
@@ -29,6 +30,11 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip/transport/udp"
 )
 
+// blockingGoroutines is how many of the service's goroutines block in
+// system calls: /dev/netctl's reader (sockets.go), the link's receiver and
+// transmitter (link.go).
+const blockingGoroutines = 3
+
 // The interfaces' numbers in the stack.
 const (
 	nicEth  tcpip.NICID = 1
@@ -36,6 +42,13 @@ const (
 )
 
 func main() {
+	// Three goroutines spend their lives blocked in system calls (reading
+	// /dev/netctl, reading and writing /dev/net0), each holding its
+	// runtime P while it blocks. With one P (the kernel reports one CPU)
+	// the socket loop, made runnable by a record, waited for sysmon to
+	// take the P back — seconds at times (a loopback connect stalled until
+	// the program's next timer). A P for each of them and one for the rest.
+	runtime.GOMAXPROCS(max(runtime.GOMAXPROCS(0), blockingGoroutines+1))
 	mac, err := parseMAC(os.Getenv("NET0_MAC"))
 	if err != nil {
 		fatal(err)

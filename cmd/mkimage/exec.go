@@ -47,6 +47,7 @@ var execEnvVars = []string{
 // Settings from the environment, documented in execUsage.
 const (
 	execDefaultMemMiB  = 512
+	execServiceMemMiB  = 64 // added for the network service's code, heap and stacks
 	execDefaultTimeout = 10 * time.Minute
 	execTimeoutSlack   = time.Minute
 )
@@ -73,6 +74,9 @@ Environment:
                   program (passed when set: GOROOT GOPATH GOCACHE HOME PATH
                   GOOS GOARCH GODEBUG GOTRACEBACK GOMAXPROCS TMPDIR USER LANG;
                   PWD is the working directory)
+  GOBARE_NET      auto (default): QEMU's user network (10.0.2.15, the
+                  host at 10.0.2.2) and gobare's network service when
+                  the program links package net; user: always; off: never
   GOBARE_FILES    comma-separated host files and directories to serve too
   GOBARE_APPEND   more kernel command-line words (e.g. trace)
   GOBARE_QUIET=0  keep the kernel's own boot lines (quiet by default)
@@ -161,6 +165,17 @@ func execRun(binary string, args []string) (int, error) {
 		}
 		return 0, err
 	}
+	network, err := execNetwork(prog.elf)
+	if err != nil {
+		return 0, err
+	}
+	var service []byte
+	if network != "" {
+		if service, err = buildService(buildFlags{netsvc: serviceGobare, rt: "off"}, tmp, root); err != nil {
+			return 0, err
+		}
+		memMiB += execServiceMemMiB
+	}
 	var words []string
 	if os.Getenv("GOBARE_QUIET") != "0" {
 		words = append(words, "quiet")
@@ -173,6 +188,7 @@ func execRun(binary string, args []string) (int, error) {
 	words = append(words, strings.Fields(os.Getenv("GOBARE_APPEND"))...)
 	p := image.Program{
 		ELF:        prog.elf,
+		Service:    service,
 		Files:      archive,
 		Argv:       append([]string{binAbs}, args...),
 		Env:        execEnv(cwd),
@@ -194,6 +210,7 @@ func execRun(binary string, args []string) (int, error) {
 		SMP:           smp,
 		Accel:         accel,
 		Timeout:       timeout,
+		Net:           network,
 		Stdin:         execStdin(),
 		Stdout:        os.Stdout,
 		Stderr:        os.Stderr,
