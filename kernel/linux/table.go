@@ -54,6 +54,7 @@ var table = [...]syscall{
 	33:          {"dup2", sysDup2, "ff", ""},
 	35:          {"nanosleep", sysNanosleep, "xx", ""},
 	39:          {"getpid", sysGetpid, "", ""},
+	40:          {"sendfile", sysSendfile, "ffxu", ""},
 	41:          {"socket", sysSocket, "ddd", "AF_INET SOCK_STREAM and SOCK_DGRAM through the network service; AF_UNIX in the kernel; else EAFNOSUPPORT/EPROTONOSUPPORT"},
 	42:          {"connect", sysConnect, "fxu", ""},
 	43:          {"accept", sysAccept, "fxx", ""},

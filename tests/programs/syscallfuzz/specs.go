@@ -45,6 +45,7 @@ var specs = []spec{
 	{nr: 33, name: "dup2", args: []kind{kFdAny, kFdNew}, after: afterFD},
 	{nr: 35, name: "nanosleep", args: []kind{kSleep, kPtrOut}},
 	{nr: 39, name: "getpid"},
+	{nr: 40, name: "sendfile", args: []kind{kFd, kFd, kNullOrBad, kLen}},
 	{nr: 41, name: "socket", args: []kind{kSmall, kFlags, kSmall}, after: afterFD},
 	{nr: 42, name: "connect", args: []kind{kFd, kPtrIn, kLen}},
 	{nr: 43, name: "accept", args: []kind{kFd, kNullOrBad, kNullOrBad}, after: afterFD},
