@@ -17,16 +17,17 @@ import (
 
 // Option levels and names (Linux uapi socket.h, in.h, tcp.h).
 const (
-	solSocket    = 1
-	ipprotoIP    = 0
-	soType       = 3
-	soError      = 4
-	soSndbuf     = 7
-	soRcvbuf     = 8
-	soDomain     = 39
-	soAcceptconn = 30
-	ipprotoIPv6  = 41
-	ipv6V6only   = 26
+	solSocket       = 1
+	ipprotoIP       = 0
+	soType          = 3
+	soError         = 4
+	soSndbuf        = 7
+	soRcvbuf        = 8
+	soDomain        = 39
+	soAcceptconn    = 30
+	ipprotoIPv6     = 41
+	ipv6V6only      = 26
+	ipv6UnicastHops = 16
 )
 
 // keptOption reports whether (level, name) is an option setsockopt
@@ -39,8 +40,8 @@ func keptOption(level, name uintptr) bool {
 		return name == 2 || name == 6 || name == 9 || name == 15
 	case ipprotoTCP: // TCP_NODELAY, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT
 		return name == 1 || name == 4 || name == 5 || name == 6
-	case ipprotoIPv6:
-		return name == ipv6V6only
+	case ipprotoIPv6: // IPV6_UNICAST_HOPS, IPV6_V6ONLY
+		return name == ipv6UnicastHops || name == ipv6V6only
 	}
 	return false
 }
