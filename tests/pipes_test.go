@@ -3,7 +3,8 @@ package tests
 import "testing"
 
 // TestPipes runs tests/programs/pipes: pipes larger than their buffer,
-// stdout captured through os.Pipe, dup, and /dev/null.
+// stdout captured through os.Pipe, dup, /dev/null, and a blocking read
+// that signals interrupt and SA_RESTART restarts.
 func TestPipes(t *testing.T) {
 	r := runMkimage(t, nil, "run", "-accel", "tcg", "-timeout", "60s", testProgram(t, "pipes"))
 	r.wantExit(t, 0)
@@ -13,5 +14,6 @@ func TestPipes(t *testing.T) {
 		"dup: written through a duplicate of stdout",
 		"devnull: wrote 9 <nil>",
 		"devnull: read 0 EOF",
+		`restart: read "after 3 signals"`,
 	)
 }

@@ -230,16 +230,16 @@ func signalThread(c call, tid int32, sig int) uintptr {
 	return 0
 }
 
-// post makes sig pending on t; a thread blocked in the kernel is woken
-// with EINTR so that it can take the signal, unless it waits for the
-// network service's answer (sockfs.Asking).
+// post makes sig pending on t; a thread blocked in the kernel is woken to
+// take it (its call ends in EINTR or restarts: restart.go), unless it
+// waits for the network service's answer (sockfs.Asking).
 func post(t *sched.Thread, sig int) {
 	if ignored(sig) {
 		return
 	}
 	sigs(t).SigPending |= bit(sig)
 	if t.State == sched.Blocked && sigs(t).SigMask&bit(sig) == 0 && !sockfs.Asking(t.WaitKey) {
-		sched.Wake(t, errno(EINTR))
+		interrupt(t, sig)
 	}
 	sched.Interrupt(t) // running on another CPU: it delivers on its way out of the kernel
 }
