@@ -164,7 +164,7 @@ func pipeSums() string {
 func futexTimeouts() string {
 	var wg sync.WaitGroup
 	var timedOut atomic.Int64
-	var wrong atomic.Value
+	var wrong firstWrong
 	for w := 0; w < futexTimers; w++ {
 		wg.Add(1)
 		go func() {
@@ -181,12 +181,12 @@ func futexTimeouts() string {
 						break
 					}
 					if e != syscall.EINTR {
-						wrong.Store(fmt.Sprintf("a futex wait of %v nobody woke returned %v, want ETIMEDOUT", d, e))
+						wrong.set("a futex wait of %v nobody woke returned %v, want ETIMEDOUT", d, e)
 						return
 					}
 				}
 				if took := time.Since(start); took < d {
-					wrong.Store(fmt.Sprintf("a futex wait of %v timed out after %v", d, took))
+					wrong.set("a futex wait of %v timed out after %v", d, took)
 					return
 				}
 				timedOut.Add(1)
@@ -194,7 +194,7 @@ func futexTimeouts() string {
 		}()
 	}
 	wg.Wait()
-	if w, ok := wrong.Load().(string); ok {
+	if w := wrong.get(); w != "" {
 		return "WRONG " + w
 	}
 	return check("futex timeouts (none early)", timedOut.Load(), futexTimers*timeoutsEach)
@@ -206,7 +206,7 @@ func futexTimeouts() string {
 func rawPipeSums() string {
 	var wg sync.WaitGroup
 	var sum atomic.Int64
-	var wrong atomic.Value
+	var wrong firstWrong
 	for p := 0; p < pipes; p++ {
 		fds := make([]int, 2)
 		if err := syscall.Pipe2(fds, syscall.O_CLOEXEC); err != nil {
@@ -221,7 +221,7 @@ func rawPipeSums() string {
 					binary.LittleEndian.PutUint64(b[j*recordLength:], uint64(i+j))
 				}
 				if n, err := syscall.Write(fds[1], b[:]); n != len(b) {
-					wrong.Store(fmt.Sprintf("write to a blocking pipe: %d bytes of %d, %v", n, len(b), err))
+					wrong.set("write to a blocking pipe: %d bytes of %d, %v", n, len(b), err)
 					break
 				}
 			}
@@ -233,11 +233,12 @@ func rawPipeSums() string {
 			have := 0
 			for {
 				n, err := syscall.Read(fds[0], b[have:])
-				if n <= 0 {
-					if err != nil {
-						wrong.Store("read from a blocking pipe: " + err.Error())
-					}
+				if err != nil {
+					wrong.set("read from a blocking pipe: %v", err)
 					break
+				}
+				if n == 0 {
+					break // the writer closed its end
 				}
 				have += n
 				whole := have / recordLength * recordLength
@@ -250,7 +251,7 @@ func rawPipeSums() string {
 		}()
 	}
 	wg.Wait()
-	if w, ok := wrong.Load().(string); ok {
+	if w := wrong.get(); w != "" {
 		return "WRONG " + w
 	}
 	return check("blocking pipe sum", sum.Load(), pipes*rawRecords*(rawRecords+1)/2)
@@ -280,7 +281,7 @@ func epollSums() string {
 		}
 	}
 	var taken, wakes atomic.Int64
-	var wrong atomic.Value
+	var wrong firstWrong
 	var waiters sync.WaitGroup
 	for w := 0; w < epollWaiters; w++ {
 		waiters.Add(1)
@@ -295,7 +296,7 @@ func epollSums() string {
 					continue
 				}
 				if err != nil {
-					wrong.Store("epoll_wait: " + err.Error())
+					wrong.set("epoll_wait: %v", err)
 					return
 				}
 				wakes.Add(1)
@@ -308,7 +309,7 @@ func epollSums() string {
 						continue // another waiter took it first
 					}
 					if k != 8 {
-						wrong.Store(fmt.Sprintf("read of an eventfd: %d bytes, %v", k, err))
+						wrong.set("read of an eventfd: %d bytes, %v", k, err)
 						return
 					}
 					taken.Add(int64(binary.LittleEndian.Uint64(b[:])))
@@ -325,7 +326,7 @@ func epollSums() string {
 			for i := 1; i <= addsEach; i++ {
 				binary.LittleEndian.PutUint64(b[:], uint64(i))
 				if k, err := syscall.Write(fds[(a+i)%eventfds], b[:]); k != 8 {
-					wrong.Store(fmt.Sprintf("write to an eventfd: %d bytes, %v", k, err))
+					wrong.set("write to an eventfd: %d bytes, %v", k, err)
 					return
 				}
 			}
@@ -333,12 +334,12 @@ func epollSums() string {
 	}
 	adding.Wait()
 	const want = adders * addsEach * (addsEach + 1) / 2
-	for taken.Load() < want && wrong.Load() == nil {
+	for taken.Load() < want && wrong.get() == "" {
 		time.Sleep(time.Millisecond)
 	}
 	syscall.Write(fds[eventfds], []byte{1, 0, 0, 0, 0, 0, 0, 0})
 	waiters.Wait()
-	if w, ok := wrong.Load().(string); ok {
+	if w := wrong.get(); w != "" {
 		return "WRONG " + w
 	}
 	return check("epoll eventfd sum", taken.Load(), want)
@@ -434,6 +435,23 @@ func shootdown() string {
 		}
 	}
 	return check("reads after munmap that faulted", int64(faults), int64(rounds*readers))
+}
+
+// firstWrong keeps the first of the failures the goroutines of one part
+// report.
+type firstWrong struct{ p atomic.Pointer[string] }
+
+func (w *firstWrong) set(format string, args ...any) {
+	s := fmt.Sprintf(format, args...)
+	w.p.CompareAndSwap(nil, &s)
+}
+
+// get returns the first failure, or "".
+func (w *firstWrong) get() string {
+	if s := w.p.Load(); s != nil {
+		return *s
+	}
+	return ""
 }
 
 // check says "ok NAME N" or what went wrong.
