@@ -248,7 +248,7 @@ func judgeAnomalies(lines []stampedLine, hw *hostWait, excuseHost bool) (counted
 // Anomalies that report a stall, and what in them is the stall's length.
 var (
 	noProgressRE = regexp.MustCompile(`^(\S+) made no progress for \S+ \(lost wake-up\?\)$`)
-	lateRE       = regexp.MustCompile(`^(?:the \S+ ticker stalled for (\S+)|time\.Sleep\(\S+\) returned (\S+) late|time\.After\(\S+\) fired (\S+) late|SIGUSR1 not delivered within (\S+) of kill)$`)
+	lateRE       = regexp.MustCompile(`^(?:the \S+ ticker stalled for (\S+)|time\.Sleep\(\S+\) returned (\S+) late|time\.After\(\S+\) fired (\S+) late|AfterFunc: the last of \d+ timers fired (\S+) late|SIGUSR1 not delivered within (\S+) of kill)$`)
 )
 
 // anomalyStall returns how long the guest stalled in the anomaly text,
@@ -496,10 +496,12 @@ func TestSoakJudge(t *testing.T) {
 		{"soak: ANOMALY at t=12.9s: SIGUSR1 not delivered within 2s of kill", at(12.9)},
 		{"soak: ANOMALY at t=12.4s: time.Sleep(20ms) returned 2.1s late", at(12.4)},
 		{"soak: ANOMALY at t=12.5s: time.After(5ms) fired 1.9s late", at(12.5)},
+		{"soak: ANOMALY at t=12.6s: AfterFunc: the last of 33 timers fired 2.2s late", at(12.6)},
 		// Late, but with no host wait around it.
 		{"soak: ANOMALY at t=35s: time.After(5ms) fired 1.9s late", at(35)},
 		// Wrong results and a hang at the end: never excused.
 		{"soak: ANOMALY at t=12s: pipeline: sent 5, got 7 back, want 69", at(12)},
+		{"soak: ANOMALY at t=12.1s: AfterFunc: 32 of 33 timers fired (17 stopped)", at(12.1)},
 		{"soak: ANOMALY at t=12.2s: time.Sleep(10ms) returned after 9ms", at(12.2)},
 		{"soak: ANOMALY at t=40s: the activities did not stop within 10 s", at(12.5)},
 		{"soak: t=20s: msgs=1", at(20)},
@@ -510,12 +512,14 @@ func TestSoakJudge(t *testing.T) {
 		"SIGUSR1 not delivered within 2s",
 		"time.Sleep(20ms) returned 2.1s late",
 		"time.After(5ms) fired 1.9s late  [a 1.9s stall; the vCPU thread waited 2.25s",
+		"AfterFunc: the last of 33 timers fired 2.2s late",
 	}
 	wantCounted := []string{
 		"the 20ms ticker stalled for 3s  [a 3s stall; the vCPU thread waited 1.5s",
 		"spinner made no progress for 31.4s (lost wake-up?)  [spinner never resumed: never excused]",
 		"time.After(5ms) fired 1.9s late  [a 1.9s stall; the vCPU thread waited 0s",
 		"pipeline: sent 5, got 7 back, want 69  [not a stall: never excused]",
+		"AfterFunc: 32 of 33 timers fired (17 stopped)  [not a stall: never excused]",
 		"time.Sleep(10ms) returned after 9ms  [not a stall: never excused]",
 		"the activities did not stop within 10 s  [not a stall: never excused]",
 	}
