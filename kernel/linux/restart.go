@@ -22,11 +22,17 @@ const saRestart = 0x10000000
 
 // The numbers of the calls restartable answers for.
 const (
-	readNr  = 0
-	writeNr = 1
-	fcntlNr = 72
-	flockNr = 73
-	futexNr = 202
+	readNr     = 0
+	writeNr    = 1
+	readvNr    = 19
+	writevNr   = 20
+	sendtoNr   = 44
+	recvfromNr = 45
+	sendmsgNr  = 46
+	recvmsgNr  = 47
+	fcntlNr    = 72
+	flockNr    = 73
+	futexNr    = 202
 )
 
 // interrupt ends blocked thread t's wait for signal sig: restarted or
@@ -41,14 +47,15 @@ func interrupt(t *sched.Thread, sig int) {
 }
 
 // restartable reports whether Linux restarts the call that blocked in f
-// under SA_RESTART: a read or write (pipes, the console, sockets), a wait
-// for a file lock (fcntl F_SETLKW and flock), a futex wait without a
-// timeout. A wait with one (epoll_wait, nanosleep, a timed futex wait)
-// ends in EINTR (ERESTARTNOHAND, ERESTART_RESTARTBLOCK), and so here do
-// accept and connect, which ask the network service.
+// under SA_RESTART: a read or write (read, write, readv, writev, and a
+// socket's send and receive calls: each blocks only while nothing has
+// moved), a wait for a file lock (fcntl F_SETLKW and flock), a futex wait
+// without a timeout. A wait with one (epoll_wait, nanosleep, a timed
+// futex wait) ends in EINTR (ERESTARTNOHAND, ERESTART_RESTARTBLOCK), and
+// so here do accept and connect, which ask the network service.
 func restartable(f *trap.Frame) bool {
 	switch f.AX {
-	case readNr, writeNr, fcntlNr, flockNr:
+	case readNr, writeNr, readvNr, writevNr, sendtoNr, recvfromNr, sendmsgNr, recvmsgNr, fcntlNr, flockNr:
 		return true
 	case futexNr:
 		return f.R10 == 0
