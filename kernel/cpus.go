@@ -23,24 +23,22 @@ import (
 var (
 	ready    atomic.Int32
 	released atomic.Bool
-	apStacks [percpu.MaxCPUs][2]uintptr // each AP's kernel and crisis stack tops
+	apStacks [256][2]uintptr // by APIC ID: the AP's kernel and crisis stack tops
 )
 
-// apStackSlot is the first stack slot (mem.MapStack) of CPU id's two:
-// the boot CPU has slots 0 and 1 (mainStackSlot, crisisStackSlot).
-func apStackSlot(id int) int { return 2 * id }
+// apStackSlot is the first stack slot (mem.MapStack) of the two of the
+// i-th AP the MADT lists (from 1): the boot CPU has slots 0 and 1
+// (mainStackSlot, crisisStackSlot).
+func apStackSlot(i int) int { return 2 * i }
 
 // startCPUs wakes the application processors the MADT lists as enabled,
-// one at a time (they share the trampoline's one stack slot), each on
-// kernel and crisis stacks of its own. It waits for each AP only until it
-// runs Go code on its own stack: an AP sets itself up (apMain) while the
-// next one climbs the trampoline, and startCPUs waits for all of them to
-// be done once, at the end. It needs the local APIC (the IPIs) and the
-// calibrated TSC (the waits). The kernel word nosmp keeps the machine on
-// the boot CPU. The APs then wait for the big kernel lock, which Main
-// holds until the first thread runs, to enter their idle loops: halted
-// (spin.Lock), not spinning, since under TCG a spinning vCPU takes a host
-// CPU from the boot CPU's.
+// all at once, each on kernel and crisis stacks of its own (smp.StartAll),
+// and waits until they have set themselves up (apMain). It needs the
+// local APIC (the IPIs) and the calibrated TSC (the waits). The kernel
+// word nosmp keeps the machine on the boot CPU. The APs then wait for the
+// big kernel lock, which Main holds until the first thread runs, to enter
+// their idle loops: halted (spin.Lock), not spinning, since under TCG a
+// spinning vCPU takes a host CPU from the boot CPU's.
 func startCPUs() {
 	sched.Init() // the idle frame, which the APs enter
 	if !irq.UsingAPIC() || hasKernelWord("nosmp") {
@@ -49,6 +47,7 @@ func startCPUs() {
 	}
 	percpu.This().APICID = uint32(lapic.ID())
 	var ids [percpu.MaxCPUs - 1]uint32
+	var stacks [percpu.MaxCPUs - 1]uintptr
 	n := 0
 	madt := &acpi.Machine.MADT
 	for i := 0; i < madt.NCPUs && n < len(ids); i++ {
@@ -61,26 +60,26 @@ func startCPUs() {
 	if n == 0 || !trampolinePageFree() || !smp.Install(&kernelSpace) {
 		return
 	}
-	smp.Init(ids[:n])
-	for _, apicID := range ids[:n] {
-		id := percpu.Online
-		kernelTop, err := mem.MapStack(&kernelSpace, apStackSlot(id), mainStackPages)
-		crisisTop, err2 := mem.MapStack(&kernelSpace, apStackSlot(id)+1, crisisStackPages)
+	for i, apicID := range ids[:n] {
+		kernelTop, err := mem.MapStack(&kernelSpace, apStackSlot(i+1), mainStackPages)
+		crisisTop, err2 := mem.MapStack(&kernelSpace, apStackSlot(i+1)+1, crisisStackPages)
 		if err != mem.MapOK || err2 != mem.MapOK {
 			fail("kernel stack: ", "no memory for an AP's stacks")
 		}
-		apStacks[id] = [2]uintptr{kernelTop, crisisTop}
+		apStacks[apicID] = [2]uintptr{kernelTop, crisisTop}
 		// The AP's Go code runs below the Frame slot at the stack's top,
 		// which its first trap.Enter fills.
-		if !smp.StartAP(id, apicID, kernelTop-trap.FrameSize, apMain) {
-			console.Print("gobare: the CPU with APIC ID ")
-			console.Dec(uint64(apicID))
-			console.Print(" did not start\n")
-			continue
-		}
-		percpu.Online++
+		stacks[i] = kernelTop - trap.FrameSize
 	}
-	for ready.Load() != int32(percpu.Online-1) {
+	smp.Init(ids[:n])
+	started := smp.StartAll(ids[:n], stacks[:n], apMain)
+	if started < n {
+		console.Print("gobare: ")
+		console.Dec(uint64(n - started))
+		console.Print(" of the CPUs the MADT lists did not start\n")
+	}
+	percpu.Online += started
+	for ready.Load() != int32(started) {
 		cpu.Pause()
 	}
 	if !quiet {
@@ -126,7 +125,7 @@ func trampolinePageFree() bool {
 // loop, from which the scheduler takes it when there are threads to run.
 func apMain(id int, apicID uint32) {
 	percpu.Start(id, apicID)
-	trap.InitAP(apStacks[id][0], apStacks[id][1])
+	trap.InitAP(apStacks[apicID][0], apStacks[apicID][1])
 	cpu.EnableXSAVE(trap.FPAreaSize)   // the same CPU model: the same mask and size as the boot CPU's
 	cpu.WriteCR4(cpu.ReadCR4() | 1<<7) // CR4.PGE, as setUpMemory
 	lapic.Enable(mem.DirectMapBase + uintptr(lapic.PhysBase()))

@@ -3,7 +3,7 @@
 // wakes them (Intel SDM Vol. 3A §8.4, "Multiple-Processor (MP)
 // Initialization"), and the hand-over from the trampoline to Go code on
 // the AP's own kernel stack. What an AP sets up once it runs Go (its GDT,
-// TSS, local APIC, idle loop) is the kernel's business: StartAP calls
+// TSS, local APIC, idle loop) is the kernel's business: StartAll calls
 // back into it.
 package smp
 
@@ -18,17 +18,21 @@ import (
 	"github.com/gobare/gobare/kernel/trap"
 )
 
-// The AP being started: its CPU index, APIC ID and the Go function it
-// runs; arrived is set by the AP once it runs Go code. The boot CPU starts
-// one AP at a time, so one set is enough.
+// The APs start all at once, each on a stack of its own: apEntry loads its
+// first stack pointer from stackTops by the AP's APIC ID before it touches
+// the stack. joined counts the APs that reached Go code, which gives each
+// its CPU index in the order they arrive; closedBit is set once the boot
+// CPU has stopped waiting, and an AP that arrives later halts for good
+// (it would run with an index nobody counted).
 var (
-	startingID   int
-	startingAPIC uint32
-	apMain       func(id int, apicID uint32)
-	arrived      atomic.Bool
+	apMain    func(id int, apicID uint32)
+	stackTops [256]uintptr // by APIC ID (apEntry reads it)
+	joined    atomic.Uint32
 	//lint:ignore U1000 used from assembly (ap_amd64.s)
 	kernelFSBase uint64 // the FS base kernel Go code runs with (trap.KernelFSBase)
 )
+
+const closedBit = 1 << 31
 
 // Install copies the trampoline to physical Base and maps that page 1:1,
 // read-only and executable, in the kernel page table pt (whose root must
@@ -114,36 +118,54 @@ func vendorIs(vendor [12]byte, name string) bool {
 	return true
 }
 
-// StartAP wakes the AP with APIC ID apicID, after Init, with the
-// start-up IPI, twice as the SDM's sequence does (a second SIPI is
-// ignored by a CPU that already started), its first stack pointer at
-// stack and main the Go function it then runs on it, given its index id.
-// It reports whether the AP reached Go code.
-func StartAP(id int, apicID uint32, stack uintptr, main func(id int, apicID uint32)) bool {
-	page := (*[trampolineSize]byte)(unsafe.Pointer(uintptr(mem.DirectMapBase + Base)))
-	putUint64(page[offStack:], uint64(stack))
-	startingID, startingAPIC, apMain = id, apicID, main
-	arrived.Store(false)
-	for i := 0; i < 2 && !arrived.Load(); i++ {
-		lapic.SendStartup(apicID, Base>>12)
+// StartAll wakes the APs with the APIC IDs in apicIDs, after Init, all at
+// once: the start-up IPI to each, then sipiWait later a second one, as
+// the SDM's sequence does (a CPU that already started ignores it), each
+// AP's first stack pointer at stacks[i] and main the Go function it then
+// runs there, given its CPU index (1, 2, ... in the order the APs
+// arrive). It waits until every AP has reached Go code, or arrivalWait
+// has passed, and returns how many did.
+func StartAll(apicIDs []uint32, stacks []uintptr, main func(id int, apicID uint32)) int {
+	apMain = main
+	for i, id := range apicIDs {
+		stackTops[id&0xFF] = stacks[i]
+	}
+	for round := 0; round < 2 && int(joined.Load()) < len(apicIDs); round++ {
+		for _, id := range apicIDs {
+			lapic.SendStartup(id, Base>>12)
+		}
 		wait(sipiWait)
 	}
-	for end := timer.Nanotime() + arrivalWait; !arrived.Load() && timer.Nanotime() < end; {
+	for end := timer.Nanotime() + arrivalWait; int(joined.Load()) < len(apicIDs) && timer.Nanotime() < end; {
 		cpu.Pause()
 	}
-	return arrived.Load()
+	for {
+		if n := joined.Load(); joined.CompareAndSwap(n, n|closedBit) {
+			return int(n)
+		}
+	}
 }
 
-// apStart is the first Go code on an AP, called by apEntry on the stack
-// StartAP gave it. It says it has arrived (the boot CPU may then start
-// the next AP, so what it needs of the shared variables it reads first)
-// and runs the kernel's main for APs, which does not return.
+// apStart is the first Go code on an AP, called by apEntry on the AP's own
+// stack. It takes the next CPU index, unless the boot CPU has stopped
+// waiting for APs, and runs the kernel's main for APs, which does not
+// return.
 //
 //lint:ignore U1000 used from assembly (ap_amd64.s)
 func apStart() {
-	id, apicID, main := startingID, startingAPIC, apMain
-	arrived.Store(true)
-	main(id, apicID)
+	_, ebx, _, _ := cpu.Cpuid(1, 0)
+	apicID := ebx >> 24 // the initial APIC ID (SDM Vol. 2A, CPUID leaf 1)
+	for {
+		n := joined.Load()
+		if n&closedBit != 0 {
+			for {
+				cpu.Halt() // too late: interrupts are off, only INIT wakes it
+			}
+		}
+		if joined.CompareAndSwap(n, n+1) {
+			apMain(int(n)+1, apicID)
+		}
+	}
 }
 
 // wait spins for ns nanoseconds by the TSC.

@@ -3,10 +3,10 @@ package smp
 // The trampoline: the first code an application processor runs. A
 // start-up IPI wakes the AP in real mode at CS:IP = Base>>4:0000, so this
 // code must lie below 1 MiB on a page boundary (Intel SDM Vol. 3A §8.4.4.1,
-// §10.6.1). StartAP copies it to physical Base. It climbs the same steps
+// §10.6.1). Install copies it to physical Base. It climbs the same steps
 // as boot/ does for the boot CPU (SDM Vol. 3A §9.9.1 into protected mode,
 // §9.8.5 into IA-32e mode), but from 16-bit real mode, and with the
-// kernel's own page table, whose physical address StartAP writes into the
+// kernel's own page table, whose physical address Install writes into the
 // parameter area; the kernel maps this page 1:1 while APs start, so the
 // instruction after paging is switched on is still there.
 //
@@ -27,7 +27,6 @@ const (
 	offGDT         = 0xA0 // its GDT: null, 0x08 64-bit code, 0x10 data, 0x18 32-bit code
 	offGDTR        = 0xC0 // the GDT's pseudo-descriptor: limit (2 bytes), base (4)
 	offCR3         = 0xC8 // parameter: the kernel page table's physical address (below 4 GiB)
-	offStack       = 0xD0 // parameter: the AP's first stack pointer
 	offEntry       = 0xD8 // parameter: where the 64-bit part jumps (apEntry)
 	trampolineSize = 0xE0
 )
@@ -49,7 +48,6 @@ const (
 	gdtAt       = Base + offGDT
 	gdtrAt      = Base + offGDTR
 	cr3At       = Base + offCR3
-	stackAt     = Base + offStack
 	entryAt     = Base + offEntry
 )
 
@@ -97,12 +95,12 @@ var trampoline = [trampolineSize]byte{
 	// (§9.8.5 step 5).
 	0xEA, longAt & 0xFF, longAt >> 8 & 0xFF, 0, 0, selCode64, 0, // jmp selCode64:longAt
 
-	// 64-bit mode, on the kernel's page table.
+	// 64-bit mode, on the kernel's page table. apEntry finds the AP's
+	// stack.
 	offLong: 0x66, 0xB8, selData, 0x00, // mov ax, selData
 	0x8E, 0xD8, // mov ds, ax
 	0x8E, 0xC0, // mov es, ax
 	0x8E, 0xD0, // mov ss, ax
-	0x48, 0x8B, 0x24, 0x25, stackAt & 0xFF, stackAt >> 8 & 0xFF, 0, 0, // mov rsp, [stackAt]
 	0xFF, 0x24, 0x25, entryAt & 0xFF, entryAt >> 8 & 0xFF, 0, 0, // jmp [entryAt]
 
 	// The GDT (§3.4.5): flat 4 GiB segments, P, DPL 0.

@@ -48,12 +48,11 @@ func TestTrampolineDecodes(t *testing.T) {
 			"mov %eax,%cr0",
 			"ljmp $0x8,$0x8070",
 		}},
-		{64, offLong, offGDT, 25, []string{
+		{64, offLong, offGDT, 17, []string{
 			"mov $0x10,%ax",
 			"mov %eax,%ds",
 			"mov %eax,%es",
 			"mov %eax,%ss",
-			"mov 0x80d0,%rsp",
 			"jmpq *0x80d8",
 		}},
 	}
