@@ -112,15 +112,22 @@ func readMsghdr(addr uintptr, m *msghdr) kerrno.Errno {
 	return 0
 }
 
-// sendmsg(fd, msg, flags): msg_control is ignored.
-func sysSendmsg(c call) uintptr {
+// msgSocket is what sendmsg and recvmsg share: the socket fd names (an
+// AF_UNIX one in u, else an IP one in s) and the msghdr at arg 1 into m.
+func msgSocket(c call, m *msghdr) (*unixsock.Socket, *sockfs.Socket, kerrno.Errno) {
 	u := unixFile(c.arg(0))
 	s, err := sockFile(c.arg(0))
 	if err != 0 && u == nil {
-		return errno(err)
+		return nil, nil, err
 	}
+	return u, s, readMsghdr(c.arg(1), m)
+}
+
+// sendmsg(fd, msg, flags): msg_control is ignored.
+func sysSendmsg(c call) uintptr {
 	var m msghdr
-	if err := readMsghdr(c.arg(1), &m); err != 0 {
+	u, s, err := msgSocket(c, &m)
+	if err != 0 {
 		return errno(err)
 	}
 	v := msgBufs{iov: m.iov, n: m.iovLen}
@@ -134,13 +141,9 @@ func sysSendmsg(c call) uintptr {
 // into msg_namelen), no control messages (msg_controllen 0), MSG_TRUNC
 // in msg_flags when a datagram was cut.
 func sysRecvmsg(c call) uintptr {
-	u := unixFile(c.arg(0))
-	s, err := sockFile(c.arg(0))
-	if err != 0 && u == nil {
-		return errno(err)
-	}
 	var m msghdr
-	if err := readMsghdr(c.arg(1), &m); err != 0 {
+	u, s, err := msgSocket(c, &m)
+	if err != 0 {
 		return errno(err)
 	}
 	v := msgBufs{iov: m.iov, n: m.iovLen}
