@@ -22,6 +22,27 @@ var pages Pages
 // frame allocator at boot.
 func UsePages(p Pages) { pages = p }
 
+// TakeFrames fills frames with pages from p, all or none: frames already
+// taken (frames[0] not 0) stay as they are; when p runs out, the pages
+// taken so far go back and frames is all 0 again (false).
+func TakeFrames(p Pages, frames []uintptr) bool {
+	if frames[0] != 0 {
+		return true
+	}
+	for i := range frames {
+		pg, ok := p.Alloc()
+		if !ok {
+			for j := 0; j < i; j++ {
+				p.FreeFrame(frames[j])
+				frames[j] = 0
+			}
+			return false
+		}
+		frames[i] = pg
+	}
+	return true
+}
+
 // PageSize is the size of a pool page.
 const PageSize = 4096
 

@@ -1,5 +1,7 @@
 package pipefs
 
+import "github.com/gobare/gobare/kernel/vfs"
+
 // Buffer is a ring of Size bytes over Size/PageSize pages, which it takes
 // from the frame allocator the first time it is used (Take) and keeps for
 // its later users: memory grows with the most buffers in use at once, and
@@ -14,21 +16,7 @@ type Buffer struct {
 // it; false, with none kept, when the allocator runs out.
 func (b *Buffer) Take() bool {
 	b.head, b.len = 0, 0
-	if b.frames[0] != 0 {
-		return true
-	}
-	for i := range b.frames {
-		pg, ok := pages.Alloc()
-		if !ok {
-			for j := 0; j < i; j++ {
-				pages.FreeFrame(b.frames[j])
-				b.frames[j] = 0
-			}
-			return false
-		}
-		b.frames[i] = pg
-	}
-	return true
+	return vfs.TakeFrames(pages, b.frames[:])
 }
 
 // Len is how many bytes are queued, Room how many more fit.

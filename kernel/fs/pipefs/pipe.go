@@ -20,11 +20,7 @@ const (
 )
 
 // Pages hands out the pages pipe buffers live in (the frame allocator).
-type Pages interface {
-	Alloc() (uintptr, bool)
-	FreeFrame(uintptr)
-	Page(uintptr) []byte
-}
+type Pages = vfs.Pages
 
 // pipe is a Buffer between two ends.
 type pipe struct {

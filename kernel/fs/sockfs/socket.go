@@ -40,11 +40,7 @@ const (
 )
 
 // Pages hands out the pages slots live in (the frame allocator).
-type Pages interface {
-	Alloc() (uintptr, bool)
-	FreeFrame(uintptr)
-	Page(uintptr) []byte
-}
+type Pages = vfs.Pages
 
 // Socket is an open socket: the description the program's descriptors
 // refer to.
@@ -140,21 +136,7 @@ func slotAt(i int) (*slot, errno.Errno) {
 // takePages gives the slot its frames unless it has them; false, with
 // none kept, when the allocator runs out.
 func (s *slot) takePages() bool {
-	if s.frames[0] != 0 {
-		return true
-	}
-	for i := range s.frames {
-		pg, ok := pages.Alloc()
-		if !ok {
-			for j := 0; j < i; j++ {
-				pages.FreeFrame(s.frames[j])
-				s.frames[j] = 0
-			}
-			return false
-		}
-		s.frames[i] = pg
-	}
-	return true
+	return vfs.TakeFrames(pages, s.frames[:])
 }
 
 // Index is the socket's slot number, which names it to the service.
