@@ -2,7 +2,6 @@ package tests
 
 import (
 	"fmt"
-	"io"
 	"net"
 	"strings"
 	"testing"
@@ -22,22 +21,12 @@ import (
 // -port forward, which arrives over IPv4: the program sees 10.0.2.2.
 func TestNetIPv6(t *testing.T) {
 	args := []string{}
-	got6 := make(chan int64, 1)
+	var got6 <-chan int64
 	if l, err := net.Listen("tcp6", "[::1]:0"); err != nil {
 		t.Logf("the host has no ::1 (%v): no IPv6 over the user network", err)
 	} else {
 		defer l.Close()
-		go func() {
-			c, err := l.Accept()
-			if err != nil {
-				got6 <- -1
-				return
-			}
-			n, _ := io.Copy(c, c)
-			c.(*net.TCPConn).CloseWrite()
-			got6 <- n
-			c.Close()
-		}()
+		got6 = echoBack(l)
 		args = append(args, "-dial6", fmt.Sprintf("[fec0::2]:%d", l.Addr().(*net.TCPAddr).Port), "-from6", "fec0::15")
 	}
 	port := freePort(t)

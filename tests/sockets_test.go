@@ -58,18 +58,7 @@ func TestNetSockets(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer l.Close()
-		got := make(chan int64, 1)
-		go func() {
-			c, err := l.Accept()
-			if err != nil {
-				got <- -1
-				return
-			}
-			n, _ := io.Copy(c, c)
-			c.(*net.TCPConn).CloseWrite()
-			got <- n
-			c.Close()
-		}()
+		got := echoBack(l)
 		addr := fmt.Sprintf("10.0.2.2:%d", l.Addr().(*net.TCPAddr).Port)
 		r := runMkimageOpts(t, mkimageOpts{Timeout: 10 * time.Minute}, "run", "-accel", "tcg", "-timeout", "180s", "-net", "user",
 			testProgram(t, "tcp"), "dial", addr, fmt.Sprint(size))
@@ -109,4 +98,22 @@ func echoBytes(port, n int) error {
 		return fmt.Errorf("%d bytes came back of %d, or different ones", len(got), n)
 	}
 	return nil
+}
+
+// echoBack accepts one connection on l and echoes what it reads until the
+// peer's FIN; the channel then gets the byte count (-1: accept failed).
+func echoBack(l net.Listener) <-chan int64 {
+	got := make(chan int64, 1)
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			got <- -1
+			return
+		}
+		n, _ := io.Copy(c, c)
+		c.(*net.TCPConn).CloseWrite()
+		got <- n
+		c.Close()
+	}()
+	return got
 }
