@@ -13,7 +13,6 @@ import (
 	"github.com/gobare/gobare/kernel/percpu"
 	"github.com/gobare/gobare/kernel/power"
 	"github.com/gobare/gobare/kernel/sched"
-	"github.com/gobare/gobare/kernel/smp"
 	"github.com/gobare/gobare/kernel/timer"
 	"github.com/gobare/gobare/kernel/trap"
 	"github.com/gobare/gobare/kernel/vm"
@@ -104,10 +103,7 @@ func finish(f *trap.Frame) {
 		linux.DeliverPending(f)
 		timer.Arm(devfs.PollDeadline(sched.NextDeadline(timer.Nanotime), timer.Nanotime))
 	}
-	if vm.TLBStale { // page entries changed: no CPU may go on with the old ones
-		vm.TLBStale = false
-		smp.Shootdown()
-	}
+	vm.Settle() // page entries changed: no CPU may go on with the old ones, then their frames go back
 }
 
 // quickSyscall is trap.Quick, the quick path of a system call on CPU me:

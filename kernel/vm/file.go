@@ -164,6 +164,6 @@ func (s *Space) copyOnWrite(page uintptr, r Region) FaultResult {
 	}
 	*e = pageEntry(uint64(frame), r.Prot)
 	s.flush(page)
-	s.PT.Frames.FreeFrame(old)
+	s.retire(old) // other CPUs may still read the file's frame through their TLBs
 	return FaultHandled
 }

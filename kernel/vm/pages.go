@@ -85,7 +85,8 @@ func pageEntry(old uint64, prot uint32) uint64 {
 }
 
 // freePages unmaps the pages of [start, end) that hold a frame and frees
-// the frames (drops the holds on a file's frames).
+// the frames (drops the holds on a file's frames) once no TLB maps them
+// (retire).
 func (s *Space) freePages(start, end uintptr) {
 	for a := start; a < end; {
 		e, span := s.pte(a)
@@ -93,7 +94,7 @@ func (s *Space) freePages(start, end uintptr) {
 			phys := uintptr(*e & frameMask)
 			*e = 0
 			s.flush(a)
-			s.PT.Frames.FreeFrame(phys)
+			s.retire(phys)
 		}
 		a = nextSpan(a, span)
 	}
