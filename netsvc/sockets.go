@@ -46,7 +46,7 @@ const (
 	opBind, opListen, opAccept, opConnect, opName        = 2, 3, 4, 5, 6
 	stConnected, stListening, stAcceptable, stPeerClosed = 1, 2, 4, 8
 	stFailed, stGone                                     = 16, 32
-	shutRead, shutWrite, shutReleased                    = 1, 2, 4
+	shutRead, shutWrite, shutReleased, shutAbort         = 1, 2, 4, 8
 	typeV6Only                                           = 0x100
 )
 
@@ -364,9 +364,14 @@ func (ss *sockets) pump(k *sock) {
 	}
 	if k.state()&stConnected != 0 && k.state()&stFailed == 0 {
 		ss.receive(k)
-		ss.send(k, shut)
+		if shut&shutAbort == 0 {
+			ss.send(k, shut)
+		}
 	}
-	if shut&shutReleased != 0 && (k.state()&(stConnected|stFailed) != stConnected || k.sent() || k.finSent) {
+	if shut&shutReleased != 0 && (k.state()&(stConnected|stFailed) != stConnected || k.sent() || k.finSent || shut&shutAbort != 0) {
+		if shut&shutAbort != 0 { // SO_LINGER with a zero time: Close resets
+			k.ep.SocketOptions().SetLinger(tcpip.LingerOption{Enabled: true})
+		}
 		ss.close(k)
 		return
 	}

@@ -10,8 +10,9 @@ import (
 // Socket options. The ones Go's net sets (SO_REUSEADDR, SO_KEEPALIVE,
 // SO_BROADCAST, TCP_NODELAY, the keep-alive timers, IPV6_V6ONLY, ...)
 // are accepted and kept, and getsockopt reads them back; the service
-// sees IPV6_V6ONLY only (sockfs.Socket.V6Only, sent with each request),
-// its endpoints keep gVisor's defaults for the others. SO_ERROR,
+// sees IPV6_V6ONLY (sockfs.Socket.V6Only, sent with each request) and
+// SO_LINGER with a zero time (sockfs.Socket.Linger: the last close resets
+// the connection), its endpoints keep gVisor's defaults for the others. SO_ERROR,
 // SO_TYPE, SO_DOMAIN, SO_ACCEPTCONN and the buffer sizes are the socket's
 // own.
 
@@ -24,6 +25,7 @@ const (
 	soSndbuf        = 7
 	soRcvbuf        = 8
 	soDomain        = 39
+	soLinger        = 13 // a struct linger: l_onoff, l_linger (seconds)
 	soAcceptconn    = 30
 	ipprotoIPv6     = 41
 	ipv6V6only      = 26
@@ -36,7 +38,7 @@ func keptOption(level, name uintptr) bool {
 	switch level {
 	case ipprotoIP: // IP_TOS, IP_TTL
 		return name == 1 || name == 2
-	case solSocket: // SO_REUSEADDR, SO_BROADCAST, SO_KEEPALIVE, SO_REUSEPORT, SO_LINGER's int form
+	case solSocket: // SO_REUSEADDR, SO_BROADCAST, SO_KEEPALIVE, SO_REUSEPORT
 		return name == 2 || name == 6 || name == 9 || name == 15
 	case ipprotoTCP: // TCP_NODELAY, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT
 		return name == 1 || name == 4 || name == 5 || name == 6
@@ -74,18 +76,30 @@ func sysSetsockopt(c call) uintptr {
 	}
 	level, name := c.arg(1), c.arg(2)
 	buffer := level == solSocket && (name == soSndbuf || name == soRcvbuf)
-	if !keptOption(level, name) && !buffer || level == ipprotoIPv6 && (u != nil || s.Family != afInet6) {
+	linger := level == solSocket && name == soLinger
+	if !keptOption(level, name) && !buffer && !linger || level == ipprotoIPv6 && (u != nil || s.Family != afInet6) {
 		return errno(ENOPROTOOPT)
 	}
-	var v [4]byte
-	if c.arg(4) < 4 {
+	var v [8]byte
+	size := uintptr(4)
+	if linger {
+		size = 8
+	}
+	if c.arg(4) < size {
 		return errno(EINVAL)
 	}
-	if !Space.CopyIn(v[:], c.arg(3)) {
+	if !Space.CopyIn(v[:size], c.arg(3)) {
 		return errno(EFAULT)
 	}
 	if u != nil || buffer {
 		return 0 // AF_UNIX's options and the buffer sizes: accepted, not kept
+	}
+	if linger { // as Linux's sock_setsockopt: off keeps the time
+		s.Linger.On = le32(v[:]) != 0
+		if s.Linger.On {
+			s.Linger.Secs = le32(v[4:])
+		}
+		return 0
 	}
 	o := sockOption(s, level, name, true)
 	if o == nil {
@@ -103,7 +117,11 @@ func sysGetsockopt(c call) uintptr {
 	level, name := c.arg(1), c.arg(2)
 	var val uint32
 	var err kerrno.Errno
-	if u := unixFile(c.arg(0)); u != nil {
+	u := unixFile(c.arg(0))
+	if level == solSocket && name == soLinger {
+		return lingerOption(c, u)
+	}
+	if u != nil {
 		val, err = unixOption(u, level, name)
 	} else {
 		val, err = sockfsOption(c.arg(0), level, name)
@@ -111,7 +129,26 @@ func sysGetsockopt(c call) uintptr {
 	if err != 0 {
 		return errno(err)
 	}
-	return putOption(c, val)
+	var v [4]byte
+	putLE32(v[:], val)
+	return putOption(c, v[:])
+}
+
+// lingerOption is getsockopt's SO_LINGER: a struct linger, as set (an
+// AF_UNIX socket's, u, reads as off).
+func lingerOption(c call, u *unixsock.Socket) uintptr {
+	var v [8]byte
+	if u == nil {
+		s, err := sockFile(c.arg(0))
+		if err != 0 {
+			return errno(err)
+		}
+		if s.Linger.On {
+			putLE32(v[:], 1)
+		}
+		putLE32(v[4:], s.Linger.Secs)
+	}
+	return putOption(c, v[:])
 }
 
 // sockfsOption is a network socket's option value.
@@ -167,9 +204,9 @@ func unixOption(u *unixsock.Socket, level, name uintptr) (uint32, kerrno.Errno) 
 	return 0, ENOPROTOOPT
 }
 
-// putOption writes an int option's value and length (getsockopt's
+// putOption writes an option's value v and its length (getsockopt's
 // value and lenp), cut to the length the program gave.
-func putOption(c call, val uint32) uintptr {
+func putOption(c call, v []byte) uintptr {
 	var w [4]byte
 	if !Space.CopyIn(w[:], c.arg(4)) {
 		return errno(EFAULT)
@@ -178,10 +215,9 @@ func putOption(c call, val uint32) uintptr {
 	if int32(n) < 0 {
 		return errno(EINVAL)
 	}
-	var v [4]byte
-	putLE32(v[:], val)
-	putLE32(w[:], min(n, 4))
-	if !Space.CopyOut(c.arg(3), v[:min(n, 4)]) || !Space.CopyOut(c.arg(4), w[:]) {
+	size := min(n, uint32(len(v)))
+	putLE32(w[:], size)
+	if !Space.CopyOut(c.arg(3), v[:size]) || !Space.CopyOut(c.arg(4), w[:]) {
 		return errno(EFAULT)
 	}
 	return 0

@@ -37,6 +37,7 @@ const (
 	ShutRead  = 1 << iota // shutdown(SHUT_RD)
 	ShutWrite             // shutdown(SHUT_WR): the service sends FIN after the ring
 	Released              // the last descriptor closed
+	Abort                 // with Released: reset the connection (RST), drop the send ring
 )
 
 // Pages hands out the pages slots live in (the frame allocator).
@@ -55,6 +56,13 @@ type Socket struct {
 	// V6Only: IPV6_V6ONLY is set (an AF_INET6 socket takes IPv6 peers
 	// only); each request carries it (TypeV6Only).
 	V6Only bool
+	// Linger is SO_LINGER as set; on with a zero time, the last close
+	// resets the connection (Abort) instead of sending what is queued
+	// and a FIN, as Linux's tcp_close.
+	Linger struct {
+		On   bool
+		Secs uint32
+	}
 	// Options are the socket options kept for getsockopt (the system
 	// call layer's; kernel/linux/sys_sockopt.go).
 	Options [8]Option
@@ -306,6 +314,10 @@ func (f *Socket) Pollable() bool { return true }
 func (f *Socket) Release() {
 	if !f.s.asked {
 		atomic.StoreUint32(f.s.word(stateOff), Gone)
+		return
+	}
+	if f.Linger.On && f.Linger.Secs == 0 {
+		f.Shut(Released | Abort)
 		return
 	}
 	f.Shut(Released)

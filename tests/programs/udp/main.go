@@ -220,8 +220,27 @@ func streamChecks() {
 	want(string(got) == "stream of bytes! and more", "TCP carried %q", got)
 	c.Close()
 	s.Close()
-	l.Close()
 	fmt.Println("udp: sendmsg, sendto, writev, recvmsg and MSG_PEEK on TCP")
+
+	// SO_LINGER with a zero time: close resets the connection, so the
+	// peer's read fails with ECONNRESET, not EOF; getsockopt reads back
+	// the struct linger.
+	c, err = net.Dial("tcp4", l.Addr().String())
+	check(err)
+	s, err = l.Accept()
+	check(err)
+	check(s.(*net.TCPConn).SetLinger(0))
+	lg, size := syscall.Linger{Linger: -1}, uint32(unsafe.Sizeof(syscall.Linger{}))
+	_, _, e = syscall.Syscall6(syscall.SYS_GETSOCKOPT, uintptr(fd(s.(*net.TCPConn))), syscall.SOL_SOCKET, syscall.SO_LINGER,
+		uintptr(unsafe.Pointer(&lg)), uintptr(unsafe.Pointer(&size)), 0)
+	want(e == 0 && size == 8 && lg.Onoff == 1 && lg.Linger == 0, "getsockopt(SO_LINGER) = %+v (%d bytes), %v", lg, size, e)
+	s.Close()
+	c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	_, err = c.Read(make([]byte, 1))
+	want(errors.Is(err, syscall.ECONNRESET), "read after the peer's close with SO_LINGER 0: %v, want ECONNRESET", err)
+	c.Close()
+	l.Close()
+	fmt.Println("udp: SO_LINGER 0 resets the connection")
 }
 
 // refusedAndV6: a connected socket's datagram to a port nobody has
