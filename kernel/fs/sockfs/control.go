@@ -10,8 +10,8 @@ import (
 // /dev/netctl is where the network service meets the sockets
 // (docs/design.md, Networking). Its pages are the slots' frames: the
 // service maps slot i's SlotPages at offset i*SlotBytes (MapFrame). A
-// read returns whole Msg records — the program's requests, then the
-// slots with news — and a write takes whole records back: answers to
+// read returns whole Msg records — the slots with news, then the
+// program's requests — and a write takes whole records back: answers to
 // requests, slots whose rings or state the service changed, and the
 // service's name servers (Configure).
 
@@ -88,15 +88,15 @@ func Start() { served = true }
 func Served() bool { return served }
 
 // Read returns the waiting records: EAGAIN when there are none, EINVAL
-// when p cannot hold one.
+// when p cannot hold one. News comes before requests, so the service
+// acts on what a program did before it asked: a listener closed just
+// before a bind to its port is closed first, and the port is free, as
+// Linux's close releases it at once.
 func (f *controlFile) Read(p []byte) (int, errno.Errno) {
 	if len(p) < MsgSize {
 		return 0, errno.EINVAL
 	}
 	n := 0
-	for n+MsgSize <= len(p) && takeRequest(p[n:n+MsgSize]) {
-		n += MsgSize
-	}
 	for n+MsgSize <= len(p) {
 		i, ok := TakeNews()
 		if !ok {
@@ -106,6 +106,9 @@ func (f *controlFile) Read(p []byte) (int, errno.Errno) {
 		clear(m)
 		binary.LittleEndian.PutUint32(m[MsgKind:], KindNews)
 		binary.LittleEndian.PutUint32(m[MsgSlot:], uint32(i))
+		n += MsgSize
+	}
+	for n+MsgSize <= len(p) && takeRequest(p[n:n+MsgSize]) {
 		n += MsgSize
 	}
 	if n == 0 {

@@ -241,6 +241,19 @@ func streamChecks() {
 	c.Close()
 	l.Close()
 	fmt.Println("udp: SO_LINGER 0 resets the connection")
+
+	// A listener's close frees its port at once, as Linux's: a listen
+	// on the same port right after it succeeds.
+	for range 20 {
+		l, err := net.Listen("tcp4", "127.0.0.1:0")
+		check(err)
+		addr := l.Addr().String()
+		check(l.Close())
+		l, err = net.Listen("tcp4", addr)
+		want(err == nil, "listen on %s right after closing its listener: %v", addr, err)
+		check(l.Close())
+	}
+	fmt.Println("udp: a closed listener's port is free at once")
 }
 
 // refusedAndV6: a connected socket's datagram to a port nobody has
