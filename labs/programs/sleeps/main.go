@@ -63,6 +63,34 @@ func nanotime() int64
 
 func monotonicNow() int64 { return nanotime() }
 
+// Linux does not restart nanosleep, clock_nanosleep or a timed futex wait
+// after a signal handler ran: the call fails with EINTR (signal(7),
+// "Interruption of system calls"), and the program waits again for what
+// is left, as the Go runtime does. On several CPUs the runtime's SIGURG
+// can land on the thread that waits, so each check below waits that way.
+
+// relative repeats wait, given the part of want not yet waited, until it
+// ends with something other than EINTR.
+func relative(want time.Duration, wait func(ts *syscall.Timespec) syscall.Errno) syscall.Errno {
+	start := monotonicNow()
+	for {
+		ts := syscall.NsecToTimespec(max(0, int64(want)-(monotonicNow()-start)))
+		if e := wait(&ts); e != syscall.EINTR {
+			return e
+		}
+	}
+}
+
+// absolute repeats wait, whose deadline is fixed, until it ends with
+// something other than EINTR.
+func absolute(wait func() syscall.Errno) syscall.Errno {
+	for {
+		if e := wait(); e != syscall.EINTR {
+			return e
+		}
+	}
+}
+
 func main() {
 	time.AfterFunc(10*time.Second, func() {
 		fmt.Println("sleeps: watchdog: FAIL: a wait did not end within 10 s")
@@ -73,32 +101,47 @@ func main() {
 
 	var e syscall.Errno
 	d := waited(func() {
-		_, _, e = syscall.Syscall(syscall.SYS_NANOSLEEP, uintptr(unsafe.Pointer(&ts)), 0, 0)
+		e = relative(want, func(ts *syscall.Timespec) syscall.Errno {
+			_, _, e := syscall.Syscall(syscall.SYS_NANOSLEEP, uintptr(unsafe.Pointer(ts)), 0, 0)
+			return e
+		})
 	})
 	check("nanosleep", e == 0 && d >= want-5*time.Millisecond && d < want+2*time.Second, "nanosleep(60ms) took %v (errno %v)", d, e)
 
 	d = waited(func() {
-		_, _, e = syscall.Syscall6(sysClockNanoslp, clockMonotonic, 0, uintptr(unsafe.Pointer(&ts)), 0, 0, 0)
+		e = relative(want, func(ts *syscall.Timespec) syscall.Errno {
+			_, _, e := syscall.Syscall6(sysClockNanoslp, clockMonotonic, 0, uintptr(unsafe.Pointer(ts)), 0, 0, 0)
+			return e
+		})
 	})
 	check("clock_nanosleep-relative", e == 0 && d >= want-5*time.Millisecond && d < want+2*time.Second, "clock_nanosleep(MONOTONIC, 0, 60ms) took %v (errno %v)", d, e)
 
 	start := monotonicNow()
 	abs := syscall.NsecToTimespec(start + int64(want))
 	d = waitedSince(start, func() {
-		_, _, e = syscall.Syscall6(sysClockNanoslp, clockMonotonic, timerAbstime, uintptr(unsafe.Pointer(&abs)), 0, 0, 0)
+		e = absolute(func() syscall.Errno {
+			_, _, e := syscall.Syscall6(sysClockNanoslp, clockMonotonic, timerAbstime, uintptr(unsafe.Pointer(&abs)), 0, 0, 0)
+			return e
+		})
 	})
 	check("clock_nanosleep-abstime", e == 0 && d >= want-5*time.Millisecond && d < want+2*time.Second, "clock_nanosleep(MONOTONIC, TIMER_ABSTIME, now+60ms) took %v (errno %v)", d, e)
 
 	var word uint32 = 7
 	d = waited(func() {
-		_, _, e = syscall.Syscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(&word)), futexWait|futexPrivate, 7, uintptr(unsafe.Pointer(&ts)), 0, 0)
+		e = relative(want, func(ts *syscall.Timespec) syscall.Errno {
+			_, _, e := syscall.Syscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(&word)), futexWait|futexPrivate, 7, uintptr(unsafe.Pointer(ts)), 0, 0)
+			return e
+		})
 	})
 	check("futex-wait-timeout", e == syscall.ETIMEDOUT && d >= want-5*time.Millisecond && d < want+2*time.Second, "FUTEX_WAIT(60ms) took %v, errno %v (want ETIMEDOUT)", d, e)
 
 	start = monotonicNow()
 	abs = syscall.NsecToTimespec(start + int64(want))
 	d = waitedSince(start, func() {
-		_, _, e = syscall.Syscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(&word)), futexWaitBitset|futexPrivate, 7, uintptr(unsafe.Pointer(&abs)), 0, futexBitsetMatch)
+		e = absolute(func() syscall.Errno {
+			_, _, e := syscall.Syscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(&word)), futexWaitBitset|futexPrivate, 7, uintptr(unsafe.Pointer(&abs)), 0, futexBitsetMatch)
+			return e
+		})
 	})
 	check("futex-wait-bitset-abstime", e == syscall.ETIMEDOUT && d >= want-5*time.Millisecond && d < want+2*time.Second, "FUTEX_WAIT_BITSET(now+60ms) took %v, errno %v (want ETIMEDOUT)", d, e)
 
