@@ -36,8 +36,9 @@ import (
 //     (or an early end of stream), and it serves on.
 //
 // The program then exits 0 when asked, while a download the host does not
-// read fills a send ring: the exit waits for it, up to its 5 s bound, and
-// ends. The kernel never faults.
+// read has stalled with its send ring full (the test asks the program for
+// its count of bytes sent until it stops moving): the exit waits for the
+// ring, up to its 5 s bound, and ends. The kernel never faults.
 func TestNetFaults(t *testing.T) {
 	root := repoRoot(t)
 	img, err := mkimageBuildImage(mkimageTool(t), root, filepath.Join(t.TempDir(), "netfault.img"), nil,
@@ -160,7 +161,24 @@ func TestNetFaults(t *testing.T) {
 	}
 	defer hold.Close()
 	hold.Write([]byte("down 100000000\n"))
-	time.Sleep(3 * time.Second)
+	// Every buffer on the way (the service's, QEMU's, the host's) fills
+	// before the send ring does; under load that can take a while, so
+	// wait until the download's count stops moving.
+	for last, start := int64(-1), time.Now(); ; {
+		time.Sleep(time.Second)
+		n, err := faultSent(addr)
+		if err != nil {
+			fatalf("sent: %v", err)
+		}
+		if n > 0 && n == last {
+			t.Logf("the held download stalled at %d bytes", n)
+			break
+		}
+		if time.Since(start) > 120*time.Second {
+			fatalf("the held download never stalled: %d bytes sent", n)
+		}
+		last = n
+	}
 	quitAt := time.Now()
 	if c, err := net.DialTimeout("tcp", addr, 10*time.Second); err == nil {
 		c.Write([]byte("quit\n"))
@@ -226,6 +244,20 @@ func faultEcho(addr string, n int) error {
 		return fmt.Errorf("%d bytes came back of %d, or different ones", len(got), n)
 	}
 	return nil
+}
+
+// faultSent asks the program how many bytes its downloads have written.
+func faultSent(addr string) (int64, error) {
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	c.Write([]byte("sent\n"))
+	var n int64
+	_, err = fmt.Fscan(c, &n)
+	return n, err
 }
 
 // junkFrame is frame i of the garbage: random bytes, or a frame to the

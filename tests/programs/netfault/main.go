@@ -9,6 +9,7 @@
 //	echo        echo until the peer's end
 //	down N      send N bytes, then report how far it got and why it stopped
 //	up          read until the end or an error, then report it
+//	sent        answer with the bytes all downloads have written so far
 //	quit        report the accept errors seen and exit 0
 //
 // Accept errors (descriptors or sockets running out) are counted and
@@ -24,12 +25,14 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
 var (
 	mu        sync.Mutex
 	acceptErr = map[string]int{}
+	downSent  atomic.Int64 // bytes written by every download
 )
 
 func main() {
@@ -80,6 +83,7 @@ func serve(c net.Conn) {
 			var k int
 			k, err = c.Write(buf[:min(len(buf), n-sent)])
 			sent += k
+			downSent.Add(int64(k))
 		}
 		fmt.Printf("netfault: down: sent %d of %d bytes: %v\n", sent, n, err)
 	case len(cmd) == 1 && cmd[0] == "up":
@@ -89,6 +93,8 @@ func serve(c net.Conn) {
 			err = io.EOF
 		}
 		fmt.Printf("netfault: up: read %d bytes: %v\n", n, err)
+	case len(cmd) == 1 && cmd[0] == "sent":
+		fmt.Fprintln(c, downSent.Load())
 	case len(cmd) == 1 && cmd[0] == "quit":
 		mu.Lock()
 		total := 0
