@@ -73,7 +73,7 @@ func startService() {
 		fail("the network service: ", "no thread slot")
 	}
 	t.Proc = task.ServiceProc
-	sched.EnterProcess = enterProcess
+	sched.UseProcess, sched.LoadSpace = linux.UseProcess, loadSpace
 	sockfs.Start()
 	sockfs.Configure = nameServers
 	etcfs.AwaitNameServers()
@@ -85,13 +85,10 @@ func startService() {
 	}
 }
 
-// enterProcess is sched.EnterProcess: the CPU takes proc's page table
-// (the kernel's pages are Global and stay in the TLB; SDM Vol. 3A
-// §4.10.4.1: a CR3 load drops the others) and the system calls its state.
-func enterProcess(proc uint8) {
-	linux.UseProcess(proc)
-	cpu.WriteCR3(uint64(task.Procs[proc].Space.PT.Root))
-}
+// loadSpace is sched.LoadSpace: the CPU takes proc's page table (the
+// kernel's pages are Global and stay in the TLB; SDM Vol. 3A §4.10.4.1: a
+// CR3 load drops the others).
+func loadSpace(proc uint8) { cpu.WriteCR3(uint64(task.Procs[proc].Space.PT.Root)) }
 
 // nameServers writes the name servers the service reports into
 // /etc/resolv.conf.

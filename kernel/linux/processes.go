@@ -8,7 +8,7 @@ import (
 // Two processes may run: the program and the network service
 // (task.Procs). The system calls work in the entered one: Space, FDs and
 // sigactions point at its state, and the kernel calls UseProcess when
-// sched enters another (sched.EnterProcess). Both are process 1 to
+// sched enters another (sched.UseProcess). Both are process 1 to
 // themselves (getpid); thread IDs are unique across both, and a thread
 // can signal only threads of its own process.
 

@@ -95,7 +95,7 @@ func runWakeups() {
 				Wake(t, 0)
 				continue
 			}
-			enter(t.Proc) // the retry runs the call in the thread's process
+			use(t.Proc) // the retry runs the call in the thread's process
 			if r, done := t.retry(t); done {
 				Wake(t, r)
 			}
