@@ -83,7 +83,7 @@ func findProgram() (file []byte, args task.Args, ok bool) {
 // thread's frame; a program the kernel cannot run stops the machine.
 func loadProgram(file []byte, args task.Args) *trap.Frame {
 	f := trap.StackFrame()
-	auxc, err := task.Exec(task.Proc, file, args, task.ExecOptions{Kernel: &kernelSpace, VDSO: !hasKernelWord("novdso")}, f)
+	auxc, err := task.Exec(task.Proc, file, args, task.ExecOptions{Kernel: &kernelSpace, VDSO: !hasKernelWord("novdso"), Kept: true}, f)
 	switch err {
 	case task.ExecBadProgram:
 		power.Exit(ExitBadProgram)

@@ -58,7 +58,7 @@ func startService() {
 		}
 	})
 	args.Blob = serviceArgs[:n]
-	_, err := task.Exec(p, file, args, task.ExecOptions{Kernel: &serviceSpace, VDSO: !hasKernelWord("novdso")}, &serviceFrame)
+	_, err := task.Exec(p, file, args, task.ExecOptions{Kernel: &serviceSpace, VDSO: !hasKernelWord("novdso"), Kept: true}, &serviceFrame)
 	switch err {
 	case task.ExecBadProgram:
 		exitProgram(ExitBadProgram)

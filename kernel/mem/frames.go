@@ -102,7 +102,7 @@ func (a *FrameAllocator) Alloc() (uintptr, bool) {
 		a.free--
 		a.next = w
 		phys := uintptr(w*64+int(bit)) * PageSize
-		clear(a.Page(phys))
+		Clear(a.Page(phys)) // copy.go: not REP STOSQ
 		return phys, true
 	}
 	return 0, false

@@ -19,6 +19,10 @@ import (
 type ExecOptions struct {
 	Kernel *mem.PageTable // the page table of the address space: the kernel's, or one sharing its kernel part (mem.NewSharingKernel)
 	VDSO   bool           // supply the vDSO (AT_SYSINFO_EHDR)
+	// Kept says the file lies in memory the kernel keeps unchanged while
+	// it runs (the image, a Multiboot module): its read-only segments are
+	// mapped where they lie (vm.Space.Load).
+	Kept bool
 }
 
 // Exec results other than success.
@@ -60,7 +64,7 @@ func Exec(proc *Process, file []byte, args Args, opt ExecOptions, f *trap.Frame)
 	var brk uintptr
 	for i := 0; i < p.NSegments; i++ {
 		s := p.Segments[i]
-		if !space.Load(uintptr(s.Vaddr), file[s.Offset:s.Offset+s.Filesz], uintptr(s.Memsz), segmentProt(s.Flags)) {
+		if !space.Load(uintptr(s.Vaddr), file[s.Offset:s.Offset+s.Filesz], uintptr(s.Memsz), segmentProt(s.Flags), opt.Kept) {
 			return 0, ExecNoMemory
 		}
 		if p.Phoff >= s.Offset && p.Phoff < s.Offset+s.Filesz {

@@ -1,6 +1,10 @@
 package vm
 
-import "github.com/gobare/gobare/kernel/mem"
+import (
+	"unsafe"
+
+	"github.com/gobare/gobare/kernel/mem"
+)
 
 // FaultResult says what a page fault was.
 type FaultResult uint8
@@ -140,7 +144,7 @@ func (s *Space) CopyIn(dst []byte, addr uintptr) bool {
 		if !ok {
 			return false
 		}
-		n := copy(dst, page[addr%mem.PageSize:])
+		n := mem.Copy(dst, page[addr%mem.PageSize:])
 		dst = dst[n:]
 		addr += uintptr(n)
 	}
@@ -154,7 +158,7 @@ func (s *Space) CopyOut(addr uintptr, src []byte) bool {
 		if !ok {
 			return false
 		}
-		n := copy(page[addr%mem.PageSize:], src)
+		n := mem.Copy(page[addr%mem.PageSize:], src)
 		src = src[n:]
 		addr += uintptr(n)
 	}
@@ -198,24 +202,71 @@ func (s *Space) WriteUint32(addr uintptr, v uint32) bool {
 // crypto has a 32 MiB one, crypto/internal/fips140/drbg.memory). Linux
 // does the same: its ELF loader maps the file's part and leaves the rest
 // of the segment to anonymous zero pages (fs/binfmt_elf.c, set_brk).
-func (s *Space) Load(vaddr uintptr, data []byte, memsz uintptr, prot uint32) bool {
+//
+// kept says that data lies in memory the kernel keeps unchanged for as
+// long as it runs (the program mkimage embedded in the image, a Multiboot
+// module): then the whole pages of a segment that is never writable are
+// mapped where they lie rather than copied (inPlace).
+func (s *Space) Load(vaddr uintptr, data []byte, memsz uintptr, prot uint32, kept bool) bool {
 	start := vaddr &^ (mem.PageSize - 1)
 	end := (vaddr + memsz + mem.PageSize - 1) &^ (mem.PageSize - 1)
 	r := Region{Start: start, End: end, Prot: prot}
 	if !s.Map(r) {
 		return false
 	}
-	filled := min(end, (vaddr+uintptr(len(data))+mem.PageSize-1)&^(mem.PageSize-1))
+	dataEnd := vaddr + uintptr(len(data))
+	filled := min(end, (dataEnd+mem.PageSize-1)&^(mem.PageSize-1))
 	for page := start; page < filled; page += mem.PageSize {
+		if kept && prot&ProtWrite == 0 {
+			if done, ok := s.inPlace(page, vaddr, data, r); done {
+				if !ok {
+					return false
+				}
+				continue
+			}
+		}
 		if s.populate(page, r, false) != FaultHandled {
 			return false
 		}
-	}
-	for len(data) > 0 {
-		phys, _ := s.frameOf(vaddr &^ (mem.PageSize - 1))
-		n := copy(s.PT.Frames.Page(phys)[vaddr%mem.PageSize:], data)
-		data = data[n:]
-		vaddr += uintptr(n)
+		from, to := max(page, vaddr), min(page+mem.PageSize, dataEnd)
+		phys, _ := s.frameOf(page)
+		mem.Copy(s.PT.Frames.Page(phys)[from-page:], data[from-vaddr:to-vaddr])
 	}
 	return true
+}
+
+// inPlace maps page of region r, which Load fills from data (the segment's
+// file bytes, from vaddr on), to the frame that already holds those bytes,
+// when there is one: the page lies wholly within data and data's bytes for
+// it fill one frame exactly (the file's offsets and the segment's
+// addresses agree modulo the page size, as the ELF specification asks of
+// loadable segments, and the file starts on a page boundary). The page is
+// mapped read-only with the cow bit, and takes a hold on the frame
+// (mem.FrameAllocator.Share), as a private file mapping does (file.go):
+// the frame's first holder is the kernel, which reserved it at boot and
+// never frees it, so no unmapping gives it back, and a write (after an
+// mprotect) copies it first. done is false when the page must be copied
+// instead; ok is false when the page could not be mapped.
+//
+// The boot saves a copy of each such page this way (the program's text
+// and read-only data, 5.9 MB for the benchmark program): the copy, the
+// zeroing of a fresh frame for it, and the RAM.
+func (s *Space) inPlace(page, vaddr uintptr, data []byte, r Region) (done, ok bool) {
+	if page < vaddr || page+mem.PageSize > vaddr+uintptr(len(data)) {
+		return false, false
+	}
+	frame := uintptr(unsafe.Pointer(&data[page-vaddr])) - s.PT.Frames.Offset
+	if frame%mem.PageSize != 0 {
+		return false, false
+	}
+	if !s.PT.Frames.Share(frame) {
+		return true, false
+	}
+	if s.PT.Map(page, frame, 0) != mem.MapOK {
+		s.PT.Frames.FreeFrame(frame) // drops the hold only: the kernel keeps the frame
+		return true, false
+	}
+	e, _ := s.pte(page)
+	*e = pageEntry(uint64(frame)|cowBit, r.Prot)
+	return true, true
 }

@@ -143,7 +143,7 @@ func (s *Space) newFrame() (uintptr, uint64, FaultResult) {
 func (s *Space) copyOf(src uintptr) (uintptr, uint64, FaultResult) {
 	frame, _, res := s.newFrame()
 	if res == FaultHandled {
-		copy(s.PT.Frames.Page(frame), s.PT.Frames.Page(src))
+		mem.Copy(s.PT.Frames.Page(frame), s.PT.Frames.Page(src))
 	}
 	return frame, 0, res
 }

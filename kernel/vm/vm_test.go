@@ -499,7 +499,7 @@ func TestTooBig(t *testing.T) {
 func TestLoad(t *testing.T) {
 	ts := newSpace(t, 64)
 	data := []byte("segment data")
-	if !ts.Load(base+pg-4, data, 2*pg, ProtRead) {
+	if !ts.Load(base+pg-4, data, 2*pg, ProtRead, false) {
 		t.Fatal("Load failed")
 	}
 	got := make([]byte, len(data)+4)
@@ -511,13 +511,83 @@ func TestLoad(t *testing.T) {
 	}
 }
 
+// TestLoadInPlace: with kept, the whole pages of a read-only segment map
+// the frames that hold the file's bytes (copy on write); the partial
+// pages are copied as before; a write after mprotect copies the page,
+// and unmapping never frees the file's frames.
+func TestLoadInPlace(t *testing.T) {
+	ts := newSpace(t, 64)
+	var file []uintptr // three frames standing in for the image: the file
+	for range 3 {
+		f, ok := ts.frames.Alloc()
+		if !ok {
+			t.Fatal("Alloc failed")
+		}
+		if len(file) > 0 && f != file[len(file)-1]+pg {
+			t.Fatal("the test needs consecutive frames")
+		}
+		file = append(file, f)
+	}
+	image := unsafe.Slice((*byte)(unsafe.Pointer(ts.frames.Offset+file[0])), 3*pg)
+	for i := range image {
+		image[i] = byte(i / pg * 16)
+	}
+	free := ts.frames.Free()
+	// The segment: the file's first two pages and 8 bytes of its third,
+	// then 2 pages of zeros.
+	data := image[:2*pg+8]
+	if !ts.Load(base, data, 4*pg, ProtRead|ProtExec, true) {
+		t.Fatal("Load failed")
+	}
+	for i, f := range file[:2] {
+		if e := ts.leaf(base + uintptr(i)*pg); uintptr(e&frameMask) != f || e&cowBit == 0 || e&mem.Writable != 0 {
+			t.Errorf("page %d: entry %#x, want frame %#x read-only with the cow bit", i, e, f)
+		}
+	}
+	if e := ts.leaf(base + 2*pg); uintptr(e&frameMask) == file[2] || e&cowBit != 0 {
+		t.Errorf("the partial page maps the file's frame (entry %#x), want a copy", e)
+	}
+	ts.wantWord(t, base+pg, 0x1010101010101010)
+	ts.wantWord(t, base+2*pg, 0x2020202020202020)
+	ts.wantWord(t, base+2*pg+8, 0)
+	// One frame for the copied page, plus page tables and share counts.
+	if got := free - ts.frames.Free(); got > 1+3+2 {
+		t.Errorf("Load took %d frames, want at most 6 (one copied page, its tables, the share counts)", got)
+	}
+	if !ts.Protect(base, base+pg, ProtRead|ProtWrite) {
+		t.Fatal("Protect failed")
+	}
+	if ts.HandleFault(base, pfWrite) != FaultHandled {
+		t.Fatal("a write to the in-place page after mprotect did not fault a copy in")
+	}
+	ts.write(t, base, 7)
+	if e := ts.leaf(base); uintptr(e&frameMask) == file[0] || e&cowBit != 0 {
+		t.Errorf("after the write the page still maps the file's frame (entry %#x)", e)
+	}
+	if image[0] != 0 || image[7] != 0 {
+		t.Errorf("the write reached the file's frame")
+	}
+	ts.Remove(base, base+4*pg)
+	if ts.frames.Shared(file[0]) || ts.frames.Shared(file[1]) {
+		t.Error("holds on the file's frames outlive the mapping")
+	}
+	for _, f := range file {
+		// Still allocated, with no other holder: freeing it frees it.
+		before := ts.frames.Free()
+		ts.frames.FreeFrame(f)
+		if ts.frames.Free() != before+1 {
+			t.Errorf("frame %#x was freed by the unmapping, want it kept by its first holder", f)
+		}
+	}
+}
+
 // TestLoadBSS: a segment's zeros past the pages its data fills are not
 // populated by Load (a Go program's bss can be 32 MiB it never touches);
 // they read as zeros and are mapped once touched.
 func TestLoadBSS(t *testing.T) {
 	ts := newSpace(t, 64)
 	data := bytes.Repeat([]byte{7}, int(pg)+8) // two pages of data
-	if !ts.Load(base, data, 10*pg, ProtRead|ProtWrite) {
+	if !ts.Load(base, data, 10*pg, ProtRead|ProtWrite, false) {
 		t.Fatal("Load failed")
 	}
 	if held := ts.held(base, base+10*pg); held != 2 {
