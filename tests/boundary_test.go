@@ -48,6 +48,9 @@ func TestMprotect(t *testing.T) {
 		"pages 2-3 MADV_DONTNEED: 1 fault 0 0",
 		"mprotect(unmapped): ENOMEM",
 		"munmap(misaligned): EINVAL",
+		"read-only data: write faults: true",
+		"read-only data after mprotect: Read-only",
+		"read-only data in the file: unchanged: true (<nil>)",
 		"mprotect: done",
 	)
 	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {

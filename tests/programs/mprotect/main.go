@@ -7,6 +7,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"runtime/debug"
@@ -28,7 +29,28 @@ func main() {
 	oneWord()
 	severalPages()
 	badArguments()
+	readOnlyData()
 	fmt.Println("mprotect: done")
+}
+
+// rodata's bytes are in the program's read-only data, a page that the
+// kernel maps from the program's file (gobare maps the image's frame
+// itself, copy on write).
+var rodata = "read-only data, patched in memory only"
+
+// readOnlyData writes to a page of the program's read-only data after
+// making it writable: the write changes the program's memory, not its
+// file.
+func readOnlyData() {
+	p := (*byte)(unsafe.Pointer(unsafe.StringData(rodata)))
+	a := uintptr(unsafe.Pointer(p)) &^ (page - 1)
+	fmt.Printf("read-only data: write faults: %v\n", faults(func() { *p = 'R' }))
+	mprotect(a, page, syscall.PROT_READ|syscall.PROT_WRITE)
+	*p = 'R'
+	fmt.Printf("read-only data after mprotect: %s\n", rodata[:9])
+	exe, err := os.ReadFile("/proc/self/exe")
+	fmt.Printf("read-only data in the file: unchanged: %v (%v)\n", bytes.Contains(exe, []byte("read-only data, patched")), err)
+	mprotect(a, page, syscall.PROT_READ)
 }
 
 // oneWord writes a word and reads it back after PROT_READ, PROT_NONE and
