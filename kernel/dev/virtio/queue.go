@@ -21,6 +21,13 @@ const (
 // except on queues given an MSI-X vector (Device.UseMSIX).
 const availNoInterrupt = 1
 
+// usedNoNotify, in the used ring's flags, says the device does not need
+// to be notified of new buffers (virtio 1.2 §2.7.7,
+// VIRTQ_USED_F_NO_NOTIFY): it is still working through the queue, or has
+// buffers enough. QEMU's virtio-net sets it while its receive queue has
+// buffers and while it flushes the transmit queue.
+const usedNoNotify = 1
+
 // Desc is one entry of the descriptor table (virtio 1.2 §2.7.5): a
 // buffer's physical address and length.
 type Desc struct {
@@ -169,6 +176,15 @@ func (q *Queue) Used() (i uint16, n uint32, ok bool) {
 // UsedIndex is the device's used index: it changes when the device
 // finishes a buffer.
 func (q *Queue) UsedIndex() uint16 { return q.usedIdx() }
+
+// NotifyWanted reports whether the device asks to be notified of the
+// buffers just offered (virtio 1.2 §2.7.7.2: the driver reads the used
+// ring's flags after publishing the available index; Offer's atomic
+// store is the barrier between the two). Under emulation a notification
+// is a trap to the hypervisor, so one saved is worth the check.
+func (q *Queue) NotifyWanted() bool {
+	return atomic.LoadUint32((*uint32)(unsafe.Pointer(&q.used.Flags)))&usedNoNotify == 0
+}
 
 // HasUsed reports whether Used has a buffer to return.
 func (q *Queue) HasUsed() bool { return q.nextUsed != q.usedIdx() }

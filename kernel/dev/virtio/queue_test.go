@@ -204,3 +204,20 @@ func FuzzQueueUsed(f *testing.F) {
 		}
 	})
 }
+
+// TestQueueNotifyWanted: the driver notifies unless the device set
+// VIRTQ_USED_F_NO_NOTIFY in the used ring's flags (virtio 1.2 §2.7.7.2).
+func TestQueueNotifyWanted(t *testing.T) {
+	q, _ := newQueue(t, 8)
+	if !q.NotifyWanted() {
+		t.Fatal("a fresh queue (used flags 0) does not want notifications")
+	}
+	q.used.Flags = usedNoNotify
+	if q.NotifyWanted() {
+		t.Fatal("NotifyWanted with VIRTQ_USED_F_NO_NOTIFY set")
+	}
+	q.used.Flags = 0
+	if !q.NotifyWanted() {
+		t.Fatal("NotifyWanted false after the device cleared the flag")
+	}
+}

@@ -251,6 +251,14 @@ func (d *Device) Ready() {
 // queue's index to its notification address).
 func (d *Device) Notify(q *Queue) { write16(q.notify, q.Index) }
 
+// Kick notifies the device of q's new buffers unless it said it needs no
+// notification (Queue.NotifyWanted).
+func (d *Device) Kick(q *Queue) {
+	if q.NotifyWanted() {
+		d.Notify(q)
+	}
+}
+
 // Config32 reads 32 bits of the device-specific configuration at off, 0
 // when there is none there.
 func (d *Device) Config32(off uint32) uint32 {

@@ -230,7 +230,7 @@ func Recv(p []byte) (n int, ok bool) {
 		n = copy(p, f)
 		rx.q.SetBuffer(i, rx.phys[i], bufSize, true)
 		rx.q.Offer(i)
-		dev.Notify(&rx.q)
+		dev.Kick(&rx.q)
 		if ok {
 			return n, true
 		}
@@ -270,6 +270,6 @@ func Send(p []byte) bool {
 	txFree--
 	tx.q.SetBuffer(uint16(i), tx.phys[i], uint32(HeaderLen+n), false)
 	tx.q.Offer(uint16(i))
-	dev.Notify(&tx.q)
+	dev.Kick(&tx.q)
 	return true
 }
