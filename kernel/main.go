@@ -52,13 +52,10 @@ func Main(magic uint32, info uintptr) {
 	phaseDone("firmware+loader")
 	trap.EnterKernel() // Main runs as an entry does, holding the big kernel lock
 	console.SetVGABase(mem.DirectMapBase + 0xB8000)
-	// A byte that arrived before we got here would be lost when the UART
-	// is reset: keep it for standard input.
-	if b, ok := uart.GetByte(uart.COM1); ok {
-		devfs.StdinPush(b)
-	}
-	uart.Init(uart.COM1)
-	uart.Init(uart.COM2)
+	// Bytes that arrived before we got here would be lost when the UART's
+	// FIFOs go on: keep them for standard input.
+	uart.Init(uart.COM1, devfs.KeepStdin)
+	uart.Init(uart.COM2, nil)
 	// Ask the CPU what it has before using anything beyond the baseline
 	// (the kernel page table needs NX, the clock the TSC, ...).
 	cpu.Detect()

@@ -15,53 +15,93 @@ const (
 const (
 	regData       = 0 // receive/transmit buffer (DLAB=0), divisor low (DLAB=1)
 	regIntEnable  = 1 // interrupt enable (DLAB=0), divisor high (DLAB=1)
-	regFIFO       = 2 // FIFO control
+	regFIFO       = 2 // FIFO control (write), interrupt identification (read)
 	regLineCtl    = 3 // line control: word length, stop bits, parity, DLAB
-	regModemCtl   = 4 // modem control: DTR, RTS, OUT2 (IRQ gate)
+	regModemCtl   = 4 // modem control: DTR, RTS, OUT2 (IRQ gate), loopback
 	regLineStatus = 5 // line status: data ready, transmitter empty
 )
 
-// Init sets a UART to 115200 baud, 8 data bits, no parity, one stop
-// bit, and the receive interrupt enabled.
-func Init(port uint16) {
-	cpu.Outb(port+regIntEnable, 0x00) // interrupts off while programming
-	cpu.Outb(port+regLineCtl, 0x80)   // DLAB=1: the next two registers are the divisor
-	cpu.Outb(port+regData, 1)         // divisor 1: 115200 / 1 baud
-	cpu.Outb(port+regIntEnable, 0)
-	cpu.Outb(port+regLineCtl, 0x03)   // DLAB=0, 8 bits, no parity, 1 stop bit
-	cpu.Outb(port+regFIFO, 0x00)      // FIFOs off: switching them on would drop bytes already received
-	cpu.Outb(port+regModemCtl, 0x0B)  // DTR, RTS, OUT2 (lets the IRQ reach the PIC)
-	cpu.Outb(port+regIntEnable, 0x01) // interrupt when a byte is received
+// Register bits (PC16550D data sheet, section 8: IER, FCR, IIR, MCR, LSR).
+const (
+	ierReceive = 0x01 // IER0: "received data available" (and, with the FIFOs, the timeout)
+
+	fcrEnable      = 0x01 // FCR0: both FIFOs on
+	fcrClearRx     = 0x02 // FCR1: empty the receiver FIFO
+	fcrClearTx     = 0x04 // FCR2: empty the transmitter FIFO
+	fcrTrigger8    = 0x80 // FCR7-6 = 10: interrupt at 8 bytes in the receiver FIFO
+	iirFIFOsOn     = 0xC0 // IIR7-6: both set when FCR0 is set on a 16550A
+	mcrTerminal    = 0x0B // DTR, RTS, OUT2 (OUT2 lets the IRQ reach the PIC)
+	mcrLoopback    = 0x10 // MCR4: the receiver hears only the transmitter
+	lsrDataReady   = 0x01 // LSR0
+	lsrTxEmpty     = 0x20 // LSR5: THR empty (with the FIFOs: the transmitter FIFO is)
+	lsrAllSent     = 0x40 // LSR6: THR (FIFO) and shift register both empty
+	txFIFOSize     = 16   // bytes the transmitter FIFO takes once LSR5 is set
+	initDrainLimit = 17   // a full FIFO and one more: a bound, never a spin
+)
+
+// A port's state: what Init found, and the receive interrupt's mask.
+type port struct {
+	fifo   bool // the FIFOs are on (a 16550A)
+	txRoom int  // bytes PutByte may still write before it looks at LSR5
+	held   bool // Hold masked the receive interrupt
 }
 
-// PutByte waits until the transmitter holding register is empty
-// (line status bit 5) and sends one byte.
-func PutByte(port uint16, b byte) {
-	for cpu.Inb(port+regLineStatus)&0x20 == 0 {
+var ports [2]port
+
+func state(base uint16) *port {
+	if base == COM2 {
+		return &ports[1]
 	}
-	cpu.Outb(port+regData, b)
+	return &ports[0]
 }
 
-// Drain waits until the UART has sent everything, its shift register
-// included (line status bit 6, "transmitter empty"), or a bounded while
-// when no UART answers (the line then reads 0xFF, bit 6 set).
-func Drain(port uint16) {
-	for i := 0; i < 1_000_000 && cpu.Inb(port+regLineStatus)&0x40 == 0; i++ {
+// Init sets a UART to 115200 baud, 8 data bits, no parity, one stop bit,
+// its FIFOs on where it has them, and the receive interrupt enabled.
+// Bytes already received are passed to keep (nil: dropped), as the FIFO
+// switch would clear them.
+func Init(base uint16, keep func(byte)) {
+	cpu.Outb(base+regIntEnable, 0x00) // interrupts off while programming
+	cpu.Outb(base+regLineCtl, 0x80)   // DLAB=1: the next two registers are the divisor
+	cpu.Outb(base+regData, 1)         // divisor 1: 115200 / 1 baud
+	cpu.Outb(base+regIntEnable, 0)
+	cpu.Outb(base+regLineCtl, 0x03) // DLAB=0, 8 bits, no parity, 1 stop bit
+	// Switching the FIFOs on empties them and the receiver buffer
+	// (PC16550D, FCR0: "when changing from the FIFO mode to the 16450
+	// mode and vice versa, data is automatically cleared"; QEMU's
+	// hw/char/serial.c clears LSR.DR too). So take what is waiting first,
+	// in loopback mode (MCR4), where the line's input is cut off: QEMU
+	// then is not told that the UART has room (serial_ioport_read calls
+	// qemu_chr_fe_accept_input only outside loopback), so no next byte
+	// comes in between the last read and the switch.
+	cpu.Outb(base+regModemCtl, mcrLoopback)
+	for i := 0; i < initDrainLimit; i++ {
+		b, ok := GetByte(base)
+		if !ok {
+			break
+		}
+		if keep != nil {
+			keep(b)
+		}
 	}
-}
-
-// GetByte returns a received byte, if one is waiting (line status
-// bit 0). A line status of 0xFF means no UART answers at the port (QEMU
-// -serial none, a PC without COM1): the bus floats high, which a real
-// 16550 never shows with its FIFOs off (bit 7, "error in receiver FIFO",
-// is then always 0: PC16550D data sheet, Line Status Register), and would
-// otherwise read as an endless stream of 0xFF bytes.
-func GetByte(port uint16) (byte, bool) {
-	// LAB 1 BEGIN: receive one byte if the line status says one is waiting
-	// LAB 1 STUB: return 0, false
-	if lsr := cpu.Inb(port + regLineStatus); lsr&0x01 == 0 || lsr == 0xFF {
-		return 0, false
+	// FIFOs on, both emptied, receive interrupt at 8 bytes (PC16550D,
+	// FCR). Linux's 8250 driver picks the same level for a 16550A
+	// (drivers/tty/serial/8250/8250_port.c, uart_config[PORT_16550A]):
+	// 8 bytes of slack before an overrun where no flow control holds the
+	// sender, as on a real line. QEMU delivers up to the level at once
+	// (serial_can_receive), so each interrupt takes 8 bytes or more; a
+	// shorter tail comes with the timeout interrupt, 4 character times
+	// after the last byte (PC16550D, IIR: "character timeout indication").
+	cpu.Outb(base+regFIFO, fcrEnable|fcrClearRx|fcrClearTx|fcrTrigger8)
+	p := state(base)
+	// IIR7-6 say what took the FCR write: 11 a 16550A with working
+	// FIFOs; 10 the original 16550, whose FIFOs are unreliable; 00 a
+	// 8250 or 16450, which has none (PC16550D, IIR; Linux's autoconfig
+	// tells them apart the same way). Without working FIFOs, off again.
+	p.fifo = cpu.Inb(base+regFIFO)&iirFIFOsOn == iirFIFOsOn
+	if !p.fifo {
+		cpu.Outb(base+regFIFO, 0x00)
 	}
-	return cpu.Inb(port + regData), true
-	// LAB 1 END
+	p.txRoom, p.held = 0, false
+	cpu.Outb(base+regModemCtl, mcrTerminal)
+	cpu.Outb(base+regIntEnable, ierReceive)
 }

@@ -24,10 +24,11 @@ import (
 //     keyboard received, read as a terminal's line discipline would: a
 //     read stops after a newline, CR reads as LF, and Ctrl-D at the start
 //     of a read is end of file. Those bytes wait in a 4 KiB ring. When it
-//     is full, PollStdin leaves the next byte in the UART, which makes
-//     QEMU stop reading its input until a read makes room (a full ring
-//     used to drop bytes: a program that started reading late lost part
-//     of a piped input). Typed keys have no such brake: they are dropped.
+//     is full, PollStdin leaves the next bytes in the UART and masks its
+//     receive interrupt, which makes QEMU stop reading its input until a
+//     read makes room (a full ring used to drop bytes: a program that
+//     started reading late lost part of a piped input). Typed keys have
+//     no such brake: they are dropped.
 const (
 	stdinSize = 4096
 	ctrlD     = 0x04
@@ -61,32 +62,54 @@ func Stdio(fd int) vfs.File {
 // stdinKey is the key readers of standard input wait on.
 func stdinKey() uintptr { return vfs.KeyOf(&stdio[0]) }
 
-// StdinPush queues a byte received on the serial line or typed on the
-// keyboard (dropping it when the ring is full) and wakes a waiting
-// reader.
+// StdinPush queues a byte typed on the keyboard (dropping it when the
+// ring is full) and wakes a waiting reader.
 func StdinPush(b byte) {
+	KeepStdin(b)
+	vfs.Changed(stdinKey())
+}
+
+// KeepStdin queues a byte unless the ring is full, waking nobody: a
+// byte that waited in COM1 before the kernel set it up (uart.Init's
+// keep), or one of a burst that PollStdin takes.
+func KeepStdin(b byte) {
 	if stdinLen < stdinSize {
 		stdinBuf[(stdinHead+stdinLen)%stdinSize] = b
 		stdinLen++
 	}
-	vfs.Changed(stdinKey())
 }
 
-// PollStdin moves bytes waiting in the UART into the ring, as long as
-// there is room: a byte left in the UART holds the sender back (with its
-// FIFO off, the UART takes no second byte; QEMU waits to deliver it). The
-// receive interrupt is edge-triggered (an ISA line, at the 8259 or the
-// I/O APIC): a byte that arrived while the interrupts were being set up,
-// or that was left for want of room, keeps the line high, so no further
-// interrupt comes until someone reads it — a read of standard input
-// calls PollStdin first.
+// PollStdin moves every byte waiting in the UART (its whole receive
+// FIFO, and what QEMU adds meanwhile) into the ring, as long as there is
+// room, and wakes the readers once for the lot. A full ring holds the
+// serial line (uart.Hold masks the receive interrupt; the bytes left in
+// the UART make QEMU wait), and a read that makes room calls PollStdin
+// again, which resumes it.
+//
+// The receive interrupt is edge-triggered (an ISA line, at the 8259 or
+// the I/O APIC), and the UART keeps its line high while the receive
+// FIFO is at its trigger level or a timeout is pending: only a PollStdin
+// that empties the UART (or a Hold) lowers it again, so that the next
+// bytes make a new edge. Bytes that arrived while the interrupts were
+// being set up left the line high with no edge seen, so Main calls
+// PollStdin once they are.
 func PollStdin() {
+	got := false
 	for stdinLen < stdinSize {
 		b, ok := uart.GetByte(uart.COM1)
 		if !ok {
-			return
+			break
 		}
-		StdinPush(b)
+		KeepStdin(b)
+		got = true
+	}
+	if stdinLen < stdinSize {
+		uart.Resume(uart.COM1)
+	} else {
+		uart.Hold(uart.COM1)
+	}
+	if got {
+		vfs.Changed(stdinKey())
 	}
 }
 
@@ -173,6 +196,16 @@ func (c *stdioFile) Read(p []byte) (int, errno.Errno) {
 // of file.
 func readTerminal(p []byte) (int, errno.Errno) {
 	PollStdin()
+	full := stdinLen == stdinSize
+	n, err := takeTerminal(p)
+	if full {
+		PollStdin() // room was made: resume the serial line
+	}
+	return n, err
+}
+
+// takeTerminal takes one read's worth of bytes from the ring.
+func takeTerminal(p []byte) (int, errno.Errno) {
 	if stdinLen == 0 {
 		return 0, errno.EAGAIN
 	}
