@@ -28,7 +28,7 @@ const (
 	fcrEnable      = 0x01 // FCR0: both FIFOs on
 	fcrClearRx     = 0x02 // FCR1: empty the receiver FIFO
 	fcrClearTx     = 0x04 // FCR2: empty the transmitter FIFO
-	fcrTrigger8    = 0x80 // FCR7-6 = 10: interrupt at 8 bytes in the receiver FIFO
+	fcrTrigger14   = 0xC0 // FCR7-6 = 11: interrupt at 14 bytes in the receiver FIFO
 	iirFIFOsOn     = 0xC0 // IIR7-6: both set when FCR0 is set on a 16550A
 	mcrTerminal    = 0x0B // DTR, RTS, OUT2 (OUT2 lets the IRQ reach the PIC)
 	mcrLoopback    = 0x10 // MCR4: the receiver hears only the transmitter
@@ -69,10 +69,13 @@ func Init(base uint16, keep func(byte)) {
 	// (PC16550D, FCR0: "when changing from the FIFO mode to the 16450
 	// mode and vice versa, data is automatically cleared"; QEMU's
 	// hw/char/serial.c clears LSR.DR too). So take what is waiting first,
-	// in loopback mode (MCR4), where the line's input is cut off: QEMU
-	// then is not told that the UART has room (serial_ioport_read calls
-	// qemu_chr_fe_accept_input only outside loopback), so no next byte
-	// comes in between the last read and the switch.
+	// in loopback mode (MCR4), where the line's input is cut off (PC16550D,
+	// MCR4). QEMU then is not told that the UART has room
+	// (serial_ioport_read calls qemu_chr_fe_accept_input only outside
+	// loopback): its main loop, which feeds the UART from another host
+	// thread, is not woken to send the next byte in the few instructions
+	// between the last read and the switch, and finds the room on its next
+	// pass of its own (a guest timer's, at the latest).
 	cpu.Outb(base+regModemCtl, mcrLoopback)
 	for i := 0; i < initDrainLimit; i++ {
 		b, ok := GetByte(base)
@@ -83,15 +86,18 @@ func Init(base uint16, keep func(byte)) {
 			keep(b)
 		}
 	}
-	// FIFOs on, both emptied, receive interrupt at 8 bytes (PC16550D,
-	// FCR). Linux's 8250 driver picks the same level for a 16550A
-	// (drivers/tty/serial/8250/8250_port.c, uart_config[PORT_16550A]):
-	// 8 bytes of slack before an overrun where no flow control holds the
-	// sender, as on a real line. QEMU delivers up to the level at once
-	// (serial_can_receive), so each interrupt takes 8 bytes or more; a
-	// shorter tail comes with the timeout interrupt, 4 character times
-	// after the last byte (PC16550D, IIR: "character timeout indication").
-	cpu.Outb(base+regFIFO, fcrEnable|fcrClearRx|fcrClearTx|fcrTrigger8)
+	// FIFOs on, both emptied, receive interrupt at 14 bytes (PC16550D,
+	// FCR). QEMU hands the UART up to that level at once
+	// (serial_can_receive advertises the level less what the FIFO holds),
+	// and every hand-over is a trip through its main loop, so the highest
+	// level takes the fewest trips and interrupts; a shorter tail comes
+	// with the timeout interrupt, 4 character times after the last byte
+	// (PC16550D, IIR: "character timeout indication"). Linux's 8250 driver
+	// picks 8 bytes for a 16550A (drivers/tty/serial/8250/8250_port.c,
+	// uart_config[PORT_16550A]): more slack before an overrun on a real
+	// line, which no flow control holds back; at 14 there are 2 character
+	// times left (174 us at 115200 baud), against 1 with the FIFOs off.
+	cpu.Outb(base+regFIFO, fcrEnable|fcrClearRx|fcrClearTx|fcrTrigger14)
 	p := state(base)
 	// IIR7-6 say what took the FCR write: 11 a 16550A with working
 	// FIFOs; 10 the original 16550, whose FIFOs are unreliable; 00 a
