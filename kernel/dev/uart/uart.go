@@ -111,3 +111,21 @@ func Init(base uint16, keep func(byte)) {
 	cpu.Outb(base+regModemCtl, mcrTerminal)
 	cpu.Outb(base+regIntEnable, ierReceive)
 }
+
+// GetByte returns a received byte, if one is waiting (line status bit 0:
+// the receiver buffer, or with the FIFOs the receiver FIFO, holds one).
+// A line status of 0xFF means no UART answers at the port (QEMU -serial
+// none, a PC without COM1): the bus floats high. A real 16550 shows it
+// only with every error bit at once (overrun, parity, framing, break and
+// the FIFO error bit 7), which Linux's 8250 driver treats the same way
+// ("LSR safety check", serial8250_do_startup); it would otherwise read as
+// an endless stream of 0xFF bytes.
+func GetByte(port uint16) (byte, bool) {
+	// LAB 1 BEGIN: receive one byte if the line status says one is waiting
+	// LAB 1 STUB: return 0, false
+	if lsr := cpu.Inb(port + regLineStatus); lsr&lsrDataReady == 0 || lsr == 0xFF {
+		return 0, false
+	}
+	return cpu.Inb(port + regData), true
+	// LAB 1 END
+}
