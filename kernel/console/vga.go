@@ -66,13 +66,14 @@ func vgaPutByte(c byte) {
 	}
 }
 
-// vgaScroll moves every line up by one and blanks the last.
+// vgaScroll moves every line up by one and blanks the last. The move is
+// one copy (the runtime's memmove, wide loads and stores) rather than a
+// loop over the 1,920 cells: under QEMU it was most of the time a
+// program's output took (256 KiB in 64-byte lines: 138 ms of guest time
+// with the loop).
 func vgaScroll() {
-	for row := 1; row < vgaRows; row++ {
-		for col := 0; col < vgaCols; col++ {
-			*vgaCell(row-1, col) = *vgaCell(row, col)
-		}
-	}
+	screen := (*[vgaRows * vgaCols]uint16)(unsafe.Pointer(vgaCell(0, 0)))
+	copy(screen[:], screen[vgaCols:])
 	for col := 0; col < vgaCols; col++ {
 		*vgaCell(vgaRows-1, col) = ' ' | vgaAttrKernel<<8
 	}
