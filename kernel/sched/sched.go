@@ -131,7 +131,7 @@ func Init() {
 	idleFrm.CS = trap.KernelCS
 	idleFrm.SS = trap.KernelSS
 	idleFrm.FSBase = trap.KernelFSBase()
-	idleFrm.FPSaved = 0 // the idle loop uses no FP state: leaving for it restores XMM0-15 and MXCSR only
+	idleFrm.FPSaved = trap.FPNone // the idle loop uses no FP state: leaving for it restores none
 	for c := range resched {
 		resched[c] = true // every CPU idles
 	}
@@ -147,7 +147,7 @@ func Idle(f *trap.Frame) { *f = idleFrm }
 func InitFX(f *trap.Frame) {
 	f.FX[0], f.FX[1] = 0x7F, 0x03
 	f.FX[24], f.FX[25] = 0x80, 0x1F
-	f.FPSaved = 1
+	f.FPSaved = trap.FPWhole
 }
 
 // New makes a runnable thread with frame f, in the running thread's

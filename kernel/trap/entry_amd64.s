@@ -11,65 +11,35 @@
 #define KERNEL_CS 0x08
 #define KERNEL_SS 0x10
 #define VECTOR_SYSCALL 256
+#define FP_NONE 0	// Frame.FPSaved: trap.FPNone
+#define FP_XMM 1	// trap.FPXMM
+#define FP_WHOLE 2	// trap.FPWhole
 #define FP_AREA 2752	// Frame.FX: trap.FPAreaSize
 #define PERCPU_STACK_TOP 0	// percpu.Block.StackTop
 #define PERCPU_SCRATCH_SP 8	// percpu.Block.ScratchSP
+#define PERCPU_ID 16	// percpu.Block.ID
+
+// The general-purpose registers, in Frame's order (R15 lowest).
+#define PUSH_REGS \
+	PUSHQ AX; PUSHQ BX; PUSHQ CX; PUSHQ DX; PUSHQ SI; PUSHQ DI; PUSHQ BP; \
+	PUSHQ R8; PUSHQ R9; PUSHQ R10; PUSHQ R11; PUSHQ R12; PUSHQ R13; PUSHQ R14; PUSHQ R15
 
 // trapCommon: the CPU has switched to the vector's IST stack (the kernel
 // stack top for everything but NMI, #DF and #MC) and pushed SS, RSP,
 // RFLAGS, CS, RIP; the stub pushed the error code and the vector.
-TEXT ·trapCommon(SB), NOSPLIT|NOFRAME, $0
-	// The general-purpose registers, in Frame's order (R15 lowest).
-	PUSHQ AX
-	PUSHQ BX
-	PUSHQ CX
-	PUSHQ DX
-	PUSHQ SI
-	PUSHQ DI
-	PUSHQ BP
-	PUSHQ R8
-	PUSHQ R9
-	PUSHQ R10
-	PUSHQ R11
-	PUSHQ R12
-	PUSHQ R13
-	PUSHQ R14
-	PUSHQ R15
-	JMP ·frameSave(SB)
-
-// syscallEntry is the target of SYSCALL (IA32_LSTAR). SYSCALL put the
-// return address in RCX and RFLAGS in R11, cleared IF/DF/TF/AC (IA32_FMASK)
-// and did not touch RSP (SDM Vol. 2B, SYSCALL). We must not push on the
-// program's stack: a goroutine may be in a nosplit function with little
-// room. So switch to this CPU's kernel stack at once and build the frame
-// an interrupt would have built. The stack top and a scratch word for the
-// program's RSP are in the CPU's percpu.Block, at the GS base.
-TEXT ·syscallEntry(SB), NOSPLIT|NOFRAME, $0
-	MOVQ SP, PERCPU_SCRATCH_SP(GS)
-	MOVQ PERCPU_STACK_TOP(GS), SP
-	PUSHQ $KERNEL_SS
-	PUSHQ PERCPU_SCRATCH_SP(GS)
-	PUSHQ R11	// RFLAGS
-	PUSHQ $KERNEL_CS
-	PUSHQ CX	// RIP: the instruction after SYSCALL
-	PUSHQ $0	// error code
-	PUSHQ $VECTOR_SYSCALL
-	JMP ·trapCommon(SB)
-
-// frameSave finishes the frame: FS base and the part of the FP state that
-// kernel code changes, then makes FS point at the kernel's TLS (Go code
-// loads g from %fs:-8) and calls dispatch(frame).
 //
-// Kernel code is compiled for the x86-64 baseline (TestKernelBaseline-
-// Instructions): it uses XMM0-15 through legacy SSE instructions, which
-// leave the upper halves of YMM/ZMM alone, and never touches x87, MXCSR,
-// the AVX-512 mask registers or PKRU. So only XMM0-15 and MXCSR are stored
-// here, at their places in the FXSAVE/XSAVE image (SDM Vol. 1 §10.5.1
-// Table 10-2), with Frame.FPSaved 0: the rest of the program's FP state
-// stays in the CPU. A thread switch or signal delivery completes the image
-// first (trap.SaveFP); an entry that does neither costs 17 stores here and
-// 17 loads in frameExit instead of an XSAVE and an XRSTOR of up to 2.7 KB.
-TEXT ·frameSave(SB), NOSPLIT|NOFRAME, $0
+// An interrupt or exception can come anywhere, with every register live,
+// so the whole FP state is kept, lazily. Kernel code is compiled for the
+// x86-64 baseline (TestKernelBaselineInstructions): it uses XMM0-15
+// through legacy SSE instructions, which leave the upper halves of
+// YMM/ZMM alone, and never touches x87, MXCSR, the AVX-512 mask registers
+// or PKRU. So only XMM0-15 and MXCSR are stored here, at their places in
+// the FXSAVE/XSAVE image (SDM Vol. 1 §10.5.1 Table 10-2), with
+// Frame.FPSaved = FPXMM: the rest of the program's FP state stays in the
+// CPU. A thread switch or signal delivery completes the image first
+// (trap.SaveFP).
+TEXT ·trapCommon(SB), NOSPLIT|NOFRAME, $0
+	PUSH_REGS
 	SUBQ $16, SP	// FSBase and FPSaved
 	SUBQ $FP_AREA, SP	// the FP state's area, 64-byte aligned here
 	STMXCSR 24(SP)
@@ -89,7 +59,42 @@ TEXT ·frameSave(SB), NOSPLIT|NOFRAME, $0
 	MOVO X13, 368(SP)
 	MOVO X14, 384(SP)
 	MOVO X15, 400(SP)
-	MOVQ $0, (FP_AREA+8)(SP)	// Frame.FPSaved
+	MOVQ $FP_XMM, (FP_AREA+8)(SP)	// Frame.FPSaved
+	JMP ·frameSave(SB)
+
+// syscallEntry is the target of SYSCALL (IA32_LSTAR). SYSCALL put the
+// return address in RCX and RFLAGS in R11, cleared IF/DF/TF/AC (IA32_FMASK)
+// and did not touch RSP (SDM Vol. 2B, SYSCALL). We must not push on the
+// program's stack: a goroutine may be in a nosplit function with little
+// room. So switch to this CPU's kernel stack at once and build the frame
+// an interrupt would have built. The stack top and a scratch word for the
+// program's RSP are in the CPU's percpu.Block, at the GS base.
+//
+// No FP state is saved (Frame.FPSaved = FPNone): Go makes system calls
+// only from call sites where every vector register is dead (the Go ABI
+// has no callee-saved vector registers; X15, the zero register of
+// ABIInternal, frameExit zeroes), and the kernel leaves MXCSR and the x87
+// control word alone, so they are still the thread's at the exit. See
+// docs/design.md, "Entering and leaving the kernel".
+TEXT ·syscallEntry(SB), NOSPLIT|NOFRAME, $0
+	MOVQ SP, PERCPU_SCRATCH_SP(GS)
+	MOVQ PERCPU_STACK_TOP(GS), SP
+	PUSHQ $KERNEL_SS
+	PUSHQ PERCPU_SCRATCH_SP(GS)
+	PUSHQ R11	// RFLAGS
+	PUSHQ $KERNEL_CS
+	PUSHQ CX	// RIP: the instruction after SYSCALL
+	PUSHQ $0	// error code
+	PUSHQ $VECTOR_SYSCALL
+	PUSH_REGS
+	SUBQ $(FP_AREA+16), SP	// the FP area (left as it is), FSBase and FPSaved
+	MOVQ $FP_NONE, (FP_AREA+8)(SP)	// Frame.FPSaved
+	JMP ·frameSave(SB)
+
+// frameSave finishes the frame: it stores the FS base and makes FS point
+// at the kernel's TLS (Go code loads g from %fs:-8), then calls
+// dispatch(frame, cpu).
+TEXT ·frameSave(SB), NOSPLIT|NOFRAME, $0
 	// The FS base: by RDFSBASE/WRFSBASE where CR4.FSGSBASE allows them
 	// (SDM Vol. 2C, RDFSBASE), else through the MSR.
 	CMPB ·useFSGSBASE(SB), $0
@@ -113,7 +118,9 @@ fsdone:
 	CLD	// the Go ABI expects the direction flag clear
 	MOVQ SP, AX
 	SUBQ $16, SP
-	MOVQ AX, 0(SP)	// dispatch's argument
+	MOVQ AX, 0(SP)	// dispatch's arguments: the frame,
+	MOVQ PERCPU_ID(GS), AX
+	MOVQ AX, 8(SP)	// and this CPU's index (what percpu.ID would return)
 	CALL ·dispatch(SB)
 	ADDQ $16, SP
 	JMP ·frameExit(SB)
@@ -133,11 +140,22 @@ fxsave:
 	FXSAVE64 (DI)
 	RET
 
+// fpControl(fx) stores the x87 control word and MXCSR at their places in
+// the FXSAVE/XSAVE image fx (SDM Vol. 1 Table 10-2): FNSTCW, which does
+// not wait for pending x87 exceptions, and STMXCSR.
+TEXT ·fpControl(SB), NOSPLIT, $0-8
+	MOVQ fx+0(FP), DI
+	FSTCW 0(DI)
+	STMXCSR 24(DI)
+	RET
+
 // frameExit leaves through the frame at SP: FS base, FP/SSE state,
 // registers, then IRETQ. dispatch may have replaced the frame's contents
 // with another thread's: that is how threads switch. The FP state comes
-// back as frameSave kept it: the whole image when Frame.FPSaved says it
-// is complete, else XMM0-15 and MXCSR only.
+// back as the entry or trap.SaveFP kept it (Frame.FPSaved): the whole
+// image by XRSTOR (FPWhole), XMM0-15 and MXCSR (FPXMM), or nothing but a
+// zero X15 (FPNone: a system call's return to the thread that made it,
+// whose MXCSR and x87 control word never left the CPU).
 TEXT ·frameExit(SB), NOSPLIT|NOFRAME, $0
 	MOVQ FP_AREA(SP), AX	// Frame.FSBase
 	CMPB ·useFSGSBASE(SB), $0
@@ -150,8 +168,12 @@ fsmsr:
 	MOVL $MSR_FS_BASE, CX
 	WRMSR
 fsdone:
-	CMPQ (FP_AREA+8)(SP), $0	// Frame.FPSaved
-	JEQ  xmmonly
+	CMPQ (FP_AREA+8)(SP), $FP_XMM	// Frame.FPSaved
+	JEQ  xmm
+	JA   whole
+	PXOR X15, X15	// FPNone: ABIInternal's zero register (Go internal ABI, amd64)
+	JMP  fprestored
+whole:
 	CMPB ·useXSAVE(SB), $0
 	JEQ  fxrstor
 	MOVL ·xsaveMask(SB), AX
@@ -161,7 +183,7 @@ fsdone:
 fxrstor:
 	FXRSTOR64 (SP)
 	JMP  fprestored
-xmmonly:
+xmm:
 	LDMXCSR 24(SP)
 	MOVO 160(SP), X0
 	MOVO 176(SP), X1

@@ -3,8 +3,9 @@
 // and the Frame that holds a thread's registers while the kernel runs.
 //
 // Every entry — interrupt, exception or system call — saves the interrupted
-// code's complete state as a Frame at the top of the CPU's kernel stack and
-// calls the Handler, holding the big kernel lock (kernel/spin). The Handler
+// code's state as a Frame at the top of the CPU's kernel stack (all of it
+// for an interrupt or exception; for a system call all but the vector
+// registers, which the Go ABI leaves dead there) and calls the Handler, holding the big kernel lock (kernel/spin). The Handler
 // may overwrite the Frame with another thread's saved Frame before
 // returning; the exit path then resumes that thread instead. Kernel code
 // never blocks and always runs with interrupts off, so one kernel stack
@@ -27,9 +28,8 @@ const VectorSyscall = 256
 type Frame struct {
 	FX     [FPAreaSize]byte // XSAVE (or FXSAVE) image: x87, SSE, AVX, AVX-512 state (SDM Vol. 1 §13.4)
 	FSBase uint64           // IA32_FS_BASE: the thread's TLS pointer
-	// FPSaved is 1 when FX holds the thread's whole FP state, 0 when it
-	// holds only XMM0-15 and MXCSR and the rest is still in the CPU (how
-	// an entry leaves it: see frameSave in entry_amd64.s, and SaveFP).
+	// FPSaved says what FX holds: FPNone, FPXMM or FPWhole (how an
+	// entry leaves it: see entry_amd64.s, and SaveFP).
 	FPSaved uint64
 
 	R15, R14, R13, R12, R11, R10, R9, R8 uint64
@@ -41,6 +41,19 @@ type Frame struct {
 	// What IRETQ pops (SDM Vol. 3A §6.14.2, Figure 6-9).
 	RIP, CS, RFLAGS, RSP, SS uint64
 }
+
+// What a Frame's FX holds (Frame.FPSaved).
+const (
+	// FPNone: nothing. The thread entered by SYSCALL, where its vector
+	// registers are dead (docs/design.md, "Entering and leaving the
+	// kernel"); its MXCSR and x87 control word are still in the CPU.
+	FPNone = 0
+	// FPXMM: XMM0-15 and MXCSR; the rest of the FP state is still in the
+	// CPU (an interrupt or exception: kernel code changes only those).
+	FPXMM = 1
+	// FPWhole: the thread's whole FP state.
+	FPWhole = 2
+)
 
 // FrameSize is the Frame's size in bytes. The fields after FX take 192
 // bytes and FPAreaSize is a multiple of 64, so with the Frame at the top of
@@ -103,27 +116,46 @@ func SanitizeFPState(fx []byte) {
 
 // SaveFP completes the FP image of f, the entry's frame at the top of the
 // kernel stack, before the thread's state is stored away (a thread switch,
-// a new thread's copy) or shown to it (a signal frame). The entry stored
-// XMM0-15 and MXCSR; every other part of the FP state is still the
-// thread's in the CPU, since kernel code does not touch it. So save the
-// whole state, then put back the thread's XMM registers and MXCSR over
-// the kernel's, and mark the SSE state present in the XSAVE header's
-// XSTATE_BV (SDM Vol. 1 §13.4.2), or XRSTOR would zero it.
+// a blocking call, a new thread's copy) or shown to it (a signal frame).
+//
+// After an interrupt or exception (FPXMM) the entry stored XMM0-15 and
+// MXCSR; every other part of the FP state is still the thread's in the
+// CPU, since kernel code does not touch it. So save the whole state, then
+// put back the thread's XMM registers and MXCSR over the kernel's, and
+// mark the SSE state present in the XSAVE header's XSTATE_BV (SDM Vol. 1
+// §13.4.2), or XRSTOR would zero it.
+//
+// After a system call (FPNone) the vector registers are dead, so the
+// image is the initial state (SDM Vol. 1 §13.6) with the thread's x87
+// control word and MXCSR, which the CPU still holds: restoring it costs
+// no save now, and leaves nothing of whoever ran in between in the
+// thread's registers. XRSTOR loads MXCSR from the legacy area whenever
+// RFBM has SSE or AVX, whatever XSTATE_BV says (SDM Vol. 1 §13.8.1); the
+// x87 state is loaded from the image only when its control word is not
+// the initial 0x37F (an empty register stack either way).
 func SaveFP(f *Frame) {
-	if f.FPSaved != 0 {
+	switch f.FPSaved {
+	case FPWhole:
 		return
+	case FPNone:
+		clear(f.FX[:576]) // the legacy area and the XSAVE header
+		fpControl(&f.FX)
+		if useXSAVE != 0 && (f.FX[0] != 0x7F || f.FX[1] != 0x03) {
+			f.FX[512] = 1 << 0 // XSTATE_BV bit 0: x87
+		}
+	case FPXMM:
+		const mxcsr, xmm, xmmEnd = 24, 160, 416 // offsets in the image (SDM Vol. 1 Table 10-2)
+		var keep [xmmEnd - xmm]byte
+		copy(keep[:], f.FX[xmm:xmmEnd])
+		m0, m1, m2, m3 := f.FX[mxcsr], f.FX[mxcsr+1], f.FX[mxcsr+2], f.FX[mxcsr+3]
+		saveFP(&f.FX)
+		copy(f.FX[xmm:xmmEnd], keep[:])
+		f.FX[mxcsr], f.FX[mxcsr+1], f.FX[mxcsr+2], f.FX[mxcsr+3] = m0, m1, m2, m3
+		if useXSAVE != 0 {
+			f.FX[512] |= 1 << 1 // XSTATE_BV bit 1: SSE
+		}
 	}
-	const mxcsr, xmm, xmmEnd = 24, 160, 416 // offsets in the image (SDM Vol. 1 Table 10-2)
-	var keep [xmmEnd - xmm]byte
-	copy(keep[:], f.FX[xmm:xmmEnd])
-	m0, m1, m2, m3 := f.FX[mxcsr], f.FX[mxcsr+1], f.FX[mxcsr+2], f.FX[mxcsr+3]
-	saveFP(&f.FX)
-	copy(f.FX[xmm:xmmEnd], keep[:])
-	f.FX[mxcsr], f.FX[mxcsr+1], f.FX[mxcsr+2], f.FX[mxcsr+3] = m0, m1, m2, m3
-	if useXSAVE != 0 {
-		f.FX[512] |= 1 << 1 // XSTATE_BV bit 1: SSE
-	}
-	f.FPSaved = 1
+	f.FPSaved = FPWhole
 }
 
 // Handler is called for every entry with the frame on the kernel stack.
@@ -160,6 +192,7 @@ func frameSave()
 //lint:ignore U1000 used from assembly (entry_amd64.s)
 func frameExit()
 func saveFP(fx *[FPAreaSize]byte)
+func fpControl(fx *[FPAreaSize]byte)
 func enterFrame(f *Frame)
 func readFSBase() uint64
 
@@ -179,24 +212,25 @@ const (
 // for the kernel lock, since the CPU that asked may hold it.
 var ServeOthers func()
 
-// dispatch is called by frameSave with the new frame. An NMI from another
-// CPU is answered at once, without the lock (see nmi); any other entry
-// takes the big kernel lock, runs the Handler and lets the lock go.
+// dispatch is called by frameSave with the new frame, on CPU me (which
+// frameSave read through GS, sparing a call to percpu.ID). An NMI from
+// another CPU is answered at once, without the lock (see nmi); any other
+// entry takes the big kernel lock, runs the Handler and lets the lock go.
 //
 //lint:ignore U1000 used from assembly (entry_amd64.s)
-func dispatch(f *Frame) {
+func dispatch(f *Frame, me int) {
 	if f.Vector == vectorNMI && percpu.Online > 1 {
 		nmi(f)
 		return
 	}
-	c := percpu.This()
+	c := percpu.Get(me)
 	if c.InKernel {
 		kernelFault(f)
 	}
 	spin.Kernel.Acquire(ServeOthers)
 	c.InKernel = true
 	c.Entries++
-	if f.Vector != VectorSyscall || !Quick(f, c.ID) {
+	if f.Vector != VectorSyscall || !Quick(f, me) {
 		start := cpu.Rdtsc()
 		Handler(f)
 		c.KernelCycles += cpu.Rdtsc() - start

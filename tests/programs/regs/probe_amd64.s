@@ -3,17 +3,23 @@
 // promises what Linux promises (Linux x86-64 system call ABI, psABI
 // §A.2.1; SDM Vol. 2B, SYSCALL): RAX gets the result, RCX and R11 are
 // clobbered by SYSCALL itself (return address and RFLAGS), and every
-// other general register, the SSE registers and the flags survive.
+// other general register, the flags, MXCSR and the x87 control word
+// survive. The vector registers are where gobare departs from Linux: Go
+// calls the kernel only where they are dead, so the kernel does not keep
+// them, and promises only what Go's ABIInternal needs, X15 = 0 (README,
+// "Linux deviations"). The probe loads sentinels into X0-X15 all the same.
 
 #include "textflag.h"
 
 // func probe(nr, a1, a2, a3, a4, a5, a6 uintptr, in *[nin]uint64, out *[nout]uint64) uintptr
 //
 // in holds the sentinels: BX, BP, R12, R13, R14, R15, then X0-X15 (two
-// words each). out receives, after the call: BX, BP, SI, DI, DX, R8, R9,
-// R10, R12, R13, R14, R15, SP, SP before the call, the carry flag, then
-// X0-X15.
-TEXT ·probe(SB), NOSPLIT, $32-80
+// words each), MXCSR and the x87 control word. out receives, after the
+// call: BX, BP, SI, DI, DX, R8, R9, R10, R12, R13, R14, R15, SP, SP
+// before the call, the carry flag, then X0-X15, MXCSR and the control
+// word. The caller's MXCSR and control word are put back before the
+// return.
+TEXT ·probe(SB), NOSPLIT, $48-80
 	MOVQ R14, 16(SP)	// g: restored before returning
 	MOVQ R15, 24(SP)
 	MOVQ SP, 8(SP)	// SP before the call
@@ -34,6 +40,10 @@ TEXT ·probe(SB), NOSPLIT, $32-80
 	MOVOU 256(AX), X13
 	MOVOU 272(AX), X14
 	MOVOU 288(AX), X15
+	STMXCSR 32(SP)
+	FSTCW 36(SP)
+	LDMXCSR 304(AX)
+	FLDCW 312(AX)
 	MOVQ 0(AX), BX
 	MOVQ 8(AX), BP	// (FP and SP addressing below is SP-based)
 	MOVQ 16(AX), R12
@@ -85,6 +95,10 @@ TEXT ·probe(SB), NOSPLIT, $32-80
 	MOVOU X13, 328(R11)
 	MOVOU X14, 344(R11)
 	MOVOU X15, 360(R11)
+	STMXCSR 376(R11)
+	FSTCW 384(R11)
+	LDMXCSR 32(SP)
+	FLDCW 36(SP)
 	MOVQ 16(SP), R14
 	MOVQ 24(SP), R15
 	XORPS X15, X15	// Go's ABIInternal expects X15 zero
