@@ -14,7 +14,10 @@
 // row table gives the key. BENCH_MODE=hello prints the first line and
 // exits (the boot and memory rows); BENCH_MODE=parallel runs only the
 // parallel rows (parallel.go), BENCH_MODE=net the network rows (net.go,
-// against the harness's server at BENCH_NET); BENCH_SKIP=stdin leaves out the
+// against the harness's server at BENCH_NET; BENCH_NETROW=KEY runs that
+// row alone, and "BENCH net_up 1" marks where the network is up, so that
+// a harness timing QEMU's host CPU per row can tell the boot and DHCP
+// apart: docs/performance.md); BENCH_SKIP=stdin leaves out the
 // standard-input row.
 package main
 
