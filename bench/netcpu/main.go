@@ -1,0 +1,144 @@
+// Command netcpu measures the bench's network rows in host CPU time, which
+// a loaded host moves far less than the wall clock: it boots the bench's
+// net-mode image (or the Linux guest) in the bench's machine, serves the
+// host's side as the bench does, and prints, at each "BENCH" line of the
+// program, QEMU's user + system time since the line before (from
+// /proc/PID/stat). bench/program prints "BENCH net_up 1" when the network
+// is up, so the first row's figure leaves out the boot and DHCP.
+//
+// With -prof, it also samples where the guest spends its time during the
+// first row after net_up: every -every of host time it stops the guest
+// through QEMU's gdb stub, reads RIP and CR3, and lets it go on; the
+// samples are resolved against the kernel's ELF, the program and the
+// network service (profile.go). docs/performance.md (the network notes)
+// says what it found.
+//
+//	go run ./bench -netonly -runs 0 -mem=false -out ""   # builds bin/bench
+//	go run ./bench/netcpu [-sys linux] [-row KEY] [-prof]
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gobare/gobare/qemu"
+)
+
+func main() {
+	sys := flag.String("sys", "gobare", "the system to boot: gobare or linux")
+	dir := flag.String("dir", "bin/bench", "where go run ./bench keeps the images, the program and the Linux kernel")
+	row := flag.String("row", "", "run only this network row (BENCH_NETROW), e.g. net_tcp_recv_ms")
+	prof := flag.Bool("prof", false, "sample the guest's RIP through QEMU's gdb stub during the first row (gobare only)")
+	every := flag.Duration("every", 2*time.Millisecond, "the sampling interval of -prof (host time)")
+	flag.Parse()
+
+	addr := serve()
+	_, port, _ := net.SplitHostPort(addr)
+	env := "BENCH_SYSTEM=" + *sys + " BENCH_MODE=net BENCH_NET=10.0.2.2:" + port
+	if *row != "" {
+		env += " BENCH_NETROW=" + *row
+	}
+	image := filepath.Join(*dir, "gobare-net.img")
+	args := machine()
+	gdbPort := 0
+	if *prof {
+		gdbPort = 20000 + os.Getpid()%10000
+		args = append(args, "-gdb", fmt.Sprintf("tcp:127.0.0.1:%d", gdbPort))
+	}
+	if *sys == "gobare" {
+		args = append(args, "-kernel", image, "-append", "quiet "+env)
+	} else {
+		args = append(args, "-kernel", filepath.Join(*dir, "linux/vmlinuz"), "-initrd", filepath.Join(*dir, "init-net.cpio"),
+			"-append", "console=ttyS0 quiet panic=-1 no_timer_check "+env)
+	}
+	cmd := exec.Command("qemu-system-x86_64", args...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		log.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		log.Fatal(err)
+	}
+	time.AfterFunc(15*time.Minute, func() { cmd.Process.Kill() })
+	var sampling *sampler
+	last := 0.0
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) != 3 || f[0] != "BENCH" {
+			continue
+		}
+		now := cpuSeconds(cmd.Process.Pid)
+		fmt.Printf("%-22s %-12s host CPU %.2f s\n", f[1], f[2], now-last)
+		last = now
+		switch {
+		case sampling != nil:
+			samples := sampling.stop()
+			sampling = nil
+			report(os.Stdout, samples, filepath.Join(*dir, "gobare-net.kernel.elf"), filepath.Join(*dir, "benchprog"), image)
+		case gdbPort != 0 && f[1] == "net_up":
+			if sampling, err = startSampler(gdbPort, *every); err != nil {
+				log.Print(err)
+			}
+		}
+	}
+	cmd.Wait()
+}
+
+// machine is the bench's QEMU machine (bench/main.go, qemuArgs) with the
+// user network and a virtio-net device.
+func machine() []string {
+	args := []string{
+		"-M", "pc", "-nodefaults", "-no-reboot", "-display", "none", "-monitor", "none",
+		"-m", "256", "-rtc", "base=utc", "-smp", "1", "-accel", "tcg,thread=multi", "-cpu", "max",
+		"-serial", "stdio", "-serial", "null", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+		"-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0",
+	}
+	if fw := qemu.FastFirmware(); fw != "" {
+		args = append(args, "-bios", fw)
+	}
+	return args
+}
+
+// serve starts the host's side, as bench/main.go's serveNet: a small
+// page, the 16 MiB download and a sink for the upload.
+func serve() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	blob := make([]byte, 16<<20)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/small", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello, world\n") })
+	mux.HandleFunc("/blob", func(w http.ResponseWriter, r *http.Request) { w.Write(blob) })
+	mux.HandleFunc("/sink", func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) })
+	go http.Serve(l, mux)
+	return l.Addr().String()
+}
+
+// cpuSeconds returns the user + system time of process pid, all its
+// threads (proc(5): fields 14 and 15 of /proc/PID/stat, in clock ticks
+// of 1/100 s).
+func cpuSeconds(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:]) // fields from the 3rd on
+	var user, system float64
+	fmt.Sscan(f[11], &user)
+	fmt.Sscan(f[12], &system)
+	return (user + system) / 100
+}
