@@ -23,10 +23,12 @@ const (
 
 // close closes k's endpoint (its send ring is empty and its FIN queued,
 // or the connection is gone) and keeps its slot until linger gives it
-// back.
+// back. It says so to the kernel, whose wait at the program's exit goes
+// on while the service reports work on closed sockets.
 func (ss *sockets) close(k *sock) {
 	k.wq.EventUnregister(&k.entry)
 	k.ep.Close()
+	ss.tell(k)
 	ss.socks[k.slot] = nil
 	k.closedAt = time.Now()
 	ss.closed = append(ss.closed, k)

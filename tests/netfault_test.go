@@ -38,7 +38,8 @@ import (
 // The program then exits 0 when asked, while a download the host does not
 // read has stalled with its send ring full (the test asks the program for
 // its count of bytes sent until it stops moving): the exit waits for the
-// ring, up to its 5 s bound, and ends. The kernel never faults.
+// ring until 5 s pass with nothing moved, and ends. The kernel never
+// faults.
 func TestNetFaults(t *testing.T) {
 	root := repoRoot(t)
 	img, err := mkimageBuildImage(mkimageTool(t), root, filepath.Join(t.TempDir(), "netfault.img"), nil,
@@ -154,7 +155,7 @@ func TestNetFaults(t *testing.T) {
 
 	// The program exits while a download it cannot finish (the host
 	// reads none of it) fills its send ring: exit waits for the bytes,
-	// but no longer than its bound (kernel/linux/linger.go, 5 s).
+	// but not once 5 s pass with nothing moved (kernel/linux/linger.go).
 	hold, err := net.DialTimeout("tcp", addr, 10*time.Second)
 	if err != nil {
 		fatalf("download to hold: %v", err)

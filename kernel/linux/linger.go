@@ -1,6 +1,7 @@
 package linux
 
 import (
+	"github.com/gobare/gobare/kernel/console"
 	"github.com/gobare/gobare/kernel/fs/sockfs"
 	"github.com/gobare/gobare/kernel/sched"
 	"github.com/gobare/gobare/kernel/timer"
@@ -11,16 +12,26 @@ import (
 // the machine stops when the program ends, so bytes still in a send ring,
 // or sent but not yet acknowledged, would be lost. exit_group therefore
 // ends the program's other threads and closes its descriptors, then waits
-// — up to lingerMax — until the network service says every closed socket
-// is done (sockfs.Lingering: its FIN acknowledged, or the connection
-// gone), and only then stops the machine.
+// until the network service says every closed socket is done
+// (sockfs.Lingering: its FIN acknowledged, or the connection gone), and
+// only then stops the machine. The wait ends early once lingerMax passes
+// with the service silent about them (sockfs.Reports: no bytes moved, no
+// endpoint closed, no socket done): a peer that stopped reading cannot
+// hold the machine up, while a server that exits holding 1,000
+// connections, whose last answers and FINs take the service longer than
+// that on a slow machine, has them all delivered. The service gives each
+// socket up after its own bound (netsvc/linger.go, 30 s), so the wait
+// ends.
 
-// lingerMax bounds the wait: a peer that stopped reading cannot hold the
-// machine up.
+// lingerMax is how long the wait goes on with the service silent.
 const lingerMax = 5e9 // ns
 
-// lingerUntil is the wait's deadline, 0 before the program's exit_group.
-var lingerUntil int64
+var (
+	// lingerUntil is the wait's deadline, 0 before the program's
+	// exit_group; lingerReports, sockfs.Reports when it was set.
+	lingerUntil   int64
+	lingerReports uint64
+)
 
 // exitGroupNr is exit_group's number: the thread runs the call again when
 // the deadline passes.
@@ -39,8 +50,18 @@ func lingerAtExit(c call) bool {
 		lingerUntil = now + lingerMax
 		sockfs.Closing()
 	}
-	if !sockfs.Lingering() || now >= lingerUntil {
+	left := sockfs.Lingering()
+	if left == 0 {
 		return false
+	}
+	if now >= lingerUntil {
+		if sockfs.Reports() == lingerReports {
+			console.Print("gobare: exit: ")
+			console.Dec(uint64(left))
+			console.Print(" closed sockets still sending, nothing moved for 5 s: the machine stops without their last bytes\n")
+			return false
+		}
+		lingerUntil, lingerReports = now+lingerMax, sockfs.Reports() // wait on
 	}
 	if c.retry {
 		c.t.WaitKey = sockfs.ClosingKey()
@@ -48,7 +69,7 @@ func lingerAtExit(c call) bool {
 	}
 	// At the deadline the wait ends with exitGroupNr in RAX, and the
 	// thread, back at its syscall instruction (2 bytes, 0f 05), makes
-	// the call afresh: past lingerUntil, it stops the machine.
+	// the call afresh, which waits on or stops the machine.
 	c.f.RIP -= 2
 	sched.Block(c.f, sockfs.ClosingKey(), lingerUntil, exitGroupNr, c.again)
 	return true

@@ -131,6 +131,7 @@ func (f *controlFile) Write(p []byte) (int, errno.Errno) {
 			ok = int(slot) < slots.Len()
 			Changed(int(slot))
 			if closing {
+				reports++
 				vfs.Changed(ClosingKey())
 			}
 		case KindAnswer:

@@ -12,16 +12,16 @@ import (
 // end waits).
 func TestLingering(t *testing.T) {
 	f := fresh(t)
-	if Open() || Lingering() {
+	if Open() || Lingering() != 0 {
 		t.Fatal("a socket the service never heard of is open or lingers")
 	}
 	f.s.asked = true // as after a request
 	setWord(f, stateOff, Connected)
-	if !Open() || Lingering() {
+	if !Open() || Lingering() != 0 {
 		t.Fatalf("a served socket: open %v, lingering %v; want open only", Open(), Lingering())
 	}
 	vfs.Put(f)
-	if !Lingering() {
+	if Lingering() != 1 {
 		t.Fatal("a closed socket the service still holds does not linger")
 	}
 	Closing()
@@ -31,7 +31,7 @@ func TestLingering(t *testing.T) {
 	if n, err := control.Write(changed); n != MsgSize || err != 0 {
 		t.Fatalf("Changed record: %d, %v", n, err)
 	}
-	if Open() || Lingering() {
+	if Open() || Lingering() != 0 {
 		t.Fatal("a Gone socket is open or lingers")
 	}
 	closing = false
