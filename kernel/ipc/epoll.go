@@ -26,7 +26,7 @@ type interest struct {
 	opens  uint32
 	events uint32
 	data   uint64
-	seen   uint64 // vfs.Generation when last reported; 0: never
+	seen   uint64 // 1 + the file's vfs.Changes when last reported; 0: never
 }
 
 // MaxInterests bounds one instance's interest list (Linux's bound is
@@ -122,10 +122,11 @@ func (ep *Epoll) Ctl(op int, fd int32, f vfs.File, ev *[EventSize]byte) errno.Er
 
 // Collect writes up to len(out)/EventSize ready events into out and
 // returns how many: level-triggered interests whenever they are ready,
-// edge-triggered ones (EPOLLET) only once after each change. Interests
-// whose file was closed are dropped.
+// edge-triggered ones (EPOLLET) only once after each change to their
+// file (its key's vfs.Changes; those are not even asked for their
+// events). Interests whose file was closed are dropped.
 func (ep *Epoll) Collect(out []byte) int {
-	n, gen := 0, vfs.Generation()
+	n := 0
 	for i := 0; i < ep.ninterests && (n+1)*EventSize <= len(out); i++ {
 		in := ep.interests.At(i)
 		if in.file.Desc().Free() || in.file.Desc().Opens() != in.opens {
@@ -133,8 +134,14 @@ func (ep *Epoll) Collect(out []byte) int {
 			i--
 			continue
 		}
+		var gen uint64
+		if in.events&EpollET != 0 {
+			if gen = 1 + vfs.Changes(in.file.WaitKey()); in.seen == gen {
+				continue
+			}
+		}
 		ready := in.file.Events() & (in.events | vfs.EventErr | vfs.EventHup)
-		if ready == 0 || in.events&EpollET != 0 && in.seen == gen {
+		if ready == 0 {
 			continue
 		}
 		in.seen = gen

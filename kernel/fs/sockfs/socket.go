@@ -165,11 +165,14 @@ func (f *Socket) Error() errno.Errno {
 	return errno.Errno(e)
 }
 
-// Shut records what the program closed and tells the service.
+// Shut records what the program closed and tells the service; the
+// socket's own waiters see it too (after SHUT_RD a read ends, and epoll
+// reports it readable).
 func (f *Socket) Shut(bits uint32) {
 	w := f.s.word(shutOff)
 	atomic.StoreUint32(w, atomic.LoadUint32(w)|bits)
 	f.tell()
+	vfs.Changed(f.WaitKey())
 }
 
 // tell marks the slot as having news for the service and wakes it.
