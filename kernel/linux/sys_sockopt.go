@@ -94,6 +94,9 @@ func sysSetsockopt(c call) uintptr {
 	if u != nil || buffer {
 		return 0 // AF_UNIX's options and the buffer sizes: accepted, not kept
 	}
+	if level == ipprotoIPv6 && name == ipv6V6only && s.Bound {
+		return errno(EINVAL) // as Linux once the socket has its address
+	}
 	if linger { // as Linux's sock_setsockopt: off keeps the time
 		s.Linger.On = le32(v[:]) != 0
 		if s.Linger.On {

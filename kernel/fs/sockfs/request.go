@@ -76,6 +76,7 @@ func Ask(req int, op uint32, f *Socket, arg uint32, addr []byte, a *Reply) bool 
 	case same && r.state == reqAnswered:
 		*a = r.reply
 		r.state = reqIdle
+		f.Bound = f.Bound || binds(op, a.Err)
 		return true
 	case same && r.state != reqIdle:
 		return false
@@ -92,6 +93,13 @@ func Ask(req int, op uint32, f *Socket, arg uint32, addr []byte, a *Reply) bool 
 	f.s.asked = true
 	vfs.Changed(NewsKey())
 	return false
+}
+
+// binds reports whether op, answered with e, gave the socket its local
+// address: a bind or listen that succeeded, a connect that succeeded or
+// started.
+func binds(op uint32, e errno.Errno) bool {
+	return (op == OpBind || op == OpListen || op == OpConnect) && (e == 0 || op == OpConnect && e == errno.EINPROGRESS)
 }
 
 // pendingRequests reports whether a request waits for the service to read
@@ -178,8 +186,9 @@ func serviceGone() {
 }
 
 // Adopt records that the service holds an endpoint for f, a connection
-// its OpAccept moved into f's slot: its close must reach the service.
-func Adopt(f *Socket) { f.s.asked = true }
+// its OpAccept moved into f's slot: its close must reach the service,
+// and it has its address (Bound).
+func Adopt(f *Socket) { f.s.asked, f.Bound = true, true }
 
 // Discard drops a socket the service never took (its OpSocket or
 // OpAccept failed): nothing of it is the service's to let go.

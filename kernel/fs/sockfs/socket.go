@@ -56,6 +56,10 @@ type Socket struct {
 	// V6Only: IPV6_V6ONLY is set (an AF_INET6 socket takes IPv6 peers
 	// only); each request carries it (TypeV6Only).
 	V6Only bool
+	// Bound: the socket has a local address (a bind, listen or connect
+	// the service took, or accept made it), so IPV6_V6ONLY may no
+	// longer change (Linux's inet_num test).
+	Bound bool
 	// Linger is SO_LINGER as set; on with a zero time, the last close
 	// resets the connection (Abort) instead of sending what is queued
 	// and a FIN, as Linux's tcp_close.

@@ -182,8 +182,8 @@ func rawCalls() {
 	fmt.Println("net6: socket calls: families, IPV6_V6ONLY, errors as Linux")
 }
 
-// v6onlyFixed checks that IPV6_V6ONLY set after bind changes nothing
-// (Linux refuses it with EINVAL): a dual-stack socket stays one.
+// v6onlyFixed checks that IPV6_V6ONLY set after bind is EINVAL, as
+// Linux's, and changes nothing: a dual-stack socket stays one.
 func v6onlyFixed() {
 	fd, err := syscall.Socket(syscall.AF_INET6, syscall.SOCK_STREAM, 0)
 	if err != nil {
@@ -193,8 +193,11 @@ func v6onlyFixed() {
 	if err := syscall.Bind(fd, &syscall.SockaddrInet6{}); err != nil {
 		fail(err)
 	}
-	if err := syscall.SetsockoptInt(fd, syscall.IPPROTO_IPV6, syscall.IPV6_V6ONLY, 1); err != nil && err != syscall.EINVAL {
-		fail(fmt.Errorf("IPV6_V6ONLY after bind: %v, want EINVAL or nothing", err))
+	if err := syscall.SetsockoptInt(fd, syscall.IPPROTO_IPV6, syscall.IPV6_V6ONLY, 1); err != syscall.EINVAL {
+		fail(fmt.Errorf("IPV6_V6ONLY after bind: %v, want EINVAL", err))
+	}
+	if v, err := syscall.GetsockoptInt(fd, syscall.IPPROTO_IPV6, syscall.IPV6_V6ONLY); err != nil || v != 0 {
+		fail(fmt.Errorf("IPV6_V6ONLY after the refused set: %d, %v; want 0", v, err))
 	}
 	if err := syscall.Listen(fd, 1); err != nil {
 		fail(err)
