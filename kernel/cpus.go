@@ -170,5 +170,7 @@ func printCPUStats() {
 	console.Dec(smp.Shootdowns)
 	console.Print(" TLB shootdowns, ")
 	console.Dec(timer.TSCToNanos(smp.ShootdownCycles) / 1000)
-	console.Print(" us\n")
+	console.Print(" us, ")
+	console.Dec(smp.Spared)
+	console.Print(" idle CPUs spared\n")
 }

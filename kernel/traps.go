@@ -13,6 +13,7 @@ import (
 	"github.com/gobare/gobare/kernel/percpu"
 	"github.com/gobare/gobare/kernel/power"
 	"github.com/gobare/gobare/kernel/sched"
+	"github.com/gobare/gobare/kernel/smp"
 	"github.com/gobare/gobare/kernel/timer"
 	"github.com/gobare/gobare/kernel/trap"
 	"github.com/gobare/gobare/kernel/vm"
@@ -103,7 +104,8 @@ func finish(f *trap.Frame) {
 		linux.DeliverPending(f)
 		timer.Arm(devfs.PollDeadline(sched.NextDeadline(timer.Nanotime), timer.Nanotime))
 	}
-	vm.Settle() // page entries changed: no CPU may go on with the old ones, then their frames go back
+	vm.Settle()      // page entries changed: no CPU may go on with the old ones, then their frames go back
+	smp.ServeFlush() // this CPU may have idled through shootdowns (smp.Shootdown spares idle CPUs)
 }
 
 // quickSyscall is trap.Quick, the quick path of a system call on CPU me:

@@ -30,6 +30,11 @@ type Block struct {
 	ID        int     // +16: this CPU's index, 0 for the boot CPU
 	APICID    uint32  // its local APIC ID (the MADT's, the IPI destination)
 	InKernel  bool    // kernel code runs on it: an exception now is a kernel bug
+	// Idle: it runs no program thread (kernel/sched sets it under the
+	// kernel lock). A TLB shootdown leaves an idle CPU alone: its stale
+	// entries are never used before it next picks a thread, and then it
+	// catches up (smp.Shootdown, smp.ServeFlush).
+	Idle bool
 	// For stats: the TSC cycles it spent handling entries, the entries,
 	// and its timer interrupts and wake-up IPIs.
 	KernelCycles, Entries, Timer, Wakes uint64

@@ -299,6 +299,7 @@ func switchThreads(f *trap.Frame, me int) {
 		t := &threads[(start+i)%MaxThreads]
 		if t.State == Runnable {
 			running[me] = t
+			percpu.This().Idle = false
 			t.State, t.CPU, t.SliceEnd = Running, me, 0
 			*f = t.Frame
 			enter(t.Proc)
@@ -306,6 +307,7 @@ func switchThreads(f *trap.Frame, me int) {
 		}
 	}
 	running[me] = nil
+	percpu.This().Idle = true
 	resched[me] = true // idle: look for a thread at every entry
 	*f = idleFrm
 }
@@ -338,10 +340,19 @@ func Interrupt(t *Thread) {
 
 // NextDeadline returns when this CPU's timer must next interrupt
 // (monotonic ns, clock reads the time), 0 for never: the earliest deadline
-// of a blocked thread, and the end of the running thread's time slice when
-// another thread is waiting for a CPU. With nothing due, the CPU sleeps
-// until an interrupt. Every CPU arms its timer for the earliest deadline:
-// whichever gets there first wakes the thread (and runs it, if it idles).
+// of the threads that blocked on this CPU, and the end of the running
+// thread's time slice when another thread is waiting for a CPU. With
+// nothing due, the CPU sleeps until an interrupt. A sleeper's deadline is
+// its own CPU's alone (Thread.CPU, where it blocked; Linux keeps a
+// sleeping task's timer on the CPU that armed it, too): were every CPU
+// armed for every sleeper, each short sleep (the Go runtime's sysmon
+// sleeps 20 µs at a time while the program is busy) would interrupt every
+// CPU, and all but one would take the kernel lock for nothing. The CPU
+// whose timer wakes a thread runs it, or sends it to an idle CPU
+// (wakeIdleCPUs). A thread that blocked on CPU c keeps c as its CPU while
+// it waits, so only c's entries add deadlines to c's timer, and c re-arms
+// at the end of each (another CPU's wake-up only makes c's next interrupt
+// come early, and find nothing).
 //
 // The table's part of the answer changes only when threads block, wake,
 // start, end or switch, so it is kept between those events: a system call
@@ -350,26 +361,27 @@ func Interrupt(t *Thread) {
 // walks).
 func NextDeadline(clock func() int64) int64 {
 	if !deadlineStale && !waiting {
-		return earliestWake
+		return earliestWake[percpu.ID()]
 	}
 	return nextDeadline(clock)
 }
 
 func nextDeadline(clock func() int64) int64 {
 	if deadlineStale {
-		earliestWake, waiting = 0, false
+		earliestWake, waiting = [percpu.MaxCPUs]int64{}, false
 		for i := range threads {
 			t := &threads[i]
 			switch t.State {
 			case Blocked:
-				earliestWake = earlier(earliestWake, t.WakeAt)
+				c := max(t.CPU, 0) // (only a thread that ran can block)
+				earliestWake[c] = earlier(earliestWake[c], t.WakeAt)
 			case Runnable:
 				waiting = true
 			}
 		}
 		deadlineStale = false
 	}
-	next := earliestWake
+	next := earliestWake[percpu.ID()]
 	if t := Current(); t != nil && waiting {
 		if t.SliceEnd == 0 {
 			t.SliceEnd = clock() + TimeSlice
@@ -393,11 +405,11 @@ func earlier(a, b int64) int64 {
 	return a
 }
 
-// What NextDeadline found in the table last (the earliest deadline of a
-// blocked thread, and whether a thread waits for a CPU), and whether it is
-// out of date.
+// What NextDeadline found in the table last (per CPU, the earliest
+// deadline of a thread that blocked there; whether a thread waits for a
+// CPU), and whether it is out of date.
 var (
-	earliestWake  int64
+	earliestWake  [percpu.MaxCPUs]int64
 	waiting       bool
 	deadlineStale = true
 )
@@ -410,6 +422,7 @@ func idleStackTop() uintptr
 func SetCurrent(t *Thread) {
 	deadlineStale = true
 	running[percpu.ID()] = t
+	percpu.This().Idle = false
 	resched[percpu.ID()] = false
 	t.CPU = percpu.ID()
 }

@@ -187,6 +187,32 @@ func TestNextDeadline(t *testing.T) {
 	}
 }
 
+// A sleeper's deadline arms only the timer of the CPU it blocked on: on
+// a two-CPU machine, a thread that blocked on CPU 1 leaves CPU 0's timer
+// alone, and one that blocked on CPU 0 sets it.
+func TestDeadlineIsItsCPUs(t *testing.T) {
+	reset()
+	percpu.Online = 2
+	defer func() { percpu.Online = 1 }()
+	a, b, c := spawn(t), spawn(t), spawn(t)
+	block(b, 0x1000, 1e9, 0, nil)
+	b.CPU = 1 // as if it had blocked on CPU 1
+	SetCurrent(a)
+	now := func() int64 { return 100 }
+	if d := NextDeadline(now); d != 0 {
+		t.Fatalf("CPU 0, a sleeper of CPU 1's until 1e9: deadline %d, want 0 (none)", d)
+	}
+	block(c, 0x2000, 2e9, 0, nil)
+	SetCurrent(a)
+	if d := NextDeadline(now); d != 2e9 {
+		t.Fatalf("CPU 0, its own sleeper until 2e9 and CPU 1's until 1e9: deadline %d, want 2e9", d)
+	}
+	Tick(1e9) // whichever CPU's interrupt comes first wakes every sleeper that is due
+	if b.State != Runnable || c.State != Blocked {
+		t.Fatalf("after a tick at 1e9: states %v and %v, want Runnable and Blocked", b.State, c.State)
+	}
+}
+
 // A thread that wakes waits for the CPU at most WakeupSlice: the running
 // thread's slice is cut short for it, once.
 func TestWakeupSlice(t *testing.T) {

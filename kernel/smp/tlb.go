@@ -29,6 +29,15 @@ var (
 // Shootdown makes every other CPU drop its TLB's entries for the
 // program's pages, and returns when all have. The caller holds the kernel
 // lock, so shootdowns never overlap.
+//
+// An idle CPU (percpu.Block.Idle, which only changes under the lock) is
+// left alone, as Linux leaves a CPU in lazy TLB mode: it runs no program
+// code and the kernel reaches program memory only through the direct map
+// (kernel/vm), so its stale entries are never used before it next picks
+// a thread, and the entry that picks one ends with ServeFlush, which
+// finds this generation undone and reloads CR3. Sparing it matters: an
+// idle CPU halts, and under TCG waking its host thread to answer is the
+// slowest part of a shootdown, paid with the lock held.
 func Shootdown() {
 	if percpu.Online == 1 {
 		return
@@ -38,12 +47,17 @@ func Shootdown() {
 	me := percpu.ID()
 	flushedGen[me].Store(gen)
 	for c := 0; c < percpu.Online; c++ {
-		if c != me {
-			lapic.SendNMI(percpu.Get(c).APICID)
+		if c == me {
+			continue
 		}
+		if percpu.Get(c).Idle {
+			Spared++
+			continue
+		}
+		lapic.SendNMI(percpu.Get(c).APICID)
 	}
 	for c := 0; c < percpu.Online; c++ {
-		for flushedGen[c].Load() < gen {
+		for !percpu.Get(c).Idle && flushedGen[c].Load() < gen {
 			cpu.Pause()
 		}
 	}
@@ -51,13 +65,15 @@ func Shootdown() {
 	ShootdownCycles += cpu.Rdtsc() - start
 }
 
-// Shootdowns counts them, ShootdownCycles the TSC cycles they took (for
-// stats).
-var Shootdowns, ShootdownCycles uint64
+// Shootdowns counts them, ShootdownCycles the TSC cycles they took, and
+// Spared the idle CPUs they left alone (for stats).
+var Shootdowns, ShootdownCycles, Spared uint64
 
 // ServeFlush drops this CPU's TLB if a shootdown asked for it since it
 // last did: writing CR3 drops every entry but the global ones (§4.10.4.1),
-// and only the kernel's pages are global.
+// and only the kernel's pages are global. It answers a shootdown's NMI,
+// and ends every entry that may return to the program (a CPU that idled
+// through shootdowns catches up there).
 func ServeFlush() {
 	me := percpu.ID()
 	gen := flushGen.Load()
