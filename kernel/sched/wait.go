@@ -43,7 +43,7 @@ func Wake(t *Thread, result uintptr) {
 // without asking their Retry, and returns how many it woke (futex wake).
 func WakeN(key uintptr, n int) int {
 	woken := 0
-	for i := range threads {
+	for i := range threads[:used] {
 		t := &threads[i]
 		if woken < n && t.State == Blocked && t.WaitKey == key && key != 0 {
 			Wake(t, 0)
@@ -86,7 +86,7 @@ func runWakeups() {
 		var keys [len(notified)]uintptr
 		n, all := copy(keys[:], notified[:nnotified]), notifiedAll
 		nnotified, notifiedAll = 0, false
-		for i := range threads {
+		for i := range threads[:used] {
 			t := &threads[i]
 			if t.State != Blocked || t.WaitKey == 0 || !all && !contains(keys[:n], t.WaitKey) {
 				continue
