@@ -144,7 +144,7 @@ func Init() {
 }
 
 // Idle fills f with the idle frame (for a CPU's first trap.Enter).
-func Idle(f *trap.Frame) { *f = idleFrm }
+func Idle(f *trap.Frame) { f.Copy(&idleFrm) }
 
 // InitFX gives a frame the FP/SSE state of a fresh process: x87 control
 // word 0x37F and MXCSR 0x1F80, every exception masked (SDM Vol. 1 §8.1.5,
@@ -166,7 +166,8 @@ func New(f *trap.Frame) *Thread {
 	for i := range threads {
 		t := &threads[i]
 		if t.State == Free {
-			*t = Thread{Frame: *f, State: Runnable, TID: nextTID, Slot: i, Proc: proc, CPU: -1}
+			*t = Thread{State: Runnable, TID: nextTID, Slot: i, Proc: proc, CPU: -1}
+			t.Frame.Copy(f)
 			used = max(used, i+1)
 			deadlineStale = true
 			nextTID++
@@ -292,7 +293,7 @@ func switchThreads(f *trap.Frame, me int) {
 			return
 		}
 		trap.SaveFP(f)
-		cur.Frame = *f
+		cur.Frame.Copy(f)
 		cur.State = Runnable
 	}
 	resched[me] = false
@@ -307,7 +308,7 @@ func switchThreads(f *trap.Frame, me int) {
 			running[me] = t
 			percpu.This().Idle = false
 			t.State, t.CPU, t.SliceEnd = Running, me, 0
-			*f = t.Frame
+			f.Copy(&t.Frame)
 			enter(t.Proc)
 			return
 		}
@@ -315,7 +316,7 @@ func switchThreads(f *trap.Frame, me int) {
 	running[me] = nil
 	percpu.This().Idle = true
 	resched[me] = true // idle: look for a thread at every entry
-	*f = idleFrm
+	f.Copy(&idleFrm)
 }
 
 // wakeIdleCPUs sends a wake-up IPI to one idle CPU per thread still

@@ -18,7 +18,7 @@ import (
 func Block(f *trap.Frame, key uintptr, deadline int64, timeoutResult uintptr, retry Retry) {
 	t := Current()
 	trap.SaveFP(f)
-	t.Frame = *f
+	t.Frame.Copy(f)
 	t.State = Blocked
 	t.WaitKey = key
 	t.WakeAt = deadline

@@ -16,6 +16,7 @@ import (
 	"unsafe"
 
 	"github.com/gobare/gobare/kernel/cpu"
+	"github.com/gobare/gobare/kernel/mem"
 	"github.com/gobare/gobare/kernel/percpu"
 	"github.com/gobare/gobare/kernel/spin"
 )
@@ -112,6 +113,18 @@ func SanitizeFPState(fx []byte) {
 		fx[512+i] &= byte(xsaveMask >> (8 * i)) // XSTATE_BV
 	}
 	clear(fx[520:576]) // XCOMP_BV and the reserved bytes
+}
+
+// Copy copies the frame src into f. Assigned whole, a Frame (2,944 bytes)
+// is copied with REP MOVSQ: 368 iterations, each one execution of its
+// translation block under QEMU's TCG (kernel/mem/copy.go), and a thread
+// switch copies two frames.
+func (f *Frame) Copy(src *Frame) { mem.Copy(frameBytes(f), frameBytes(src)) }
+
+// frameBytes is f as bytes (slicing an array pointer needs no runtime
+// check, where unsafe.Slice would call one).
+func frameBytes(f *Frame) []byte {
+	return (*[unsafe.Sizeof(Frame{})]byte)(unsafe.Pointer(f))[:]
 }
 
 // SaveFP completes the FP image of f, the entry's frame at the top of the

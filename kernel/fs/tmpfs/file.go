@@ -2,6 +2,7 @@ package tmpfs
 
 import (
 	"github.com/gobare/gobare/kernel/errno"
+	"github.com/gobare/gobare/kernel/mem"
 	"github.com/gobare/gobare/kernel/vfs"
 )
 
@@ -97,7 +98,7 @@ func (f *file) ReadAt(p []byte, off int64) (int, errno.Errno) {
 		pg, at := off/PageSize, off%PageSize
 		k := min(int64(len(p)-done), PageSize-at, in.size-off)
 		if page, _ := f.fs.pageAt(&in.data, pg, false); page != 0 {
-			copy(p[done:], f.fs.pages.Page(page)[at:at+k])
+			mem.Copy(p[done:], f.fs.pages.Page(page)[at:at+k]) // not REP MOVSQ: mem/copy.go
 		} else {
 			clear(p[done : done+int(k)])
 		}
@@ -133,7 +134,7 @@ func (f *file) WriteAt(p []byte, off int64) (int, errno.Errno) {
 			}
 			return 0, err
 		}
-		k := copy(f.fs.pages.Page(page)[off%PageSize:], p[done:])
+		k := mem.Copy(f.fs.pages.Page(page)[off%PageSize:], p[done:])
 		done += k
 		off += int64(k)
 		in.size = max(in.size, off)
