@@ -107,6 +107,7 @@ func serviceExited(code int) {
 	}
 	free := frames.Free()
 	p.Space.Remove(mem.ProgramFloor, vm.UserTop)
+	vm.Settle() // the frames wait for the TLB shootdown; count them back now
 	console.Print("gobare: the network service exited with status ")
 	console.Dec(uint64(code))
 	console.Print(", ")
