@@ -299,10 +299,6 @@ func (ss *sockets) accept(k *sock, n int, ans []byte) syscall.Errno {
 	c.setState(stConnected)
 	putSockaddr(ans, peer, k.family)
 	ss.pump(c)
-	if k.ep.Readiness(waiter.ReadableEvents) == 0 { // that was the last: the next accept is EAGAIN at once
-		k.clearState(stAcceptable)
-		ss.tell(k)
-	}
 	return 0
 }
 

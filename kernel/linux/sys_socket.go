@@ -254,15 +254,8 @@ func accept(c call, flags uintptr) uintptr {
 	case s.State()&sockfs.Listening == 0:
 		return errno(EINVAL)
 	}
-	// Without Acceptable no connection waits (the service sets it, then
-	// tells, when one comes; it clears it when it hands out the last):
-	// EAGAIN or a wait without asking — unless this thread's request is
-	// out (accepting), whose answer may be the last connection.
 	nonblock := s.Desc().Status&vfs.Nonblock != 0
-	if accepting[c.t.Slot] == nil && s.State()&sockfs.Acceptable == 0 {
-		if nonblock {
-			return errno(EAGAIN)
-		}
+	if !nonblock && s.State()&sockfs.Acceptable == 0 {
 		return c.waitOn(s.WaitKey())
 	}
 	n := accepting[c.t.Slot]
