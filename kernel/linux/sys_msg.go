@@ -63,6 +63,48 @@ func (v *msgBufs) total() (uintptr, kerrno.Errno) {
 	return sum, 0
 }
 
+// gather hands the buffers' bytes in turn to put, a chunk at a time with
+// its offset in the message, as a datagram's are copied in; false when
+// one cannot be read (EFAULT). total has read every iovec already.
+func (v *msgBufs) gather(put func(off int, p []byte)) bool {
+	var chunk [chunkSize]byte
+	off := 0
+	for i := uintptr(0); i < v.n; i++ {
+		base, size, _ := v.seg(i)
+		for done := uintptr(0); done < size; {
+			k := min(size-done, chunkSize)
+			if !Space.CopyIn(chunk[:k], base+done) {
+				return false
+			}
+			put(off, vfs.Hide(chunk[:k])) // put does not keep it
+			off += int(k)
+			done += k
+		}
+	}
+	return true
+}
+
+// scatter fills the buffers in turn with a message's first n bytes, a
+// chunk at a time that get copies from its offset; false when one cannot
+// be written (EFAULT), stopping there. total has read every iovec already.
+func (v *msgBufs) scatter(n uintptr, get func(off int, p []byte)) bool {
+	var chunk [chunkSize]byte
+	off := uintptr(0)
+	for i := uintptr(0); i < v.n && off < n; i++ {
+		base, size, _ := v.seg(i)
+		for done := uintptr(0); done < size && off < n; {
+			k := min(size-done, n-off, chunkSize)
+			get(int(off), vfs.Hide(chunk[:k])) // get does not keep it
+			if !Space.CopyOut(base+done, chunk[:k]) {
+				return false
+			}
+			off += k
+			done += k
+		}
+	}
+	return true
+}
+
 // le64 reads a little-endian 64-bit word (an iovec's or msghdr's field).
 func le64(b []byte) uint64 { return uint64(le32(b)) | uint64(le32(b[4:]))<<32 }
 
@@ -202,19 +244,8 @@ func send(c call, s *sockfs.Socket, v *msgBufs, flags, addr, addrLen uintptr) ui
 	case err != 0:
 		return errno(err)
 	}
-	var chunk [chunkSize]byte
-	off := 0
-	for i := uintptr(0); i < v.n; i++ {
-		base, size, _ := v.seg(i) // total read them all
-		for done := uintptr(0); done < size; {
-			k := min(size-done, chunkSize)
-			if !Space.CopyIn(chunk[:k], base+done) {
-				return errno(EFAULT)
-			}
-			s.DgramData(off, chunk[:k])
-			off += int(k)
-			done += k
-		}
+	if !v.gather(s.DgramData) {
+		return errno(EFAULT)
 	}
 	s.SendDgram(int(n), to)
 	return n
@@ -332,19 +363,7 @@ func receive(c call, s *sockfs.Socket, v *msgBufs, flags, addr, lenAddr uintptr,
 // receiveDgram copies n bytes of the first datagram into the buffers and,
 // unless peek, takes it (also after EFAULT, as Linux drops it).
 func receiveDgram(s *sockfs.Socket, v *msgBufs, n uintptr, peek bool) (uintptr, kerrno.Errno) {
-	var chunk [chunkSize]byte
-	off := uintptr(0)
-	ok := true
-	for i := uintptr(0); i < v.n && off < n && ok; i++ {
-		base, size, _ := v.seg(i) // total read them all
-		for done := uintptr(0); done < size && off < n && ok; {
-			k := min(size-done, n-off, chunkSize)
-			s.DgramRead(int(off), chunk[:k])
-			ok = Space.CopyOut(base+done, chunk[:k])
-			off += k
-			done += k
-		}
-	}
+	ok := v.scatter(n, s.DgramRead)
 	if !peek {
 		s.DropDgram()
 	}

@@ -53,20 +53,9 @@ func unixSend(c call, s *unixsock.Socket, v *msgBufs, flags, addr, addrLen uintp
 	case err != 0:
 		return errno(err)
 	}
-	var chunk [chunkSize]byte
-	off := 0
-	for i := uintptr(0); i < v.n; i++ {
-		base, size, _ := v.seg(i) // total read them all
-		for done := uintptr(0); done < size; {
-			k := min(size-done, chunkSize)
-			if !Space.CopyIn(chunk[:k], base+done) {
-				s.SendCancel()
-				return errno(EFAULT)
-			}
-			s.SendPart(off, chunk[:k])
-			off += int(k)
-			done += k
-		}
+	if !v.gather(s.SendPart) {
+		s.SendCancel()
+		return errno(EFAULT)
 	}
 	s.SendEnd(int(n))
 	return n
@@ -101,19 +90,8 @@ func unixRecv(c call, s *unixsock.Socket, v *msgBufs, flags, addr, lenAddr uintp
 		return errno(err) // 0 at end of file
 	}
 	k := min(total, uintptr(size))
-	var chunk [chunkSize]byte
-	off := uintptr(0)
-	for i := uintptr(0); i < v.n && off < k; i++ {
-		base, size, _ := v.seg(i)
-		for done := uintptr(0); done < size && off < k; {
-			n := min(size-done, k-off, chunkSize)
-			s.PeekMsg(chunk[:n], int(off))
-			if !Space.CopyOut(base+done, chunk[:n]) {
-				return errno(EFAULT)
-			}
-			off += n
-			done += n
-		}
+	if !v.scatter(k, s.PeekMsg) {
+		return errno(EFAULT)
 	}
 	var from [unixsock.AddrMax]byte
 	if e := copyAddrOut(addr, lenAddr, s.From(&from)); e != 0 {

@@ -30,6 +30,10 @@ func hide(b []byte) []byte {
 	return *(*[]byte)(noescape(unsafe.Pointer(&b)))
 }
 
+// Hide is hide for other packages: for a stack buffer handed to a func
+// value that does not keep it (kernel/linux's msgBufs.gather and scatter).
+func Hide(b []byte) []byte { return hide(b) }
+
 // Read, Write, ReadAt, WriteAt, StatFile, ReadDir and PathOf call the File
 // method of the same name.
 func Read(f File, p []byte) (int, errno.Errno)  { return f.Read(hide(p)) }

@@ -103,7 +103,7 @@ func (s *Socket) addrLen() int {
 
 // PeekMsg copies the next message's data from off into p (off+len(p) at
 // most its size).
-func (s *Socket) PeekMsg(p []byte, off int) { s.buf.Peek(p, headerSize+s.addrLen()+off) }
+func (s *Socket) PeekMsg(off int, p []byte) { s.buf.Peek(p, headerSize+s.addrLen()+off) }
 
 // From returns the next message's sender address in buf: a datagram's,
 // when its sender is bound; empty otherwise.
@@ -135,7 +135,7 @@ func (s *Socket) Recv(p []byte, from *[AddrMax]byte) (size int, addr []byte, err
 	if !ok {
 		return 0, nil, err
 	}
-	s.PeekMsg(p[:min(len(p), size)], 0)
+	s.PeekMsg(0, p[:min(len(p), size)])
 	if from != nil {
 		addr = s.From(from)
 	}

@@ -205,7 +205,7 @@ func TestSeqpacket(t *testing.T) {
 		t.Fatalf("next: %d %v %v", size, ok, err)
 	}
 	got := make([]byte, size)
-	b.PeekMsg(got, 0)
+	b.PeekMsg(0, got)
 	b.Drop()
 	if !bytes.Equal(got, msg) {
 		t.Fatal("the long message changed")
