@@ -24,8 +24,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,7 +33,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gobare/gobare/qemu"
+	"github.com/gobare/gobare/bench/internal/machine"
 	"github.com/u-root/u-root/pkg/cpio"
 )
 
@@ -43,7 +41,7 @@ import (
 const stdinSize = 16 << 10
 
 // memMiB is the guest RAM of every run but the memory bisection.
-const memMiB = 256
+const memMiB = machine.MemMiB
 
 // smpCPUs is the CPU count of the second hello boot of each system.
 const smpCPUs = 4
@@ -76,7 +74,9 @@ func main() {
 	b.must(b.fetchKernel())
 	b.must(b.buildProgram(*mkimage))
 	b.must(b.writeInitramfs())
-	b.must(b.serveNet())
+	var err error
+	b.netPort, err = machine.Serve()
+	b.must(err)
 	b.info = machineInfo(b.kernelPackage)
 	b.info.tree = tree
 	log.Printf("%s; %s; %s", b.info.cpu, b.info.qemu, b.info.load)
@@ -149,7 +149,7 @@ type bench struct {
 	modules       string // the Linux guest's driver modules (NAME.ko)
 	netImage      string // the gobare image with its network service
 	netInitrd     string // the Linux initramfs with the driver's modules
-	netAddr       string // the host's server for the network rows (host:port)
+	netPort       string // the host's server for the network rows (on 127.0.0.1)
 	kernelPackage string
 	program       string
 	image         string
@@ -355,24 +355,6 @@ func (b *bench) initramfs(name string, modules bool) (string, error) {
 // A sample is one boot's (or one native run's) figures by key.
 type sample map[string]float64
 
-// qemuArgs is the machine both systems boot in, with cpus CPUs (each on a
-// host thread of its own): the firmware is qboot where QEMU has it, as
-// for mkimage run (qemu.FastFirmware), which boots a Linux bzImage as
-// readily as gobare's Multiboot image.
-func qemuArgs(mem, cpus int) []string {
-	args := []string{
-		"-M", "pc", "-nodefaults", "-no-reboot", "-display", "none", "-monitor", "none",
-		"-m", strconv.Itoa(mem), "-rtc", "base=utc",
-		"-smp", strconv.Itoa(cpus), "-accel", "tcg,thread=multi", "-cpu", "max",
-		"-serial", "stdio", "-serial", "null",
-		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-	}
-	if fw := qemu.FastFirmware(); fw != "" {
-		args = append(args, "-bios", fw)
-	}
-	return args
-}
-
 // guest boots sys ("gobare" or "linux") in mode ("hello", "full",
 // "parallel" or "net") on cpus CPUs.
 func (b *bench) guest(sys, mode string, mem, cpus int) (sample, error) {
@@ -380,25 +362,14 @@ func (b *bench) guest(sys, mode string, mem, cpus int) (sample, error) {
 	if mode != "full" {
 		env += " BENCH_MODE=" + mode
 	}
-	args := qemuArgs(mem, cpus)
+	args := machine.Args(mem, cpus)
 	image, initrd := b.image, b.initrd
 	if mode == "net" {
-		// QEMU's user network, where the host is 10.0.2.2, on the
-		// same virtio-net device mkimage run -net user gives.
-		env += " BENCH_NET=10.0.2.2:" + b.netPort()
-		args = append(args, "-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0")
+		env += " BENCH_NET=10.0.2.2:" + b.netPort
+		args = append(args, machine.Net...)
 		image, initrd = b.netImage, b.netInitrd
 	}
-	if sys == "gobare" {
-		args = append(args, "-kernel", image, "-append", "quiet "+env)
-	} else {
-		args = append(args, "-kernel", b.vmlinuz, "-initrd", initrd,
-			// no_timer_check: Linux would otherwise wait a few jiffies
-			// for the PIT's interrupt through the I/O APIC at boot and
-			// panic ("IO-APIC + timer doesn't work!") when a busy host
-			// delays QEMU's timers that long, as it did at a load of 40.
-			"-append", "console=ttyS0 quiet panic=-1 no_timer_check "+env)
-	}
+	args = append(args, machine.Boot(sys, image, b.vmlinuz, initrd, env)...)
 	timeout := 10 * time.Minute
 	if mode == "hello" {
 		timeout = 2 * time.Minute
@@ -414,7 +385,7 @@ func (b *bench) guest(sys, mode string, mem, cpus int) (sample, error) {
 // CPUs.
 func (b *bench) native(mode string, cpus int) sample {
 	cmd := exec.Command(b.program)
-	cmd.Env = append(os.Environ(), "BENCH_SYSTEM=native", "GOMAXPROCS="+strconv.Itoa(cpus), "BENCH_NET=127.0.0.1:"+b.netPort())
+	cmd.Env = append(os.Environ(), "BENCH_SYSTEM=native", "GOMAXPROCS="+strconv.Itoa(cpus), "BENCH_NET=127.0.0.1:"+b.netPort)
 	if mode != "full" {
 		cmd.Env = append(cmd.Env, "BENCH_MODE="+mode)
 	} else {
@@ -518,7 +489,7 @@ func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
 // qemuFloor times QEMU itself: the same machine, started halted (-S) and
 // told to quit by its monitor, running no guest code.
 func (b *bench) qemuFloor() float64 {
-	args := qemuArgs(memMiB, 1)
+	args := machine.Args(memMiB, 1)
 	for i, a := range args {
 		if a == "-monitor" {
 			args[i+1] = "stdio"
@@ -644,32 +615,4 @@ func loadAverage() string {
 		return "unknown"
 	}
 	return strings.Join(f[:3], " ")
-}
-
-// serveNet starts the host's side of the network rows: an HTTP server on
-// the host's loopback, which a guest reaches as 10.0.2.2 through QEMU's
-// user network. /small is a short page, /blob the download, /sink takes
-// the upload.
-func (b *bench) serveNet() error {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	b.netAddr = l.Addr().String()
-	blob := make([]byte, netBytes)
-	mux := http.NewServeMux()
-	mux.HandleFunc("/small", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello, world\n") })
-	mux.HandleFunc("/blob", func(w http.ResponseWriter, r *http.Request) { w.Write(blob) })
-	mux.HandleFunc("/sink", func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) })
-	go http.Serve(l, mux)
-	return nil
-}
-
-// netBytes must match bench/program's: the download's size.
-const netBytes = 16 << 20
-
-// netPort is the port of the host's server.
-func (b *bench) netPort() string {
-	_, port, _ := net.SplitHostPort(b.netAddr)
-	return port
 }

@@ -21,17 +21,14 @@ import (
 	"bufio"
 	"flag"
 	"fmt"
-	"io"
 	"log"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/gobare/gobare/qemu"
+	"github.com/gobare/gobare/bench/internal/machine"
 )
 
 func main() {
@@ -42,25 +39,22 @@ func main() {
 	every := flag.Duration("every", 2*time.Millisecond, "the sampling interval of -prof (host time)")
 	flag.Parse()
 
-	addr := serve()
-	_, port, _ := net.SplitHostPort(addr)
+	port, err := machine.Serve()
+	if err != nil {
+		log.Fatal(err)
+	}
 	env := "BENCH_SYSTEM=" + *sys + " BENCH_MODE=net BENCH_NET=10.0.2.2:" + port
 	if *row != "" {
 		env += " BENCH_NETROW=" + *row
 	}
 	image := filepath.Join(*dir, "gobare-net.img")
-	args := machine()
+	args := append(machine.Args(machine.MemMiB, 1), machine.Net...)
 	gdbPort := 0
 	if *prof {
 		gdbPort = 20000 + os.Getpid()%10000
 		args = append(args, "-gdb", fmt.Sprintf("tcp:127.0.0.1:%d", gdbPort))
 	}
-	if *sys == "gobare" {
-		args = append(args, "-kernel", image, "-append", "quiet "+env)
-	} else {
-		args = append(args, "-kernel", filepath.Join(*dir, "linux/vmlinuz"), "-initrd", filepath.Join(*dir, "init-net.cpio"),
-			"-append", "console=ttyS0 quiet panic=-1 no_timer_check "+env)
-	}
+	args = append(args, machine.Boot(*sys, image, filepath.Join(*dir, "linux/vmlinuz"), filepath.Join(*dir, "init-net.cpio"), env)...)
 	cmd := exec.Command("qemu-system-x86_64", args...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -94,37 +88,6 @@ func main() {
 		}
 	}
 	cmd.Wait()
-}
-
-// machine is the bench's QEMU machine (bench/main.go, qemuArgs) with the
-// user network and a virtio-net device.
-func machine() []string {
-	args := []string{
-		"-M", "pc", "-nodefaults", "-no-reboot", "-display", "none", "-monitor", "none",
-		"-m", "256", "-rtc", "base=utc", "-smp", "1", "-accel", "tcg,thread=multi", "-cpu", "max",
-		"-serial", "stdio", "-serial", "null", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-		"-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0",
-	}
-	if fw := qemu.FastFirmware(); fw != "" {
-		args = append(args, "-bios", fw)
-	}
-	return args
-}
-
-// serve starts the host's side, as bench/main.go's serveNet: a small
-// page, the 16 MiB download and a sink for the upload.
-func serve() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	blob := make([]byte, 16<<20)
-	mux := http.NewServeMux()
-	mux.HandleFunc("/small", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello, world\n") })
-	mux.HandleFunc("/blob", func(w http.ResponseWriter, r *http.Request) { w.Write(blob) })
-	mux.HandleFunc("/sink", func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) })
-	go http.Serve(l, mux)
-	return l.Addr().String()
 }
 
 // cpuSeconds returns the user + system time of process pid, all its
