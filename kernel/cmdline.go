@@ -10,6 +10,7 @@ import "github.com/gobare/gobare/kernel/console"
 //	fault=pf   take a deliberate page fault (after the self-checks, or before the program)
 //	quiet      no banner: only the program's own output (and trace lines)
 //	entry=rt   the program was linked with rt/ (mkimage says so; for the banner)
+//	overlay    the archive under a writable overlay in RAM (mkimage's :rw, exec)
 //	mount=/p   where the file system archive appears (default /)
 //	cwd=/p     the program's working directory (default: the mount point)
 //	disk=/p    where the virtio disk's volume appears (default /disk)
@@ -17,6 +18,7 @@ import "github.com/gobare/gobare/kernel/console"
 //	novdso     no vDSO: clock_gettime becomes a system call again
 //	noapic     keep the 8259 PICs and the PIT tick even where there are APICs
 //	nosmp      start no other CPU than the boot CPU
+//	sockets=N  allow N sockets at once (default and ceiling sockfs.MaxSockets)
 //	KEY=VALUE  anything else with '=' is put in the program's environment
 var tracing, quiet bool
 
@@ -97,7 +99,8 @@ func isEnvWord(w []byte) bool {
 	// string(...) in a comparison does not allocate; stored in a variable
 	// it would.
 	return string(w[:eq]) != "fault" && string(w[:eq]) != "entry" &&
-		string(w[:eq]) != "mount" && string(w[:eq]) != "cwd" && string(w[:eq]) != "sockets"
+		string(w[:eq]) != "mount" && string(w[:eq]) != "cwd" && string(w[:eq]) != "sockets" &&
+		string(w[:eq]) != "disk"
 }
 
 // decimal reads a kernel word's value as a decimal number: 0 when it is

@@ -40,6 +40,12 @@ func main() {
 		os.Exit(2)
 	}
 	dir := os.Args[2]
+	// mkimage run -disk gives the kernel the word disk=/MOUNT: the
+	// kernel's own, which stays out of the program's environment.
+	if v, ok := os.LookupEnv("disk"); ok {
+		fmt.Println("FAIL: the environment has the kernel word disk=" + v)
+		os.Exit(1)
+	}
 	var err error
 	switch os.Args[1] {
 	case "write":
