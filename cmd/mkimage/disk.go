@@ -67,6 +67,10 @@ func diskCmd(args []string) int {
 	if len(args) == 0 {
 		return fatalf(exitUsage, "disk: want create, cp or ls\n%s", diskUsage)
 	}
+	if isHelp(args[0]) || len(args) == 2 && isHelp(args[1]) && args[0] != "create" {
+		fmt.Println(diskUsage) // create has flags, and its own -h
+		return 0
+	}
 	var err error
 	switch args[0] {
 	case "create":
@@ -80,12 +84,19 @@ func diskCmd(args []string) int {
 	}
 	var usage usageError
 	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return exitUsage // the flags are printed, as run -h does
 	case errors.As(err, &usage):
 		return fatalf(exitUsage, "disk %s: %v", args[0], err)
 	case err != nil:
 		return fatalf(exitFailed, "disk %s: %v", args[0], err)
 	}
 	return 0
+}
+
+// isHelp reports whether arg asks for the usage.
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help" || arg == "help"
 }
 
 const diskUsage = `usage:
@@ -105,7 +116,9 @@ func diskCreate(args []string) error {
 	flags := flag.NewFlagSet("disk create", flag.ContinueOnError)
 	size := flags.String("size", "256M", "the image's `SIZE` in bytes, or with K, M or G (binary), 4M to 2T")
 	from := flags.String("from", "", "copy the files of host directory `DIR` onto the volume")
-	if err := flags.Parse(args); err != nil {
+	if err := flags.Parse(args); err == flag.ErrHelp {
+		return err
+	} else if err != nil {
 		return usageError{err}
 	}
 	if flags.NArg() != 1 {

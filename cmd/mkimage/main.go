@@ -1,11 +1,7 @@
 // Command mkimage builds Go programs into bootable gobare images and runs
-// them in QEMU.
-//
-//	mkimage build [-o IMAGE] [-env K=V]... [-append KERNELARGS] [PROGRAM [ARGS...]]
-//	mkimage run   [build flags] [-m MiB] [-smp N] [-accel auto|kvm|tcg] [-timeout DUR] [-trace] [-gdb [-gdb-port N]] [-net user|tap,IFNAME [-port HOST:GUEST]...] [-disk IMAGE[:/MOUNT]] [PROGRAM [ARGS...]]
-//	mkimage iso -o FILE.iso [build flags] [PROGRAM [ARGS...]]
-//	mkimage explain PROGRAM
-//	mkimage exec BINARY [ARGS...]   (a go test -exec wrapper; see exec.go)
+// them in QEMU: mkimage build, run, iso, explain, exec (a go test -exec
+// wrapper; see exec.go) and disk; usage below has each one's form, and
+// 'mkimage COMMAND -h' its flags.
 //
 // PROGRAM is a Go package (import path or directory) or a static ELF file.
 // Without a PROGRAM the image is the kernel alone, which checks itself and
@@ -25,8 +21,8 @@ const (
 )
 
 const usage = `usage:
-  mkimage build [-o IMAGE] [-env K=V]... [-append KERNELARGS] [PROGRAM [ARGS...]]
-  mkimage run   [build flags] [-m MiB] [-smp N] [-accel auto|kvm|tcg] [-timeout DUR] [-trace] [-gdb [-gdb-port N]] [-net user|tap,IFNAME [-port HOST:GUEST]...] [-disk IMAGE[:/MOUNT]] [PROGRAM [ARGS...]]
+  mkimage build [-o IMAGE] [-env K=V]... [-files DIR[:/MOUNT][:rw]] [-append KERNELARGS] [-rt auto|on|off] [-netsvc PROGRAM|none] [PROGRAM [ARGS...]]
+  mkimage run   [build flags] [-m MiB] [-smp N] [-accel auto|kvm|tcg] [-cpu MODEL] [-timeout DUR] [-trace] [-gdb [-gdb-port N]] [-net user|tap,IFNAME [-port HOST:GUEST]...] [-disk IMAGE[:/MOUNT]] [PROGRAM [ARGS...]]
   mkimage iso -o FILE.iso [build flags] [PROGRAM [ARGS...]]
   mkimage explain PROGRAM
   mkimage exec BINARY [ARGS...]     (go test -exec "mkimage exec" PKG...)

@@ -24,7 +24,7 @@ func runCmd(args []string) int {
 	if err != nil {
 		return fatalf(exitUsage, "%v", err)
 	}
-	fs.IntVar(&rf.smp, "smp", smpDefault, "the machine's `CPUs` (default: $GOBARE_SMP, else the host's cores, at most 8)")
+	fs.IntVar(&rf.smp, "smp", smpDefault, "the machine's `CPUs` ($GOBARE_SMP, else the host's cores, at most 8)")
 	fs.StringVar(&rf.accel, "accel", "auto", "accelerator: auto, kvm or tcg")
 	cpuModel := fs.String("cpu", "", "QEMU CPU `MODEL` (e.g. qemu64, Westmere, Haswell; default max under TCG)")
 	fs.DurationVar(&rf.timeout, "timeout", 0, "stop the guest after `DUR` (e.g. 30s; 0: never)")
