@@ -49,29 +49,9 @@ func Check(elfPath string, pkgPrefixes []string, allow []string) ([]Violation, e
 		return nil, err
 	}
 	defer f.Close()
-	if f.Class != elf.ELFCLASS64 || f.Machine != elf.EM_X86_64 {
-		return nil, fmt.Errorf("%s: not an x86-64 ELF file", elfPath)
-	}
-	fs, err := readFunctions(f)
+	c, err := newChecker(f, elfPath, pkgPrefixes, allow)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v (was it linked with -s?)", elfPath, err)
-	}
-	c := &checker{
-		file:     f,
-		fs:       fs,
-		prefixes: pkgPrefixes,
-		allow:    allow,
-		parent:   make(map[*function]*function),
-		data:     make(map[*elf.Section][]byte),
-	}
-	for i := range fs.list {
-		fn := &fs.list[i]
-		if fn.size > 0 && c.isRoot(fn.name) && !c.allowed(fn.name) {
-			c.enqueue(fn, nil)
-		}
-	}
-	if len(c.queue) == 0 {
-		return nil, fmt.Errorf("%s: no function matches %q", elfPath, pkgPrefixes)
+		return nil, err
 	}
 	for len(c.queue) > 0 {
 		fn := c.queue[0]
@@ -101,6 +81,38 @@ type checker struct {
 	parent map[*function]*function // nil for roots; present once queued
 	data   map[*elf.Section][]byte // section contents, read once
 	found  []Violation
+}
+
+// newChecker reads the functions of f (the ELF file at elfPath) and
+// queues the roots: those of pkgPrefixes that allow does not name. It
+// fails when f is not 64-bit x86 with a symbol table or no function
+// matches pkgPrefixes (a check that checks nothing is a mistake).
+func newChecker(f *elf.File, elfPath string, pkgPrefixes, allow []string) (*checker, error) {
+	if f.Class != elf.ELFCLASS64 || f.Machine != elf.EM_X86_64 {
+		return nil, fmt.Errorf("%s: not an x86-64 ELF file", elfPath)
+	}
+	fs, err := readFunctions(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v (was it linked with -s?)", elfPath, err)
+	}
+	c := &checker{
+		file:     f,
+		fs:       fs,
+		prefixes: pkgPrefixes,
+		allow:    allow,
+		parent:   make(map[*function]*function),
+		data:     make(map[*elf.Section][]byte),
+	}
+	for i := range fs.list {
+		fn := &fs.list[i]
+		if fn.size > 0 && c.isRoot(fn.name) && !c.allowed(fn.name) {
+			c.enqueue(fn, nil)
+		}
+	}
+	if len(c.queue) == 0 {
+		return nil, fmt.Errorf("%s: no function matches %q", elfPath, pkgPrefixes)
+	}
+	return c, nil
 }
 
 func (c *checker) enqueue(fn, from *function) {

@@ -52,19 +52,9 @@ func CheckInstructions(elfPath string, pkgPrefixes []string, guarded map[string]
 		return nil, err
 	}
 	defer f.Close()
-	fs, err := readFunctions(f)
+	c, err := newChecker(f, elfPath, pkgPrefixes, skip)
 	if err != nil {
 		return nil, err
-	}
-	c := &checker{file: f, fs: fs, prefixes: pkgPrefixes, allow: skip, parent: map[*function]*function{}, data: map[*elf.Section][]byte{}}
-	for i := range fs.list {
-		fn := &fs.list[i]
-		if fn.size > 0 && c.isRoot(fn.name) && !c.allowed(fn.name) {
-			c.enqueue(fn, nil)
-		}
-	}
-	if len(c.queue) == 0 {
-		return nil, fmt.Errorf("%s: no function matches %q", elfPath, pkgPrefixes)
 	}
 	var found []Violation
 	for len(c.queue) > 0 {
