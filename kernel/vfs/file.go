@@ -153,6 +153,19 @@ func (b *Base) Release()                                    {}
 func (b *Base) MapKind() MapKind                            { return MapNone }
 func (b *Base) MapFrame(int64, bool) (uintptr, errno.Errno) { return 0, errno.ENODEV }
 
+// ReadAtIn is ReadAt on a file whose bytes are all in data (a read-only
+// file system's, in kernel memory): EINVAL for a negative offset, 0 at or
+// past the end.
+func ReadAtIn[T string | []byte](p []byte, data T, off int64) (int, errno.Errno) {
+	switch {
+	case off < 0:
+		return 0, errno.EINVAL
+	case off >= int64(len(data)):
+		return 0, 0
+	}
+	return copy(p, data[off:]), 0
+}
+
 // WaitKey is the address of the description itself.
 func (b *Base) WaitKey() uintptr { return KeyOf(b) }
 

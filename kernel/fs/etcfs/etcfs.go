@@ -211,15 +211,10 @@ func (f *file) Read(p []byte) (int, errno.Errno) {
 
 func (f *file) ReadAt(p []byte, off int64) (int, errno.Errno) {
 	e, ok := f.own()
-	switch {
-	case !ok || e.Dir:
+	if !ok || e.Dir {
 		return 0, errno.EISDIR
-	case off < 0:
-		return 0, errno.EINVAL
-	case off >= int64(len(e.Data)):
-		return 0, 0
 	}
-	return copy(p, e.Data[off:]), 0
+	return vfs.ReadAtIn(p, e.Data, off)
 }
 
 func (f *file) Write([]byte) (int, errno.Errno)          { return 0, errno.EBADF }

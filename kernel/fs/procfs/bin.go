@@ -67,16 +67,10 @@ func (f *binFile) Read(p []byte) (int, errno.Errno) {
 }
 
 func (f *binFile) ReadAt(p []byte, off int64) (int, errno.Errno) {
-	elf := f.fs.Src.ELF
-	switch {
-	case f.id < 0:
+	if f.id < 0 {
 		return 0, errno.EISDIR
-	case off < 0:
-		return 0, errno.EINVAL
-	case off >= int64(len(elf)):
-		return 0, 0
 	}
-	return copy(p, elf[off:]), 0
+	return vfs.ReadAtIn(p, f.fs.Src.ELF, off)
 }
 
 func (f *binFile) Write([]byte) (int, errno.Errno)          { return 0, errno.EBADF }
