@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/gobare/gobare/bench/internal/stats"
 )
 
 // A row of the table: a key of the program's (or the harness's) results.
@@ -96,7 +98,7 @@ func cell(xs []float64, unit string, runs int) string {
 	if len(xs) == 0 {
 		return "—"
 	}
-	s := format(median(xs), unit)
+	s := format(stats.Median(xs), unit)
 	if len(xs) > 1 {
 		lo, hi := xs[0], xs[0]
 		for _, x := range xs {
@@ -132,8 +134,8 @@ func (b *bench) table(res results, minMem map[string]int, runs int) string {
 		}
 		g, l, n := res["gobare"][r.key], res["linux"][r.key], res["native"][r.key]
 		ratio := "—"
-		if !r.noRatio && len(g) > 0 && len(l) > 0 && median(l) > 0 {
-			ratio = fmt.Sprintf("%.2f", median(g)/median(l))
+		if !r.noRatio && len(g) > 0 && len(l) > 0 && stats.Median(l) > 0 {
+			ratio = fmt.Sprintf("%.2f", stats.Median(g)/stats.Median(l))
 		}
 		fmt.Fprintf(&w, "| %s | %s | %s | %s | %s |\n", r.label, cell(g, r.unit, runs), cell(l, r.unit, runs), ratio, cell(n, r.unit, runs))
 	}
@@ -164,10 +166,10 @@ func (b *bench) table(res results, minMem map[string]int, runs int) string {
 // speedup is the median of keys[0]'s values over the median of keys[1]'s.
 func speedup(values map[string][]float64, keys [2]string) string {
 	a, b := values[keys[0]], values[keys[1]]
-	if len(a) == 0 || len(b) == 0 || median(b) == 0 {
+	if len(a) == 0 || len(b) == 0 || stats.Median(b) == 0 {
 		return "—"
 	}
-	return fmt.Sprintf("%.2f×", median(a)/median(b))
+	return fmt.Sprintf("%.2f×", stats.Median(a)/stats.Median(b))
 }
 
 // marker is the line after which each run's section goes, newest first.

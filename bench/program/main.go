@@ -28,7 +28,6 @@ import (
 	"math/rand"
 	"os"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,6 +36,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/gobare/gobare/bench/internal/stats"
 	"golang.org/x/sys/cpu"
 )
 
@@ -144,7 +144,7 @@ func perOp(f func(n int)) float64 {
 		f(n)
 		ts = append(ts, float64(time.Since(start).Nanoseconds())/float64(n))
 	}
-	return median(ts)
+	return stats.Median(ts)
 }
 
 // timeOnce runs f reps times and returns the median duration in ms.
@@ -155,23 +155,7 @@ func timeOnce(reps int, f func()) float64 {
 		f()
 		ts = append(ts, float64(time.Since(start).Nanoseconds())/1e6)
 	}
-	return median(ts)
-}
-
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func percentile(xs []float64, p float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	i := int(p * float64(len(s)-1))
-	return s[i]
+	return stats.Median(ts)
 }
 
 // benchSyscall: the round trip of the cheapest system call.
@@ -218,7 +202,7 @@ func benchPageFault() {
 		ts = append(ts, float64(time.Since(start).Nanoseconds())/(size/page))
 		_ = syscall.Munmap(m)
 	}
-	report("pagefault_ns", median(ts))
+	report("pagefault_ns", stats.Median(ts))
 }
 
 // benchChan: two goroutines passing a value back and forth on unbuffered
@@ -278,10 +262,10 @@ func sleepOvershoot(d time.Duration, count int) []float64 {
 // benchSleep: how late time.Sleep wakes up.
 func benchSleep() {
 	o := sleepOvershoot(time.Millisecond, 200)
-	report("sleep1ms_us", median(o))
-	report("sleep1ms_p99_us", percentile(o, 0.99))
+	report("sleep1ms_us", stats.Median(o))
+	report("sleep1ms_p99_us", stats.Percentile(o, 0.99))
 	o = sleepOvershoot(100*time.Microsecond, 200)
-	report("sleep100us_us", median(o))
+	report("sleep100us_us", stats.Median(o))
 }
 
 // benchTicker: a 1 ms ticker's intervals, their mean absolute deviation
@@ -331,7 +315,7 @@ func benchPreempt() {
 	if spinSink == 0 {
 		fmt.Fprintln(os.Stderr, "bench: the spinner never ran")
 	}
-	report("preempt_wake_us", median(o))
+	report("preempt_wake_us", stats.Median(o))
 }
 
 var keep [1 << 15]*[8]int64
