@@ -111,13 +111,7 @@ func Parse(mem []byte, rsdp uint64) (Tables, Err) {
 
 	// Every entry is a table's physical address (§5.2.7, §5.2.8).
 	for p := t.Root + hdrLen; p+entry <= t.Root+uint64(n); p += entry {
-		var a uint64
-		if entry == 8 {
-			a = u64(mem, p)
-		} else {
-			v, _ := u32(mem, p)
-			a = uint64(v)
-		}
+		a := rootEntry(mem, p, entry)
 		if !checkTable(mem, a, "") {
 			t.Skipped++
 			continue
@@ -150,13 +144,7 @@ func Parse(mem []byte, rsdp uint64) (Tables, Err) {
 		t.SLPTypA, t.SLPTypB, t.HasS5 = FindS5(mem[t.FADT.DSDT+hdrLen : t.FADT.DSDT+uint64(l)])
 	}
 	for p := t.Root + hdrLen; !t.HasS5 && p+entry <= t.Root+uint64(n); p += entry {
-		var a uint64
-		if entry == 8 {
-			a = u64(mem, p)
-		} else {
-			v, _ := u32(mem, p)
-			a = uint64(v)
-		}
+		a := rootEntry(mem, p, entry)
 		if checkTable(mem, a, "SSDT") {
 			l, _ := u32(mem, a+hdrLength)
 			t.SLPTypA, t.SLPTypB, t.HasS5 = FindS5(mem[a+hdrLen : a+uint64(l)])
@@ -402,4 +390,14 @@ func u64(mem []byte, a uint64) uint64 {
 		return 0
 	}
 	return uint64(lo) | uint64(hi)<<32
+}
+
+// rootEntry reads the table address at p in the root table: entry is 4
+// bytes in an RSDT, 8 in an XSDT (§5.2.7, §5.2.8).
+func rootEntry(mem []byte, p, entry uint64) uint64 {
+	if entry == 8 {
+		return u64(mem, p)
+	}
+	v, _ := u32(mem, p)
+	return uint64(v)
 }
