@@ -78,6 +78,35 @@ var sameAsNative = []string{
 	"getgroups works", "wait4 without children",
 }
 
+// initLimits are Linux's limits for init as the env program prints them
+// (descriptors: soft 1024, hard 4096); the Go runtime raises the soft one
+// to the hard one less 1 at start (syscall/rlimit.go), as on Linux.
+var initLimits = map[string]string{
+	"rlimit nofile": "4095 4096",
+	"rlimit stack":  "8388608 18446744073709551615",
+}
+
+// wantNativeLines fails t for each of keys whose line gobare printed (got)
+// is missing or not the host's (native).
+func wantNativeLines(t *testing.T, got, native map[string]string, keys []string) {
+	t.Helper()
+	for _, k := range keys {
+		if got[k] == "" || got[k] != native[k] {
+			t.Errorf("%s: gobare says %q, the host %q", k, got[k], native[k])
+		}
+	}
+}
+
+// wantEnvLines fails t for each line of want that gobare printed otherwise.
+func wantEnvLines(t *testing.T, got, want map[string]string) {
+	t.Helper()
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: gobare says %q, want %q", k, got[k], v)
+		}
+	}
+}
+
 // TestEnvironment runs the env program with `mkimage run`, the host's zone
 // set to Europe/Berlin (TZ in mkimage's environment), TERM set with -env
 // and HOME with a kernel word, and compares it with the host's run.
@@ -88,17 +117,13 @@ func TestEnvironment(t *testing.T) {
 		"-env", "TERM=xterm-256color", "-append", "HOME=/tmp", prog, "one", "two words")
 	r.wantExit(t, 0)
 	got := envLines(r.Stdout)
-	for _, k := range append(sameAsNative, "berlin", "local") {
-		if got[k] == "" || got[k] != native[k] {
-			t.Errorf("%s: gobare says %q, the host %q", k, got[k], native[k])
-		}
-	}
+	wantNativeLines(t, got, native, append(sameAsNative, "berlin", "local"))
 	if native["local"] == native["berlin"] && !strings.Contains(native["local"], "CEST +0200") {
 		t.Errorf("the host's own answer is not Berlin's summer time: %q", native["local"])
 	}
 	// The user comes from the kernel's /etc/passwd (root, home /); the
 	// variables from -env and the kernel word.
-	want := map[string]string{
+	wantEnvLines(t, got, map[string]string{
 		"user":       "root uid=0 gid=0 home=/",
 		"home":       "/tmp",
 		"env HOME":   "/tmp",
@@ -106,12 +131,7 @@ func TestEnvironment(t *testing.T) {
 		"executable": fileSum(t, prog),
 		"proc exe":   strings.TrimPrefix(fileSum(t, prog), "elf=true "),
 		"cpus":       cpusLine(testSMP(t)),
-	}
-	for k, v := range want {
-		if got[k] != v {
-			t.Errorf("%s: gobare says %q, want %q", k, got[k], v)
-		}
-	}
+	})
 	if t.Failed() {
 		t.Logf("gobare:\n%s\nmkimage stderr:\n%s", r.Stdout, r.Stderr)
 	}
@@ -136,7 +156,7 @@ func TestEnvironmentDefaults(t *testing.T) {
 	r.wantExit(t, 0)
 	got := envLines(r.Stdout)
 	native := envNative(t, prog, "Asia/Tokyo")
-	for k, v := range map[string]string{
+	wantEnvLines(t, got, map[string]string{
 		"user":       "root uid=0 gid=0 home=/",
 		"home":       "/",
 		"cachedir":   "//.cache", // os.UserCacheDir: $HOME/.cache
@@ -145,16 +165,8 @@ func TestEnvironmentDefaults(t *testing.T) {
 		"berlin":     native["berlin"],
 		"local":      native["local"],
 		"executable": fileSum(t, prog),
-		// Linux's limits for init (descriptors: soft 1024, hard 4096); the
-		// Go runtime raises the soft one to the hard one less 1 at start
-		// (syscall/rlimit.go), as on Linux.
-		"rlimit nofile": "4095 4096",
-		"rlimit stack":  "8388608 18446744073709551615",
-	} {
-		if got[k] != v {
-			t.Errorf("%s: gobare says %q, want %q", k, got[k], v)
-		}
-	}
+	})
+	wantEnvLines(t, got, initLimits)
 	if !strings.Contains(got["local"], "JST +0900") {
 		t.Errorf("local: %q, want Tokyo's time", got["local"])
 	}
@@ -174,27 +186,15 @@ func TestEnvironmentPlainQEMU(t *testing.T) {
 	r.wantExit(t, 0)
 	got := envLines(r.Console)
 	native := envNative(t, prog, "UTC", "one", "two")
-	for _, k := range sameAsNative {
-		if got[k] == "" || got[k] != native[k] {
-			t.Errorf("%s: gobare says %q, the host %q", k, got[k], native[k])
-		}
-	}
-	for k, v := range map[string]string{
+	wantNativeLines(t, got, native, sameAsNative)
+	wantEnvLines(t, got, map[string]string{
 		"user":       "root uid=0 gid=0 home=/",
 		"env HOME":   "/",
 		"env TERM":   "linux",
 		"local":      "2024-07-01 12:00 UTC +0000",
 		"executable": fileSum(t, prog),
-		// Linux's limits for init (descriptors: soft 1024, hard 4096); the
-		// Go runtime raises the soft one to the hard one less 1 at start
-		// (syscall/rlimit.go), as on Linux.
-		"rlimit nofile": "4095 4096",
-		"rlimit stack":  "8388608 18446744073709551615",
-	} {
-		if got[k] != v {
-			t.Errorf("%s: gobare says %q, want %q", k, got[k], v)
-		}
-	}
+	})
+	wantEnvLines(t, got, initLimits)
 	if !strings.HasPrefix(got["berlin"], "error: ") {
 		t.Errorf("berlin: %q; without mkimage's archive there is no zone database", got["berlin"])
 	}
