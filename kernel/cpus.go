@@ -141,13 +141,10 @@ func apMain(id int, apicID uint32) {
 	trap.Enter(f)
 }
 
-// printCPUStats prints, on a machine with several CPUs, one stats line
-// per CPU (its kernel entries and time, timer interrupts, wake-up IPIs)
-// and the big kernel lock's contention.
+// printCPUStats prints one stats line per CPU (its kernel entries, kernel
+// and idle time, timer interrupts, wake-up IPIs, address-space switches) and, on a
+// machine with several CPUs, the big kernel lock's contention.
 func printCPUStats() {
-	if percpu.Online == 1 {
-		return
-	}
 	for i := 0; i < percpu.Online; i++ {
 		c := percpu.Get(i)
 		console.Print("gobare: stats: CPU ")
@@ -157,10 +154,17 @@ func printCPUStats() {
 		console.Print(" entries, ")
 		console.Dec(timer.TSCToNanos(c.KernelCycles) / 1000)
 		console.Print(" us in the kernel, ")
+		console.Dec(timer.TSCToNanos(c.IdleCycles) / 1000)
+		console.Print(" us idle, ")
 		console.Dec(c.Timer)
 		console.Print(" timer interrupts, ")
 		console.Dec(c.Wakes)
-		console.Print(" wake-up IPIs\n")
+		console.Print(" wake-up IPIs, ")
+		console.Dec(c.Spaces)
+		console.Print(" CR3 loads\n")
+	}
+	if percpu.Online == 1 {
+		return
 	}
 	console.Print("gobare: stats: kernel lock: ")
 	console.Dec(spin.Kernel.Contended)

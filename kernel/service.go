@@ -8,6 +8,7 @@ import (
 	"github.com/gobare/gobare/kernel/fs/sockfs"
 	"github.com/gobare/gobare/kernel/linux"
 	"github.com/gobare/gobare/kernel/mem"
+	"github.com/gobare/gobare/kernel/percpu"
 	"github.com/gobare/gobare/kernel/sched"
 	"github.com/gobare/gobare/kernel/task"
 	"github.com/gobare/gobare/kernel/trap"
@@ -88,7 +89,10 @@ func startService() {
 // loadSpace is sched.LoadSpace: the CPU takes proc's page table (the
 // kernel's pages are Global and stay in the TLB; SDM Vol. 3A §4.10.4.1: a
 // CR3 load drops the others).
-func loadSpace(proc uint8) { cpu.WriteCR3(uint64(task.Procs[proc].Space.PT.Root)) }
+func loadSpace(proc uint8) {
+	cpu.WriteCR3(uint64(task.Procs[proc].Space.PT.Root))
+	percpu.This().Spaces++
+}
 
 // nameServers writes the name servers the service reports into
 // /etc/resolv.conf.

@@ -13,8 +13,15 @@
 // network service (profile.go). docs/performance.md (the network notes)
 // says what it found.
 //
+// With -icount the guest runs under -icount shift=0,sleep=off: its clock
+// counts instructions (1 ns each), and the idle waits it skips to the
+// next timer; with -words stats, gobare's counts at the end (entries,
+// timer interrupts, CR3 loads, idle time) say what part was idle, so
+// "us since boot" less "us idle" is the instructions run, a measure the
+// host's load does not move (docs/performance.md, the notes of 21:00).
+//
 //	go run ./bench -netonly -runs 0 -mem=false -out ""   # builds bin/bench
-//	go run ./bench/netcpu [-sys linux] [-row KEY] [-prof]
+//	go run ./bench/netcpu [-sys linux] [-row KEY] [-prof] [-icount] [-words stats]
 package main
 
 import (
@@ -37,6 +44,8 @@ func main() {
 	row := flag.String("row", "", "run only this network row (BENCH_NETROW), e.g. net_tcp_recv_ms")
 	prof := flag.Bool("prof", false, "sample the guest's RIP through QEMU's gdb stub during the first row (gobare only)")
 	every := flag.Duration("every", 2*time.Millisecond, "the sampling interval of -prof (host time)")
+	icount := flag.Bool("icount", false, "run the guest with -icount shift=0,sleep=off (one TCG thread): each guest instruction is 1 ns of the guest's clock, so a row's own figure counts instructions (and the idle waits the clock skips to the next timer)")
+	words := flag.String("words", "", "more kernel words for gobare, e.g. stats (its counts at the program's exit)")
 	flag.Parse()
 
 	port, err := machine.Serve()
@@ -49,10 +58,21 @@ func main() {
 	}
 	image := filepath.Join(*dir, "gobare-net.img")
 	args := append(machine.Args(machine.MemMiB, 1), machine.Net...)
+	if *icount {
+		for i, a := range args {
+			if a == "tcg,thread=multi" {
+				args[i] = "tcg,thread=single"
+			}
+		}
+		args = append(args, "-icount", "shift=0,sleep=off")
+	}
 	gdbPort := 0
 	if *prof {
 		gdbPort = 20000 + os.Getpid()%10000
 		args = append(args, "-gdb", fmt.Sprintf("tcp:127.0.0.1:%d", gdbPort))
+	}
+	if *sys == "gobare" && *words != "" {
+		env = *words + " " + env
 	}
 	args = append(args, machine.Boot(*sys, image, filepath.Join(*dir, "linux/vmlinuz"), filepath.Join(*dir, "init-net.cpio"), env)...)
 	cmd := exec.Command("qemu-system-x86_64", args...)
@@ -70,6 +90,9 @@ func main() {
 	sc := bufio.NewScanner(out)
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
+		if strings.HasPrefix(sc.Text(), "gobare: stats:") {
+			fmt.Println(sc.Text())
+		}
 		if len(f) != 3 || f[0] != "BENCH" {
 			continue
 		}

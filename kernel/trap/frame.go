@@ -245,8 +245,16 @@ func dispatch(f *Frame, me int) {
 	c.Entries++
 	if f.Vector != VectorSyscall || !Quick(f, me) {
 		start := cpu.Rdtsc()
+		if c.IdleSince != 0 { // it idled until this entry
+			c.IdleCycles += start - c.IdleSince
+			c.IdleSince = 0
+		}
 		Handler(f)
-		c.KernelCycles += cpu.Rdtsc() - start
+		end := cpu.Rdtsc()
+		c.KernelCycles += end - start
+		if c.Idle {
+			c.IdleSince = end
+		}
 	}
 	c.InKernel = false
 	spin.Kernel.Release()
