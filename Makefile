@@ -137,7 +137,8 @@ matrix: deps
 
 # conformance runs the Go project's own tests inside gobare (cmd/conformance)
 # and writes docs/conformance.md. Long; CONFORMANCE_FLAGS="-resume", "-short",
-# "-run REGEXP" or "-j 2" to continue, shorten or parallelise it.
+# "-run REGEXP" or "-j 2" to continue, shorten or parallelise it; "-smp N" for
+# guests of N CPUs.
 conformance: deps mkimage
 	$(GO) run ./cmd/conformance -mkimage $(MKIMAGE) $(CONFORMANCE_FLAGS)
 

@@ -209,6 +209,7 @@ type result struct {
 	Log       string   `json:"log,omitempty"`    // the log file, relative to the log directory
 	Commit    string   `json:"commit,omitempty"`
 	GoVersion string   `json:"go,omitempty"`
+	CPUs      int      `json:"cpus,omitempty"` // the guest's CPUs (GOBARE_SMP)
 	When      string   `json:"when,omitempty"`
 }
 

@@ -30,12 +30,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/gobare/gobare/internal/image"
+	"github.com/gobare/gobare/qemu"
 )
 
 type config struct {
@@ -70,11 +72,19 @@ func main() {
 	list := flag.Bool("list", false, "print the selected items and exit")
 	check := flag.Bool("check", false, "check the lists: every standard-library package with tests is in stdlib.txt or excluded.txt, once")
 	reportOnly := flag.Bool("report", false, "only write the report from the state file")
+	smpDefault, err := qemu.DefaultSMP()
+	if err != nil {
+		fatal(err)
+	}
+	smp := flag.Int("smp", smpDefault, "the guests' `CPUs` ($GOBARE_SMP, else the host's cores, at most 8)")
 	flag.Parse()
-	if flag.NArg() != 0 || *jobs < 1 {
+	if flag.NArg() != 0 || *jobs < 1 || *smp < 1 {
 		flag.Usage()
 		os.Exit(2)
 	}
+
+	// mkimage exec and mkimage run take the CPU count from here.
+	os.Setenv("GOBARE_SMP", strconv.Itoa(*smp))
 
 	wd, err := os.Getwd()
 	if err != nil {
@@ -195,7 +205,7 @@ func main() {
 		}
 	}
 	commit := gitCommit(root)
-	fmt.Printf("conformance: %d items, %d at a time, %s, gobare %s\n", len(selected), *jobs, runtime.Version(), commit)
+	fmt.Printf("conformance: %d items, %d at a time, %s, gobare %s, %d guest CPUs\n", len(selected), *jobs, runtime.Version(), commit, *smp)
 
 	start := time.Now()
 	var mu sync.Mutex
@@ -214,6 +224,7 @@ func main() {
 				}
 				r.Commit = commit
 				r.GoVersion = runtime.Version()
+				r.CPUs = *smp
 				r.When = time.Now().UTC().Format(time.RFC3339)
 				mu.Lock()
 				done++

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -20,11 +21,16 @@ func writeReport(path string, cfg *config, l *lists, all []item, st *state) erro
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 
 	// Which commits and Go versions the results come from.
-	commits, gos, newest := map[string]int{}, map[string]int{}, ""
+	commits, gos, cpus, newest := map[string]int{}, map[string]int{}, map[string]int{}, ""
 	for _, it := range all {
 		if r, ok := st.get(it.key()); ok && r.Status != "" {
 			commits[r.Commit]++
 			gos[r.GoVersion]++
+			if r.CPUs > 0 {
+				cpus[strconv.Itoa(r.CPUs)]++
+			} else {
+				cpus[""]++
+			}
 			newest = max(newest, r.When)
 		}
 	}
@@ -47,6 +53,7 @@ func writeReport(path string, cfg *config, l *lists, all []item, st *state) erro
 	w("  harness compares them).\n\n")
 	w("Results: %s", describeCounts(commits, "gobare "))
 	w("; %s", describeCounts(gos, ""))
+	w("; guest CPUs (`-smp`): %s", describeCounts(cpus, ""))
 	if newest != "" {
 		w("; last item run %s", newest)
 	}
