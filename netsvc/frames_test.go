@@ -35,7 +35,10 @@ import (
 // pair is the two stacks and the wire between them.
 type pair struct {
 	svc, peer     *stack.Stack
+	svcLink       *link // the service's: GRO over svcCh
 	svcCh, peerCh *channel.Endpoint
+	burst         [][]byte // frames for the service, delivered together
+	inMu          sync.Mutex // toSvc's
 	mu            sync.Mutex
 	junk          func(frame []byte) [][]byte // extra frames for the service, given each frame the peer sent
 	seen          [][]byte                    // frames the peer sent, when recording
@@ -49,11 +52,9 @@ var (
 
 // newPair starts two stacks on a wire, the service's echoing TCP on port 7.
 func newPair(t testing.TB) *pair {
-	p := &pair{
-		svcCh:  channel.New(outQueue, maxFrame, svcMAC),
-		peerCh: channel.New(outQueue, maxFrame, peerMAC),
-	}
-	p.svc = newStack(ethernet.New(p.svcCh), config{Addr: netip.MustParsePrefix("10.0.2.15/24"), Gateway: netip.MustParseAddr("10.0.2.2")})
+	p := &pair{svcLink: newLink(svcMAC), peerCh: channel.New(outQueue, maxFrame, peerMAC)}
+	p.svcCh = p.svcLink.ch
+	p.svc = newStack(p.svcLink, config{Addr: netip.MustParsePrefix("10.0.2.15/24"), Gateway: netip.MustParseAddr("10.0.2.2")})
 	p.peer = newStack(ethernet.New(p.peerCh), config{Addr: netip.MustParsePrefix("10.0.2.2/24")})
 	go p.carry(p.svcCh, p.peerCh, false)
 	go p.carry(p.peerCh, p.svcCh, true)
@@ -82,7 +83,9 @@ func newPair(t testing.TB) *pair {
 }
 
 // carry moves frames from one stack's link to the other's; toSvc: the
-// service's side, where junk goes too.
+// service's side, where junk goes too, and the frames go in bursts, as
+// link.go's receive reads them: all the peer has queued (at most
+// groBatch), then GRO's segments up.
 func (p *pair) carry(from, to *channel.Endpoint, toSvc bool) {
 	for {
 		pkt := from.ReadContext(context.Background())
@@ -102,11 +105,27 @@ func (p *pair) carry(from, to *channel.Endpoint, toSvc bool) {
 			}
 			p.mu.Unlock()
 		}
-		for _, j := range extra {
-			inject(to, j)
+		if !toSvc {
+			inject(to, frame)
+			continue
 		}
-		inject(to, frame)
+		p.burst = append(append(p.burst, extra...), frame)
+		if from.NumQueued() == 0 || len(p.burst) >= groBatch {
+			p.toSvc(p.burst...)
+			p.burst = p.burst[:0]
+		}
 	}
+}
+
+// toSvc hands frames to the service's link as one burst. One goroutine
+// at a time: GRO is the receive goroutine's alone in the service.
+func (p *pair) toSvc(frames ...[]byte) {
+	p.inMu.Lock()
+	defer p.inMu.Unlock()
+	for _, f := range frames {
+		p.svcLink.deliver(buffer.NewViewWithData(bytes.Clone(f)))
+	}
+	p.svcLink.flush()
 }
 
 // inject hands frame to the stack above ch, as link.go's receive does.
@@ -253,6 +272,6 @@ func FuzzFrames(f *testing.F) {
 	p.mu.Unlock()
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, frame []byte) {
-		inject(p.svcCh, frame)
+		p.toSvc(frame)
 	})
 }

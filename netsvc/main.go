@@ -67,7 +67,9 @@ func main() {
 		}
 	}
 	cfg.Addr6, cfg.Gateway6 = static6.Addr6, static6.Gateway6
-	s := newStack(newLink(fd, tcpip.LinkAddress(mac)), cfg)
+	eth := newLink(tcpip.LinkAddress(mac))
+	s := newStack(eth, cfg)
+	eth.run(fd)
 	how := "static"
 	if dhcp {
 		how = "DHCP"
