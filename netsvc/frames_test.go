@@ -37,7 +37,7 @@ type pair struct {
 	svc, peer     *stack.Stack
 	svcLink       *link // the service's: GRO over svcCh
 	svcCh, peerCh *channel.Endpoint
-	burst         [][]byte // frames for the service, delivered together
+	burst         [][]byte   // frames for the service, delivered together
 	inMu          sync.Mutex // toSvc's
 	mu            sync.Mutex
 	junk          func(frame []byte) [][]byte // extra frames for the service, given each frame the peer sent
