@@ -12,6 +12,7 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip/header"
 	"gvisor.dev/gvisor/pkg/tcpip/link/channel"
 	"gvisor.dev/gvisor/pkg/tcpip/link/ethernet"
+	"gvisor.dev/gvisor/pkg/tcpip/seqnum"
 	"gvisor.dev/gvisor/pkg/tcpip/stack"
 	"gvisor.dev/gvisor/pkg/tcpip/stack/gro"
 )
@@ -67,6 +68,7 @@ type link struct {
 	*ethernet.Endpoint
 	ch  *channel.Endpoint
 	gro gro.GRO
+	ack *stack.PacketBuffer // a pure ACK held back (thin)
 }
 
 // newLink returns the interface with Ethernet address mac, its frames
@@ -86,24 +88,74 @@ func (l *link) Attach(d stack.NetworkDispatcher) {
 		return
 	}
 	l.gro.Dispatcher = toStack{d}
-	l.Endpoint.Attach(toGRO{&l.gro})
+	l.Endpoint.Attach(toGRO{l})
 }
 
 // toGRO is the dispatcher the Ethernet endpoint delivers to: network
 // packets go into GRO (which wants their protocol in the packet), IPv4
 // TCP segments checked first; the rest to the stack.
-type toGRO struct{ *gro.GRO }
+type toGRO struct{ l *link }
 
 func (g toGRO) DeliverNetworkPacket(proto tcpip.NetworkProtocolNumber, pkt *stack.PacketBuffer) {
 	pkt.NetworkProtocolNumber = proto
 	if proto == header.IPv4ProtocolNumber {
 		checkTCP4(pkt)
+		if g.l.thin(pkt) {
+			return
+		}
 	}
-	g.Enqueue(pkt)
+	g.l.flushAck()
+	g.l.gro.Enqueue(pkt)
 }
 
 func (g toGRO) DeliverLinkPacket(proto tcpip.NetworkProtocolNumber, pkt *stack.PacketBuffer) {
-	g.Dispatcher.DeliverLinkPacket(proto, pkt)
+	g.l.gro.Dispatcher.DeliverLinkPacket(proto, pkt)
+}
+
+// thin holds a checked pure ACK (no data, no options, no flag but ACK)
+// back as the link's pending ACK, and reports whether it did. A pending
+// ACK that the new one supersedes — same flow, same sequence number, a
+// later acknowledgment — is dropped: TCP's ACKs are cumulative, and the
+// later one says all it said (the window in it is the newer). A
+// duplicate ACK supersedes nothing, so the sender still counts every
+// one. Anything else sends the pending ACK up first, so nothing is
+// reordered. (libslirp acknowledges every segment the service sends: an
+// upload's bursts come back as about twenty ACKs, each a pass through
+// gVisor's TCP sender, where one says the same.)
+func (l *link) thin(pkt *stack.PacketBuffer) bool {
+	if !pkt.RXChecksumValidated || pkt.Data().Size() != header.IPv4MinimumSize+header.TCPMinimumSize {
+		return false
+	}
+	h, _ := pkt.Data().PullUp(header.IPv4MinimumSize + header.TCPMinimumSize)
+	ip, tcp := header.IPv4(h), header.TCP(h[header.IPv4MinimumSize:])
+	if tcp.Flags() != header.TCPFlagAck || tcp.DataOffset() != header.TCPMinimumSize {
+		return false
+	}
+	if p := l.ack; p != nil {
+		ph, _ := p.Data().PullUp(header.IPv4MinimumSize + header.TCPMinimumSize)
+		pip, ptcp := header.IPv4(ph), header.TCP(ph[header.IPv4MinimumSize:])
+		if ip.SourceAddress() == pip.SourceAddress() && ip.DestinationAddress() == pip.DestinationAddress() &&
+			tcp.SourcePort() == ptcp.SourcePort() && tcp.DestinationPort() == ptcp.DestinationPort() &&
+			tcp.SequenceNumber() == ptcp.SequenceNumber() &&
+			seqnum.Value(ptcp.AckNumber()).LessThan(seqnum.Value(tcp.AckNumber())) {
+			p.DecRef()
+			l.ack = pkt.IncRef()
+			return true
+		}
+	}
+	l.flushAck()
+	l.ack = pkt.IncRef()
+	return true
+}
+
+// flushAck sends the pending ACK up, through GRO (which sends up first
+// whatever it holds of the ACK's flow).
+func (l *link) flushAck() {
+	if l.ack != nil {
+		l.gro.Enqueue(l.ack)
+		l.ack.DecRef()
+		l.ack = nil
+	}
 }
 
 // toStack is the dispatcher GRO hands its packets to: joined segments'
@@ -118,9 +170,9 @@ func (d toStack) DeliverNetworkPacket(proto tcpip.NetworkProtocolNumber, pkt *st
 }
 
 // checkTCP4 marks an IPv4 TCP segment checked (RXChecksumValidated) when
-// its IP header's and its TCP checksums are right, and leaves anything
-// else (options, fragments, Ethernet padding, another protocol) to IP
-// and TCP to check.
+// its IP header's and its TCP checksums are right (cutting a short
+// frame's Ethernet padding off first, as IP would), and leaves anything
+// else (options, fragments, another protocol) to IP and TCP to check.
 func checkTCP4(pkt *stack.PacketBuffer) {
 	h, ok := pkt.Data().PullUp(header.IPv4MinimumSize)
 	if !ok {
@@ -128,6 +180,10 @@ func checkTCP4(pkt *stack.PacketBuffer) {
 	}
 	ip := header.IPv4(h)
 	size := pkt.Data().Size()
+	if ip.IsValid(size) && int(ip.TotalLength()) < size { // Ethernet's padding of a short frame: IP would cut it too
+		pkt.Data().CapLength(int(ip.TotalLength()))
+		size = int(ip.TotalLength())
+	}
 	if !ip.IsValid(size) || int(ip.TotalLength()) != size || ip.HeaderLength() != header.IPv4MinimumSize ||
 		ip.More() || ip.FragmentOffset() != 0 || ip.TransportProtocol() != header.TCPProtocolNumber || !ip.IsChecksumValid() {
 		return
@@ -174,8 +230,11 @@ func (l *link) deliver(v *buffer.View) {
 	pkt.DecRef()
 }
 
-// flush sends what GRO holds up the stack.
-func (l *link) flush() { l.gro.Flush() }
+// flush sends the pending ACK and what GRO holds up the stack.
+func (l *link) flush() {
+	l.flushAck()
+	l.gro.Flush()
+}
 
 // run moves frames between the device at fd and the stack.
 func (l *link) run(fd int) {
