@@ -312,43 +312,23 @@ func (b *bench) writeInitramfs() error {
 	return err
 }
 
-// initramfs writes one initramfs, with the modules or not, and returns
-// its path.
+// initramfs writes one initramfs (machine.Initramfs), with the modules
+// or not, and returns its path.
 func (b *bench) initramfs(name string, modules bool) (string, error) {
-	prog, err := os.ReadFile(b.program)
-	if err != nil {
-		return "", err
-	}
-	var buf bytes.Buffer
-	w := cpio.Newc.Writer(&buf)
-	recs := []cpio.Record{
-		cpio.Directory("dev", 0o755),
-		cpio.CharDev("dev/console", 0o600, 5, 1),
-		cpio.Directory("tmp", 0o1777),
-		cpio.StaticFile("init", string(prog), 0o755),
-	}
+	var files []cpio.Record
 	if modules {
-		recs = append(recs, cpio.Directory("lib", 0o755), cpio.Directory("lib/modules", 0o755),
+		files = append(files, cpio.Directory("lib", 0o755), cpio.Directory("lib/modules", 0o755),
 			cpio.StaticFile("lib/modules/order", strings.Join(netModules, "\n")+"\n", 0o644))
 		for _, m := range netModules {
 			ko, err := os.ReadFile(filepath.Join(b.modules, m+".ko"))
 			if err != nil {
 				return "", err
 			}
-			recs = append(recs, cpio.StaticFile("lib/modules/"+m+".ko", string(ko), 0o644))
+			files = append(files, cpio.StaticFile("lib/modules/"+m+".ko", string(ko), 0o644))
 		}
-	}
-	for _, r := range recs {
-		r = cpio.MakeReproducible(r)
-		if err := w.WriteRecord(r); err != nil {
-			return "", err
-		}
-	}
-	if err := cpio.WriteTrailer(w); err != nil {
-		return "", err
 	}
 	path := filepath.Join(b.dir, name)
-	return path, os.WriteFile(path, buf.Bytes(), 0o644)
+	return path, machine.Initramfs(path, b.program, files...)
 }
 
 // A sample is one boot's (or one native run's) figures by key.

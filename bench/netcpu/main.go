@@ -59,12 +59,7 @@ func main() {
 	image := filepath.Join(*dir, "gobare-net.img")
 	args := append(machine.Args(machine.MemMiB, 1), machine.Net...)
 	if *icount {
-		for i, a := range args {
-			if a == "tcg,thread=multi" {
-				args[i] = "tcg,thread=single"
-			}
-		}
-		args = append(args, "-icount", "shift=0,sleep=off")
+		args = machine.Icount(args)
 	}
 	gdbPort := 0
 	if *prof {

@@ -74,3 +74,17 @@ func Serve() (port string, err error) {
 	_, port, _ = net.SplitHostPort(l.Addr().String())
 	return port, nil
 }
+
+// Icount turns args (from Args) into a machine whose guest clock counts
+// instructions: -icount shift=0,sleep=off, each instruction 1 ns, the
+// idle waits skipped to the next timer. icount needs one TCG thread for
+// all the CPUs, so a run's figures measure the instructions, not the
+// parallelism.
+func Icount(args []string) []string {
+	for i, a := range args {
+		if a == "tcg,thread=multi" {
+			args[i] = "tcg,thread=single"
+		}
+	}
+	return append(args, "-icount", "shift=0,sleep=off")
+}
