@@ -13,7 +13,9 @@ import (
 // (fec0::/64). On the loopback interface the program checks what Go's
 // start-up probe concluded (":0" is dual-stack "[::]"), listeners on
 // ":0", "[::1]:0", tcp6 (IPV6_V6ONLY) and tcp4 against dials over
-// 127.0.0.1 and ::1, and the families of the socket calls' addresses.
+// 127.0.0.1 and ::1, the families of the socket calls' addresses, and a
+// UDP socket that gets its port at sendto (then IPV6_V6ONLY and bind are
+// EINVAL, as on Linux, and it stays dual-stack).
 // Then it echoes 108 KiB through an IPv6 server on the host's ::1,
 // reached as [fec0::2] (NDP and TCP over IPv6 on the wire), from the
 // static address ip6= gave it beside the one SLAAC made, and
@@ -53,6 +55,7 @@ func TestNetIPv6(t *testing.T) {
 	r.wantLines(t,
 		`net6: ":0" listens on [::] (dual-stack)`,
 		"net6: socket calls: families, IPV6_V6ONLY, errors as Linux",
+		"net6: udp autobind: a port at sendto, IPV6_V6ONLY and bind EINVAL after",
 		"net6: done",
 	)
 	for _, want := range []string{

@@ -62,8 +62,11 @@ func (f *Socket) DgramData(off int, b []byte) {
 }
 
 // SendDgram queues the datagram of n payload bytes that DgramData placed,
-// to addr (empty: the connected peer), and tells the service.
+// to addr (empty: the connected peer), and tells the service. The
+// socket has its address from now on: the service binds an unbound one
+// to a free port before it sends (Linux's inet_autobind).
 func (f *Socket) SendDgram(n int, addr []byte) {
+	f.Bound = true
 	var h [DgramHeader]byte
 	binary.LittleEndian.PutUint32(h[:], uint32(n))
 	copy(h[4:], addr)

@@ -57,8 +57,10 @@ type Socket struct {
 	// only); each request carries it (TypeV6Only).
 	V6Only bool
 	// Bound: the socket has a local address (a bind, listen or connect
-	// the service took, or accept made it), so IPV6_V6ONLY may no
-	// longer change (Linux's inet_num test).
+	// the service took, accept made it, or a datagram queued to send:
+	// the service picks the port, as Linux's inet_autobind at the first
+	// sendto), so IPV6_V6ONLY may no longer change (Linux's inet_num
+	// test).
 	Bound bool
 	// Linger is SO_LINGER as set; on with a zero time, the last close
 	// resets the connection (Abort) instead of sending what is queued

@@ -167,6 +167,7 @@ func rawCalls() {
 	}
 	syscall.Close(fd)
 	v6onlyFixed()
+	udpAutobind()
 
 	fd, err = syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
 	if err != nil {
@@ -212,6 +213,64 @@ func v6onlyFixed() {
 		fail(fmt.Errorf("IPV6_V6ONLY set after bind took effect: dial %s: %v", addr, err))
 	}
 	c.Close()
+}
+
+// udpAutobind checks a UDP socket that gets its port at its first
+// sendto (Linux's inet_autobind in inet_send_prepare): getsockname
+// reports the port; IPV6_V6ONLY and bind are then EINVAL, as after a
+// bind, and change nothing: the socket stays dual-stack and its port the
+// same, so an IPv4 peer's answer reaches it.
+func udpAutobind() {
+	peer, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		fail(err)
+	}
+	defer peer.Close()
+	fd, err := syscall.Socket(syscall.AF_INET6, syscall.SOCK_DGRAM, 0)
+	if err != nil {
+		fail(err)
+	}
+	defer syscall.Close(fd)
+	to := &syscall.SockaddrInet6{Addr: [16]byte{10: 0xff, 11: 0xff, 12: 127, 15: 1}, Port: peer.LocalAddr().(*net.UDPAddr).Port}
+	if err := syscall.Sendto(fd, []byte("autobind"), 0, to); err != nil {
+		fail(fmt.Errorf("sendto from an unbound UDP socket: %v", err))
+	}
+	sa, err := syscall.Getsockname(fd)
+	a, ok := sa.(*syscall.SockaddrInet6)
+	if err != nil || !ok || a.Port == 0 {
+		fail(fmt.Errorf("getsockname after sendto: %#v, %v; want the port sendto took", sa, err))
+	}
+	if err := syscall.SetsockoptInt(fd, syscall.IPPROTO_IPV6, syscall.IPV6_V6ONLY, 1); err != syscall.EINVAL {
+		fail(fmt.Errorf("IPV6_V6ONLY after sendto gave the socket its port: %v, want EINVAL", err))
+	}
+	if v, err := syscall.GetsockoptInt(fd, syscall.IPPROTO_IPV6, syscall.IPV6_V6ONLY); err != nil || v != 0 {
+		fail(fmt.Errorf("IPV6_V6ONLY after the refused set: %d, %v; want 0", v, err))
+	}
+	if err := syscall.Bind(fd, &syscall.SockaddrInet6{}); err != syscall.EINVAL {
+		fail(fmt.Errorf("bind after sendto gave the socket its port: %v, want EINVAL", err))
+	}
+	b := make([]byte, 64)
+	peer.SetDeadline(time.Now().Add(10 * time.Second))
+	n, from, err := peer.ReadFrom(b)
+	if err != nil || string(b[:n]) != "autobind" || from.(*net.UDPAddr).Port != a.Port {
+		fail(fmt.Errorf("the peer got %q from %v (%v); want \"autobind\" from port %d", b[:n], from, err, a.Port))
+	}
+	if _, err := peer.WriteTo([]byte("answer"), from); err != nil {
+		fail(err)
+	}
+	if err := syscall.SetNonblock(fd, true); err != nil {
+		fail(err)
+	}
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		n, _, err := syscall.Recvfrom(fd, b, 0)
+		if err == nil && string(b[:n]) == "answer" {
+			break
+		}
+		if err != syscall.EAGAIN || time.Now().After(end) {
+			fail(fmt.Errorf("the IPv4 peer's answer to the autobound socket: %q, %v", b[:max(n, 0)], err))
+		}
+	}
+	fmt.Println("net6: udp autobind: a port at sendto, IPV6_V6ONLY and bind EINVAL after")
 }
 
 // dialRemote echoes through the IPv6 server at addr, from local address
