@@ -101,6 +101,7 @@ func TestSMPStress(t *testing.T) {
 			"smpstress: ok epoll eventfd sum 2002000",
 			"smpstress: ok ring passes 4000",
 			"smpstress: ok timer wake-ups (none early) 800",
+			"smpstress: ok epoll wake-up for a file ready when added 1",
 		)
 		if runs > 1 {
 			t.Logf("run %d of %d: ok", i+1, runs)
