@@ -75,7 +75,11 @@ func Init(base uint16, keep func(byte)) {
 	// loopback): its main loop, which feeds the UART from another host
 	// thread, is not woken to send the next byte in the few instructions
 	// between the last read and the switch, and finds the room on its next
-	// pass of its own (a guest timer's, at the latest).
+	// pass of its own (a guest timer's, at the latest). A pass that falls
+	// in those instructions still puts a byte in, which the switch
+	// clears: on a real 16550 loopback cuts the line's input off, but
+	// QEMU's serial_receive1 ignores MCR4, and no FCR write keeps data
+	// when FCR0 changes (docs/design.md, "The boot window").
 	cpu.Outb(base+regModemCtl, mcrLoopback)
 	for i := 0; i < initDrainLimit; i++ {
 		b, ok := GetByte(base)
