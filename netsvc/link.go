@@ -24,8 +24,8 @@ import (
 // one write one frame sent. Two goroutines move them. The file is
 // non-blocking and goes through Go's netpoller (epoll), so a goroutine
 // with nothing to do parks instead of sleeping in read(2): a thread in a
-// blocking system call keeps the service's one P (GOMAXPROCS is the
-// CPU count), and every goroutine it readied — gVisor's TCP processors,
+// blocking system call keeps its P (the only one on one CPU: GOMAXPROCS
+// is the CPU count), and every goroutine it readied — gVisor's TCP processors,
 // the socket loop — would wait for sysmon to take the P back, up to
 // 10 ms when the service has been idle.
 //

@@ -177,7 +177,13 @@ func sysClockNanosleep(c call) uintptr {
 // never in a blocking call, and none runs for long), and each of its
 // wake-ups while the program runs is two CR3 loads besides. With it, the
 // bench's kept-alive GET made 6.1 CR3 loads and 30.7 kernel entries per
-// request instead of 10.0 and 34.4 (docs/performance.md).
+// request instead of 10.0 and 34.4 (docs/performance.md). The slack
+// also stretches the Go scheduler's one other ordinary sleep: a thread
+// about to steal a running P's next goroutine first sleeps 3 µs (Go's
+// runtime/proc.go, runqgrab, reached from findRunnable's stealWork);
+// with two CPUs or more it now sleeps 5 ms, holding its P and counted as
+// spinning, so wakep starts no other thread meanwhile. Parallelism is
+// lost there, not progress: the running P runs that goroutine itself.
 const (
 	timerSlack   = 50_000
 	serviceSlack = 5_000_000
