@@ -19,18 +19,28 @@ import (
 // endpoint closed, no socket done): a peer that stopped reading cannot
 // hold the machine up, while a server that exits holding 1,000
 // connections, whose last answers and FINs take the service longer than
-// that on a slow machine, has them all delivered. The service gives each
-// socket up after its own bound (netsvc/linger.go, 30 s), so the wait
-// ends.
+// that on a slow machine, has them all delivered. A peer that keeps
+// reading, slowly, keeps the service reporting; the wait therefore also
+// ends lingerCap after exit_group whatever moves. Linux keeps an orphaned
+// socket sending for as long as its peer takes, but bounds the one wait
+// on the peer it does time, FIN-WAIT-2, by tcp_fin_timeout (60 s,
+// TCP_FIN_TIMEOUT); the machine stays on that long at most for bytes in
+// flight (docs/design.md, Networking).
 
-// lingerMax is how long the wait goes on with the service silent.
-const lingerMax = 5e9 // ns
+const (
+	// lingerMax is how long the wait goes on with the service silent.
+	lingerMax = 5e9 // ns
+	// lingerCap is how long the wait goes on at all.
+	lingerCap = 60e9 // ns
+)
 
 var (
 	// lingerUntil is the wait's deadline, 0 before the program's
-	// exit_group; lingerReports, sockfs.Reports when it was set.
+	// exit_group; lingerReports, sockfs.Reports when it was set;
+	// lingerEnd, lingerCap after exit_group.
 	lingerUntil   int64
 	lingerReports uint64
+	lingerEnd     int64
 )
 
 // exitGroupNr is exit_group's number: the thread runs the call again when
@@ -47,21 +57,23 @@ func lingerAtExit(c call) bool {
 		}
 		sched.EndProcess(c.t.Proc, c.t)
 		FDs.CloseAll() // each socket's Release tells the service
-		lingerUntil = now + lingerMax
+		lingerUntil, lingerEnd = now+lingerMax, now+lingerCap
 		sockfs.Closing()
 	}
 	left := sockfs.Lingering()
 	if left == 0 {
 		return false
 	}
+	if now >= lingerEnd {
+		lingerGiveUp(left, " closed sockets still sending after 60 s: the machine stops without their last bytes\n")
+		return false
+	}
 	if now >= lingerUntil {
 		if sockfs.Reports() == lingerReports {
-			console.Print("gobare: exit: ")
-			console.Dec(uint64(left))
-			console.Print(" closed sockets still sending, nothing moved for 5 s: the machine stops without their last bytes\n")
+			lingerGiveUp(left, " closed sockets still sending, nothing moved for 5 s: the machine stops without their last bytes\n")
 			return false
 		}
-		lingerUntil, lingerReports = now+lingerMax, sockfs.Reports() // wait on
+		lingerUntil, lingerReports = min(now+lingerMax, lingerEnd), sockfs.Reports() // wait on
 	}
 	if c.retry {
 		c.t.WaitKey = sockfs.ClosingKey()
@@ -73,4 +85,12 @@ func lingerAtExit(c call) bool {
 	c.f.RIP -= 2
 	sched.Block(c.f, sockfs.ClosingKey(), lingerUntil, exitGroupNr, c.again)
 	return true
+}
+
+// lingerGiveUp says that the wait at exit ends with left sockets still
+// sending, and why.
+func lingerGiveUp(left int, why string) {
+	console.Print("gobare: exit: ")
+	console.Dec(uint64(left))
+	console.Print(why)
 }
