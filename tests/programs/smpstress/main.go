@@ -482,11 +482,15 @@ func readyWhenAdded() string {
 			}
 		}
 	}()
+	// The timer first: arming it may write the runtime's own eventfd
+	// (netpollBreak), a change to a file that would wake the waiter
+	// whether or not EPOLL_CTL_ADD does.
+	timeout := time.NewTimer(5 * time.Second)
+	defer timeout.Stop()
 	time.Sleep(200 * time.Millisecond) // the waiter blocks
 	one := [8]byte{1}
 	syscall.Write(int(fd), one[:]) // ready before it is watched
-	timeout := time.NewTimer(5 * time.Second)
-	defer timeout.Stop()
+
 	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | 1<<31, Fd: 1} // edge-triggered (EPOLLET), as Go's netpoller
 	if err := syscall.EpollCtl(ep, syscall.EPOLL_CTL_ADD, int(fd), &ev); err != nil {
 		return "epoll_ctl: " + err.Error()
