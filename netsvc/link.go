@@ -148,11 +148,15 @@ func (l *link) thin(pkt *stack.PacketBuffer) bool {
 	return true
 }
 
-// flushAck sends the pending ACK up, through GRO (which sends up first
-// whatever it holds of the ACK's flow).
+// flushAck sends the pending ACK up, after what GRO holds. Not through
+// GRO: gVisor's joins a segment with no data, its acknowledgment the
+// same, to the data of its flow held before it, and the ACK's window
+// update, or its count as a duplicate, would be lost; Linux's
+// tcp_gro_receive never joins one (its "(len - 1) >= mss" flush).
 func (l *link) flushAck() {
 	if l.ack != nil {
-		l.gro.Enqueue(l.ack)
+		l.gro.Flush()
+		l.gro.Dispatcher.DeliverNetworkPacket(header.IPv4ProtocolNumber, l.ack)
 		l.ack.DecRef()
 		l.ack = nil
 	}
