@@ -93,7 +93,8 @@ func (l *link) Attach(d stack.NetworkDispatcher) {
 
 // toGRO is the dispatcher the Ethernet endpoint delivers to: network
 // packets go into GRO (which wants their protocol in the packet), IPv4
-// TCP segments checked first; the rest to the stack.
+// TCP segments checked first, pure ACKs thinned, and segments without
+// data around it (past).
 type toGRO struct{ l *link }
 
 func (g toGRO) DeliverNetworkPacket(proto tcpip.NetworkProtocolNumber, pkt *stack.PacketBuffer) {
@@ -105,7 +106,30 @@ func (g toGRO) DeliverNetworkPacket(proto tcpip.NetworkProtocolNumber, pkt *stac
 		}
 	}
 	g.l.flushAck()
+	if proto == header.IPv4ProtocolNumber && emptyTCP4(pkt) {
+		g.l.past(pkt)
+		return
+	}
 	g.l.gro.Enqueue(pkt)
+}
+
+// emptyTCP4 reports whether pkt, an IPv4 packet, is a checked TCP
+// segment without data (checkTCP4 made its lengths consistent).
+func emptyTCP4(pkt *stack.PacketBuffer) bool {
+	h, ok := pkt.Data().PullUp(header.IPv4MinimumSize + header.TCPMinimumSize)
+	return ok && pkt.RXChecksumValidated &&
+		pkt.Data().Size() == header.IPv4MinimumSize+int(header.TCP(h[header.IPv4MinimumSize:]).DataOffset())
+}
+
+// past sends an IPv4 TCP segment without data up after what GRO holds,
+// not through GRO: gVisor's joins such a segment to the data of its flow
+// held before it (contiguous, the same acknowledgment and options), and
+// its window update, or its count as a duplicate ACK, would be lost;
+// Linux's tcp_gro_receive never joins one (its "(len - 1) >= mss"
+// flush).
+func (l *link) past(pkt *stack.PacketBuffer) {
+	l.gro.Flush()
+	l.gro.Dispatcher.DeliverNetworkPacket(header.IPv4ProtocolNumber, pkt)
 }
 
 func (g toGRO) DeliverLinkPacket(proto tcpip.NetworkProtocolNumber, pkt *stack.PacketBuffer) {
@@ -148,15 +172,10 @@ func (l *link) thin(pkt *stack.PacketBuffer) bool {
 	return true
 }
 
-// flushAck sends the pending ACK up, after what GRO holds. Not through
-// GRO: gVisor's joins a segment with no data, its acknowledgment the
-// same, to the data of its flow held before it, and the ACK's window
-// update, or its count as a duplicate, would be lost; Linux's
-// tcp_gro_receive never joins one (its "(len - 1) >= mss" flush).
+// flushAck sends the pending ACK up, after what GRO holds (past).
 func (l *link) flushAck() {
 	if l.ack != nil {
-		l.gro.Flush()
-		l.gro.Dispatcher.DeliverNetworkPacket(header.IPv4ProtocolNumber, l.ack)
+		l.past(l.ack)
 		l.ack.DecRef()
 		l.ack = nil
 	}

@@ -32,11 +32,11 @@ func (r *recorder) DeliverLinkPacket(tcpip.NetworkProtocolNumber, *stack.PacketB
 // the service (padded to Ethernet's 60 bytes, as libslirp's ACKs are);
 // bad spoils its TCP checksum.
 func segment(port uint16, ack uint32, payload int, bad bool) []byte {
-	return segmentAt(port, 1000, ack, payload, bad)
+	return segmentAt(port, 1000, ack, header.TCPFlagAck, payload, bad)
 }
 
-// segmentAt is segment with the sequence number seq.
-func segmentAt(port uint16, seq, ack uint32, payload int, bad bool) []byte {
+// segmentAt is segment with the sequence number seq and the flags.
+func segmentAt(port uint16, seq, ack uint32, flags header.TCPFlags, payload int, bad bool) []byte {
 	size := header.IPv4MinimumSize + header.TCPMinimumSize + payload
 	f := make([]byte, max(header.EthernetMinimumSize+size, 60))
 	header.Ethernet(f).Encode(&header.EthernetFields{SrcAddr: peerMAC, DstAddr: svcMAC, Type: header.IPv4ProtocolNumber})
@@ -45,7 +45,7 @@ func segmentAt(port uint16, seq, ack uint32, payload int, bad bool) []byte {
 	ip.Encode(&header.IPv4Fields{TotalLength: uint16(size), TTL: 64, Protocol: uint8(header.TCPProtocolNumber), SrcAddr: src, DstAddr: dst})
 	ip.SetChecksum(^ip.CalculateChecksum())
 	tcp := header.TCP(ip[header.IPv4MinimumSize:size])
-	tcp.Encode(&header.TCPFields{SrcPort: port, DstPort: 80, SeqNum: seq, AckNum: ack, DataOffset: header.TCPMinimumSize, Flags: header.TCPFlagAck, WindowSize: 65535})
+	tcp.Encode(&header.TCPFields{SrcPort: port, DstPort: 80, SeqNum: seq, AckNum: ack, DataOffset: header.TCPMinimumSize, Flags: flags, WindowSize: 65535})
 	xsum := header.PseudoHeaderChecksum(header.TCPProtocolNumber, src, dst, uint16(len(tcp)))
 	tcp.SetChecksum(^checksum.Checksum(tcp, xsum))
 	if bad {
@@ -73,7 +73,8 @@ func TestThinACKs(t *testing.T) {
 		{"a corrupt ACK", [][]byte{segment(7, 900, 0, false), segment(7, 1000, 0, true)}, []string{"7:900", "7:1000"}},
 		// GRO would join the ACK (contiguous, the same acknowledgment)
 		// to the held data, and its window would be lost.
-		{"an ACK after data", [][]byte{segmentAt(7, 1000, 1100, 10, false), segmentAt(7, 1010, 1100, 0, false)}, []string{"7:1100+10", "7:1100"}},
+		{"an ACK after data", [][]byte{segmentAt(7, 1000, 1100, header.TCPFlagAck, 10, false), segmentAt(7, 1010, 1100, header.TCPFlagAck, 0, false)}, []string{"7:1100+10", "7:1100"}},
+		{"an empty PSH after data", [][]byte{segmentAt(7, 1000, 1200, header.TCPFlagAck, 10, false), segmentAt(7, 1010, 1200, header.TCPFlagAck|header.TCPFlagPsh, 0, false)}, []string{"7:1200+10", "7:1200"}},
 	} {
 		r.got = nil
 		for _, f := range c.burst {
