@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"fmt"
 	"os"
 	"regexp"
 	"strconv"
@@ -82,6 +83,10 @@ func TestSMPStress(t *testing.T) {
 	if smp == "" {
 		smp = "2"
 	}
+	cpus, err := strconv.Atoi(smp)
+	if err != nil || cpus < 1 {
+		t.Fatalf("GOBARE_SMP=%q: want a number of CPUs", smp)
+	}
 	runs := 1
 	if s := os.Getenv("GOBARE_SMP_STRESS"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -101,6 +106,7 @@ func TestSMPStress(t *testing.T) {
 			"smpstress: ok epoll eventfd sum 2002000",
 			"smpstress: ok ring passes 4000",
 			"smpstress: ok timer wake-ups (none early) 800",
+			fmt.Sprintf("smpstress: ok reads after munmap that faulted %d", 20*max(cpus-1, 1)), // 20 rounds of GOMAXPROCS-1 readers
 			"smpstress: ok epoll wake-up for a file ready when added 1",
 		)
 		if runs > 1 {
