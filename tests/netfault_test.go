@@ -3,7 +3,6 @@ package tests
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -51,47 +50,26 @@ func TestNetFaults(t *testing.T) {
 	pcap := filepath.Join(t.TempDir(), "wire.pcap")
 	// The redirector's frames go the way of the queue it names: "tx",
 	// from the user network towards the device (QEMU's filter-mirror.c).
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	var console bytes.Buffer
-	done := make(chan error, 1)
-	go func() {
-		res, err := qemu.Run(ctx, qemu.Config{Kernel: img, Accel: "tcg", SMP: testSMP(t), Net: "user", Ports: []string{fmt.Sprintf("%d:80", port)},
-			Timeout: 300 * time.Second, Stdout: &console, Stderr: &console,
-			Extra: []string{
-				"-chardev", fmt.Sprintf("socket,id=junk,host=127.0.0.1,port=%d,server=on,wait=off", junkPort),
-				"-object", "filter-redirector,id=junkin,netdev=net0,queue=tx,indev=junk",
-				"-object", "filter-dump,id=dump,netdev=net0,queue=all,file=" + pcap,
-			}})
-		if err == nil && res.ExitCode != 0 {
-			err = fmt.Errorf("exit status %d, want 0", res.ExitCode)
-		}
-		done <- err
-	}()
-	fatalf := func(format string, args ...any) {
-		t.Helper()
-		stop()
-		err := <-done
-		t.Fatalf(format+"\n(QEMU: %v)\n--- console ---\n%s--- end ---", append(args, err, serialText(console.String()))...)
-	}
+	g := startNetGuest(t, qemu.Config{Kernel: img, Accel: "tcg", SMP: testSMP(t), Net: "user", Ports: []string{fmt.Sprintf("%d:80", port)},
+		Timeout: 300 * time.Second,
+		Extra: []string{
+			"-chardev", fmt.Sprintf("socket,id=junk,host=127.0.0.1,port=%d,server=on,wait=off", junkPort),
+			"-object", "filter-redirector,id=junkin,netdev=net0,queue=tx,indev=junk",
+			"-object", "filter-dump,id=dump,netdev=net0,queue=all,file=" + pcap,
+		}})
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	echo := func(what string) {
 		t.Helper()
 		if err := faultEcho(addr, 256<<10); err != nil {
-			fatalf("echo %s: %v", what, err)
+			g.fatalf("echo %s: %v", what, err)
 		}
 	}
-	for start := time.Now(); faultEcho(addr, 1000) != nil; { // until the program serves
-		if time.Since(start) > 200*time.Second {
-			fatalf("the program never echoed")
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
+	g.waitServing(addr)
 
 	// Garbage on the wire.
 	junk, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", junkPort))
 	if err != nil {
-		fatalf("the redirector's socket: %v", err)
+		g.fatalf("the redirector's socket: %v", err)
 	}
 	rng := rand.New(rand.NewSource(1))
 	w := bufio.NewWriter(junk)
@@ -101,7 +79,7 @@ func TestNetFaults(t *testing.T) {
 		w.Write(f)
 	}
 	if err := w.Flush(); err != nil {
-		fatalf("sending junk: %v", err)
+		g.fatalf("sending junk: %v", err)
 	}
 	junk.Close()
 	echo("after 20000 junk frames")
@@ -130,7 +108,7 @@ func TestNetFaults(t *testing.T) {
 	}
 	for start := time.Now(); faultEcho(addr, 1000) != nil; { // the flood drains
 		if time.Since(start) > 60*time.Second {
-			fatalf("no echo after the flood")
+			g.fatalf("no echo after the flood")
 		}
 		time.Sleep(time.Second)
 	}
@@ -140,7 +118,7 @@ func TestNetFaults(t *testing.T) {
 	vanish := func(cmd string, mid func(c *net.TCPConn)) {
 		c, err := net.DialTimeout("tcp", addr, 10*time.Second)
 		if err != nil {
-			fatalf("%s: %v", cmd, err)
+			g.fatalf("%s: %v", cmd, err)
 		}
 		tc := c.(*net.TCPConn)
 		tc.Write([]byte(cmd + "\n"))
@@ -158,7 +136,7 @@ func TestNetFaults(t *testing.T) {
 	// but not once 5 s pass with nothing moved (kernel/linux/linger.go).
 	hold, err := net.DialTimeout("tcp", addr, 10*time.Second)
 	if err != nil {
-		fatalf("download to hold: %v", err)
+		g.fatalf("download to hold: %v", err)
 	}
 	defer hold.Close()
 	hold.Write([]byte("down 100000000\n"))
@@ -169,14 +147,14 @@ func TestNetFaults(t *testing.T) {
 		time.Sleep(time.Second)
 		n, err := faultSent(addr)
 		if err != nil {
-			fatalf("sent: %v", err)
+			g.fatalf("sent: %v", err)
 		}
 		if n > 0 && n == last {
 			t.Logf("the held download stalled at %d bytes", n)
 			break
 		}
 		if time.Since(start) > 120*time.Second {
-			fatalf("the held download never stalled: %d bytes sent", n)
+			g.fatalf("the held download never stalled: %d bytes sent", n)
 		}
 		last = n
 	}
@@ -185,20 +163,13 @@ func TestNetFaults(t *testing.T) {
 		c.Write([]byte("quit\n"))
 		c.Close()
 	}
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("%v\n--- console ---\n%s--- end ---", err, serialText(console.String()))
-		}
-	case <-time.After(60 * time.Second):
-		fatalf("the program did not exit when asked")
-	}
+	g.waitExit(60 * time.Second)
 	if waited := time.Since(quitAt); waited < 4*time.Second {
-		t.Fatalf("exit took %v: it did not wait for the held download's bytes\n--- console ---\n%s--- end ---", waited, serialText(console.String()))
+		t.Fatalf("exit took %v: it did not wait for the held download's bytes\n--- console ---\n%s--- end ---", waited, g.text())
 	} else {
 		t.Logf("exit with a held download took %v", waited.Round(100*time.Millisecond))
 	}
-	out := serialText(console.String())
+	out := g.text()
 	wants := []string{"netfault: down: sent ", "netfault: up: read ", " accept errors"}
 	if flood > floodSockets {
 		wants = append(wants, "netfault: accept: accept tcp [::]:80: accept4: too many open files in system")

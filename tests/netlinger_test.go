@@ -1,8 +1,6 @@
 package tests
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"math/rand"
@@ -43,31 +41,10 @@ func TestNetLingerCap(t *testing.T) {
 		t.Fatal(err)
 	}
 	port := freePort(t)
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	var console bytes.Buffer
-	done := make(chan error, 1)
-	go func() {
-		res, err := qemu.Run(ctx, qemu.Config{Kernel: img, Accel: "tcg", SMP: testSMP(t), Net: "user", Ports: []string{fmt.Sprintf("%d:80", port)},
-			MemoryMiB: 512, Timeout: 600 * time.Second, Stdout: &console, Stderr: &console})
-		if err == nil && res.ExitCode != 0 {
-			err = fmt.Errorf("exit status %d, want 0", res.ExitCode)
-		}
-		done <- err
-	}()
-	fatalf := func(format string, args ...any) {
-		t.Helper()
-		stop()
-		err := <-done
-		t.Fatalf(format+"\n(QEMU: %v)\n--- console ---\n%s--- end ---", append(args, err, serialText(console.String()))...)
-	}
+	g := startNetGuest(t, qemu.Config{Kernel: img, Accel: "tcg", SMP: testSMP(t), Net: "user", Ports: []string{fmt.Sprintf("%d:80", port)},
+		MemoryMiB: 512, Timeout: 600 * time.Second})
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	for start := time.Now(); faultEcho(addr, 1000) != nil; { // until the program serves
-		if time.Since(start) > 200*time.Second {
-			fatalf("the program never echoed")
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
+	g.waitServing(addr)
 	// The host's receive buffers are kept small (no autotuning: socket(7),
 	// SO_RCVBUF), so that each download holds little beyond the guest
 	// and reads to its end quickly.
@@ -80,7 +57,7 @@ func TestNetLingerCap(t *testing.T) {
 	for range lingerConns {
 		c, err := dialer.Dial("tcp", addr)
 		if err != nil {
-			fatalf("download to hold: %v", err)
+			g.fatalf("download to hold: %v", err)
 		}
 		defer c.Close()
 		c.Write([]byte("down 100000000\n"))
@@ -93,7 +70,7 @@ func TestNetLingerCap(t *testing.T) {
 		time.Sleep(time.Second)
 		n, err := faultSent(addr)
 		if err != nil {
-			fatalf("sent: %v", err)
+			g.fatalf("sent: %v", err)
 		}
 		if n > 0 && n == last {
 			same++
@@ -101,7 +78,7 @@ func TestNetLingerCap(t *testing.T) {
 			same = 0
 		}
 		if time.Since(start) > 300*time.Second {
-			fatalf("the held downloads never stalled: %d bytes sent", n)
+			g.fatalf("the held downloads never stalled: %d bytes sent", n)
 		}
 		last = n
 	}
@@ -133,16 +110,9 @@ func TestNetLingerCap(t *testing.T) {
 			time.Sleep(lingerPause)
 		}
 	}()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("%v\n--- console ---\n%s--- end ---", err, serialText(console.String()))
-		}
-	case <-time.After(300 * time.Second):
-		fatalf("the program did not exit when asked")
-	}
+	g.waitExit(300 * time.Second)
 	waited, n := time.Since(quitAt).Round(100*time.Millisecond), int(read.Load())
-	out := serialText(console.String())
+	out := g.text()
 	if !strings.Contains(out, " closed sockets still sending after 60 s: the machine stops without their last bytes") {
 		t.Fatalf("exit took %v and did not stop at the 60 s cap\n--- console ---\n%s--- end ---", waited, out)
 	}
