@@ -1,7 +1,7 @@
 // Package devfs owns the device files: the console (standard input, output
 // and error, which descriptors 0, 1 and 2 refer to at start) and the
-// files under /dev (null, zero, full, random, urandom: special.go; net0,
-// the network device: net.go; netctl, where the network service serves
+// files under /dev (null, zero, full, random, urandom: special.go; net0
+// and net0batch, the network device: net.go; netctl, where the network service serves
 // the sockets: kernel/fs/sockfs), which /dev lists (dir.go). As a
 // vfs.FS it is mounted at /dev; names it does not have fall through to the
 // archive below.
@@ -24,13 +24,15 @@ const (
 	devFull
 	devRandom
 	devURandom
-	devNet0   // the network device, when the machine has one (net.go)
-	devNetctl // the network service's side of the sockets (sockfs)
+	devNet0      // the network device, when the machine has one (net.go)
+	devNetctl    // the network service's side of the sockets (sockfs)
+	devNet0Batch // the network device, several frames a read or write (net.go)
 	numDevices
 )
 
 var deviceNames = [numDevices]string{
 	devNull: "null", devZero: "zero", devFull: "full", devRandom: "random", devURandom: "urandom", devNet0: "net0", devNetctl: "netctl",
+	devNet0Batch: "net0batch",
 }
 
 // nullFile is an open /dev/null, /dev/zero, /dev/full, /dev/random or
@@ -61,8 +63,8 @@ func (fs *FS) Open(n vfs.Node, flags uint32) (vfs.File, errno.Errno) {
 		return openDir(flags) // dir.go
 	}
 	switch n.ID {
-	case devNet0:
-		return openNet(flags)
+	case devNet0, devNet0Batch:
+		return openNet(flags, n.ID == devNet0Batch)
 	case devNetctl:
 		return sockfs.OpenControl(flags)
 	}
