@@ -68,7 +68,7 @@ func TestNetLingerCap(t *testing.T) {
 	// unread, 30 s later: netsvc/linger.go).
 	for last, same, start := int64(-1), 0, time.Now(); same < 3; {
 		time.Sleep(time.Second)
-		n, err := faultSent(addr)
+		n, err := faultAsk(addr, "sent")
 		if err != nil {
 			g.fatalf("sent: %v", err)
 		}

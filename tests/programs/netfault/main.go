@@ -10,6 +10,7 @@
 //	down N      send N bytes, then report how far it got and why it stopped
 //	up          read until the end or an error, then report it
 //	sent        answer with the bytes all downloads have written so far
+//	errors      answer with the count of accept errors so far
 //	quit        report the accept errors seen and exit 0
 //
 // Accept errors (descriptors or sockets running out) are counted and
@@ -95,15 +96,22 @@ func serve(c net.Conn) {
 		fmt.Printf("netfault: up: read %d bytes: %v\n", n, err)
 	case len(cmd) == 1 && cmd[0] == "sent":
 		fmt.Fprintln(c, downSent.Load())
+	case len(cmd) == 1 && cmd[0] == "errors":
+		fmt.Fprintln(c, acceptErrors())
 	case len(cmd) == 1 && cmd[0] == "quit":
-		mu.Lock()
-		total := 0
-		for _, n := range acceptErr {
-			total += n
-		}
-		fmt.Printf("netfault: %d accept errors\n", total)
-		mu.Unlock()
+		fmt.Printf("netfault: %d accept errors\n", acceptErrors())
 		c.Close()
 		os.Exit(0)
 	}
+}
+
+// acceptErrors is the count of accept errors so far.
+func acceptErrors() int {
+	mu.Lock()
+	defer mu.Unlock()
+	total := 0
+	for _, n := range acceptErr {
+		total += n
+	}
+	return total
 }
