@@ -106,19 +106,21 @@ func (f *netFile) Write(p []byte) (int, errno.Errno) {
 	return len(p), 0
 }
 
-// readSlots fills p's whole slots with received frames.
+// readSlots fills p's whole slots with received frames, and notifies
+// the device once for the buffers given back.
 func readSlots(p []byte) (int, errno.Errno) {
 	if len(p) < SlotSize {
 		return 0, errno.EINVAL
 	}
 	n := 0
 	for ; n+SlotSize <= len(p); n += SlotSize {
-		l, ok := virtnet.Recv(p[n+2 : n+SlotSize])
+		l, ok := virtnet.Take(p[n+2 : n+SlotSize])
 		if !ok {
 			break
 		}
 		p[n], p[n+1] = byte(l), byte(l>>8)
 	}
+	virtnet.Flush()
 	rxWanted = n == 0
 	if n == 0 {
 		return 0, errno.EAGAIN
@@ -126,30 +128,32 @@ func readSlots(p []byte) (int, errno.Errno) {
 	return n, 0
 }
 
-// writeSlots sends the frame of each of p's slots, while there is room.
+// writeSlots sends the frame of each of p's slots, while there is room,
+// and notifies the device once for them all.
 func writeSlots(p []byte) (int, errno.Errno) {
 	if len(p) < SlotSize {
 		return 0, errno.EINVAL
 	}
-	n := 0
+	n, err := 0, errno.Errno(0)
 	txWanted = false
 	for ; n+SlotSize <= len(p); n += SlotSize {
 		l := int(p[n]) | int(p[n+1])<<8
 		if l < virtnet.MinFrame || l > virtnet.MaxFrame {
 			if n == 0 {
-				return 0, errno.EINVAL
+				err = errno.EINVAL
 			}
 			break
 		}
-		if !virtnet.Send(p[n+2 : n+2+l]) {
+		if !virtnet.Put(p[n+2 : n+2+l]) {
 			txWanted = true
 			if n == 0 {
-				return 0, errno.EAGAIN
+				err = errno.EAGAIN
 			}
 			break
 		}
 	}
-	return n, 0
+	virtnet.Flush()
+	return n, err
 }
 
 func (f *netFile) Events() uint32 {

@@ -64,6 +64,9 @@ type ring struct {
 	data [virtio.MaxQueueSize][]byte
 	phys [virtio.MaxQueueSize]uint64
 	n    int // buffers in use: the queue's size
+	// offered: buffers were offered since the device was last notified
+	// (Flush).
+	offered bool
 }
 
 var (
@@ -218,9 +221,17 @@ func Writable() bool {
 }
 
 // Recv copies the next received frame into p, cut to len(p) as a tap
-// device does, and gives its buffer back to the device. ok is false when
-// no frame is waiting.
+// device does, and gives its buffer back to the device, notified if it
+// asks. ok is false when no frame is waiting.
 func Recv(p []byte) (n int, ok bool) {
+	n, ok = Take(p)
+	Flush()
+	return n, ok
+}
+
+// Take is Recv without the notification: a caller that takes several
+// frames at once notifies the device once, with Flush, when done.
+func Take(p []byte) (n int, ok bool) {
 	for up {
 		i, l, got := rx.q.Used()
 		if !got {
@@ -230,13 +241,28 @@ func Recv(p []byte) (n int, ok bool) {
 		n = copy(p, f)
 		rx.q.SetBuffer(i, rx.phys[i], bufSize, true)
 		rx.q.Offer(i)
-		dev.Kick(&rx.q)
+		rx.offered = true
 		if ok {
 			return n, true
 		}
 		dropped++
 	}
 	return 0, false
+}
+
+// Flush notifies the device of the receive buffers given back and the
+// frames queued since the last notification, on each queue where it
+// asks for one (virtio.Device.Kick). One notification may cover many
+// buffers (virtio 1.2 §2.7.13: the driver notifies after it updated the
+// available index; the device reads every buffer up to it), and under
+// TCG each is an exit into QEMU's device model.
+func Flush() {
+	for _, r := range [...]*ring{&rx, &tx} {
+		if r.offered {
+			r.offered = false
+			dev.Kick(&r.q)
+		}
+	}
 }
 
 // frameIn returns the frame in receive buffer buf, of which the device
@@ -252,10 +278,20 @@ func frameIn(buf []byte, n uint32) (frame []byte, ok bool) {
 }
 
 // Send queues frame p (MinFrame to MaxFrame bytes, checked by the caller)
-// for transmission behind a zeroed header (§5.1.6.2: no checksum or
-// segmentation offload asked). It returns false when every transmit
-// buffer is in flight.
+// and notifies the device if it asks. It returns false when every
+// transmit buffer is in flight.
 func Send(p []byte) bool {
+	if !Put(p) {
+		return false
+	}
+	Flush()
+	return true
+}
+
+// Put is Send without the notification (Take, Flush): it queues p for
+// transmission behind a zeroed header (§5.1.6.2: no checksum or
+// segmentation offload asked).
+func Put(p []byte) bool {
 	if !Writable() {
 		return false
 	}
@@ -270,6 +306,6 @@ func Send(p []byte) bool {
 	txFree--
 	tx.q.SetBuffer(uint16(i), tx.phys[i], uint32(HeaderLen+n), false)
 	tx.q.Offer(uint16(i))
-	dev.Kick(&tx.q)
+	tx.offered = true
 	return true
 }
