@@ -15,7 +15,8 @@ import (
 // /dev/net0 (kernel/fs/devfs/net.go over kernel/dev/virtio/net) the
 // program sends an ARP request and a DHCP discover built by hand and
 // receives slirp's answers; a non-blocking read with nothing received is
-// EAGAIN and epoll reports the device readable; the same after a flood
+// EAGAIN and epoll reports the device readable; /dev/net0batch sends two
+// ARP requests in one write and reads the answers in slots; the same after a flood
 // of random frames. Without -net the machine has no network device and
 // no /dev/net0.
 func TestNetRaw(t *testing.T) {
@@ -28,6 +29,7 @@ func TestNetRaw(t *testing.T) {
 		"netraw: epoll reports a frame",
 		"netraw: arp: 10.0.2.2 is at 52:55:0a:00:02:02",
 		"netraw: dhcp: offered 10.0.2.15 by 10.0.2.2",
+		"netraw: batch: 2 ARP replies to 2 requests in one write",
 	)
 	if !strings.Contains(r.Kernel, "network: virtio-net, MAC 52:54:00:12:34:56") {
 		r.fatalf(t, "no network line from the kernel")

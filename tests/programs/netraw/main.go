@@ -4,8 +4,11 @@
 // address (a DHCP discover), and prints the answers. It checks that a
 // non-blocking read with nothing received is EAGAIN, that the device
 // has one owner (a second open is EBUSY) and that epoll reports it
-// readable when a frame waits. With the argument "flood" it first sends
-// thousands of frames of random length and content, then does the same.
+// readable when a frame waits. Then it asks for the gateway again
+// through /dev/net0batch, the same device several frames to a read or
+// write (2 KiB slots: a frame's length, little-endian, then the frame).
+// With the argument "flood" it first sends thousands of frames of random
+// length and content, then does the same.
 package main
 
 import (
@@ -63,6 +66,61 @@ func main() {
 			binary.BigEndian.Uint16(f[36:]) == 68 && f[42] == 2 // UDP to the client port, BOOTREPLY
 	})
 	fmt.Printf("netraw: dhcp: offered %v by %v\n", net.IP(offer[42+16:42+20]), net.IP(offer[26:30]))
+	batch(fd)
+}
+
+// slot is the size of a frame's slot in /dev/net0batch.
+const slot = 2048
+
+// batch checks /dev/net0batch: it is the one device (EBUSY while
+// /dev/net0, fd, is open), reads and writes shorter than a slot and a
+// first slot out of bounds are EINVAL, and two ARP requests written in
+// one write's slots are answered in the slots of reads.
+func batch(fd int) {
+	if _, err := syscall.Open("/dev/net0batch", syscall.O_RDWR, 0); err != syscall.EBUSY {
+		fail("/dev/net0batch while /dev/net0 is open: %v, want EBUSY", err)
+	}
+	check("close /dev/net0", syscall.Close(fd))
+	fd, err := syscall.Open("/dev/net0batch", syscall.O_RDWR|syscall.O_NONBLOCK, 0)
+	check("open /dev/net0batch", err)
+	buf := make([]byte, 32*slot)
+	if _, err := syscall.Read(fd, buf[:slot-1]); err != syscall.EINVAL {
+		fail("batch: a read shorter than a slot: %v, want EINVAL", err)
+	}
+	if _, err := syscall.Write(fd, buf[:slot]); err != syscall.EINVAL { // a frame of 0 bytes
+		fail("batch: a slot of 0 bytes: %v, want EINVAL", err)
+	}
+	out := make([]byte, 2*slot)
+	for i := range 2 {
+		f := arpRequest()
+		binary.LittleEndian.PutUint16(out[i*slot:], uint16(len(f)))
+		copy(out[i*slot+2:], f)
+	}
+	n, err := syscall.Write(fd, out)
+	check("batch: send two ARP requests", err)
+	if n != 2*slot {
+		fail("batch: wrote %d bytes of %d", n, 2*slot)
+	}
+	replies := 0
+	for deadline := time.Now().Add(10 * time.Second); replies < 2 && time.Now().Before(deadline); {
+		n, err := syscall.Read(fd, buf)
+		if errors.Is(err, syscall.EAGAIN) {
+			time.Sleep(time.Millisecond)
+			continue
+		}
+		check("batch: read", err)
+		if n == 0 || n%slot != 0 {
+			fail("batch: a read of %d bytes, not whole slots", n)
+		}
+		for off := 0; off < n; off += slot {
+			l := int(binary.LittleEndian.Uint16(buf[off:]))
+			f := buf[off+2 : off+2+l]
+			if l >= 42 && binary.BigEndian.Uint16(f[12:]) == 0x0806 && binary.BigEndian.Uint16(f[20:]) == 2 && bytes.Equal(f[28:32], gatewayIP) {
+				replies++
+			}
+		}
+	}
+	fmt.Printf("netraw: batch: %d ARP replies to 2 requests in one write\n", replies)
 }
 
 // flood sends n frames of random length (14 to 1514 bytes) and bytes
