@@ -38,6 +38,7 @@ const (
 	maxSlots  = 4096 // sockfs.MaxSockets
 
 	rxHead, rxTail, txHead, txTail, stateOff, errorOff, shutOff = 0, 4, 8, 12, 16, 20, 24
+	nameOff, nameSize                                           = 32, 4 + msgSize - msgAddr // two names: length, sockaddr
 
 	msgSize                                              = 64
 	msgKind, msgSlot, msgReq, msgSeq, msgOp, msgArg      = 0, 4, 8, 12, 16, 20
@@ -45,7 +46,7 @@ const (
 	kindNews, kindRequest, kindChanged, kindAnswer       = 1, 2, 3, 4
 	opBind, opListen, opAccept, opConnect, opName        = 2, 3, 4, 5, 6
 	stConnected, stListening, stAcceptable, stPeerClosed = 1, 2, 4, 8
-	stFailed, stGone                                     = 16, 32
+	stFailed, stGone, stNamed                            = 16, 32, 64
 	shutRead, shutWrite, shutReleased, shutAbort         = 1, 2, 4, 8
 	typeV6Only                                           = 0x100
 )
@@ -255,6 +256,7 @@ func (ss *sockets) serve(slot int, m, ans []byte) syscall.Errno {
 		}
 		switch err := k.ep.Connect(addr); err.(type) {
 		case nil:
+			k.name()
 			k.setState(stConnected)
 			return 0
 		case *tcpip.ErrConnectStarted:
@@ -296,6 +298,7 @@ func (ss *sockets) accept(k *sock, n int, ans []byte) syscall.Errno {
 	}
 	c := ss.newSock(n, k.family, ep, wq)
 	clear(c.mem[:shutOff+4])
+	c.name()
 	c.setState(stConnected)
 	putSockaddr(ans, peer, k.family)
 	ss.pump(c)
@@ -308,6 +311,24 @@ func (k *sock) setState(bits uint32) {
 }
 func (k *sock) clearState(bits uint32) {
 	atomic.StoreUint32(word(k.mem, stateOff), k.state()&^bits)
+}
+
+// name writes a connection's local and peer addresses into its header
+// (nameOff: each a length word and a sockaddr, as in an answer) and
+// marks them there (stNamed): the kernel answers the program's
+// getsockname, and getpeername while the connection is up, from them,
+// without a request (Go asks both of every connection it makes and the
+// first of every one it accepts).
+func (k *sock) name() {
+	for i, get := range [...]func() (tcpip.FullAddress, tcpip.Error){k.ep.GetLocalAddress, k.ep.GetRemoteAddress} {
+		a, err := get()
+		if err != nil {
+			return
+		}
+		b := k.mem[nameOff+i*nameSize : nameOff+(i+1)*nameSize]
+		binary.LittleEndian.PutUint32(b, uint32(formatSockaddr(b[4:], a, k.family)))
+	}
+	k.setState(stNamed)
 }
 
 // fail records the connection's error.
@@ -358,6 +379,7 @@ func (ss *sockets) pump(k *sock) {
 			if err := k.ep.LastError(); err != nil {
 				k.fail(errnoOf(err))
 			} else {
+				k.name()
 				k.setState(stConnected)
 			}
 		}

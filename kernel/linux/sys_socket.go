@@ -333,7 +333,7 @@ func sockName(c call, peer uint32) uintptr {
 		return errno(EFAULT)
 	}
 	var a sockfs.Reply
-	if !c.ask(sockfs.OpName, s, peer, nil, &a) {
+	if !s.Name(peer == 1, &a) && !c.ask(sockfs.OpName, s, peer, nil, &a) {
 		return blocked
 	}
 	if a.Err != 0 {

@@ -30,6 +30,11 @@ const (
 	stateOff = 16 // the service's State bits
 	errorOff = 20 // the service's pending error (an errno), for SO_ERROR
 	shutOff  = 24 // the kernel's Shut bits: what the program closed
+	// The service's two names of a connection (Named, Socket.Name): the
+	// local address at nameOff, the peer's at nameOff+nameSize, each a
+	// length word and a sockaddr of up to AddrMax bytes.
+	nameOff  = 32
+	nameSize = 4 + AddrMax
 )
 
 // ring is one direction of a slot: where its counters are in the header

@@ -30,6 +30,7 @@ const (
 	PeerClosed             // the peer sent its end (FIN): reads end once the ring is empty
 	Failed                 // the error word holds an error (reset, refused, ...)
 	Gone                   // the service dropped its endpoint: the slot may be reused
+	Named                  // the header holds the connection's two addresses (Name)
 )
 
 // Shut bits: what the program closed (the header's shut word).
@@ -160,6 +161,30 @@ func (f *Socket) Index() int { return int(f.s.index) }
 func (f *Socket) State() uint32 { return f.s.state() }
 
 func (s *slot) state() uint32 { return atomic.LoadUint32(s.word(stateOff)) }
+
+// Name copies the connection's local address (peer false) or its peer's
+// from the header into a, where the service wrote them once connected
+// (Named), and reports whether it could: the peer's only while the
+// connection is up and has not failed (Linux's inet_getname is ENOTCONN
+// once a connection is reset; the service answers those cases), and not
+// a length out of bounds. Otherwise the caller asks the service.
+func (f *Socket) Name(peer bool, a *Reply) bool {
+	st := f.State()
+	if st&Named == 0 || peer && st&(Connected|Failed) != Connected {
+		return false
+	}
+	off := nameOff
+	if peer {
+		off += nameSize
+	}
+	n := atomic.LoadUint32(f.s.word(off))
+	if n == 0 || n > AddrMax {
+		return false
+	}
+	a.Err, a.AddrLen = 0, int(n)
+	copy(a.Addr[:n], pages.Page(f.s.frames[0])[off+4:])
+	return true
+}
 
 // Error returns the service's error as an errno: EIO for a value that is
 // none.

@@ -214,3 +214,38 @@ func TestSocketAcceptedCloseReachesService(t *testing.T) {
 		t.Fatal("a discarded socket is news, or not free")
 	}
 }
+
+// TestSocketName reads the names the service wrote in the header: none
+// before it marks them (Named), the peer's not once the connection has
+// failed (the service answers then), and a length out of bounds never.
+func TestSocketName(t *testing.T) {
+	f := fresh(t)
+	local := []byte{2, 0, 0x1f, 0x90, 10, 0, 2, 15, 0, 0, 0, 0, 0, 0, 0, 0}
+	peer := []byte{2, 0, 0x00, 0x50, 10, 0, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0}
+	setWord(f, nameOff, uint32(len(local)))
+	copy(pages.Page(f.s.frames[0])[nameOff+4:], local)
+	setWord(f, nameOff+nameSize, uint32(len(peer)))
+	copy(pages.Page(f.s.frames[0])[nameOff+nameSize+4:], peer)
+	var a Reply
+	setWord(f, stateOff, Connected)
+	if f.Name(false, &a) || f.Name(true, &a) {
+		t.Fatal("names read before the service marked them")
+	}
+	setWord(f, stateOff, Connected|Named)
+	for _, c := range []struct {
+		peer bool
+		want []byte
+	}{{false, local}, {true, peer}} {
+		if !f.Name(c.peer, &a) || !bytes.Equal(a.Addr[:a.AddrLen], c.want) {
+			t.Fatalf("name (peer %v): %x, want %x", c.peer, a.Addr[:a.AddrLen], c.want)
+		}
+	}
+	setWord(f, stateOff, Connected|Named|Failed)
+	if f.Name(true, &a) || !f.Name(false, &a) {
+		t.Fatal("after a failure: the peer's name must come from the service, the local one from the header")
+	}
+	setWord(f, nameOff, AddrMax+1)
+	if f.Name(false, &a) {
+		t.Fatal("a name longer than AddrMax was read")
+	}
+}
