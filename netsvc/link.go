@@ -325,22 +325,24 @@ func (l *link) receive(dev *os.File) {
 }
 
 // transmit writes the frames the stack sends to the device: each time,
-// all that wait (up to batchSlots) in one write.
+// all that wait (up to batchSlots) in one write, each frame's pieces
+// (its headers, its payload) copied straight into its slot.
 func transmit(dev *os.File, ch *channel.Endpoint) {
 	buf := make([]byte, batchSlots*slotSize)
 	for {
 		pkt := ch.ReadContext(context.Background())
 		n := 0
 		for pkt != nil {
-			v := pkt.ToView()
-			if size := v.Size(); size > maxFrame {
+			if size := pkt.Size(); size > maxFrame {
 				fmt.Fprintf(os.Stderr, "netsvc: a %d-byte frame to send\n", size)
 			} else {
 				binary.LittleEndian.PutUint16(buf[n:], uint16(size))
-				copy(buf[n+2:], v.AsSlice())
+				at := n + 2
+				for _, b := range pkt.AsSlices() { // the headers and the payload, copied once
+					at += copy(buf[at:], b)
+				}
 				n += slotSize
 			}
-			v.Release()
 			pkt.DecRef()
 			if n == len(buf) {
 				break
