@@ -34,8 +34,9 @@ import (
 //     libslirp and the host's TCP (the listening socket where libslirp
 //     accepts them, and its retransmissions), not to the guest: in wire
 //     dumps of four boots 76 to 213 reached it, and it answered every
-//     SYN. So the flood comes again, once the last has drained, until
-//     the program reports an accept error (at most floodWaves times);
+//     SYN. So the dials start a little apart (floodPace), and the flood
+//     comes again, once the last has drained, until the program reports
+//     an accept error (at most floodWaves times);
 //   - vanish: the host resets a connection in the middle of a download
 //     and of an upload: the program's write or read ends with an error
 //     (or an early end of stream), and it serves on.
@@ -215,14 +216,19 @@ func faultEcho(addr string, n int) error {
 	return nil
 }
 
-// floodOnce makes flood connections to the netfault program at addr at
-// once, each an echo, holds them 5 s while the guest accepts what it
-// can, and closes them.
+// floodOnce makes flood connections to the netfault program at addr,
+// each an echo, holds them 5 s while the guest accepts what it can, and
+// closes them. The dials start floodPace apart: libslirp accepts
+// forwarded connections from a listening socket with a backlog of one,
+// so the host's TCP drops what arrives all at once and retries at its
+// own pace, seconds apart; started apart, they reach the guest within
+// 1.5 s.
 func floodOnce(addr string) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var conns []net.Conn
 	for i := 0; i < flood; i++ {
+		time.Sleep(floodPace)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -312,9 +318,10 @@ func grepLines(text, s string) string {
 
 // flood is how many connections the host makes at once, floodSockets
 // how many sockets the kernel allows in that boot (sockets=N, below
-// sockfs.MaxSockets), so that the flood runs out of them, and
-// floodWaves how many floods at most until the program says it did.
-const flood, floodSockets, floodWaves = 300, 64, 5
+// sockfs.MaxSockets), so that the flood runs out of them, floodWaves
+// how many floods at most until the program says it did, and floodPace
+// the time between two of a flood's dials.
+const flood, floodSockets, floodWaves, floodPace = 300, 64, 5, 5 * time.Millisecond
 
 // junkMAC is the source of the junk's true ARP requests.
 var junkMAC = []byte{0x02, 0, 0, 0, 0, 0x99}
