@@ -25,6 +25,7 @@ var noREP = []string{
 	"github.com/gobare/gobare/kernel/sched.Block",
 	"github.com/gobare/gobare/kernel/fs/tmpfs.(*file).ReadAt",
 	"github.com/gobare/gobare/kernel/fs/tmpfs.(*file).WriteAt",
+	"github.com/gobare/gobare/kernel/linux.transfer", // every read and write: its bounce buffer
 }
 
 // TestKernelHotPathsWithoutREP disassembles the functions of noREP in the
