@@ -105,16 +105,7 @@ func serveSockets(s *stack.Stack, dns []netip.Addr) {
 	}
 	ss.configure(dns)
 	records := make(chan []byte)
-	go func() { // the kernel's records, read as they come
-		for {
-			buf := make([]byte, 64*msgSize)
-			n, err := ss.ctl.Read(buf)
-			if err != nil {
-				fatal(fmt.Errorf("reading /dev/netctl: %v", err))
-			}
-			records <- buf[:n]
-		}
-	}()
+	go ss.read(records)
 	for {
 		var tick <-chan time.Time
 		if len(ss.closed) > 0 {
@@ -135,6 +126,47 @@ func serveSockets(s *stack.Stack, dns []netip.Addr) {
 		}
 		ss.flush()
 	}
+}
+
+// read sends the kernel's records to the loop as they come: through the
+// netpoller, a short read meaning no more (drained, link.go). It stays
+// in one raw read of the file, as link.receive does: each call of
+// RawRead forgets readiness the netpoller recorded before it
+// (runtime_pollReset), so a wait begun in a new call would miss a record
+// that came in between. The loop is done with one buffer before it takes
+// the next, so two take turns.
+func (ss *sockets) read(records chan<- []byte) {
+	rc, err := ss.ctl.SyscallConn()
+	if err != nil {
+		fatal(fmt.Errorf("/dev/netctl: %v", err))
+	}
+	bufs := [2][]byte{make([]byte, 64*msgSize), make([]byte, 64*msgSize)}
+	i := 0
+	var rerr error
+	err = rc.Read(func(fd uintptr) bool {
+		for {
+			n, err := syscall.Read(int(fd), bufs[i])
+			switch err {
+			case nil:
+			case syscall.EINTR:
+				continue
+			case syscall.EAGAIN:
+				return false // wait for the next record
+			default:
+				rerr = err
+				return true
+			}
+			records <- bufs[i][:n]
+			i ^= 1
+			if n < len(bufs[i]) { // drained
+				return false
+			}
+		}
+	})
+	if err == nil {
+		err = rerr
+	}
+	fatal(fmt.Errorf("reading /dev/netctl: %v", err))
 }
 
 // configure queues the record that names the name servers (IPv4 ones,
