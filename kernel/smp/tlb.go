@@ -57,7 +57,16 @@ func Shootdown() {
 		lapic.SendNMI(percpu.Get(c).APICID)
 	}
 	for c := 0; c < percpu.Online; c++ {
+		asked := cpu.Rdtsc()
 		for !percpu.Get(c).Idle && flushedGen[c].Load() < gen {
+			if cpu.Rdtsc()-asked > resendCycles {
+				// No answer yet: ask again. A CPU halted while it
+				// waits for the lock was seen never to take its NMI
+				// (docs/design.md, Processors, the -smp 4 wedge).
+				lapic.SendNMI(percpu.Get(c).APICID)
+				Resent++
+				asked = cpu.Rdtsc()
+			}
 			cpu.Pause()
 		}
 	}
@@ -65,9 +74,14 @@ func Shootdown() {
 	ShootdownCycles += cpu.Rdtsc() - start
 }
 
-// Shootdowns counts them, ShootdownCycles the TSC cycles they took, and
-// Spared the idle CPUs they left alone (for stats).
-var Shootdowns, ShootdownCycles, Spared uint64
+// Shootdowns counts them, ShootdownCycles the TSC cycles they took,
+// Spared the idle CPUs they left alone, and Resent the NMIs sent again
+// (for stats).
+var Shootdowns, ShootdownCycles, Spared, Resent uint64
+
+// resendCycles is how long a shootdown waits for a CPU's answer before
+// it sends the NMI again: about 1 ms at 2 GHz.
+const resendCycles = 2_000_000
 
 // ServeFlush drops this CPU's TLB if a shootdown asked for it since it
 // last did: writing CR3 drops every entry but the global ones (§4.10.4.1),
