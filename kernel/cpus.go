@@ -176,7 +176,5 @@ func printCPUStats() {
 	console.Dec(timer.TSCToNanos(smp.ShootdownCycles) / 1000)
 	console.Print(" us, ")
 	console.Dec(smp.Spared)
-	console.Print(" idle CPUs spared, ")
-	console.Dec(smp.Resent)
-	console.Print(" NMIs sent again\n")
+	console.Print(" idle CPUs spared\n")
 }

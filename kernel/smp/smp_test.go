@@ -1,6 +1,9 @@
 package smp
 
-import "testing"
+import (
+	"sync/atomic"
+	"testing"
+)
 
 // TestNeedsInitWait: the 10 ms wait after INIT only on the CPUs Linux
 // still waits for (smp_quirk_init_udelay): Intel before family 6, AMD
@@ -26,4 +29,30 @@ func TestNeedsInitWait(t *testing.T) {
 			t.Errorf("needsInitWait(%s, %#x) = %v, want %v", c.vendor, c.signature, got, c.want)
 		}
 	}
+}
+
+// TestServeFlushUnderNMI: a shootdown's NMI that comes while ServeFlush
+// is flushing, and serves the newer generation itself, must not be undone
+// when the interrupted call goes on: done stays at the newest generation.
+func TestServeFlushUnderNMI(t *testing.T) {
+	var done, asked atomic.Uint64
+	asked.Store(16)
+	flushes := 0
+	nmi := func() { // the NMI's own call, for generation 17
+		asked.Store(17)
+		serveFlush(&done, &asked, func() { flushes++ })
+	}
+	serveFlush(&done, &asked, func() {
+		flushes++
+		if flushes == 1 {
+			nmi()
+		}
+	})
+	if got := done.Load(); got != 17 {
+		t.Errorf("done = %d after an NMI served generation 17 in the middle, want 17", got)
+	}
+	if flushes != 2 {
+		t.Errorf("%d flushes, want 2 (the interrupted one and the NMI's)", flushes)
+	}
+	serveFlush(&done, &asked, func() { t.Error("flushed with nothing asked") })
 }

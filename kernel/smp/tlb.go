@@ -57,16 +57,7 @@ func Shootdown() {
 		lapic.SendNMI(percpu.Get(c).APICID)
 	}
 	for c := 0; c < percpu.Online; c++ {
-		asked := cpu.Rdtsc()
 		for !percpu.Get(c).Idle && flushedGen[c].Load() < gen {
-			if cpu.Rdtsc()-asked > resendCycles {
-				// No answer yet: ask again. A CPU halted while it
-				// waits for the lock was seen never to take its NMI
-				// (docs/design.md, Processors, the -smp 4 wedge).
-				lapic.SendNMI(percpu.Get(c).APICID)
-				Resent++
-				asked = cpu.Rdtsc()
-			}
 			cpu.Pause()
 		}
 	}
@@ -74,14 +65,9 @@ func Shootdown() {
 	ShootdownCycles += cpu.Rdtsc() - start
 }
 
-// Shootdowns counts them, ShootdownCycles the TSC cycles they took,
-// Spared the idle CPUs they left alone, and Resent the NMIs sent again
-// (for stats).
-var Shootdowns, ShootdownCycles, Spared, Resent uint64
-
-// resendCycles is how long a shootdown waits for a CPU's answer before
-// it sends the NMI again: about 1 ms at 2 GHz.
-const resendCycles = 2_000_000
+// Shootdowns counts them, ShootdownCycles the TSC cycles they took, and
+// Spared the idle CPUs they left alone (for stats).
+var Shootdowns, ShootdownCycles, Spared uint64
 
 // ServeFlush drops this CPU's TLB if a shootdown asked for it since it
 // last did: writing CR3 drops every entry but the global ones (§4.10.4.1),
@@ -89,10 +75,32 @@ const resendCycles = 2_000_000
 // and ends every entry that may return to the program (a CPU that idled
 // through shootdowns catches up there).
 func ServeFlush() {
-	me := percpu.ID()
-	gen := flushGen.Load()
-	if flushedGen[me].Load() < gen {
-		cpu.WriteCR3(cpu.ReadCR3())
-		flushedGen[me].Store(gen)
+	serveFlush(&flushedGen[percpu.ID()], &flushGen, reloadCR3)
+}
+
+func reloadCR3() { cpu.WriteCR3(cpu.ReadCR3()) }
+
+// serveFlush is ServeFlush's logic: if done is behind asked, flush and
+// move done up to what was asked.
+//
+// An NMI can come in the middle of it — a waiter for the lock calls
+// ServeFlush on every turn of its spin, and a shootdown's NMI runs it
+// again on the same CPU — and the NMI's own call may record a newer
+// generation. A plain store of the generation read before the NMI would
+// then move done back, and this CPU, halted for the lock a moment later,
+// would never answer the shootdown it did serve: the asker waits for it
+// forever with the lock held. (That was the -smp 4 wedge, docs/design.md,
+// Processors.) So done only moves up: the compare-and-exchange fails if
+// an NMI moved it meanwhile, and the loop looks again.
+func serveFlush(done, asked *atomic.Uint64, flush func()) {
+	for {
+		have, want := done.Load(), asked.Load()
+		if have >= want {
+			return
+		}
+		flush()
+		if done.CompareAndSwap(have, want) {
+			return
+		}
 	}
 }
