@@ -70,6 +70,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 
 	cmd := exec.Command(path, args...)
+	defer dieWithParent(cmd)()
 	qemuStderr := &limitedBuffer{max: 64 << 10}
 	cmd.Stderr = qemuStderr
 	var streams *streams

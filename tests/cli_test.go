@@ -4,8 +4,11 @@ package tests
 //
 //   - TestMkimageBadFlags: a bad flag value is one line and status 2,
 //     before anything is built or booted;
-//   - TestMkimageSignals: SIGINT, SIGTERM or SIGHUP to a running mkimage
-//     run stops QEMU and removes the temporary files; status 128+N;
+//   - TestMkimageSignals: SIGINT, SIGTERM, SIGHUP or SIGQUIT (go test's
+//     timeout) to a running mkimage run stops QEMU and removes the
+//     temporary files; status 128+N;
+//   - TestMkimageKilled: QEMU dies with an mkimage killed by SIGKILL
+//     (Linux hosts);
 //   - TestMkimageClosedStdout: a reader that goes away (| head) ends the
 //     program (EPIPE, SIGPIPE) and mkimage, leaving nothing behind;
 //   - TestMkimageFaultWithProgram: fault=pf is honoured with a program,
@@ -92,11 +95,18 @@ type startedMkimage struct {
 // kernel has said it runs the program ("gobare: running NAME").
 func startMkimage(t *testing.T, stdout io.Writer, name string, args ...string) *startedMkimage {
 	t.Helper()
+	return startMkimageCmd(t, stdout, name, nil, append([]string{"run", "-accel", "tcg", "-timeout", "5m"}, args...)...)
+}
+
+// startMkimageCmd is startMkimage for any mkimage command line, with env
+// added to the environment.
+func startMkimageCmd(t *testing.T, stdout io.Writer, name string, env []string, args ...string) *startedMkimage {
+	t.Helper()
 	needQEMU(t)
 	m := &startedMkimage{tmp: t.TempDir(), done: make(chan error, 1)}
-	m.cmd = exec.Command(mkimageTool(t), append([]string{"run", "-accel", "tcg", "-timeout", "5m"}, args...)...)
+	m.cmd = exec.Command(mkimageTool(t), args...)
 	m.cmd.Dir = repoRoot(t)
-	m.cmd.Env = append(os.Environ(), "TMPDIR="+m.tmp)
+	m.cmd.Env = append(append(os.Environ(), env...), "TMPDIR="+m.tmp)
 	m.cmd.Stdout = stdout
 	// Its own process group, so the test's signals reach mkimage alone
 	// (a terminal's Ctrl-C would reach QEMU too) and a failed test can
@@ -215,7 +225,7 @@ func (m *startedMkimage) wantGone(t *testing.T, qemus []int) {
 
 func TestMkimageSignals(t *testing.T) {
 	t.Parallel()
-	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP} {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT} {
 		t.Run(sig.String(), func(t *testing.T) {
 			t.Parallel()
 			// cat waits for input that never comes.
@@ -237,6 +247,55 @@ func TestMkimageSignals(t *testing.T) {
 			}
 			m.wantGone(t, qemus)
 		})
+	}
+}
+
+// TestMkimageKilled: a SIGKILL cannot be caught, so mkimage cannot stop
+// QEMU itself; the host kernel does (PR_SET_PDEATHSIG): QEMU must not live
+// on, reparented, running the guest at full speed. Both ways of running a
+// program: run (COM1 on QEMU's standard streams) and exec (go test's
+// wrapper, the streams on sockets). The program, busy, runs on whatever
+// happens to its standard streams.
+func TestMkimageKilled(t *testing.T) {
+	t.Parallel()
+	t.Run("run", func(t *testing.T) {
+		t.Parallel()
+		m := startMkimage(t, io.Discard, "busy", testProgram(t, "busy"), "10m")
+		wantQEMUDiesWith(t, m.cmd, m.done)
+	})
+	t.Run("exec", func(t *testing.T) {
+		t.Parallel()
+		busy := testProgram(t, "busy") // exec names it by its path
+		m := startMkimageCmd(t, io.Discard, busy,
+			[]string{"GOBARE_ROOT=" + repoRoot(t), "GOBARE_ACCEL=tcg", "GOBARE_QUIET=0"},
+			"exec", busy, "10m")
+		wantQEMUDiesWith(t, m.cmd, m.done)
+	})
+}
+
+// wantQEMUDiesWith kills mkimage (cmd, whose Wait reports on done) with
+// SIGKILL and fails t unless its QEMU is gone, or dead and waiting for its
+// new parent to reap it, within 30 s.
+func wantQEMUDiesWith(t *testing.T, cmd *exec.Cmd, done <-chan error) {
+	t.Helper()
+	qemus := qemuChildren(t, cmd.Process.Pid)
+	if len(qemus) != 1 {
+		t.Fatalf("mkimage has %d QEMU children, want 1", len(qemus))
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	stat := filepath.Join("/proc", strconv.Itoa(qemus[0]), "stat")
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		b, err := os.ReadFile(stat)
+		s := string(b)
+		if err != nil || strings.HasPrefix(s[strings.LastIndexByte(s, ')')+1:], " Z") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("QEMU (pid %d) still runs 30 s after mkimage was killed: %s", qemus[0], s)
+		}
 	}
 }
 

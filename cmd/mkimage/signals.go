@@ -11,8 +11,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Whatever stops mkimage, it cleans up: Ctrl-C (SIGINT), SIGTERM and
-// SIGHUP are caught, so the temporary directories (the image of run and
+// Whatever stops mkimage, it cleans up: Ctrl-C (SIGINT), SIGTERM, SIGHUP
+// and SIGQUIT (what go test sends a test binary run through mkimage exec
+// when its -timeout passes; the guest's goroutines cannot be dumped from
+// here) are caught, so the temporary directories (the image of run and
 // exec, the build's files) are removed by the code that made them and a
 // running QEMU is stopped (qemu.Run ends it when its context ends), and
 // mkimage then exits as a shell reports a death by that signal: 128+N.
@@ -21,7 +23,7 @@ import (
 // its SIGPIPE ends it as on Linux.
 
 // stopSignals are the signals mkimage cleans up after.
-var stopSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP}
+var stopSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
 
 var (
 	// interrupted ends when one of stopSignals arrives; QEMU runs under it.
