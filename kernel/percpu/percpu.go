@@ -26,10 +26,13 @@ const MaxCPUs = 16
 // first and in this order.
 type Block struct {
 	StackTop  uintptr // +0: where every entry builds its trap Frame
-	ScratchSP uint64  // +8: the program's RSP between SYSCALL and the first push
+	ScratchSP uint64  // +8: the program's RSP between SYSCALL and the first push, and on the quick return
 	ID        int     // +16: this CPU's index, 0 for the boot CPU
-	APICID    uint32  // its local APIC ID (the MADT's, the IPI destination)
-	InKernel  bool    // kernel code runs on it: an exception now is a kernel bug
+	// ExitRIP: +24: where a system call's quick return jumps, the
+	// program's RIP (kernel/trap's frameExit, and its NMI fix-up).
+	ExitRIP  uint64
+	APICID   uint32 // its local APIC ID (the MADT's, the IPI destination)
+	InKernel bool   // kernel code runs on it: an exception now is a kernel bug
 	// Idle: it runs no program thread (kernel/sched sets it under the
 	// kernel lock). A TLB shootdown leaves an idle CPU alone: its stale
 	// entries are never used before it next picks a thread, and then it

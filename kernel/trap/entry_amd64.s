@@ -18,11 +18,25 @@
 #define PERCPU_STACK_TOP 0	// percpu.Block.StackTop
 #define PERCPU_SCRATCH_SP 8	// percpu.Block.ScratchSP
 #define PERCPU_ID 16	// percpu.Block.ID
+#define PERCPU_EXIT_RIP 24	// percpu.Block.ExitRIP
+
+// Frame's fields after the FP area (frame.go), from the frame's start.
+#define FRAME_RIP (FP_AREA+152)
+#define FRAME_RFLAGS (FP_AREA+168)
+#define FRAME_RSP (FP_AREA+176)
+
+// RFLAGS bits (SDM Vol. 1 §3.4.3): the status flags CF, PF, AF, ZF, SF
+// and OF, and IF.
+#define FLAGS_STATUS 0x8D5
+#define FLAGS_IF 0x200
 
 // The general-purpose registers, in Frame's order (R15 lowest).
 #define PUSH_REGS \
 	PUSHQ AX; PUSHQ BX; PUSHQ CX; PUSHQ DX; PUSHQ SI; PUSHQ DI; PUSHQ BP; \
 	PUSHQ R8; PUSHQ R9; PUSHQ R10; PUSHQ R11; PUSHQ R12; PUSHQ R13; PUSHQ R14; PUSHQ R15
+#define POP_REGS \
+	POPQ R15; POPQ R14; POPQ R13; POPQ R12; POPQ R11; POPQ R10; POPQ R9; POPQ R8; \
+	POPQ BP; POPQ DI; POPQ SI; POPQ DX; POPQ CX; POPQ BX; POPQ AX
 
 // trapCommon: the CPU has switched to the vector's IST stack (the kernel
 // stack top for everything but NMI, #DF and #MC) and pushed SS, RSP,
@@ -103,17 +117,6 @@ TEXT ·frameSave(SB), NOSPLIT|NOFRAME, $0
 	MOVQ AX, FP_AREA(SP)	// Frame.FSBase
 	MOVQ ·kernelFSBase(SB), AX
 	WRFSBASEQ AX
-	JMP  fsdone
-fsmsr:
-	MOVL $MSR_FS_BASE, CX
-	RDMSR
-	SHLQ $32, DX
-	ORQ  DX, AX
-	MOVQ AX, FP_AREA(SP)	// Frame.FSBase
-	MOVQ ·kernelFSBase(SB), AX
-	MOVQ AX, DX
-	SHRQ $32, DX
-	WRMSR
 fsdone:
 	CLD	// the Go ABI expects the direction flag clear
 	MOVQ SP, AX
@@ -124,6 +127,17 @@ fsdone:
 	CALL ·dispatch(SB)
 	ADDQ $16, SP
 	JMP ·frameExit(SB)
+fsmsr:
+	MOVL $MSR_FS_BASE, CX
+	RDMSR
+	SHLQ $32, DX
+	ORQ  DX, AX
+	MOVQ AX, FP_AREA(SP)	// Frame.FSBase
+	MOVQ ·kernelFSBase(SB), AX
+	MOVQ AX, DX
+	SHRQ $32, DX
+	WRMSR
+	JMP  fsdone
 
 // saveFP(fx) stores the whole FP state in fx, 64-byte aligned: XSAVE of
 // the components in EDX:EAX (= XCR0) (SDM Vol. 1 §13.7), or FXSAVE (x87,
@@ -155,24 +169,56 @@ TEXT ·fpControl(SB), NOSPLIT, $0-8
 // back as the entry or trap.SaveFP kept it (Frame.FPSaved): the whole
 // image by XRSTOR (FPWhole), XMM0-15 and MXCSR (FPXMM), or nothing but a
 // zero X15 (FPNone: a system call's return to the thread that made it,
-// whose MXCSR and x87 control word never left the CPU).
+// whose MXCSR and x87 control word never left the CPU, or the idle loop),
+// and an FPNone frame leaves by the quick return when it can (below).
 TEXT ·frameExit(SB), NOSPLIT|NOFRAME, $0
 	MOVQ FP_AREA(SP), AX	// Frame.FSBase
 	CMPB ·useFSGSBASE(SB), $0
 	JEQ  fsmsr
 	WRFSBASEQ AX
-	JMP  fsdone
-fsmsr:
-	MOVQ AX, DX
-	SHRQ $32, DX
-	MOVL $MSR_FS_BASE, CX
-	WRMSR
 fsdone:
 	CMPQ (FP_AREA+8)(SP), $FP_XMM	// Frame.FPSaved
 	JEQ  xmm
 	JA   whole
 	PXOR X15, X15	// FPNone: ABIInternal's zero register (Go internal ABI, amd64)
-	JMP  fprestored
+
+	// The quick return, for an FPNone frame (a system call's, or the idle
+	// loop's) whose RFLAGS differ from the flags the CPU has now only in IF
+	// (set) and the status flags. Every Frame's CS and SS are the kernel's,
+	// as the program runs in ring 0 (the entries push them, and exec, the
+	// idle frame and rt_sigreturn set them), so what IRETQ would do then is
+	// load RIP, RSP and those flags. Under QEMU's TCG, IRETQ is a helper that
+	// reads the five words and two GDT descriptors through the soft TLB,
+	// then leaves the translated code; this way is a few plain instructions
+	// and one STI, which leaves it too (docs/performance.md, 2026-11-30 02:50
+	// UTC notes).
+	PUSHFQ
+	POPQ CX	// the flags now: IF clear
+	MOVQ FRAME_RFLAGS(SP), AX
+	XORQ AX, CX
+	ANDQ $~FLAGS_STATUS, CX
+	CMPQ CX, $FLAGS_IF	// otherwise the same, and IF set in the frame?
+	JNE  fprestored
+	MOVQ FRAME_RIP(SP), CX
+	MOVQ CX, PERCPU_EXIT_RIP(GS)
+	MOVQ FRAME_RSP(SP), CX
+	MOVQ CX, PERCPU_SCRATCH_SP(GS)
+	// The status flags: OF by an ADDB of CL to itself, CL being RFLAGS
+	// bits 4-11: it overflows exactly when bits 7 and 6 differ, that is
+	// OF (bit 11) and DF (bit 10, clear in the frame as checked above).
+	// Then SF, ZF, AF, PF and CF by SAHF from RFLAGS' low byte (SDM Vol.
+	// 2B, SAHF), which leaves OF alone. Nothing after it changes a flag
+	// (LEAQ, POPQ, MOVQ and JMP do not).
+	MOVL AX, CX
+	SHRL $4, CX
+	ADDB CX, CX
+	MOVB AX, AH
+	SAHF
+	LEAQ (FP_AREA+16)(SP), SP
+	POP_REGS
+	MOVQ PERCPU_SCRATCH_SP(GS), SP
+	JMP  ·quickReturn(SB)
+
 whole:
 	CMPB ·useXSAVE(SB), $0
 	JEQ  fxrstor
@@ -203,23 +249,31 @@ xmm:
 	MOVO 400(SP), X15
 fprestored:
 	ADDQ $(FP_AREA+16), SP
-	POPQ R15
-	POPQ R14
-	POPQ R13
-	POPQ R12
-	POPQ R11
-	POPQ R10
-	POPQ R9
-	POPQ R8
-	POPQ BP
-	POPQ DI
-	POPQ SI
-	POPQ DX
-	POPQ CX
-	POPQ BX
-	POPQ AX
+	POP_REGS
 	ADDQ $16, SP	// vector and error code
 	IRETQ
+fsmsr:
+	MOVQ AX, DX
+	SHRQ $32, DX
+	MOVL $MSR_FS_BASE, CX
+	WRMSR
+	JMP  fsdone
+
+// quickReturn ends the quick return: interrupts on, and the jump to the
+// program. STI enables interrupts only after the next instruction (SDM
+// Vol. 2B, STI), so no interrupt comes before the JMP; an NMI can
+// (blocking by STI is model-specific), and its handler, whose own exit
+// would leave IF set and so let an interrupt in before the JMP, completes
+// the jump itself (quickReturnFixup, frame.go).
+TEXT ·quickReturn(SB), NOSPLIT|NOFRAME, $0
+	STI
+	JMP  PERCPU_EXIT_RIP(GS)
+
+// quickReturnPC returns quickReturn's address.
+TEXT ·quickReturnPC(SB), NOSPLIT, $0-8
+	LEAQ ·quickReturn(SB), AX
+	MOVQ AX, ret+0(FP)
+	RET
 
 // enterFrame(frame) starts executing a frame that Go code prepared at the
 // top of the kernel stack (the first thread); it does not return.

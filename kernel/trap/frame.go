@@ -204,6 +204,9 @@ func frameSave()
 
 //lint:ignore U1000 used from assembly (entry_amd64.s)
 func frameExit()
+
+//lint:ignore U1000 used from assembly (entry_amd64.s)
+func quickReturn()
 func saveFP(fx *[FPAreaSize]byte)
 func fpControl(fx *[FPAreaSize]byte)
 func enterFrame(f *Frame)
@@ -270,10 +273,31 @@ func nmi(f *Frame) {
 		halt()
 	}
 	spin.SkipSleep(&f.RIP)
+	quickReturnFixup(f)
 	if ServeOthers != nil {
 		ServeOthers()
 	}
 }
+
+// quickReturnFixup completes the quick return (entry_amd64.s) of an NMI
+// that came between its STI and its JMP: the NMI's IRETQ sets IF again and
+// so ends STI's one-instruction shadow, and an interrupt taken at the JMP
+// could switch threads, after which the JMP would run with another
+// thread's ExitRIP, or another CPU's. The NMI's frame already holds the
+// program's registers and RSP, so it returns straight to the program's RIP
+// instead.
+func quickReturnFixup(f *Frame) {
+	if uintptr(f.RIP) == quickReturnPC()+stiLength {
+		f.RIP = percpu.This().ExitRIP
+	}
+}
+
+// stiLength is STI's length in bytes (0xFB).
+const stiLength = 1
+
+// quickReturnPC returns the address of quickReturn, the quick return's
+// STI (entry_amd64.s).
+func quickReturnPC() uintptr
 
 // EnterKernel and LeaveKernel make code that is not in an entry (Main on
 // the boot CPU, apMain on the others) run as if it were: EnterKernel takes
