@@ -5,10 +5,10 @@
 // their defaults, makes the call with harmless arguments through SYSCALL
 // (probe_amd64.s), and compares the registers afterwards. The argument
 // registers must come back holding the arguments; RSP must be unchanged,
-// and so must the carry flag, MXCSR and the control word. X15 must come
-// back 0 (Go's ABIInternal zero register); X0-X14 are not kept, a
-// deliberate departure from Linux (README). It prints one line per call
-// and a summary:
+// and so must the status flags (the carry flag among them), MXCSR and the
+// control word. X15 must come back 0 (Go's ABIInternal zero register);
+// X0-X14 are not kept, a deliberate departure from Linux (README). It
+// prints one line per call and a summary:
 //
 //	regs: 22 pipe: ok (returned 0)
 //	regs: 95 calls, 95 kept every register, 0 did not
@@ -28,8 +28,8 @@ import (
 
 // Slots of probe's in and out arrays (probe_amd64.s).
 const (
-	nin  = 6 + 32 + 2  // BX, BP, R12-R15, X0-X15, MXCSR, x87 control word
-	nout = 15 + 32 + 2 // 12 registers, SP after and before, CF, X0-X15, MXCSR, control word
+	nin  = 6 + 32 + 3  // BX, BP, R12-R15, X0-X15, MXCSR, x87 control word, status flags
+	nout = 15 + 32 + 2 // 12 registers, SP after and before, status flags, X0-X15, MXCSR, control word
 	xout = 15          // first XMM word in out
 	cin  = 6 + 32      // MXCSR in in (the control word next)
 	cout = 15 + 32     // MXCSR in out (the control word next)
@@ -101,6 +101,14 @@ func run(c call) string {
 		in[i] = sentinel(c.nr, i)
 	}
 	in[cin], in[cin+1] = mxcsr, fcw
+	// The status flags (RFLAGS 0x8D5) to make the call with: the carry
+	// flag always, and calls with odd and even numbers complementary
+	// patterns of the others, so that each is seen set and clear.
+	flags := uint64(0x0C4) // PF, ZF, SF
+	if c.nr%2 == 1 {
+		flags = 0x8D5 &^ flags // AF, OF
+	}
+	in[cin+2] = flags | 1
 	var a [6]uintptr
 	for i := range a {
 		a[i] = uintptr(sentinel(c.nr, nin+i))
@@ -121,7 +129,7 @@ func run(c call) string {
 		{"RSI", out[2], uint64(a[1])}, {"RDI", out[3], uint64(a[0])}, {"RDX", out[4], uint64(a[2])},
 		{"R8", out[5], uint64(a[4])}, {"R9", out[6], uint64(a[5])}, {"R10", out[7], uint64(a[3])},
 		{"R12", out[8], in[2]}, {"R13", out[9], in[3]}, {"R14", out[10], in[4]}, {"R15", out[11], in[5]},
-		{"RSP", out[12], out[13]}, {"RFLAGS.CF", out[14], 1},
+		{"RSP", out[12], out[13]}, {"RFLAGS status flags", out[14], in[cin+2]},
 		{"X15.lo", out[xout+30], 0}, {"X15.hi", out[xout+31], 0},
 		{"MXCSR", out[cout], mxcsr}, {"FCW", out[cout+1], fcw},
 	}

@@ -14,11 +14,12 @@
 // func probe(nr, a1, a2, a3, a4, a5, a6 uintptr, in *[nin]uint64, out *[nout]uint64) uintptr
 //
 // in holds the sentinels: BX, BP, R12, R13, R14, R15, then X0-X15 (two
-// words each), MXCSR and the x87 control word. out receives, after the
-// call: BX, BP, SI, DI, DX, R8, R9, R10, R12, R13, R14, R15, SP, SP
-// before the call, the carry flag, then X0-X15, MXCSR and the control
-// word. The caller's MXCSR and control word are put back before the
-// return.
+// words each), MXCSR, the x87 control word and the status flags to make
+// the call with (some of CF, PF, AF, ZF, SF, OF: RFLAGS bits 0x8D5). out
+// receives, after the call: BX, BP, SI, DI, DX, R8, R9, R10, R12, R13,
+// R14, R15, SP, SP before the call, the status flags, then X0-X15, MXCSR
+// and the control word. The caller's MXCSR and control word are put back
+// before the return.
 TEXT ·probe(SB), NOSPLIT, $48-80
 	MOVQ R14, 16(SP)	// g: restored before returning
 	MOVQ R15, 24(SP)
@@ -56,11 +57,19 @@ TEXT ·probe(SB), NOSPLIT, $48-80
 	MOVQ a4+32(FP), R10
 	MOVQ a5+40(FP), R8
 	MOVQ a6+48(FP), R9
+	// The status flags are part of RFLAGS, which must survive too: set
+	// them (IF stays set) last, as MOVQ changes none.
+	MOVQ in+56(FP), CX
+	MOVQ 320(CX), CX
+	ORQ  $0x202, CX	// IF, and bit 1, always 1
+	MOVQ CX, 40(SP)
+	PUSHQ 40(SP)
+	POPFQ
 	MOVQ nr+0(FP), AX
-	STC	// the carry flag is part of RFLAGS, which must survive too
 	SYSCALL
-	SETCS CX
-	MOVBQZX CX, CX
+	PUSHFQ
+	POPQ CX
+	ANDQ $0x8D5, CX
 	MOVQ out+64(FP), R11
 	MOVQ AX, ret+72(FP)
 	MOVQ BX, 0(R11)
