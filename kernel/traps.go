@@ -35,7 +35,8 @@ func setUpTraps() {
 		fail("kernel stack: ", err.String())
 	}
 	trap.Handler = handleTrap
-	trap.Quick = quickSyscall
+	trap.Quick = linux.Quick
+	linux.Finish = finish
 	trap.Init(mainTop, crisisTop)
 }
 
@@ -95,9 +96,10 @@ func handleTrap(f *trap.Frame) {
 	finish(f)
 }
 
-// finish is the end of every entry but a quiet quick one: switch
-// threads if one is due, deliver a pending signal, arm the timer for the
-// next deadline, and make every CPU drop page entries that changed.
+// finish is the end of every entry but a quiet quick one (linux.Quick
+// runs it when its call made something due): switch threads if one is
+// due, deliver a pending signal, arm the timer for the next deadline, and
+// make every CPU drop page entries that changed.
 func finish(f *trap.Frame) {
 	if sched.Live() > 0 {
 		sched.Schedule(f)
@@ -106,29 +108,6 @@ func finish(f *trap.Frame) {
 	}
 	vm.Settle()      // page entries changed: no CPU may go on with the old ones, then their frames go back
 	smp.ServeFlush() // this CPU may have idled through shootdowns (smp.Shootdown spares idle CPUs)
-}
-
-// quickSyscall is trap.Quick, the quick path of a system call on CPU me:
-// when the running thread may go on (sched.Quiet: no switch, wake-up or
-// change to the thread table is due) and the call is one whose handler
-// cannot block, yield, start or end a thread (linux.Quick), only the
-// handler runs, with the devices' poll after it. The rest of handleTrap
-// would do nothing then: Schedule keeps the thread, DeliverPending finds
-// no signal, the timer is already armed for the deadline NextDeadline
-// would give (nothing it depends on changed since the entry that armed
-// it; PollDeadline's "within 1 ms" only comes sooner), and no page entry
-// changed. Whatever the call or the poll did make due (a wake-up, an
-// unblocked signal, a stale TLB entry), finish does, as handleTrap would.
-func quickSyscall(f *trap.Frame, me int) bool {
-	t := sched.Quiet(me)
-	if t == nil || !linux.Quick(f, t) {
-		return false
-	}
-	devfs.Poll()
-	if sched.Due(me) || linux.SignalPending(t) || vm.TLBStale {
-		finish(f)
-	}
-	return true
 }
 
 // exceptionSignal turns a CPU exception in the program into the signal

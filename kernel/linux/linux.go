@@ -9,9 +9,11 @@ package linux
 
 import (
 	"github.com/gobare/gobare/kernel/console"
+	"github.com/gobare/gobare/kernel/fs/devfs"
 	"github.com/gobare/gobare/kernel/sched"
 	"github.com/gobare/gobare/kernel/task"
 	"github.com/gobare/gobare/kernel/trap"
+	"github.com/gobare/gobare/kernel/vm"
 )
 
 // call is one system call in progress. Handlers take it by value: a
@@ -74,11 +76,11 @@ func Syscall(f *trap.Frame) {
 	}
 }
 
-// quickCalls are the system calls that may take the quick path
-// (kernel.quickSyscall): their handlers never block, yield, start or end
-// a thread, so the calling thread always goes on. What one may make due
-// (an unblocked pending signal: rt_sigprocmask) the quick path's check
-// after the call finds.
+// quickCalls are the system calls that may take the quick path (Quick):
+// their handlers never block, yield, start or end a thread, so the
+// calling thread always goes on. What one may make due (an unblocked
+// pending signal: rt_sigprocmask) the quick path's check after the call
+// finds. Each has a handler in table (TestRegisters probes them all).
 var quickCalls = [...]bool{
 	14:  true, // rt_sigprocmask
 	39:  true, // getpid
@@ -93,19 +95,41 @@ var quickCalls = [...]bool{
 	228: true, // clock_gettime
 }
 
-// Quick runs the system call in f for t, the running thread, if it is
-// one of quickCalls and the trace is off, and reports whether it did.
-// (A number in quickCalls without a handler takes the full path, and its
-// ENOSYS.)
-func Quick(f *trap.Frame, t *sched.Thread) bool {
+// Quick is trap.Quick, the quick path of the system call in f on CPU me:
+// when the call is one of quickCalls, the trace is off, and the running
+// thread may go on (sched.Quiet: no switch, wake-up or change to the
+// thread table is due), only the handler runs, with the devices' poll
+// after it, and Quick reports true; else it does nothing and reports
+// false. The rest of the entry (kernel.handleTrap) would do nothing then:
+// Schedule keeps the thread, DeliverPending finds no signal, the timer is
+// already armed for the deadline NextDeadline would give (nothing it
+// depends on changed since the entry that armed it; PollDeadline's
+// "within 1 ms" only comes sooner), and no page entry changed. Whatever
+// the call or the poll did make due (a wake-up, an unblocked signal, a
+// stale TLB entry), Finish does, as handleTrap would. One Go call in
+// all, and the handler's: each call and return is a lookup of the
+// translated code under QEMU's TCG (docs/performance.md).
+func Quick(f *trap.Frame, me int) bool {
 	nr := f.AX
-	if nr >= uint64(len(quickCalls)) || !quickCalls[nr] || table[nr].handler == nil || Trace {
+	if nr >= uint64(len(quickCalls)) || !quickCalls[nr] || Trace {
+		return false
+	}
+	t := sched.Quiet(me)
+	if t == nil {
 		return false
 	}
 	Counts[nr]++
 	f.AX = uint64(table[nr].handler(call{f: f, t: t, again: restart}))
+	devfs.Poll()
+	if sched.Due(me) || SignalPending(t) || vm.TLBStale {
+		Finish(f)
+	}
 	return true
 }
+
+// Finish is the end of an entry (kernel.finish), which Quick runs when
+// the call made something due. Set with trap.Quick.
+var Finish func(f *trap.Frame)
 
 // dispatch runs the handler of the call in c's frame.
 func dispatch(c call) uintptr {

@@ -258,7 +258,7 @@ func Schedule(f *trap.Frame) {
 // notified, and the thread table has not changed since NextDeadline last
 // looked (on any CPU: the timer is armed for what it found). Its process
 // must be the one the system calls point at, which another CPU may have
-// changed. Else nil. The quick system call path (kernel.quickSyscall)
+// changed. Else nil. The quick system call path (linux.Quick)
 // asks before the call, and Due after it; both small enough to inline.
 func Quiet(me int) *Thread {
 	t := running[me]

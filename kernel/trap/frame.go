@@ -177,10 +177,10 @@ var Handler func(f *Frame)
 
 // Quick is tried before Handler for a system call, on CPU cpu: it answers
 // the call and returns true when the call and the state of the machine
-// let it skip the rest of the entry (kernel.quickSyscall, the quick
-// path), else it returns false, having done nothing, and Handler runs.
-// Its time is not counted in the CPU's KernelCycles (two RDTSCs would be
-// a good part of it). Set with Handler.
+// let it skip the rest of the entry (linux.Quick, the quick path), else
+// it returns false, having done nothing, and Handler runs. Its time is
+// not counted in the CPU's KernelCycles (two RDTSCs would be a good part
+// of it). Set with Handler.
 var Quick func(f *Frame, cpu int) bool
 
 // kernelFSBase is the FS base that kernel Go code needs (set by Init).
