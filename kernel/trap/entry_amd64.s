@@ -190,7 +190,7 @@ fsdone:
 	// load RIP, RSP and those flags. Under QEMU's TCG, IRETQ is a helper that
 	// reads the five words and two GDT descriptors through the soft TLB,
 	// then leaves the translated code; this way is a few plain instructions
-	// and one STI, which leaves it too (docs/performance.md, 2026-11-30 02:50
+	// and one STI, which leaves it too (docs/performance.md, 2026-11-30 03:00
 	// UTC notes).
 	PUSHFQ
 	POPQ CX	// the flags now: IF clear
