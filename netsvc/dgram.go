@@ -42,11 +42,11 @@ func (ss *sockets) pumpDgram(k *sock, shut uint32) {
 // receiveDgrams moves datagrams from the endpoint into the receive ring
 // while whole ones fit; one the ring can never hold is dropped.
 func (ss *sockets) receiveDgrams(k *sock) {
-	ring := k.mem[pageSize : pageSize+ringSize]
+	ring := k.mem[pageSize : pageSize+rxSize]
 	for {
 		head := atomic.LoadUint32(word(k.mem, rxHead))
 		tail := atomic.LoadUint32(word(k.mem, rxTail))
-		room := ringSize - int(tail-head)
+		room := rxSize - int(tail-head)
 		if room < dgramHeader {
 			return
 		}
@@ -61,7 +61,7 @@ func (ss *sockets) receiveDgrams(k *sock) {
 			ss.produce(k, ring, tail, h[:], 0)
 			continue
 		}
-		if res.Total > ringSize-dgramHeader {
+		if res.Total > rxSize-dgramHeader {
 			k.ep.Read(io.Discard, tcpip.ReadOptions{})
 			continue
 		}
@@ -92,11 +92,11 @@ func (ss *sockets) produce(k *sock, ring []byte, tail uint32, h []byte, n int) {
 // endpoint has no room. A datagram the stack refuses (no route, a bad
 // address) is lost, as one lost on the network.
 func (ss *sockets) sendDgrams(k *sock) {
-	ring := k.mem[pageSize+ringSize : pageSize+2*ringSize]
+	ring := k.mem[pageSize+rxSize : slotBytes]
 	for {
 		head := atomic.LoadUint32(word(k.mem, txHead))
 		used := int(atomic.LoadUint32(word(k.mem, txTail)) - head)
-		if used < dgramHeader || used > ringSize {
+		if used < dgramHeader || used > txSize {
 			return
 		}
 		var h [dgramHeader]byte

@@ -33,12 +33,14 @@ import (
 // The layout of /dev/netctl (kernel/fs/sockfs: ring.go, control.go).
 const (
 	pageSize  = 4096
-	ringSize  = 32 << 10
-	slotBytes = (1 + 2*ringSize/pageSize) * pageSize
+	rxSize    = 128 << 10 // sockfs.RxSize: the receive ring
+	txSize    = 32 << 10  // sockfs.TxSize: the send ring
+	slotBytes = pageSize + rxSize + txSize
 	maxSlots  = 4096 // sockfs.MaxSockets
 
 	rxHead, rxTail, txHead, txTail, stateOff, errorOff, shutOff = 0, 4, 8, 12, 16, 20, 24
-	nameOff, nameSize                                           = 32, 4 + msgSize - msgAddr // two names: length, sockaddr
+	rxWant, txWant                                              = 28, 32                    // who waits for word of room (receive, send)
+	nameOff, nameSize                                           = 40, 4 + msgSize - msgAddr // two names: length, sockaddr
 
 	msgSize                                              = 64
 	msgKind, msgSlot, msgReq, msgSeq, msgOp, msgArg      = 0, 4, 8, 12, 16, 20
@@ -260,7 +262,7 @@ func (ss *sockets) serve(slot int, m, ans []byte) syscall.Errno {
 		}
 		k = ss.newSock(slot, family, ep, wq)
 		k.dgram = transport == udp.ProtocolNumber
-		clear(k.mem[:shutOff+4])
+		clear(k.mem[:nameOff])
 	}
 	addr, aerr := sockaddr(m, k.family)
 	op := binary.LittleEndian.Uint32(m[msgOp:])
@@ -329,7 +331,7 @@ func (ss *sockets) accept(k *sock, n int, ans []byte) syscall.Errno {
 		return errnoOf(err)
 	}
 	c := ss.newSock(n, k.family, ep, wq)
-	clear(c.mem[:shutOff+4])
+	clear(c.mem[:nameOff])
 	c.name()
 	c.setState(stConnected)
 	putSockaddr(ans, peer, k.family)
@@ -440,27 +442,44 @@ func (k *sock) sent() bool {
 }
 
 // receive reads what the endpoint has into the receive ring, as much as
-// fits.
+// fits, until the endpoint says it has no more (ErrWouldBlock) or has
+// ended: an end (FIN) that came with the last bytes shows only in the
+// read after them, and nothing else would come to look (the program's
+// reads tell the service nothing unless it asked). When the ring is
+// full, the endpoint may hold more: the kernel is asked to tell once the
+// program has emptied half the ring (rxWant; the kernel's half is
+// sockfs.Socket.Receive), and the ring is looked at again, since the
+// program may have taken some before the kernel could see the ask.
 func (ss *sockets) receive(k *sock) {
-	head := atomic.LoadUint32(word(k.mem, rxHead))
-	tail := atomic.LoadUint32(word(k.mem, rxTail))
-	room := ringSize - int(tail-head)
-	if room <= 0 || k.state()&stPeerClosed != 0 {
-		return
-	}
-	w := ringIO{ring: k.mem[pageSize : pageSize+ringSize], at: tail, n: room}
-	res, err := k.ep.Read(&w, tcpip.ReadOptions{})
-	switch err.(type) {
-	case nil:
-		if res.Count > 0 {
+	for k.state()&(stPeerClosed|stFailed) == 0 {
+		head := atomic.LoadUint32(word(k.mem, rxHead))
+		tail := atomic.LoadUint32(word(k.mem, rxTail))
+		room := rxSize - int(tail-head)
+		if room <= 0 {
+			atomic.StoreUint32(word(k.mem, rxWant), 1)
+			if atomic.LoadUint32(word(k.mem, rxHead)) == head {
+				return // the kernel tells when the program takes bytes
+			}
+			continue
+		}
+		w := ringIO{ring: k.mem[pageSize : pageSize+rxSize], at: tail, n: room}
+		res, err := k.ep.Read(&w, tcpip.ReadOptions{})
+		switch err.(type) {
+		case nil:
+			if res.Count == 0 {
+				return
+			}
 			atomic.StoreUint32(word(k.mem, rxTail), tail+uint32(res.Count))
 			ss.tell(k)
+		case *tcpip.ErrWouldBlock:
+			return
+		case *tcpip.ErrClosedForReceive:
+			k.setState(stPeerClosed)
+			return
+		default:
+			k.fail(errnoOf(err))
+			return
 		}
-	case *tcpip.ErrWouldBlock:
-	case *tcpip.ErrClosedForReceive:
-		k.setState(stPeerClosed)
-	default:
-		k.fail(errnoOf(err))
 	}
 }
 
@@ -469,13 +488,19 @@ func (ss *sockets) receive(k *sock) {
 func (ss *sockets) send(k *sock, shut uint32) {
 	head := atomic.LoadUint32(word(k.mem, txHead))
 	tail := atomic.LoadUint32(word(k.mem, txTail))
-	if used := int(tail - head); used > 0 && used <= ringSize {
-		r := ringIO{ring: k.mem[pageSize+ringSize : pageSize+2*ringSize], at: head, n: used}
+	if used := int(tail - head); used > 0 && used <= txSize {
+		r := ringIO{ring: k.mem[pageSize+rxSize : slotBytes], at: head, n: used}
 		n, err := k.ep.Write(&r, tcpip.WriteOptions{})
 		switch err.(type) {
 		case nil:
 			atomic.StoreUint32(word(k.mem, txHead), head+uint32(n))
-			ss.tell(k)
+			// The kernel hears of the room only when a writer or a
+			// poller found the ring full (txWant), and always once the
+			// program closed the socket: its lingering exit counts
+			// these reports as progress (sockfs.Reports).
+			if atomic.SwapUint32(word(k.mem, txWant), 0) != 0 || shut&shutReleased != 0 {
+				ss.tell(k)
+			}
 		case *tcpip.ErrWouldBlock:
 		default:
 			k.fail(errnoOf(err))
@@ -487,7 +512,8 @@ func (ss *sockets) send(k *sock, shut uint32) {
 	}
 }
 
-// ringIO reads or writes n bytes of a ring from counter at, wrapping.
+// ringIO reads or writes n bytes of a ring from counter at, wrapping at
+// the ring's length (a power of two).
 type ringIO struct {
 	ring []byte
 	at   uint32
@@ -499,8 +525,8 @@ func (r *ringIO) Len() int { return r.n }
 func (r *ringIO) Write(p []byte) (int, error) {
 	done := 0
 	for done < len(p) && r.n > 0 {
-		off := int(r.at % ringSize)
-		c := copy(r.ring[off:min(ringSize, off+r.n)], p[done:])
+		off := int(r.at) % len(r.ring)
+		c := copy(r.ring[off:min(len(r.ring), off+r.n)], p[done:])
 		done += c
 		r.at += uint32(c)
 		r.n -= c
@@ -517,8 +543,8 @@ func (r *ringIO) Read(p []byte) (int, error) {
 	}
 	done := 0
 	for done < len(p) && r.n > 0 {
-		off := int(r.at % ringSize)
-		c := copy(p[done:], r.ring[off:min(ringSize, off+r.n)])
+		off := int(r.at) % len(r.ring)
+		c := copy(p[done:], r.ring[off:min(len(r.ring), off+r.n)])
 		done += c
 		r.at += uint32(c)
 		r.n -= c

@@ -172,8 +172,10 @@ func sockfsOption(fd, level, name uintptr) (uint32, kerrno.Errno) {
 		val = uint32(s.Family)
 	case level == solSocket && name == soAcceptconn:
 		val = s.State() & sockfs.Listening / sockfs.Listening
-	case level == solSocket && (name == soSndbuf || name == soRcvbuf):
-		val = sockfs.RingSize
+	case level == solSocket && name == soSndbuf:
+		val = sockfs.TxSize
+	case level == solSocket && name == soRcvbuf:
+		val = sockfs.RxSize
 	case keptOption(level, name):
 		if o := sockOption(s, level, name, false); o != nil {
 			val = o.Val

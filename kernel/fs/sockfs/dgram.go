@@ -27,9 +27,9 @@ const (
 const (
 	DgramHeader = 4 + AddrMax
 	ErrorRecord = 1 << 31
-	// MaxDgram is the largest payload a ring holds: larger ones are
-	// EMSGSIZE (Linux's limit is 65507 bytes for UDP over IPv4).
-	MaxDgram = RingSize - DgramHeader
+	// MaxDgram is the largest payload the send ring holds: larger ones
+	// are EMSGSIZE (Linux's limit is 65507 bytes for UDP over IPv4).
+	MaxDgram = TxSize - DgramHeader
 )
 
 // IsDatagram reports whether the socket keeps message boundaries.
@@ -48,7 +48,7 @@ func (f *Socket) DgramRoom(n int) errno.Errno {
 		return f.Error()
 	case !ok:
 		return errno.EIO
-	case int(used)+DgramHeader+n > RingSize:
+	case int(used)+DgramHeader+n > TxSize:
 		return errno.EAGAIN
 	}
 	return 0
@@ -177,7 +177,7 @@ func (f *Socket) dgramEvents() uint32 {
 	if used, ok := f.s.receive().used(); used > 0 || !ok {
 		ev |= vfs.EventIn
 	}
-	if sent, ok := f.s.send().used(); sent <= RingSize/2 || !ok {
+	if sent, ok := f.s.send().used(); sent <= TxSize/2 || !ok {
 		ev |= vfs.EventOut
 	}
 	return ev

@@ -109,7 +109,7 @@ func TestDatagrams(t *testing.T) {
 func FuzzDatagram(f *testing.F) {
 	f.Add(uint32(0), uint32(40), []byte{4, 0, 0, 0, 2, 0}, 10)
 	f.Add(uint32(5), uint32(5+DgramHeader), []byte{0xff, 0xff, 0, 0x80}, 1)
-	f.Add(uint32(0), uint32(RingSize), []byte{0xff, 0x7f, 0, 0}, 1<<16)
+	f.Add(uint32(0), uint32(RxSize), []byte{0xff, 0x7f, 0, 0}, 1<<16)
 	f.Fuzz(func(t *testing.T, head, tail uint32, rec []byte, bn int) {
 		s := freshDgram(t)
 		s.s.receive().copyIn(head, rec)

@@ -130,7 +130,7 @@ func New(family, typ uint16, flags uint32) (*Socket, errno.Errno) {
 		if !s.takePages() {
 			return nil, errno.ENOMEM
 		}
-		clear(pages.Page(s.frames[0])[:shutOff+4])
+		clear(pages.Page(s.frames[0])[:nameOff])
 		s.used, s.asked = true, false
 		s.sock = Socket{Base: s.sock.Base, s: s, Family: family, Type: typ}
 		s.sock.Base.Open(vfs.ReadWrite | flags&vfs.Nonblock)
@@ -266,7 +266,9 @@ func (f *Socket) Receive(b []byte, off int, peek bool) (int, errno.Errno) {
 	case n > 0 && peek:
 		return n, 0
 	case n > 0:
-		f.tell() // room in the ring: the service may fill it
+		if left, _ := r.used(); left <= RxSize/2 && atomic.SwapUint32(f.s.word(rxWant), 0) != 0 {
+			f.tell() // half the ring free, which the service waits for
+		}
 		return n, 0
 	case len(b) == 0:
 		return 0, 0
@@ -296,6 +298,10 @@ func (f *Socket) Write(b []byte) (int, errno.Errno) {
 		return 0, errno.ENOTCONN
 	}
 	n, ok := f.s.send().put(b)
+	if ok && n == 0 && len(b) > 0 { // full: ask for word of room, then look again (txWant)
+		atomic.StoreUint32(f.s.word(txWant), 1)
+		n, ok = f.s.send().put(b)
+	}
 	switch {
 	case !ok:
 		return 0, errno.EIO
@@ -323,7 +329,12 @@ func (f *Socket) Events() uint32 {
 	if st&PeerClosed != 0 {
 		ev |= vfs.EventRdhup
 	}
-	if sent, ok := f.s.send().used(); st&Connected != 0 && (sent < RingSize || !ok) || shut&ShutWrite != 0 {
+	sent, ok := f.s.send().used()
+	if ok && sent == TxSize { // full: a poller waits for word of room (txWant), as a writer
+		atomic.StoreUint32(f.s.word(txWant), 1)
+		sent, ok = f.s.send().used()
+	}
+	if st&Connected != 0 && (sent < TxSize || !ok) || shut&ShutWrite != 0 {
 		ev |= vfs.EventOut
 	}
 	if st&Failed != 0 {

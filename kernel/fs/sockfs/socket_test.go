@@ -69,7 +69,7 @@ func TestSocketStreams(t *testing.T) {
 	if !bytes.Equal(got, in[:len(got)]) || !bytes.Equal(sent, out[:len(sent)]) {
 		t.Fatal("bytes differ")
 	}
-	if len(got) < 10*RingSize || len(sent) < 10*RingSize {
+	if len(got) < 4*RxSize || len(sent) < 10*TxSize {
 		t.Fatalf("only %d and %d bytes moved", len(got), len(sent))
 	}
 }
@@ -123,7 +123,7 @@ func TestSocketStates(t *testing.T) {
 func TestSocketDistrustsService(t *testing.T) {
 	f := fresh(t)
 	setWord(f, stateOff, Connected)
-	setWord(f, rxTail, RingSize+1)
+	setWord(f, rxTail, RxSize+1)
 	if _, err := f.Read(make([]byte, 100)); err != errno.EIO {
 		t.Errorf("read of a broken ring: %v, want EIO", err)
 	}
@@ -180,14 +180,14 @@ func TestSocketNewsAndReuse(t *testing.T) {
 // program asks for, never read or write past a ring (no panic).
 func FuzzSocket(f *testing.F) {
 	f.Add(uint32(0), uint32(10), uint32(0), uint32(0), uint32(Connected), uint32(0), 100, 100)
-	f.Add(uint32(1<<31), uint32(1<<31+RingSize), uint32(5), uint32(1), uint32(0xff), uint32(1<<20), 1<<16, 1)
+	f.Add(uint32(1<<31), uint32(1<<31+RxSize), uint32(5), uint32(1), uint32(0xff), uint32(1<<20), 1<<16, 1)
 	f.Fuzz(func(t *testing.T, rh, rt, th, tt, st, e uint32, rn, wn int) {
 		s := fresh(t)
 		for i, v := range []uint32{rh, rt, th, tt, st, e} {
 			setWord(s, 4*i, v)
 		}
 		rn, wn = rn&0x1ffff, wn&0x1ffff
-		if n, err := s.Read(make([]byte, rn)); n > rn || n > RingSize || err != 0 && n != 0 {
+		if n, err := s.Read(make([]byte, rn)); n > rn || n > RxSize || err != 0 && n != 0 {
 			t.Fatalf("read %d of %d, %v", n, rn, err)
 		}
 		if n, err := s.Write(make([]byte, wn)); n > wn || err != 0 && n != 0 {
@@ -247,5 +247,48 @@ func TestSocketName(t *testing.T) {
 	setWord(f, nameOff, AddrMax+1)
 	if f.Name(false, &a) {
 		t.Fatal("a name longer than AddrMax was read")
+	}
+}
+
+// TestSocketWants checks who tells whom about room: a read tells the
+// service only when it asked (rxWant) and half the ring is free, and a
+// write or a poll that finds the send ring full asks the service to tell
+// (txWant).
+func TestSocketWants(t *testing.T) {
+	f := fresh(t)
+	setWord(f, stateOff, Connected)
+	word := func(off int) uint32 { return binary.LittleEndian.Uint32(pages.Page(f.s.frames[0])[off:]) }
+	f.s.receive().put(make([]byte, RxSize))
+	buf := make([]byte, RxSize/2-2)
+	if _, ok := TakeNews(); ok {
+		t.Fatal("news before any read")
+	}
+	if n, err := f.Read(buf); n != len(buf) || err != 0 {
+		t.Fatalf("read: %d, %v", n, err)
+	}
+	if _, ok := TakeNews(); ok {
+		t.Fatal("a read told the service, which had not asked")
+	}
+	setWord(f, rxWant, 1)
+	if f.Read(buf[:1]); word(rxWant) != 1 {
+		t.Fatal("a read that left more than half the ring took the service's ask")
+	}
+	if _, ok := TakeNews(); ok {
+		t.Fatal("a read that left more than half the ring told the service")
+	}
+	f.Read(buf[:1])
+	if i, ok := TakeNews(); !ok || i != f.Index() || word(rxWant) != 0 {
+		t.Fatalf("a read that freed half the ring the service asked for: news %v, rxWant %d", ok, word(rxWant))
+	}
+	if n, err := f.Write(make([]byte, TxSize)); n != TxSize || err != 0 {
+		t.Fatalf("write: %d, %v", n, err)
+	}
+	TakeNews()
+	if word(txWant) != 0 || f.Events()&vfs.EventOut != 0 || word(txWant) != 1 {
+		t.Fatalf("a poll of a full ring: txWant %d", word(txWant))
+	}
+	setWord(f, txWant, 0)
+	if n, err := f.Write(buf); n != 0 || err != errno.EAGAIN || word(txWant) != 1 {
+		t.Fatalf("a write to a full ring: %d, %v, txWant %d", n, err, word(txWant))
 	}
 }
