@@ -107,7 +107,7 @@ TEXT ·syscallEntry(SB), NOSPLIT|NOFRAME, $0
 
 // frameSave finishes the frame: it stores the FS base and makes FS point
 // at the kernel's TLS (Go code loads g from %fs:-8), then calls
-// dispatch(frame, cpu).
+// dispatch(frame, cpu) through dispatchFunc.
 TEXT ·frameSave(SB), NOSPLIT|NOFRAME, $0
 	// The FS base: by RDFSBASE/WRFSBASE where CR4.FSGSBASE allows them
 	// (SDM Vol. 2C, RDFSBASE), else through the MSR.
@@ -118,13 +118,22 @@ TEXT ·frameSave(SB), NOSPLIT|NOFRAME, $0
 	MOVQ ·kernelFSBase(SB), AX
 	WRFSBASEQ AX
 fsdone:
+	// dispatch(frame, cpu), called the way Go code calls it (Go's
+	// internal ABI, ABIInternal, amd64: src/cmd/compile/abi-internal.md):
+	// the arguments in AX and BX with room for the callee to spill them
+	// above the return address, g in R14, X15 zero, DX the func value.
+	// A CALL ·dispatch(SB) from assembly would go through an ABI0
+	// wrapper that does the same after moving stack arguments into
+	// registers: a dozen instructions and one more call and return,
+	// each a lookup of the translated code under TCG.
 	CLD	// the Go ABI expects the direction flag clear
-	MOVQ SP, AX
-	SUBQ $16, SP
-	MOVQ AX, 0(SP)	// dispatch's arguments: the frame,
-	MOVQ PERCPU_ID(GS), AX
-	MOVQ AX, 8(SP)	// and this CPU's index (what percpu.ID would return)
-	CALL ·dispatch(SB)
+	MOVQ SP, AX	// the frame
+	MOVQ PERCPU_ID(GS), BX	// this CPU's index (what percpu.ID would return)
+	SUBQ $16, SP	// the arguments' spill space
+	MOVQ (TLS), R14	// g: the kernel's, at %fs:-8
+	XORPS X15, X15
+	MOVQ ·dispatchFunc(SB), DX
+	CALL (DX)
 	ADDQ $16, SP
 	JMP ·frameExit(SB)
 fsmsr:

@@ -232,8 +232,6 @@ var ServeOthers func()
 // frameSave read through GS, sparing a call to percpu.ID). An NMI from
 // another CPU is answered at once, without the lock (see nmi); any other
 // entry takes the big kernel lock, runs the Handler and lets the lock go.
-//
-//lint:ignore U1000 used from assembly (entry_amd64.s)
 func dispatch(f *Frame, me int) {
 	if f.Vector == vectorNMI && percpu.Online > 1 {
 		nmi(f)
@@ -262,6 +260,14 @@ func dispatch(f *Frame, me int) {
 	c.InKernel = false
 	spin.Kernel.Release()
 }
+
+// dispatchFunc is dispatch as a func value, whose code pointer is
+// dispatch's ABIInternal entry: frameSave calls it through this, with the
+// registers that ABI wants, instead of through the ABI0 wrapper a direct
+// call from assembly gets (entry_amd64.s).
+//
+//lint:ignore U1000 used from assembly (entry_amd64.s)
+var dispatchFunc = dispatch
 
 // nmi answers an NMI from another CPU: halt for good after a kernel fault
 // elsewhere; else serve the others (a shootdown) and, if this CPU was
