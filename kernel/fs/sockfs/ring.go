@@ -87,7 +87,7 @@ func (r ring) used() (uint32, bool) {
 
 // at returns the ring's data from counter value c to the end of its page.
 func (r ring) at(c uint32) []byte {
-	off := int(c % r.size)
+	off := int(c & (r.size - 1)) // the size is a power of two: no division, which could panic
 	return pages.Page(r.s.frames[r.first+off/PageSize])[off%PageSize:]
 }
 
