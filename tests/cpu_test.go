@@ -12,9 +12,11 @@ import (
 )
 
 // cpuModels are QEMU CPU models of the PCs users have: qemu64 (QEMU's and
-// KVM's default: no RDRAND, no AVX), Westmere (2010, no RDRAND), Haswell
-// (AVX2, RDRAND), EPYC (AMD) and max (everything TCG emulates).
-var cpuModels = []string{"qemu64", "Westmere", "Haswell", "EPYC", "max"}
+// KVM's default: no RDRAND, no AVX), kvm64 (no LAHF/SAHF in 64-bit mode,
+// as the first x86-64 CPUs: system calls return by IRETQ), Westmere
+// (2010, no RDRAND), Haswell (AVX2, RDRAND), EPYC (AMD) and max
+// (everything TCG emulates).
+var cpuModels = []string{"qemu64", "kvm64", "Westmere", "Haswell", "EPYC", "max"}
 
 // TestCPUModels boots hello on each CPU model: the kernel asks CPUID before
 // using anything beyond the x86-64 baseline, and its banner names the
@@ -36,6 +38,12 @@ func TestCPUModels(t *testing.T) {
 				if !strings.Contains(cpuLine, " -rdrand") {
 					r.fatalf(t, "banner %q: %s has no RDRAND", cpuLine, model)
 				}
+			}
+			// kvm64 has no SAHF in 64-bit mode, which the quick
+			// return of a system call uses: the kernel must have
+			// asked, and said so.
+			if model == "kvm64" && !strings.Contains(cpuLine, " -lahf-sahf") {
+				r.fatalf(t, "banner %q: %s has no LAHF/SAHF in 64-bit mode", cpuLine, model)
 			}
 			t.Logf("%s: %s (%v)", model, cpuLine, r.Elapsed.Round(time.Millisecond))
 		})

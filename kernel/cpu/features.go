@@ -48,6 +48,7 @@ var (
 	RDRAND       = Feature{"rdrand", 1, ecx, 30}                // else a TSC-seeded xorshift generator
 	RDSEED       = Feature{"rdseed", 7, ebx, 18}                // else RDRAND
 	FSGSBASE     = Feature{"fsgsbase", 7, ebx, 0}               // else RDMSR/WRMSR of the FS base
+	LAHFSAHF     = Feature{"lahf-sahf", 0x80000001, ecx, 0}     // LAHF/SAHF in 64-bit mode; else system calls return by IRETQ
 	InvariantTSC = Feature{"invariant-tsc", 0x80000007, edx, 8} // else the TSC is trusted anyway (QEMU's is steady)
 	XSAVE        = Feature{"xsave", 1, ecx, 26}                 // else FXSAVE
 	AVX          = Feature{"avx", 1, ecx, 28}                   // else GOAMD64=v3 programs are refused by their runtime
@@ -59,7 +60,7 @@ var (
 )
 
 // Optional is the list the banner and the trace print.
-var Optional = [...]*Feature{&APIC, &RDRAND, &RDSEED, &FSGSBASE, &InvariantTSC, &XSAVE, &AVX, &PCID, &X2APIC, &TSCDeadline, &Hypervisor}
+var Optional = [...]*Feature{&APIC, &RDRAND, &RDSEED, &FSGSBASE, &LAHFSAHF, &InvariantTSC, &XSAVE, &AVX, &PCID, &X2APIC, &TSCDeadline, &Hypervisor}
 
 // The CPUID leaves Detect reads: the basic ones (1 and 7) and the extended
 // ones (0x80000001, 0x80000007), each as EAX, EBX, ECX, EDX.

@@ -200,7 +200,9 @@ fsdone:
 	// reads the five words and two GDT descriptors through the soft TLB,
 	// then leaves the translated code; this way is a few plain instructions
 	// and one STI, which leaves it too (docs/performance.md, 2026-11-30 03:00
-	// UTC notes).
+	// UTC notes). It needs SAHF in 64-bit mode (useQuickReturn).
+	CMPB ·useQuickReturn(SB), $0
+	JEQ  fprestored
 	PUSHFQ
 	POPQ CX	// the flags now: IF clear
 	MOVQ FRAME_RFLAGS(SP), AX

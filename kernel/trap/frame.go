@@ -80,6 +80,12 @@ var (
 //lint:ignore U1000 read by entry_amd64.s
 var useFSGSBASE uint8
 
+// useQuickReturn is set by Init when the CPU has SAHF in 64-bit mode:
+// entry_amd64.s's quick return needs it, else every exit is by IRETQ.
+//
+//lint:ignore U1000 read by entry_amd64.s
+var useQuickReturn uint8
+
 // UseXSAVE makes every entry save, and every exit restore, the FP state
 // with XSAVE/XRSTOR for the components in mask (XCR0), whose save area
 // takes size bytes.

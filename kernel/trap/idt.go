@@ -77,6 +77,12 @@ func Init(kernelTop, crisisTop uintptr) {
 		cpu.WriteCR4(cpu.ReadCR4() | cr4FSGSBASE)
 		useFSGSBASE = 1
 	}
+	// The quick return sets the status flags with SAHF, which the first
+	// x86-64 CPUs lack in 64-bit mode (CPUID 0x80000001 ECX bit 0; SDM
+	// Vol. 2B, SAHF: #UD without it).
+	if cpu.Has(&cpu.LAHFSAHF) {
+		useQuickReturn = 1
+	}
 	initGDT(kernelTop, crisisTop)
 	initIDT()
 	initSyscall()
