@@ -216,7 +216,8 @@ fsdone:
 	MOVQ CX, PERCPU_SCRATCH_SP(GS)
 	// The status flags: OF by an ADDB of CL to itself, CL being RFLAGS
 	// bits 4-11: it overflows exactly when bits 7 and 6 differ, that is
-	// OF (bit 11) and DF (bit 10, clear in the frame as checked above).
+	// OF (bit 11) and DF (bit 10: clear in the frame, which the check
+	// above found equal to the CPU's, cleared by the entry's CLD).
 	// Then SF, ZF, AF, PF and CF by SAHF from RFLAGS' low byte (SDM Vol.
 	// 2B, SAHF), which leaves OF alone. Nothing after it changes a flag
 	// (LEAQ, POPQ, MOVQ and JMP do not).
