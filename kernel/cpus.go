@@ -141,9 +141,10 @@ func apMain(id int, apicID uint32) {
 	trap.Enter(f)
 }
 
-// printCPUStats prints one stats line per CPU (its kernel entries, kernel
-// and idle time, timer interrupts, wake-up IPIs, address-space switches) and, on a
-// machine with several CPUs, the big kernel lock's contention.
+// printCPUStats prints two stats lines per CPU (its kernel entries, kernel
+// and idle time, timer interrupts, wake-up IPIs, address-space switches;
+// then its timer's programmings) and, on a machine with several CPUs, the
+// big kernel lock's contention.
 func printCPUStats() {
 	for i := 0; i < percpu.Online; i++ {
 		c := percpu.Get(i)
@@ -162,6 +163,11 @@ func printCPUStats() {
 		console.Print(" wake-up IPIs, ")
 		console.Dec(c.Spaces)
 		console.Print(" CR3 loads\n")
+		console.Print("gobare: stats: CPU ")
+		console.Dec(uint64(i))
+		console.Print(": ")
+		console.Dec(c.Arms)
+		console.Print(" timer arms\n")
 	}
 	if percpu.Online == 1 {
 		return

@@ -16,7 +16,7 @@
 // With -icount the guest runs under -icount shift=0,sleep=off: its clock
 // counts instructions (1 ns each), and the idle waits it skips to the
 // next timer; with -words stats, gobare's counts at the end (entries,
-// timer interrupts, CR3 loads, idle time) say what part was idle, so
+// timer interrupts, CR3 loads, timer arms, idle time) say what part was idle, so
 // "us since boot" less "us idle" is the instructions run, a measure the
 // host's load does not move (docs/performance.md, the notes of 21:00).
 //

@@ -39,9 +39,11 @@ type Block struct {
 	// catches up (smp.Shootdown, smp.ServeFlush).
 	Idle bool
 	// For stats: the TSC cycles it spent handling entries, the entries,
-	// its timer interrupts and wake-up IPIs, and its address-space
-	// switches (CR3 loads between the program and the network service).
-	KernelCycles, Entries, Timer, Wakes, Spaces uint64
+	// its timer interrupts and wake-up IPIs, its address-space switches
+	// (CR3 loads between the program and the network service), and its
+	// timer's programmings (each a write to the local APIC: an exit into
+	// QEMU's device model under TCG).
+	KernelCycles, Entries, Timer, Wakes, Spaces, Arms uint64
 	// IdleCycles: the TSC cycles it idled (from the end of an entry that
 	// left it idle, IdleSince, to the next entry).
 	IdleCycles, IdleSince uint64

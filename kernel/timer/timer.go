@@ -127,6 +127,7 @@ func Arm(deadline int64) {
 
 func arm(me int, deadline int64) {
 	armed[me] = deadline
+	percpu.This().Arms++
 	if deadline == 0 {
 		lapic.SetTimerCount(0)
 		return
