@@ -44,6 +44,7 @@ func setUpTraps() {
 // entry asks, then lets the scheduler pick who runs next.
 func handleTrap(f *trap.Frame) {
 	sched.EnterCurrent()
+	sched.EnterEntry(f.Vector == trap.VectorSyscall, timer.Nanotime)
 	switch {
 	case sched.Ended() && (f.Vector == trap.VectorSyscall || f.Vector < 32):
 		// Its thread was ended from another CPU (exit_group of the

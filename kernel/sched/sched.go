@@ -53,6 +53,8 @@ type Thread struct {
 	TimeoutAX uintptr // the result if WakeAt passes first
 	retry     Retry
 	SliceEnd  int64 // when its time slice ends (monotonic ns); 0 until NextDeadline sets it
+	HardEnd   int64 // the slice's end before a wake-up cut it
+	SoftCut   bool  // a wake-up in a system call cut SliceEnd: the entries check it, the timer is not armed for it
 	Proc      uint8 // its process (task.Procs), whose address space it runs in (process.go)
 	CPU       int   // the CPU it runs on while Running
 }
@@ -254,7 +256,8 @@ func Schedule(f *trap.Frame) {
 
 // Quiet returns the thread running on CPU me if the end of this entry
 // has nothing to do for it: no switch is due (it has not blocked, exited
-// or been ended from another CPU, and its slice is not over), no key was
+// or been ended from another CPU, its slice is not over, and no soft cut
+// waits for EnterEntry's check), no key was
 // notified, and the thread table has not changed since NextDeadline last
 // looked (on any CPU: the timer is armed for what it found). Its process
 // must be the one the system calls point at, which another CPU may have
@@ -262,10 +265,39 @@ func Schedule(f *trap.Frame) {
 // asks before the call, and Due after it; both small enough to inline.
 func Quiet(me int) *Thread {
 	t := running[me]
-	if Due(me) || t == nil || t.State != Running || t.CPU != me || t.Proc != sysEntered {
+	if Due(me) || t == nil || t.State != Running || t.CPU != me || t.Proc != sysEntered || t.SoftCut {
 		return nil
 	}
 	return t
+}
+
+// A wake-up cuts the running thread's slice to WakeupSlice (NextDeadline),
+// so that the woken thread soon has the CPU. When the wake-up came in one
+// of the running thread's system calls (its write woke the network
+// service's reader, its futex call another thread), that thread mostly
+// blocks a few calls later, and a timer armed for the cut would be armed
+// again for the next sleeper's deadline as soon as it did: two writes of
+// the APIC timer for nothing, each an exit into QEMU under TCG (the bench's
+// kept-alive GET made three such wake-ups and 7.1 arms a request). Such a
+// cut is soft (Thread.SoftCut): each entry of the thread checks it
+// (EnterEntry), and the timer stays armed for the slice's uncut end or an
+// earlier deadline; a thread that computes past the cut without entering
+// the kernel keeps the CPU until then. A wake-up in an interrupt (a
+// sleeper's deadline, a frame from the network) cuts as before, with the
+// timer, since the running thread may be one that never enters.
+
+// syscallEntry says whether each CPU's current entry is a system call.
+var syscallEntry [percpu.MaxCPUs]bool
+
+// EnterEntry records what this CPU's entry is, and asks for a switch when
+// the running thread's soft cut has passed (now reads the clock, only
+// then).
+func EnterEntry(syscall bool, now func() int64) {
+	me := percpu.ID()
+	syscallEntry[me] = syscall
+	if t := running[me]; t != nil && t.SoftCut && now() >= t.SliceEnd {
+		resched[me] = true
+	}
 }
 
 // Due reports whether, since Quiet said yes, something has become due
@@ -307,7 +339,7 @@ func switchThreads(f *trap.Frame, me int) {
 		if t.State == Runnable {
 			running[me] = t
 			percpu.This().Idle = false
-			t.State, t.CPU, t.SliceEnd = Running, me, 0
+			t.State, t.CPU, t.SliceEnd, t.SoftCut = Running, me, 0, false
 			f.Copy(&t.Frame)
 			enter(t.Proc)
 			return
@@ -392,13 +424,21 @@ func nextDeadline(clock func() int64) int64 {
 	if t := Current(); t != nil && waiting {
 		if t.SliceEnd == 0 {
 			t.SliceEnd = clock() + TimeSlice
+			t.HardEnd, t.SoftCut = t.SliceEnd, false
 		}
 		if woke {
 			if now := clock(); t.SliceEnd > now+WakeupSlice {
 				t.SliceEnd = now + WakeupSlice
+				t.SoftCut = syscallEntry[percpu.ID()]
+			} else if !syscallEntry[percpu.ID()] {
+				t.SoftCut = false
 			}
 		}
-		next = earlier(next, t.SliceEnd)
+		if t.SoftCut {
+			next = earlier(next, t.HardEnd)
+		} else {
+			next = earlier(next, t.SliceEnd)
+		}
 	}
 	woke = false
 	return next
