@@ -1,11 +1,11 @@
 package main
 
 import (
-	"context"
 	"encoding/binary"
 	"fmt"
 	"os"
 	"syscall"
+	"time"
 
 	"gvisor.dev/gvisor/pkg/buffer"
 	"gvisor.dev/gvisor/pkg/tcpip"
@@ -74,6 +74,9 @@ type link struct {
 	ch  *channel.Endpoint
 	gro gro.GRO
 	ack *stack.PacketBuffer // a pure ACK held back (thin)
+	// pushes is where each flow's peer last pushed (delack.go): the
+	// receiving goroutine notes it, the transmitting one reads it.
+	pushes pushEnds
 }
 
 // newLink returns the interface with Ethernet address mac, its frames
@@ -98,14 +101,15 @@ func (l *link) Attach(d stack.NetworkDispatcher) {
 
 // toGRO is the dispatcher the Ethernet endpoint delivers to: network
 // packets go into GRO (which wants their protocol in the packet), IPv4
-// TCP segments checked first, pure ACKs thinned, and segments without
-// data around it (past).
+// TCP segments checked first and their pushes noted (delack.go), pure
+// ACKs thinned, and segments without data around it (past).
 type toGRO struct{ l *link }
 
 func (g toGRO) DeliverNetworkPacket(proto tcpip.NetworkProtocolNumber, pkt *stack.PacketBuffer) {
 	pkt.NetworkProtocolNumber = proto
 	if proto == header.IPv4ProtocolNumber {
 		checkTCP4(pkt)
+		g.l.pushes.pushed(pkt)
 		if g.l.thin(pkt) {
 			return
 		}
@@ -278,7 +282,7 @@ func (l *link) flush() {
 func (l *link) run(fd int) {
 	dev := os.NewFile(uintptr(fd), "/dev/net0batch") // non-blocking: the netpoller's
 	go l.receive(dev)
-	go transmit(dev, l.ch)
+	go l.transmit(dev)
 }
 
 // The slots of /dev/net0batch (kernel/fs/devfs/net.go): a frame's
@@ -340,28 +344,54 @@ func (l *link) receive(dev *os.File) {
 
 // transmit writes the frames the stack sends to the device: each time,
 // all that wait (up to batchSlots) in one write, each frame's pieces
-// (its headers, its payload) copied straight into its slot.
-func transmit(dev *os.File, ch *channel.Endpoint) {
+// (its headers, its payload) copied straight into its slot. A bare ACK
+// the link keeps back (delack.go) goes when a frame of its flow takes
+// its place or, failing that, after ackDelay. The channel endpoint tells
+// of each frame it queues through wake, so that the goroutine can wait
+// for a frame and that deadline at once.
+func (l *link) transmit(dev *os.File) {
 	buf := make([]byte, batchSlots*slotSize)
+	wake := make(wakeup, 1)
+	ch := l.ch
+	ch.AddNotify(wake)
+	acks := &delayedAck{pushes: &l.pushes}
+	due := time.NewTimer(ackDelay)
+	due.Stop()
+	// timing: due runs. It is not stopped when a frame supersedes the
+	// ACK: a stopped runtime timer still wakes the service's netpoller
+	// at its old deadline (it stays in the heap until cleaned), so a
+	// stop and a new start per request would cost a wake-up each; this
+	// way the service wakes at most once per ackDelay for it, and an ACK
+	// kept back when it fires goes then, however young.
+	timing := false
 	for {
-		pkt := ch.ReadContext(context.Background())
+		select {
+		case <-wake: // the frames it told of are read below
+		default:
+		}
 		n := 0
-		for pkt != nil {
-			if size := pkt.Size(); size > maxFrame {
-				fmt.Fprintf(os.Stderr, "netsvc: a %d-byte frame to send\n", size)
-			} else {
-				binary.LittleEndian.PutUint16(buf[n:], uint16(size))
-				at := n + 2
-				for _, b := range pkt.AsSlices() { // the headers and the payload, copied once
-					at += copy(buf[at:], b)
-				}
-				n += slotSize
-			}
-			pkt.DecRef()
-			if n == len(buf) {
+		for n < len(buf) {
+			pkt := ch.Read() // nil when none waits
+			if pkt == nil {
 				break
 			}
-			pkt = ch.Read() // nil when none waits
+			n += put(buf[n:n+slotSize], pkt, acks)
+			pkt.DecRef()
+		}
+		if acks.holding() && !timing {
+			due.Reset(ackDelay)
+			timing = true
+		}
+		if n == 0 {
+			select {
+			case <-wake:
+			case <-due.C:
+				timing = false
+				if acks.holding() {
+					binary.LittleEndian.PutUint16(buf, uint16(acks.release(buf[2:slotSize])))
+					n = slotSize
+				}
+			}
 		}
 		if n == 0 {
 			continue
@@ -369,5 +399,36 @@ func transmit(dev *os.File, ch *channel.Endpoint) {
 		if _, err := dev.Write(buf[:n]); err != nil {
 			fmt.Fprintf(os.Stderr, "netsvc: sending %d frames: %v\n", n/slotSize, err)
 		}
+	}
+}
+
+// put copies frame pkt into slot (its length, then the frame) and
+// returns slotSize, or 0 when the frame is not to go now: too large, or
+// a bare ACK the link keeps back.
+func put(slot []byte, pkt *stack.PacketBuffer, acks *delayedAck) int {
+	size := pkt.Size()
+	if size > maxFrame {
+		fmt.Fprintf(os.Stderr, "netsvc: a %d-byte frame to send\n", size)
+		return 0
+	}
+	binary.LittleEndian.PutUint16(slot, uint16(size))
+	at := 2
+	for _, b := range pkt.AsSlices() { // the headers and the payload, copied once
+		at += copy(slot[at:], b)
+	}
+	if !acks.pass(slot[2:at]) {
+		return 0
+	}
+	return slotSize
+}
+
+// wakeup is told of each frame the channel endpoint queues
+// (channel.Notification); it keeps one wake-up pending at most.
+type wakeup chan struct{}
+
+func (w wakeup) WriteNotify() {
+	select {
+	case w <- struct{}{}:
+	default:
 	}
 }

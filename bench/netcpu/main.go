@@ -20,8 +20,11 @@
 // "us since boot" less "us idle" is the instructions run, a measure the
 // host's load does not move (docs/performance.md, the notes of 21:00).
 //
+// With -all it prints every line of the guest's console too: with
+// -words trace, gobare's system calls one a line, both programs'.
+//
 //	go run ./bench -netonly -runs 0 -mem=false -out ""   # builds bin/bench
-//	go run ./bench/netcpu [-sys linux] [-row KEY] [-prof] [-icount] [-words stats]
+//	go run ./bench/netcpu [-sys linux] [-row KEY] [-prof] [-icount] [-words stats] [-all]
 package main
 
 import (
@@ -46,6 +49,7 @@ func main() {
 	every := flag.Duration("every", 2*time.Millisecond, "the sampling interval of -prof (host time)")
 	icount := flag.Bool("icount", false, "run the guest with -icount shift=0,sleep=off (one TCG thread): each guest instruction is 1 ns of the guest's clock, so a row's own figure counts instructions (and the idle waits the clock skips to the next timer)")
 	words := flag.String("words", "", "more kernel words for gobare, e.g. stats (its counts at the program's exit)")
+	all := flag.Bool("all", false, "print every line of the guest's console (with -words trace, each system call)")
 	flag.Parse()
 
 	port, err := machine.Serve()
@@ -85,7 +89,7 @@ func main() {
 	sc := bufio.NewScanner(out)
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
-		if strings.HasPrefix(sc.Text(), "gobare: stats:") {
+		if *all || strings.HasPrefix(sc.Text(), "gobare: stats:") {
 			fmt.Println(sc.Text())
 		}
 		if len(f) != 3 || f[0] != "BENCH" {
