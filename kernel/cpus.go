@@ -143,7 +143,8 @@ func apMain(id int, apicID uint32) {
 
 // printCPUStats prints two stats lines per CPU (its kernel entries, kernel
 // and idle time, timer interrupts, wake-up IPIs, address-space switches;
-// then its timer's programmings) and, on a machine with several CPUs, the
+// then its timer's programmings and the time the network service's own
+// code ran: the program's is the rest) and, on a machine with several CPUs, the
 // big kernel lock's contention.
 func printCPUStats() {
 	for i := 0; i < percpu.Online; i++ {
@@ -167,7 +168,9 @@ func printCPUStats() {
 		console.Dec(uint64(i))
 		console.Print(": ")
 		console.Dec(c.Arms)
-		console.Print(" timer arms\n")
+		console.Print(" timer arms, ")
+		console.Dec(timer.TSCToNanos(c.ServiceCycles) / 1000)
+		console.Print(" us in the network service's code\n")
 	}
 	if percpu.Online == 1 {
 		return

@@ -91,7 +91,9 @@ func startService() {
 // CR3 load drops the others).
 func loadSpace(proc uint8) {
 	cpu.WriteCR3(uint64(task.Procs[proc].Space.PT.Root))
-	percpu.This().Spaces++
+	c := percpu.This()
+	c.Spaces++
+	c.InService = proc == task.ServiceProc
 }
 
 // nameServers writes the name servers the service reports into

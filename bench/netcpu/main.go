@@ -49,6 +49,7 @@ func main() {
 	every := flag.Duration("every", 2*time.Millisecond, "the sampling interval of -prof (host time)")
 	icount := flag.Bool("icount", false, "run the guest with -icount shift=0,sleep=off (one TCG thread): each guest instruction is 1 ns of the guest's clock, so a row's own figure counts instructions (and the idle waits the clock skips to the next timer)")
 	words := flag.String("words", "", "more kernel words for gobare, e.g. stats (its counts at the program's exit)")
+	extra := flag.String("qemu", "", "more QEMU arguments, space-separated (e.g. \"-D FILE -trace memory_region_ops_write\": each device register write, both systems)")
 	all := flag.Bool("all", false, "print every line of the guest's console (with -words trace, each system call)")
 	flag.Parse()
 
@@ -73,6 +74,7 @@ func main() {
 	if *sys == "gobare" && *words != "" {
 		env = *words + " " + env
 	}
+	args = append(args, strings.Fields(*extra)...)
 	args = append(args, machine.Boot(*sys, image, filepath.Join(*dir, "linux/vmlinuz"), filepath.Join(*dir, "init-net.cpio"), env)...)
 	cmd := exec.Command("qemu-system-x86_64", args...)
 	out, err := cmd.StdoutPipe()

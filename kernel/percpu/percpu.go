@@ -47,6 +47,11 @@ type Block struct {
 	// IdleCycles: the TSC cycles it idled (from the end of an entry that
 	// left it idle, IdleSince, to the next entry).
 	IdleCycles, IdleSince uint64
+	// ServiceCycles: the TSC cycles the network service's own code ran
+	// (from the end of an entry that returned to it, ServiceSince, to the
+	// next entry); InService: its page table is the one loaded.
+	ServiceCycles, ServiceSince uint64
+	InService                   bool
 }
 
 var blocks [MaxCPUs]Block

@@ -256,11 +256,17 @@ func dispatch(f *Frame, me int) {
 			c.IdleCycles += start - c.IdleSince
 			c.IdleSince = 0
 		}
+		if c.ServiceSince != 0 { // the network service ran until this entry
+			c.ServiceCycles += start - c.ServiceSince
+			c.ServiceSince = 0
+		}
 		Handler(f)
 		end := cpu.Rdtsc()
 		c.KernelCycles += end - start
 		if c.Idle {
 			c.IdleSince = end
+		} else if c.InService {
+			c.ServiceSince = end
 		}
 	}
 	c.InKernel = false
