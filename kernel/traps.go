@@ -44,7 +44,7 @@ func setUpTraps() {
 // entry asks, then lets the scheduler pick who runs next.
 func handleTrap(f *trap.Frame) {
 	sched.EnterCurrent()
-	sched.EnterEntry(f.Vector == trap.VectorSyscall, timer.Nanotime)
+	sched.EnterEntry(entryKind(f.Vector), timer.Nanotime)
 	switch {
 	case sched.Ended() && (f.Vector == trap.VectorSyscall || f.Vector < 32):
 		// Its thread was ended from another CPU (exit_group of the
@@ -109,6 +109,18 @@ func finish(f *trap.Frame) {
 	}
 	vm.Settle()      // page entries changed: no CPU may go on with the old ones, then their frames go back
 	smp.ServeFlush() // this CPU may have idled through shootdowns (smp.Shootdown spares idle CPUs)
+}
+
+// entryKind is what an entry at vector is, for the scheduler's cut of the
+// running thread's slice when the entry wakes a thread.
+func entryKind(vector uint64) uint8 {
+	switch vector {
+	case trap.VectorSyscall:
+		return sched.EntrySyscall
+	case pic.IRQBase + pic.IRQTimer:
+		return sched.EntryTimer
+	}
+	return sched.EntryInterrupt
 }
 
 // exceptionSignal turns a CPU exception in the program into the signal

@@ -53,6 +53,7 @@ type Thread struct {
 	TimeoutAX uintptr // the result if WakeAt passes first
 	retry     Retry
 	SliceEnd  int64 // when its time slice ends (monotonic ns); 0 until NextDeadline sets it
+	Since     int64 // when it last got the CPU (monotonic ns); 0 until NextDeadline sets it
 	HardEnd   int64 // the slice's end before a wake-up cut it
 	SoftCut   bool  // a wake-up in a system call cut SliceEnd: the entries check it, the timer is not armed for it
 	Proc      uint8 // its process (task.Procs), whose address space it runs in (process.go)
@@ -108,19 +109,37 @@ var Created int
 // the CPU, in nanoseconds.
 const TimeSlice int64 = 10e6
 
-// WakeupSlice bounds how long a thread that has just woken waits for the
-// CPU: the running thread's slice is cut to end by then. A thread that
-// slept is typically one that has little to do and is waited for — the Go
-// runtime's sysmon, which preempts a goroutine that hogs the CPU by
-// signalling its thread, or the waker's partner in a futex hand-off — so
-// making it wait out a whole TimeSlice delays everyone behind it. (Linux's
-// scheduler lets a woken task that has mostly slept preempt the running
-// one at once.) 50 µs: the bench's preemption wake-up (the sleeper waits
+// WakeupSlice bounds how long a thread that a device's interrupt woke (a
+// frame from the network: the network service's reader) waits for the
+// CPU: the running thread's slice is cut to end by then. Linux handles a
+// received frame at once, in the interrupt's softirq, so a frame's work
+// waiting behind a computing program would be a delay Linux does not
+// have. 50 µs: the bench's preemption wake-up (the sleeper waits
 // for sysmon to wake and signal, then for its own wake-up) is 39.0 ms with
 // none, 21.0 ms with 1 ms, 19.5 ms with 250 µs, 19.1 ms with this and 19.0
-// ms with 0 (Linux: 19.1 ms; all under -icount), and a thread woken over
-// and over still cannot switch the CPU more than 20,000 times a second.
+// ms with 0 (Linux: 19.1 ms; all under -icount, when every wake-up cut
+// this much), and a thread woken over and over still cannot switch the
+// CPU more than 20,000 times a second.
 const WakeupSlice int64 = 50e3
+
+// WakeupGranularity is how long a thread keeps the CPU, once it has it,
+// against a thread woken by a timer (a sleeper's deadline: the Go
+// runtime's sysmon, a timed-out wait) or by one of its own system calls
+// (a futex hand-off, the program's write to the network service): such a
+// wake-up cuts its slice to end WakeupGranularity after it got the CPU,
+// or WakeupSlice from now if that is later. Linux's scheduler likewise
+// lets a woken task preempt only one that has had its wake-up granularity
+// (sched_wakeup_granularity_ns, 1 ms on one CPU) more than it. Under TCG
+// without -icount a guest microsecond is only a few thousand
+// instructions, and with WakeupSlice for these too the Go runtime's
+// sysmon (asleep 20 µs, plus the 50 µs slack, at a time while the program
+// makes system calls) cut the running thread's slice every 120 µs or so:
+// a timer interrupt for its sleep, another for the cut, two thread
+// switches. A thread that has run longer (a goroutine spinning past
+// sysmon's preemption) is still cut to WakeupSlice, so the bench's
+// preemption wake-up stays 19.2 ms under -icount (21.1 ms with 1 ms for
+// every such cut).
+const WakeupGranularity int64 = 1e6
 
 // woke is set by Wake until NextDeadline has cut the running thread's
 // slice for it.
@@ -271,8 +290,9 @@ func Quiet(me int) *Thread {
 	return t
 }
 
-// A wake-up cuts the running thread's slice to WakeupSlice (NextDeadline),
-// so that the woken thread soon has the CPU. When the wake-up came in one
+// A wake-up cuts the running thread's slice (NextDeadline: to
+// WakeupSlice, or after WakeupGranularity when a timer or a system call
+// woke), so that the woken thread soon has the CPU. When the wake-up came in one
 // of the running thread's system calls (its write woke the network
 // service's reader, its futex call another thread), that thread mostly
 // blocks a few calls later, and a timer armed for the cut would be armed
@@ -286,15 +306,25 @@ func Quiet(me int) *Thread {
 // sleeper's deadline, a frame from the network) cuts as before, with the
 // timer, since the running thread may be one that never enters.
 
-// syscallEntry says whether each CPU's current entry is a system call.
-var syscallEntry [percpu.MaxCPUs]bool
+// What an entry is, for the cut its wake-ups make (NextDeadline): a
+// system call (a soft cut, after WakeupGranularity), the timer's
+// interrupt (a cut after WakeupGranularity) or another interrupt or
+// exception (a cut of WakeupSlice).
+const (
+	EntryInterrupt = iota
+	EntrySyscall
+	EntryTimer
+)
+
+// entryKind is each CPU's current entry's kind.
+var entryKind [percpu.MaxCPUs]uint8
 
 // EnterEntry records what this CPU's entry is, and asks for a switch when
 // the running thread's soft cut has passed (now reads the clock, only
 // then).
-func EnterEntry(syscall bool, now func() int64) {
+func EnterEntry(kind uint8, now func() int64) {
 	me := percpu.ID()
-	syscallEntry[me] = syscall
+	entryKind[me] = kind
 	if t := running[me]; t != nil && t.SoftCut && now() >= t.SliceEnd {
 		resched[me] = true
 	}
@@ -339,7 +369,7 @@ func switchThreads(f *trap.Frame, me int) {
 		if t.State == Runnable {
 			running[me] = t
 			percpu.This().Idle = false
-			t.State, t.CPU, t.SliceEnd, t.SoftCut = Running, me, 0, false
+			t.State, t.CPU, t.SliceEnd, t.Since, t.SoftCut = Running, me, 0, 0, false
 			f.Copy(&t.Frame)
 			enter(t.Proc)
 			return
@@ -421,16 +451,25 @@ func nextDeadline(clock func() int64) int64 {
 		deadlineStale = false
 	}
 	next := earliestWake[percpu.ID()]
-	if t := Current(); t != nil && waiting {
+	t := Current()
+	if t != nil && t.Since == 0 {
+		t.Since = clock()
+	}
+	if t != nil && waiting {
 		if t.SliceEnd == 0 {
 			t.SliceEnd = clock() + TimeSlice
 			t.HardEnd, t.SoftCut = t.SliceEnd, false
 		}
 		if woke {
-			if now := clock(); t.SliceEnd > now+WakeupSlice {
-				t.SliceEnd = now + WakeupSlice
-				t.SoftCut = syscallEntry[percpu.ID()]
-			} else if !syscallEntry[percpu.ID()] {
+			now := clock()
+			kind, end := entryKind[percpu.ID()], now+WakeupSlice
+			if kind != EntryInterrupt {
+				end = max(end, t.Since+WakeupGranularity)
+			}
+			if t.SliceEnd > end {
+				t.SliceEnd = end
+				t.SoftCut = kind == EntrySyscall
+			} else if kind != EntrySyscall {
 				t.SoftCut = false
 			}
 		}

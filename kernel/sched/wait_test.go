@@ -235,6 +235,36 @@ func TestWakeupSlice(t *testing.T) {
 	if d := NextDeadline(now); d != 5e6+TimeSlice {
 		t.Fatalf("a new thread (not a wake-up) waits: deadline %d, want the whole slice's end %d", d, 5e6+TimeSlice)
 	}
+	// A timer's sleeper waits until the running thread has had the CPU
+	// for WakeupGranularity, the timer armed for it; one a system call
+	// woke as long, the cut soft. A thread that has had it longer is cut
+	// to WakeupSlice.
+	for _, c := range []struct {
+		kind       uint8
+		since, end int64
+	}{
+		{EntryTimer, 5e6, 5e6 + WakeupGranularity},
+		{EntrySyscall, 5e6, 5e6 + WakeupGranularity},
+		{EntryTimer, 4.5e6, 4.5e6 + WakeupGranularity},
+		{EntryTimer, 1e6, 5e6 + WakeupSlice},
+	} {
+		d := spawn(t)
+		block(d, 0x2000, 0, 0, nil)
+		SetCurrent(a)
+		a.SliceEnd, a.Since = 0, c.since
+		NextDeadline(now)
+		EnterEntry(c.kind, now)
+		WakeN(0x2000, 1)
+		got, want := NextDeadline(now), c.end
+		if c.kind == EntrySyscall {
+			want = 5e6 + TimeSlice // the soft cut's timer stays armed for the slice's end
+		}
+		if got != want || a.SliceEnd != c.end || a.SoftCut != (c.kind == EntrySyscall) {
+			t.Fatalf("a wake-up in an entry of kind %d, the thread running since %d: deadline %d, slice end %d, soft %v; want %d, %d, %v",
+				c.kind, c.since, got, a.SliceEnd, a.SoftCut, want, c.end, c.kind == EntrySyscall)
+		}
+		EnterEntry(EntryInterrupt, now)
+	}
 }
 
 // TestScheduleWakesIdleCPUs: on a two-CPU machine where CPU 1 idles, CPU
