@@ -3,8 +3,9 @@
 // net-mode image (or the Linux guest) in the bench's machine, serves the
 // host's side as the bench does, and prints, at each "BENCH" line of the
 // program, QEMU's user + system time since the line before (from
-// /proc/PID/stat). bench/program prints "BENCH net_up 1" when the network
-// is up, so the first row's figure leaves out the boot and DHCP.
+// /proc/PID/stat), and its vCPU thread's alone. bench/program prints
+// "BENCH net_up 1" when the network is up, so the first row's figure
+// leaves out the boot and DHCP.
 //
 // With -prof, it also samples where the guest spends its time during the
 // first row after net_up: every -every of host time it stops the guest
@@ -63,6 +64,7 @@ func main() {
 	}
 	image := filepath.Join(*dir, "gobare-net.img")
 	args := append(machine.Args(machine.MemMiB, 1), machine.Net...)
+	args = append(args, "-name", "debug-threads=on") // the vCPU's thread by name (vcpuSeconds)
 	if *icount {
 		args = machine.Icount(args)
 	}
@@ -87,7 +89,7 @@ func main() {
 	}
 	time.AfterFunc(15*time.Minute, func() { cmd.Process.Kill() })
 	var sampling *sampler
-	last := 0.0
+	last, lastVCPU := 0.0, 0.0
 	sc := bufio.NewScanner(out)
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
@@ -97,9 +99,9 @@ func main() {
 		if len(f) != 3 || f[0] != "BENCH" {
 			continue
 		}
-		now := cpuSeconds(cmd.Process.Pid)
-		fmt.Printf("%-22s %-12s host CPU %.2f s\n", f[1], f[2], now-last)
-		last = now
+		now, vcpu := cpuSeconds(cmd.Process.Pid), vcpuSeconds(cmd.Process.Pid)
+		fmt.Printf("%-22s %-12s host CPU %.2f s (the vCPU's thread %.2f s)\n", f[1], f[2], now-last, vcpu-lastVCPU)
+		last, lastVCPU = now, vcpu
 		switch {
 		case sampling != nil:
 			samples := sampling.stop()
@@ -115,10 +117,29 @@ func main() {
 }
 
 // cpuSeconds returns the user + system time of process pid, all its
-// threads (proc(5): fields 14 and 15 of /proc/PID/stat, in clock ticks
-// of 1/100 s).
-func cpuSeconds(pid int) float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+// threads.
+func cpuSeconds(pid int) float64 { return statSeconds(fmt.Sprintf("/proc/%d/stat", pid)) }
+
+// vcpuSeconds returns the user + system time of QEMU pid's vCPU threads
+// (named "CPU N/TCG" under -name debug-threads=on): what emulating the
+// guest cost, apart from QEMU's main loop (the devices, the user
+// network's libslirp) and its other threads. Their sum against the wall
+// clock says whether a row waits: a vCPU busy all along does not.
+func vcpuSeconds(pid int) float64 {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*", pid))
+	n := 0.0
+	for _, t := range tasks {
+		if comm, _ := os.ReadFile(t + "/comm"); strings.HasSuffix(strings.TrimSpace(string(comm)), "/TCG") {
+			n += statSeconds(t + "/stat")
+		}
+	}
+	return n
+}
+
+// statSeconds returns the user + system time in the stat file at path
+// (proc(5): fields 14 and 15, in clock ticks of 1/100 s).
+func statSeconds(path string) float64 {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0
 	}
