@@ -94,16 +94,17 @@ func startCPUs() {
 	smp.Uninstall(&kernelSpace)
 	trap.ServeOthers = smp.ServeFlush
 	sched.SendWake = sendWake
-	spin.Wake = sendNMI
+	trap.UseLockWake(lapic.EOIRegister())
+	spin.Wake = sendLockWake
 	released.Store(true)
 }
 
 // sendWake interrupts CPU c with trap.VectorWake (sched.SendWake).
 func sendWake(c int) { lapic.SendIPI(percpu.Get(c).APICID, trap.VectorWake) }
 
-// sendNMI sends CPU c an NMI (spin.Wake: the end of a halted wait for the
-// kernel lock).
-func sendNMI(c int) { lapic.SendNMI(percpu.Get(c).APICID) }
+// sendLockWake interrupts CPU c with trap.VectorLockWake (spin.Wake: the
+// end of a halted wait for the kernel lock).
+func sendLockWake(c int) { lapic.SendIPI(percpu.Get(c).APICID, trap.VectorLockWake) }
 
 // trampolinePageFree reports whether nothing the kernel keeps from the
 // boot loader (the command line, the modules, the embedded program) lies

@@ -83,9 +83,6 @@ func handleTrap(f *trap.Frame) {
 		// deliver a signal on the way out (below).
 		lapic.EOI()
 		percpu.This().Wakes++
-	case f.Vector == lapic.SpuriousVector:
-		// A spurious APIC interrupt: nothing to do, and no EOI (SDM Vol.
-		// 3A §10.9).
 	case f.Vector >= pic.IRQBase && f.Vector < pic.IRQBase+16:
 		irq.EndOfInterrupt(int(f.Vector - pic.IRQBase))
 	case f.Vector < 32 && sched.Current() != nil:

@@ -6,6 +6,7 @@ import (
 	"github.com/gobare/gobare/kernel/cpu"
 	"github.com/gobare/gobare/kernel/dev/lapic"
 	"github.com/gobare/gobare/kernel/percpu"
+	"github.com/gobare/gobare/kernel/spin"
 )
 
 // TLB shootdown. All CPUs share the program's page table, and each caches
@@ -57,13 +58,25 @@ func Shootdown() {
 		lapic.SendNMI(percpu.Get(c).APICID)
 	}
 	for c := 0; c < percpu.Online; c++ {
+		kicked := start
 		for !percpu.Get(c).Idle && flushedGen[c].Load() < gen {
+			// A CPU halted for the kernel lock (which this one holds)
+			// wakes for the NMI; should it not, the lock's own wake-up
+			// ends its halt too, and its spin answers (trap.ServeOthers).
+			if now := cpu.Rdtsc(); now-kicked > kickCycles && spin.Kernel.Asleep(c) {
+				spin.Wake(c)
+				kicked = now
+			}
 			cpu.Pause()
 		}
 	}
 	Shootdowns++
 	ShootdownCycles += cpu.Rdtsc() - start
 }
+
+// kickCycles is how long (TSC cycles) a shootdown waits for a CPU halted
+// for the lock before it sends that CPU the lock's wake-up as well.
+const kickCycles = 1_000_000
 
 // Shootdowns counts them, ShootdownCycles the TSC cycles they took, and
 // Spared the idle CPUs they left alone (for stats).

@@ -2,7 +2,7 @@
 // sets from 0 to 1 with an atomic compare-and-exchange (LOCK CMPXCHG,
 // Intel SDM Vol. 3A §8.1.2.2) while the others wait: first in a loop of
 // loads and PAUSE, then, if the wait goes on, halted until the holder
-// lets go and wakes them with a non-maskable interrupt. The kernel has one
+// lets go and wakes them with an interrupt. The kernel has one
 // lock, Kernel; see docs/design.md, "Processors", for what it protects and
 // the rules around it.
 package spin
@@ -32,8 +32,9 @@ type Lock struct {
 // dispatch) and holds it until it leaves.
 var Kernel Lock
 
-// Wake sends CPU cpu the NMI that ends its Sleep (set by the kernel once
-// the other CPUs run).
+// Wake sends CPU cpu the interrupt that ends its sleep (the kernel sets it,
+// once the other CPUs run, to an inter-processor interrupt of vector
+// trap.VectorLockWake).
 var Wake func(cpu int)
 
 // spinCycles is how long a waiter spins before it halts: kernel entries
@@ -45,7 +46,8 @@ const spinCycles = 50_000
 // Acquire takes l, calling poll on each turn of the spin: work a waiting
 // CPU must still do for others (answer a TLB shootdown) or they could wait
 // for it while it waits for them. (A halted waiter does that work in the
-// NMI that interrupts it.) The free lock's case, one locked exchange, is
+// NMI that interrupts it, since NMIs end its halt too.) The free lock's
+// case, one locked exchange, is
 // small enough to be inlined into every kernel entry; acquire waits.
 func (l *Lock) Acquire(poll func()) {
 	if !l.held.CompareAndSwap(0, 1) {
@@ -75,20 +77,19 @@ func (l *Lock) acquire(poll func()) {
 	l.Contended++
 }
 
-// sleep halts this CPU, interrupts off, while l is held; Release wakes it
-// with an NMI. The bit is set before the lock is looked at again, and
+// sleep halts this CPU while l is held; Release wakes it with an
+// interrupt. The bit is set before the lock is looked at again, and
 // Release clears the lock before it looks at the bits (both atomic
 // exchanges, full barriers), so either the waiter sees the lock free or
-// Release sees the bit. An NMI that came between the look and the HLT
-// would leave the CPU halted for good: the look is in sleepWhile, next to
-// its HLT, and SkipSleep moves an NMI's return past the HLT.
+// Release sees the bit and sends the wake-up, which ends the halt even if
+// it comes between the look and the HLT (sleepWhile).
 //
 // Only the waiter clears its bit, once it is awake. Were Release to clear
 // it, a release could clear the bit of a waiter that has just set it
 // again (woken by an earlier release, it found the lock taken once more)
-// and send its NMI before the waiter reached sleepWhile; had a third CPU
-// taken the lock meanwhile, the waiter would halt with no bit for the
-// next release to see.
+// and wake it before it reached sleepWhile; had a third CPU taken the
+// lock meanwhile, the waiter would halt with no bit for the next release
+// to see.
 func (l *Lock) sleep() {
 	bit := uint64(1) << uint(percpu.ID())
 	l.sleepers.Or(bit)
@@ -109,35 +110,15 @@ func (l *Lock) Release() {
 	}
 }
 
-// wakeAll sends each halted waiter its NMI.
+// Asleep reports whether CPU c is halted waiting for l.
+func (l *Lock) Asleep(c int) bool { return l.sleepers.Load()&(1<<uint(c)) != 0 }
+
+// wakeAll sends each halted waiter its wake-up.
 func (l *Lock) wakeAll() {
 	for s := l.sleepers.Load(); s != 0; s &= s - 1 {
 		Wake(bits.TrailingZeros64(s))
 	}
 }
 
-// sleepWhile halts, interrupts off (only an NMI, or INIT, ends it), unless
-// *held is 0 (halt_amd64.s).
+// sleepWhile halts until the wake-up, unless *held is 0 (halt_amd64.s).
 func sleepWhile(held *uint32)
-
-// sleepWhilePC returns sleepWhile's first instruction's address.
-func sleepWhilePC() uintptr
-
-// hltOpcode is HLT's one byte (SDM Vol. 2A, HLT).
-const hltOpcode = 0xF4
-
-// SkipSleep, called by the NMI handler with the interrupted RIP, moves a
-// CPU that was anywhere in sleepWhile up to its HLT past the HLT, so that
-// the wake-up it was given is not lost (it looks at the lock again). The
-// HLT is the first 0xF4 byte of sleepWhile: the instructions before it
-// (a load, a compare, a short jump) contain none.
-func SkipSleep(rip *uint64) {
-	start := sleepWhilePC()
-	hlt := start
-	for hlt < start+16 && *(*byte)(unsafe.Pointer(hlt)) != hltOpcode {
-		hlt++
-	}
-	if at := uintptr(*rip); at >= start && at <= hlt {
-		*rip = uint64(hlt + 1)
-	}
-}

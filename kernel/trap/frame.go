@@ -220,14 +220,25 @@ func readFSBase() uint64
 
 // VectorWake is the interrupt a CPU sends another (an inter-processor
 // interrupt, SDM Vol. 3A §10.6) to make it enter the kernel: to run a
-// thread that became runnable, or to deliver a signal at its exit. The
-// other messages between CPUs travel as NMIs (vectorNMI), which reach a
-// CPU even with interrupts off: a TLB shootdown, the wake-up of a CPU
-// halted waiting for the kernel lock, and the order to stop.
+// thread that became runnable, or to deliver a signal at its exit.
+// VectorLockWake ends the halt of a CPU waiting for the kernel lock
+// (spin.sleepWhile); it is of the highest priority class (vector >> 4 =
+// 15), the only one such a CPU lets in (§10.8.3.1). The other messages
+// between CPUs travel as NMIs (vectorNMI), which reach a CPU even with
+// interrupts off: a TLB shootdown, and the order to stop.
 const (
-	VectorWake = 48
-	vectorNMI  = 2
+	VectorWake     = 48
+	VectorLockWake = 0xF0
+	vectorNMI      = 2
 )
+
+// eoiRegister is the virtual address of the local APIC's EOI register,
+// which lockWakeEntry writes (set by UseLockWake).
+var eoiRegister uintptr
+
+// UseLockWake readies the lock's wake-up interrupt, whose entry writes
+// the local APIC's EOI register at eoi (lapic.EOIRegister).
+func UseLockWake(eoi uintptr) { eoiRegister = eoi }
 
 // ServeOthers, when set, is the work a CPU does for the others wherever
 // it is (answer a TLB shootdown): on each NMI, and on each turn of a wait
@@ -282,15 +293,13 @@ func dispatch(f *Frame, me int) {
 var dispatchFunc = dispatch
 
 // nmi answers an NMI from another CPU: halt for good after a kernel fault
-// elsewhere; else serve the others (a shootdown) and, if this CPU was
-// about to halt waiting for the kernel lock, skip the HLT (the NMI may be
-// its wake-up). The NMI runs on its own stack (IST2), so it may come
-// while this CPU is anywhere, in kernel code too.
+// elsewhere; else serve the others (a shootdown). The NMI runs on its own
+// stack (IST2), so it may come while this CPU is anywhere, in kernel code
+// too.
 func nmi(f *Frame) {
 	if stopping.Load() {
 		halt()
 	}
-	spin.SkipSleep(&f.RIP)
 	quickReturnFixup(f)
 	if ServeOthers != nil {
 		ServeOthers()

@@ -18,6 +18,7 @@ const (
 const (
 	istKernel = 1 // the kernel stack top: interrupts and exceptions
 	istCrisis = 2 // a separate stack for NMI, #DF and #MC
+	istWake   = 3 // a small stack for the lock's wake-up (and the spurious vector)
 )
 
 // The 64-bit task state segment (SDM Vol. 3A §8.7, Figure 8-11) is 104
@@ -39,6 +40,9 @@ var (
 	// descriptor (SDM Vol. 3A §3.4.5 and §8.2.3).
 	gdts        [percpu.MaxCPUs][5]uint64
 	gdtPointers [percpu.MaxCPUs][10]byte
+	// wakeStacks: each CPU's stack for lockWakeEntry and spuriousEntry,
+	// which push only the CPU's five words and one register.
+	wakeStacks [percpu.MaxCPUs][16]uint64
 )
 
 // initGDT loads the running CPU's GDT with a TSS whose IST entries point at
@@ -48,6 +52,8 @@ func initGDT(kernelTop, crisisTop uintptr) {
 	taskState, gdt, gdtPointer := &taskStates[id], &gdts[id], &gdtPointers[id]
 	putUint64(taskState[tssIST1+8*(istKernel-1):], uint64(kernelTop))
 	putUint64(taskState[tssIST1+8*(istCrisis-1):], uint64(crisisTop))
+	wakeTop := uintptr(unsafe.Pointer(&wakeStacks[id])) + unsafe.Sizeof(wakeStacks[id])
+	putUint64(taskState[tssIST1+8*(istWake-1):], uint64(wakeTop))
 	taskState[tssIOMapBase] = tssSize // I/O bitmap beyond the limit: none
 
 	gdt[1] = 0x00af9a000000ffff // code: P, DPL 0, execute/read, L=1

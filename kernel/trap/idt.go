@@ -4,6 +4,7 @@ import (
 	"unsafe"
 
 	"github.com/gobare/gobare/kernel/cpu"
+	"github.com/gobare/gobare/kernel/dev/lapic"
 	"github.com/gobare/gobare/kernel/percpu"
 )
 
@@ -15,12 +16,14 @@ var (
 
 // Indexes into entryPCs' table (vectors_amd64.s).
 const (
-	otherVectorStub = 49 // the stub of every vector above 48
+	otherVectorStub = 49 // the stub of every other vector
 	syscallEntryPC  = 50
+	lockWakePC      = 51
+	spuriousPC      = 52
 )
 
 // entryPCs returns the addresses of the assembly entry points.
-func entryPCs() *[51]uintptr
+func entryPCs() *[53]uintptr
 
 // setGate makes vector v an interrupt gate (type 0xE: IF is cleared on
 // entry) to handler, running on interrupt stack ist.
@@ -38,8 +41,13 @@ func initIDT() {
 			stub = pcs[v]
 		}
 		ist := istKernel
-		if v == 2 || v == 8 || v == 18 { // NMI, double fault, machine check
+		switch v {
+		case 2, 8, 18: // NMI, double fault, machine check
 			ist = istCrisis
+		case VectorLockWake:
+			stub, ist = pcs[lockWakePC], istWake
+		case lapic.SpuriousVector:
+			stub, ist = pcs[spuriousPC], istWake
 		}
 		setGate(v, stub, ist)
 	}

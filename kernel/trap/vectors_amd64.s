@@ -167,12 +167,33 @@ TEXT ·vector48(SB), NOSPLIT|NOFRAME, $0
 
 TEXT ·vectorOther(SB), NOSPLIT|NOFRAME, $0
 	PUSHQ $0
-	PUSHQ $255	// any vector above 48 (none is programmed but the APIC's spurious one)
+	PUSHQ $255	// any other vector (none is programmed)
 	JMP  ·trapCommon(SB)
 
+// lockWakeEntry is the wake-up of a CPU halted for the big kernel lock
+// (VectorLockWake, spin.sleepWhile): it only ends the HLT. It runs on the
+// CPU's small wake stack (IST3), wherever the CPU was, since a wake-up can
+// also come late, after the waiter got the lock and went on: it
+// acknowledges the interrupt (the EOI, SDM Vol. 3A §10.8.5) and returns,
+// and the waiter looks at the lock again.
+TEXT ·lockWakeEntry(SB), NOSPLIT|NOFRAME, $0
+	PUSHQ AX
+	MOVQ ·eoiRegister(SB), AX
+	MOVL $0, (AX)
+	POPQ AX
+	IRETQ
+
+// spuriousEntry is the local APIC's spurious vector (§10.9), which needs
+// no EOI. Like the wake-up it is of priority class 15, so it can come
+// while a waiter halts with interrupts on, its entry's Frame at the top
+// of the kernel stack: it too runs on the wake stack, and only returns.
+TEXT ·spuriousEntry(SB), NOSPLIT|NOFRAME, $0
+	IRETQ
+
 // entryTable lists the entry points' addresses: the stubs of vectors 0-48,
-// the stub for every other vector, then syscallEntry. DATA with a symbol
-// address is filled in by the linker with the ABI0 (assembly) address.
+// the stub for every other vector, syscallEntry, lockWakeEntry and
+// spuriousEntry. DATA with a symbol address is filled in by the linker
+// with the ABI0 (assembly) address.
 DATA ·entryTable+0(SB)/8, $·vector0(SB)
 DATA ·entryTable+8(SB)/8, $·vector1(SB)
 DATA ·entryTable+16(SB)/8, $·vector2(SB)
@@ -224,7 +245,9 @@ DATA ·entryTable+376(SB)/8, $·vector47(SB)
 DATA ·entryTable+384(SB)/8, $·vector48(SB)
 DATA ·entryTable+392(SB)/8, $·vectorOther(SB)
 DATA ·entryTable+400(SB)/8, $·syscallEntry(SB)
-GLOBL ·entryTable(SB), NOPTR|RODATA, $408
+DATA ·entryTable+408(SB)/8, $·lockWakeEntry(SB)
+DATA ·entryTable+416(SB)/8, $·spuriousEntry(SB)
+GLOBL ·entryTable(SB), NOPTR|RODATA, $424
 
 // entryPCs returns &entryTable.
 TEXT ·entryPCs(SB), NOSPLIT, $0-8

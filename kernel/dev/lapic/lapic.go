@@ -102,3 +102,7 @@ func CurrentCount() uint32 { return read(regCurrentCount) }
 func read(reg uintptr) uint32 { return *(*uint32)(ptr(regs + reg)) }
 
 func write(reg uintptr, v uint32) { *(*uint32)(ptr(regs + reg)) = v }
+
+// EOIRegister returns the EOI register's virtual address, for entry code
+// in assembly that acknowledges an interrupt (kernel/trap's lock wake-up).
+func EOIRegister() uintptr { return regs + regEOI }
