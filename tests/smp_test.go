@@ -59,7 +59,7 @@ func TestSMPGOMAXPROCS(t *testing.T) {
 			}
 			for _, re := range []string{
 				`(?m)^stats: CPU 3: \d+ entries, \d+ us in the kernel, \d+ us idle, \d+ timer interrupts, \d+ wake-up IPIs, \d+ CR3 loads$`,
-				`(?m)^stats: kernel lock: \d+ waits, \d+ us spinning; \d+ TLB shootdowns, \d+ us, \d+ idle CPUs spared$`,
+				`(?m)^stats: kernel lock: \d+ waits, \d+ us spinning, \d+ halts; \d+ TLB shootdowns, \d+ us, \d+ idle CPUs spared$`,
 			} {
 				if !regexp.MustCompile(re).MatchString(r.Kernel) {
 					mkimageErrorf(t, r, "no line matching %s among the kernel's lines", re)

@@ -26,6 +26,9 @@ type Lock struct {
 	// Contended the acquisitions that had to wait (for stats); both are
 	// written by the new holder only.
 	Spins, Contended uint64
+	// Halts counts the waiters' halts (for stats), which the waiters
+	// count themselves, without the lock.
+	Halts atomic.Uint64
 }
 
 // Kernel is the big kernel lock: every kernel entry takes it (trap's
@@ -93,6 +96,7 @@ func (l *Lock) acquire(poll func()) {
 func (l *Lock) sleep() {
 	bit := uint64(1) << uint(percpu.ID())
 	l.sleepers.Or(bit)
+	l.Halts.Add(1)
 	sleepWhile((*uint32)(unsafe.Pointer(&l.held)))
 	l.sleepers.And(^bit)
 }
