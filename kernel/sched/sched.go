@@ -130,7 +130,7 @@ const WakeupSlice int64 = 50e3
 // or WakeupSlice from now if that is later. Linux's scheduler likewise
 // lets a woken task preempt only one that has had its wake-up granularity
 // (sched_wakeup_granularity_ns, 1 ms on one CPU) more than it. Under TCG
-// without -icount a guest microsecond is only a few thousand
+// without -icount a microsecond of real time is only some 40 to 80 guest
 // instructions, and with WakeupSlice for these too the Go runtime's
 // sysmon (asleep 20 µs, plus the 50 µs slack, at a time while the program
 // makes system calls) cut the running thread's slice every 120 µs or so:
