@@ -234,6 +234,8 @@ const (
 
 // eoiRegister is the virtual address of the local APIC's EOI register,
 // which lockWakeEntry writes (set by UseLockWake).
+//
+//lint:ignore U1000 used from assembly (vectors_amd64.s)
 var eoiRegister uintptr
 
 // UseLockWake readies the lock's wake-up interrupt, whose entry writes
