@@ -59,7 +59,7 @@ func (c call) waitOn(key uintptr) uintptr {
 // ask makes request op for the calling thread and waits for the answer;
 // done=false: the call is blocked (return blocked).
 func (c call) ask(op uint32, s *sockfs.Socket, arg uint32, addr []byte, a *sockfs.Reply) bool {
-	if sockfs.Ask(c.t.Slot, op, s, arg, addr, a) {
+	if sockfs.Ask(c.t.Slot, c.retry, op, s, arg, addr, a) {
 		return true
 	}
 	c.waitOn(sockfs.RequestKey(c.t.Slot))
@@ -69,6 +69,18 @@ func (c call) ask(op uint32, s *sockfs.Socket, arg uint32, addr []byte, a *sockf
 // opening holds each thread's new datagram socket while the service
 // makes its endpoint, kept over the call's retries.
 var opening [sched.MaxThreads]*sockfs.Socket
+
+// letGo ends with result r a call that keeps a socket in kept over its
+// retries (opening, accepting) when it fails before taking its answer:
+// the socket goes, closed at the service if the answer had made its
+// endpoint (sockfs.Abandon).
+func letGo(c call, kept *[sched.MaxThreads]*sockfs.Socket, r uintptr) uintptr {
+	if s := kept[c.t.Slot]; s != nil {
+		kept[c.t.Slot] = nil
+		sockfs.Abandon(c.t.Slot, s)
+	}
+	return r
+}
 
 // socket(domain, type, protocol): a datagram socket's endpoint is made at
 // once (OpOpen), so that sendto finds it; a stream socket's at its first
@@ -80,7 +92,7 @@ func sysSocket(c call) uintptr {
 	case c.arg(0) == afUnix:
 		return unixSocket(c) // sys_unix.go
 	case c.arg(0) != afInet && c.arg(0) != afInet6 || !sockfs.Served():
-		return errno(EAFNOSUPPORT) // no stack without the service
+		return letGo(c, &opening, errno(EAFNOSUPPORT)) // no stack without the service
 	case typ&^(sockTypeMask|sockNonblock|sockCloexec) != 0:
 		return errno(EINVAL)
 	case kind == sockStream && proto != 0 && proto != ipprotoTCP,
@@ -195,7 +207,10 @@ func sysConnect(c call) uintptr {
 	if err != 0 {
 		return errno(err)
 	}
-	if s.Connecting || s.State()&(sockfs.Connected|sockfs.Failed) != 0 {
+	// A stream socket connects once; a retry waiting for the answer goes
+	// on to take it, although the connection may already be made. A
+	// datagram socket's connect only sets its peer, as often as asked.
+	if s.Type == sockStream && (s.Connecting || !c.retry && s.State()&(sockfs.Connected|sockfs.Failed) != 0) {
 		return connectEnd(c, s)
 	}
 	var a sockfs.Reply
@@ -209,7 +224,7 @@ func sysConnect(c call) uintptr {
 	if s.Desc().Status&vfs.Nonblock != 0 {
 		return errno(EINPROGRESS)
 	}
-	return c.waitOn(s.WaitKey())
+	return connectEnd(c, s)
 }
 
 // connectEnd answers a connect on a socket that is connecting or was
@@ -248,11 +263,11 @@ func accept(c call, flags uintptr) uintptr {
 	s, err := sockFile(c.arg(0))
 	switch {
 	case err != 0:
-		return errno(err)
+		return letGo(c, &accepting, errno(err))
 	case flags&^(sockNonblock|sockCloexec) != 0:
 		return errno(EINVAL)
 	case s.State()&sockfs.Listening == 0:
-		return errno(EINVAL)
+		return letGo(c, &accepting, errno(EINVAL))
 	}
 	nonblock := s.Desc().Status&vfs.Nonblock != 0
 	if !nonblock && s.State()&sockfs.Acceptable == 0 {

@@ -60,28 +60,36 @@ func Asking(key uintptr) bool {
 }
 
 // Ask makes control call op on socket f with arg and addr (at most AddrMax
-// bytes) for the thread with request slot req. The first time it queues
-// the request and returns false: the caller waits on RequestKey(req) and
-// calls again with the same arguments, until it returns true with the
-// answer in *a. Without a service the answer is ENETDOWN.
-func Ask(req int, op uint32, f *Socket, arg uint32, addr []byte, a *Reply) bool {
+// bytes) for the thread with request slot req. The first time (retry
+// false: the system call starts) it queues the request and returns false:
+// the caller waits on RequestKey(req) and, run again (retry true), calls
+// again with the same arguments, until it returns true with the answer in
+// *a. Without a service the answer is ENETDOWN.
+//
+// An answer is only ever its own call's: a call that starts drops whatever
+// request an earlier call of the thread left (one that ended another way
+// before taking its answer, as a connect that found its socket already
+// connected), so a later identical call cannot take that stale answer as
+// its own.
+func Ask(req int, retry bool, op uint32, f *Socket, arg uint32, addr []byte, a *Reply) bool {
 	r := &requests[req]
 	slot := f.Index()
-	same := r.op == op && r.slot == uint32(slot) && r.arg == arg
+	mine := retry && r.op == op && r.slot == uint32(slot) && r.arg == arg
 	switch {
 	case !Served():
 		*a = Reply{Err: errno.ENETDOWN}
 		r.state = reqIdle
 		return true
-	case same && r.state == reqAnswered:
+	case mine && r.state == reqAnswered:
 		*a = r.reply
 		r.state = reqIdle
 		f.Bound = f.Bound || binds(op, a.Err)
 		return true
-	case same && r.state != reqIdle:
+	case mine && r.state != reqIdle:
 		return false
 	}
-	// A new request (one left by a thread that ended is dropped).
+	// A new request: a late answer to the one it replaces is refused
+	// (answer checks seq).
 	r.seq++
 	r.op, r.slot, r.arg = op, uint32(slot), arg
 	r.addrLen = copy(r.addr[:], addr)
@@ -189,6 +197,22 @@ func serviceGone() {
 // its OpAccept moved into f's slot: its close must reach the service,
 // and it has its address (Bound).
 func Adopt(f *Socket) { f.s.asked, f.Bound = true, true }
+
+// Abandon lets go of socket f, kept for the request of the thread with
+// request slot req (an OpOpen or OpAccept), whose call ends without taking
+// the answer: when the answer came and made f's endpoint, f is closed at
+// the service; else f is dropped (Discard).
+func Abandon(req int, f *Socket) {
+	r := &requests[req]
+	made := r.state == reqAnswered && r.reply.Err == 0
+	r.state = reqIdle
+	if made {
+		Adopt(f)
+		vfs.Put(f)
+		return
+	}
+	Discard(f)
+}
 
 // Discard drops a socket the service never took (its OpSocket or
 // OpAccept failed): nothing of it is the service's to let go.

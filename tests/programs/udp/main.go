@@ -10,7 +10,8 @@
 //	                  (also readv, writev), a TCP pair's sendmsg,
 //	                  writev and recvmsg, the errors
 //	                  (EMSGSIZE, EDESTADDRREQ, EFAULT, EINVAL), a
-//	                  connected socket's ECONNREFUSED, and IPv6's ::1
+//	                  connected socket's ECONNREFUSED, IPv6's ::1, and
+//	                  connect(2) made by hand
 //	udp lookup NAME ADDR   resolve NAME (net.LookupHost) and want ADDR
 //	                  among the answers; localhost and the host name
 //	                  from /etc/hosts too
@@ -22,6 +23,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime"
 	"slices"
 	"syscall"
 	"time"
@@ -108,6 +110,7 @@ func loop() {
 	rawChecks(srv, cli)
 	streamChecks()
 	refusedAndV6()
+	connectChecks()
 	fmt.Println("udp: loop checks passed")
 }
 
@@ -287,6 +290,66 @@ func refusedAndV6() {
 	srv.Close()
 	cli.Close()
 	fmt.Println("udp: ECONNREFUSED once on a connected socket; IPv6 datagrams over ::1")
+}
+
+// connectChecks makes connect(2) by hand on one thread, as a C program
+// would: a datagram socket's connect returns 0, also when it connects
+// again elsewhere; a blocking TCP connect returns 0 and its connection
+// reaches the listener, every time, also right after a datagram socket
+// of the same thread closed (each call's answer is its own).
+func connectChecks() {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	lfd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_NONBLOCK, 0)
+	check(err)
+	loopback := [4]byte{127, 0, 0, 1}
+	check(syscall.Bind(lfd, &syscall.SockaddrInet4{Addr: loopback}))
+	check(syscall.Listen(lfd, 64))
+	sa, err := syscall.Getsockname(lfd)
+	check(err)
+	port := sa.(*syscall.SockaddrInet4).Port
+	for i := range 20 {
+		u, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_DGRAM, 0)
+		check(err)
+		err = syscall.Connect(u, &syscall.SockaddrInet4{Addr: loopback, Port: 9})
+		want(err == nil, "connect of a datagram socket: %v, want 0", err)
+		err = syscall.Connect(u, &syscall.SockaddrInet4{Addr: loopback, Port: port})
+		want(err == nil, "a datagram socket's second connect: %v, want 0", err)
+		peer, err := syscall.Getpeername(u)
+		want(err == nil && peer.(*syscall.SockaddrInet4).Port == port, "a datagram socket's peer after its second connect: %v, %v, want port %d", peer, err, port)
+		check(syscall.Close(u))
+		time.Sleep(50 * time.Millisecond) // the service lets go of u's slot, for t to take
+
+		t, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+		check(err)
+		err = syscall.Connect(t, &syscall.SockaddrInet4{Addr: loopback, Port: port})
+		want(err == nil, "blocking TCP connect %d: %v, want 0", i, err)
+		c := acceptWithin(lfd, 10*time.Second)
+		local, err := syscall.Getsockname(t)
+		check(err)
+		peer, err = syscall.Getpeername(c)
+		check(err)
+		want(peer.(*syscall.SockaddrInet4).Port == local.(*syscall.SockaddrInet4).Port,
+			"the listener accepted a connection from port %d, the connect was from %d", peer.(*syscall.SockaddrInet4).Port, local.(*syscall.SockaddrInet4).Port)
+		check(syscall.Close(c))
+		check(syscall.Close(t))
+	}
+	check(syscall.Close(lfd))
+	fmt.Println("udp: connect returns 0 on datagram sockets, again elsewhere, and blocking on TCP")
+}
+
+// acceptWithin accepts a connection on the non-blocking listener lfd,
+// trying every millisecond until d has passed.
+func acceptWithin(lfd int, d time.Duration) int {
+	for start := time.Now(); time.Since(start) < d; time.Sleep(time.Millisecond) {
+		c, _, err := syscall.Accept(lfd)
+		if err != syscall.EAGAIN {
+			check(err)
+			return c
+		}
+	}
+	check(fmt.Errorf("no connection to accept in %v", d))
+	return -1
 }
 
 // lookup resolves name through Go's own resolver and the files.
