@@ -16,7 +16,7 @@ func mountArchive(path []byte) {
 		return
 	}
 	upperFS.InoBase = 1 << 40 // apart from the archive's inode numbers
-	upperFS.Init(&frames, wallNanos)
+	upperFS.Init(&fileBudget, wallNanos)
 	overlayFS = overlayfs.FS{Lower: &archiveFS, Upper: &upperFS}
 	overlayFS.Init()
 	vfs.Mount(path, &overlayFS, false)

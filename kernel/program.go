@@ -115,6 +115,7 @@ func loadProgram(file []byte, args task.Args) *trap.Frame {
 // 0, 1 and 2 on the console.
 func setUpFiles() {
 	vfs.UsePages(&frames) // open files and descriptor tables live in frames
+	fileBudget = tmpfs.Budget{Pages: &frames, Max: frames.Free() / 2}
 	var archive []byte
 	switch {
 	case embedded.FilesAddr != 0:
@@ -139,7 +140,7 @@ func setUpFiles() {
 		archiveFS.Archive = archive
 		mountArchive(mountPath) // overlay.go
 	}
-	tmpFS.Init(&frames, wallNanos)
+	tmpFS.Init(&fileBudget, wallNanos)
 	pipefs.Init(&frames)
 	sockfs.Init(&frames, decimal(kernelOption("sockets")))
 	vfs.Mount([]byte("/tmp"), &tmpFS, true)
@@ -162,6 +163,11 @@ var (
 	archiveFS cpiofs.FS
 	tmpFS     tmpfs.FS
 	devFS     devfs.FS
+	// fileBudget is what files in RAM — /tmp and the overlay's upper
+	// layer — may hold together: half the memory free when the files are
+	// set up (a Linux tmpfs's default size), so that a program filling
+	// /tmp gets ENOSPC, not the loss of its own memory.
+	fileBudget tmpfs.Budget
 )
 
 // wallNanos is the time of day in nanoseconds since 1970, for file times.

@@ -216,3 +216,20 @@ func TestMmapFiles(t *testing.T) {
 		sameLines(t, native, filesGuest(t, []string{"-files", src + ":/src", "-disk", img, "-env", "TMPDIR=/disk"}, prog, "/src/main.go"))
 	})
 }
+
+// TestTmpFull: a program that fills /tmp gets ENOSPC once files hold
+// half the memory (as a Linux tmpfs's default size), keeps the rest to
+// run in, and has room again after removing the file. Before files had a
+// ceiling, the program's next page fault found no frame and ended it.
+func TestTmpFull(t *testing.T) {
+	r := runMkimage(t, nil, "run", "-m", "128", "-timeout", bootTimeout.String(), testProgram(t, "tmpfull"))
+	r.wantExit(t, 0)
+	r.wantLines(t, "tmpfull: 24 MiB allocated and touched with /tmp full", "tmpfull: a write after the removal: ok")
+	var mib int
+	for line := range strings.Lines(r.Stdout) {
+		fmt.Sscanf(line, "tmpfull: ENOSPC after %d MiB", &mib)
+	}
+	if mib < 16 || mib > 64 {
+		r.fatalf(t, "ENOSPC after %d MiB of a 128 MiB machine's files, want between 16 and 64 (half the memory free at boot)", mib)
+	}
+}

@@ -6,8 +6,9 @@
 // several names (hard links) and keeps its data while it is open after its
 // last name is gone, as on Linux. Everything — file data, directory
 // entries, the inode table — lives in pages from the kernel's frame
-// allocator, found through page indexes (index.go), so the only limit is
-// RAM.
+// allocator, found through page indexes (index.go); the kernel gives it
+// those pages through a Budget (budget.go), a ceiling as a Linux tmpfs's
+// size=.
 package tmpfs
 
 import (
