@@ -7,6 +7,7 @@ import (
 	"github.com/gobare/gobare/kernel/dev/pic"
 	"github.com/gobare/gobare/kernel/dev/ps2"
 	"github.com/gobare/gobare/kernel/fs/devfs"
+	"github.com/gobare/gobare/kernel/fs/tmpfs"
 	"github.com/gobare/gobare/kernel/irq"
 	"github.com/gobare/gobare/kernel/linux"
 	"github.com/gobare/gobare/kernel/mem"
@@ -153,7 +154,9 @@ func pageFault(f *trap.Frame) {
 	case vm.FaultNoMemory:
 		console.Print("gobare: out of memory: no free frame for the program's page at ")
 		console.Hex(cpu.ReadCR2())
-		console.Print("\n")
+		console.Print(" (files in RAM hold ")
+		console.Dec(uint64(fileBudget.Used) * tmpfs.PageSize >> 20)
+		console.Print(" MiB)\n")
 		power.Exit(ExitOutOfMemory)
 	case vm.FaultUnmapped:
 		linux.Fault(f, linux.SIGSEGV, linux.SEGV_MAPERR, cpu.ReadCR2())
